@@ -1,0 +1,11 @@
+// Module resolve hook: `opsproof` (and `opsproof/…`) resolve to this checkout, wherever the importer is.
+const root = new URL('../', import.meta.url);
+const entry = new URL('index.ts', root).href;
+
+export async function resolve(specifier, context, next) {
+  if (specifier === 'opsproof') return { url: entry, shortCircuit: true };
+  if (specifier.startsWith('opsproof/')) {
+    return { url: new URL(specifier.slice('opsproof/'.length), root).href, shortCircuit: true };
+  }
+  return next(specifier, context);
+}

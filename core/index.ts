@@ -1,0 +1,12 @@
+export * from './clock.ts';
+export * from './define-suite.ts';
+export * from './diagnostics.ts';
+export * from './duration.ts';
+export * from './errors.ts';
+export type * from './events.ts';
+export * from './load-config.ts';
+export * from './run-result.ts';
+export * from './schema.ts';
+export * from './threshold.ts';
+export * from './timeline.ts';
+export * from './validate-suite.ts';

@@ -1,0 +1,245 @@
+import type { TimelineRecord } from './events.ts';
+
+/**
+ * The RunResult: a pure, serialisable value written as result.json. CI scripts parse it, so field
+ * names are stable; bump {@link RESULT_SCHEMA_VERSION} when one changes meaning or is removed.
+ */
+export const RESULT_SCHEMA_VERSION = 1;
+
+export type RunStatus = 'passed' | 'failed' | 'error' | 'interrupted';
+export type CheckStatus = 'passed' | 'failed' | 'error' | 'skipped';
+export type CheckKind =
+  | 'preflight'
+  | 'health'
+  | 'canary'
+  | 'kpi'
+  | 'baseline'
+  | 'experiment'
+  | 'expectation'
+  | 'alarm-test'
+  | 'drill';
+
+/** One verdict: measured against threshold, with a message a person can act on. */
+export interface Check {
+  /** Stable id, unique within a run, e.g. `kpi:p(99)<1000` or `canary:checkout`. */
+  id: string;
+  kind: CheckKind;
+  name: string;
+  status: CheckStatus;
+  /** What was measured; `null` when nothing could be. */
+  measured: number | string | null;
+  /** The limit it was held to, in the user's own syntax, e.g. `p(99)<1000`. */
+  threshold: string | null;
+  /** Unit of `measured` (`ms`, `%`, `rps`, `ratio`, …). */
+  unit?: string;
+  message: string;
+  /** The stage that produced it. */
+  stage?: StageName;
+  /** Runbook of the alarm this check is about, when it has one. */
+  runbook?: string;
+}
+
+export type StageName =
+  | 'preflight'
+  | 'canaries'
+  | 'load'
+  | 'chaos'
+  | 'canaries-after'
+  | 'assertions'
+  | 'drill';
+
+export interface StageResult {
+  name: StageName;
+  status: CheckStatus;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  /** Why the stage was skipped or errored. */
+  message?: string;
+}
+
+export interface LatencySummary {
+  min: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  p999: number;
+  max: number;
+}
+
+export interface LoadScenarioSummary {
+  name: string;
+  requests: number;
+  errors: number;
+  errorRate: number;
+  latencyMs: LatencySummary;
+}
+
+export interface LoadSummary {
+  engine: 'open' | 'autocannon' | 'k6';
+  model: 'open' | 'closed';
+  profile: string;
+  target: string;
+  /** Requests completed (successes and errors) in the measured window, warm-up excluded. */
+  requests: number;
+  rps: number;
+  errors: number;
+  errorRate: number;
+  /** Arrivals that were not sent because the in-flight cap was reached (open model). */
+  dropped: number;
+  durationMs: number;
+  latencyMs: LatencySummary;
+  statusCodes: Record<string, number>;
+  scenarios?: LoadScenarioSummary[];
+  /** Latency histogram (HDR, microseconds), base64 of its compressed encoding: merge, never average. */
+  histogram?: string;
+  /** Per-second series for charts: `t` is seconds since load start. */
+  series?: { t: number; rps: number; errors: number; p50: number; p99: number }[];
+}
+
+export interface CanaryStepResult {
+  name: string;
+  status: 'passed' | 'failed' | 'skipped';
+  durationMs: number;
+  error?: string;
+  /** Artifact paths (screenshots, response snippets), relative to the run directory. */
+  artifacts?: string[];
+}
+
+export interface CanaryRunResult {
+  name: string;
+  type: 'browser' | 'api';
+  status: 'passed' | 'failed';
+  startedAt: string;
+  durationMs: number;
+  attempts: number;
+  steps: CanaryStepResult[];
+  error?: string;
+  /** The stage it ran in (`canaries` before load, `canaries-after` after chaos). */
+  stage?: StageName;
+}
+
+export type JournalStatus = 'completed' | 'failed' | 'aborted' | 'interrupted';
+
+export interface ActivityRecord {
+  name: string;
+  actionId: string;
+  status: 'succeeded' | 'failed' | 'skipped' | 'stopped';
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  /** What was injected, where (e.g. `error:status=503,percent=30 on 127.0.0.1:8081`). */
+  output?: string;
+  error?: string;
+}
+
+/** A chaos experiment's journal (chaostoolkit-lib style): status kept apart from deviation. */
+export interface ExperimentJournal {
+  experiment: string;
+  engine: 'local' | 'fis';
+  status: JournalStatus;
+  /** The steady state or an expectation did not hold. */
+  deviated: boolean;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  dryRun: boolean;
+  activities: ActivityRecord[];
+  /** The stop condition that ended it, if one did. */
+  stoppedBy?: string;
+  /** FIS experiment id in the aws engine. */
+  fisExperimentId?: string;
+  error?: string;
+}
+
+export interface ExpectationResult {
+  name: string;
+  kind: string;
+  status: CheckStatus;
+  /** Measured time (time to alarm, time to recover, trace lag …) in ms, when it happened. */
+  measuredMs: number | null;
+  deadlineMs: number | null;
+  /** The event the measurement started from, e.g. `fault.start`. */
+  after?: string;
+  message: string;
+  experiment?: string;
+  runbook?: string;
+}
+
+export interface DrillReport {
+  name: string;
+  kind: 'alert' | 'dr';
+  /** Measured milestones in ms from the start of the incident (fault injected). */
+  timeToDetectMs: number | null;
+  timeToAlarmMs: number | null;
+  timeToMitigateMs: number | null;
+  timeToRecoverMs: number | null;
+  objectiveMs?: number | null;
+  impact: { requests: number; failedRequests: number; durationMs: number };
+  actionItems: string[];
+}
+
+export interface Artifact {
+  name: string;
+  /** Path relative to the run directory. */
+  path: string;
+  kind: 'report' | 'screenshot' | 'snippet' | 'har' | 'log' | 'script' | 'other';
+}
+
+export interface RunResult {
+  schemaVersion: typeof RESULT_SCHEMA_VERSION;
+  runId: string;
+  tool: { name: 'opsproof'; version: string };
+  command: string;
+  service: string;
+  env: string;
+  provider: 'embedded' | 'aws';
+  target: string | null;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  status: RunStatus;
+  /** Set when status is `error`: one sentence on what stopped the run. */
+  error?: string;
+  checks: Check[];
+  stages: StageResult[];
+  load?: LoadSummary;
+  canaries?: CanaryRunResult[];
+  experiments?: ExperimentJournal[];
+  expectations?: ExpectationResult[];
+  drill?: DrillReport;
+  artifacts: Artifact[];
+  timeline: TimelineRecord[];
+}
+
+/** The overall status from the checks: any error ⇒ error, else any failure ⇒ failed. */
+export function summarizeStatus(checks: readonly Pick<Check, 'status'>[]): RunStatus {
+  if (checks.some((c) => c.status === 'error')) return 'error';
+  if (checks.some((c) => c.status === 'failed')) return 'failed';
+  return 'passed';
+}
+
+/** Failures first, then errors, then the rest in their original order: the order reports show. */
+export function orderChecks<T extends Pick<Check, 'status'>>(checks: readonly T[]): T[] {
+  const rank = (c: T) => (c.status === 'failed' ? 0 : c.status === 'error' ? 1 : 2);
+  return checks
+    .map((check, index) => ({ check, index }))
+    .sort((a, b) => rank(a.check) - rank(b.check) || a.index - b.index)
+    .map(({ check }) => check);
+}
+
+/** The exit code for a finished run's status. */
+export function exitCodeForStatus(status: RunStatus): 0 | 1 | 3 | 130 {
+  switch (status) {
+    case 'passed':
+      return 0;
+    case 'failed':
+      return 1;
+    case 'error':
+      return 3;
+    case 'interrupted':
+      return 130;
+  }
+}

@@ -1,0 +1,485 @@
+import { z } from 'zod';
+import { parseDuration } from './duration.ts';
+import { parseThreshold } from './threshold.ts';
+
+/**
+ * The one schema of the suite config (`opsproof.config.ts` → `defineSuite({...})`). Types, runtime
+ * validation and the JSON Schema editors use (`schema/opsproof.schema.json`) all come from here.
+ */
+
+const name = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+    'expected letters, digits, ".", "_" or "-", starting with a letter or digit',
+  );
+
+/** A duration: `250ms`, `30s`, `5m`, `1h`, `PT5M`. */
+export const duration = z
+  .string()
+  .refine((s) => parseDuration(s) !== undefined, { message: 'expected a duration like 30s, 5m or PT5M' })
+  .describe('A duration: 250ms, 30s, 5m, 1h or ISO-8601 (PT5M).');
+
+const positive = z.number().positive('expected a positive number');
+const percent = z.number().min(0).max(100);
+const fraction = z.number().min(0).max(1);
+
+const threshold = z
+  .string()
+  .refine((s) => parseThreshold(s).ok, {
+    message: "expected a k6-style threshold such as 'p(95)<300', 'rate<0.01', 'rps>100' or 'avg<200'",
+  })
+  .describe("A k6-style threshold: 'p(95)<300' (ms), 'rate<0.01' (error rate), 'rps>100'.");
+
+/** KPIs the load stage is held to. Defaults come from the service's operations docs. */
+export const kpisSchema = z
+  .object({
+    /** Availability in percent (successful requests / all), e.g. 99.9. */
+    availability: percent.optional().describe('Minimum availability in percent, e.g. 99.9.'),
+    /** Maximum p50 latency in milliseconds. */
+    p50: positive.optional().describe('Maximum p50 latency (ms).'),
+    /** Maximum p95 latency in milliseconds. */
+    p95: positive.optional().describe('Maximum p95 latency (ms).'),
+    /** Maximum p99 latency in milliseconds. @defaultValue 1000 */
+    p99: positive.optional().describe('Maximum p99 latency (ms).'),
+    /** Maximum error rate as a fraction, e.g. 0.01 for 1 %. */
+    errorRate: fraction.optional().describe('Maximum error rate as a fraction (0.01 = 1 %).'),
+    /** Minimum throughput in requests per second. */
+    minRps: positive.optional().describe('Minimum throughput (requests per second).'),
+    /** Extra thresholds in k6 syntax. */
+    thresholds: z.array(threshold).optional(),
+  })
+  .strict();
+
+const secretRef = z.union([
+  z.object({ env: z.string().min(1) }).strict(),
+  z.object({ ssm: z.string().min(1) }).strict(),
+  z.object({ secretsManager: z.string().min(1), key: z.string().optional() }).strict(),
+]);
+
+/** How opsproof starts a local target for the run (and stops it after). */
+export const targetProcessSchema = z
+  .object({
+    /** Command and arguments. */
+    command: z.array(z.string().min(1)).min(1),
+    cwd: z.string().optional(),
+    env: z.record(z.string(), z.string()).optional(),
+    /** Path polled until it answers 2xx. @defaultValue '/health/ready' */
+    readyPath: z.string().startsWith('/').default('/health/ready'),
+    /** How long to wait for readiness. @defaultValue '20s' */
+    readyTimeout: duration.default('20s'),
+  })
+  .strict();
+
+export const environmentSchema = z
+  .object({
+    /** Base URL of the service under test. */
+    target: z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' }),
+    /** Where telemetry and faults come from. @defaultValue 'embedded' */
+    provider: z.enum(['embedded', 'aws']).default('embedded'),
+    /** AWS region (aws provider). */
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'expected an AWS region like eu-west-1')
+      .optional(),
+    /** A production environment refuses chaos unless `--allow-production` is given. @defaultValue false */
+    production: z.boolean().default(false),
+    /** Monitoring tier for infra: dev is relaxed, prod stricter. */
+    tier: z.enum(['dev', 'staging', 'prod']).optional(),
+    /** Start the bundled demo service (with fault gateway and embedded telemetry) for the run. */
+    demo: z.boolean().default(false),
+    /** Or start this process as the target. */
+    start: targetProcessSchema.optional(),
+    /** KPI overrides for this environment. */
+    kpis: kpisSchema.optional(),
+    /** Secrets, referenced in headers as `${secret:NAME}`; never stored in clear in the config. */
+    secrets: z.record(z.string(), secretRef).optional(),
+    /** Headers sent by canaries and load to this environment (may reference secrets). */
+    headers: z.record(z.string(), z.string()).optional(),
+    /** AWS-side names (aws provider). */
+    aws: z
+      .object({
+        accountId: z
+          .string()
+          .regex(/^\d{12}$/, 'expected a 12-digit account id')
+          .optional(),
+        /** Prefix of deployed canary names. */
+        canaryPrefix: z.string().optional(),
+        /** Prefix of deployed alarm names. */
+        alarmPrefix: z.string().optional(),
+        /** SQS queue receiving EventBridge alarm state changes (push path). */
+        alarmEventsQueueUrl: z.string().optional(),
+        /** Log groups searched for log expectations. */
+        logGroups: z.array(z.string()).optional(),
+        /** Service resources the infra alarms watch. */
+        resources: z
+          .object({
+            lambdaFunctions: z.array(z.string()).optional(),
+            apiGateways: z.array(z.string()).optional(),
+            dlqNames: z.array(z.string()).optional(),
+          })
+          .strict()
+          .optional(),
+        /** Alert routing per severity. */
+        notifications: z
+          .object({
+            critical: z
+              .object({ emails: z.array(z.email()).optional(), urls: z.array(z.url()).optional() })
+              .optional(),
+            warning: z
+              .object({ emails: z.array(z.email()).optional(), urls: z.array(z.url()).optional() })
+              .optional(),
+            info: z
+              .object({ emails: z.array(z.email()).optional(), urls: z.array(z.url()).optional() })
+              .optional(),
+          })
+          .optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+/** Canaries: files with `defineCanary` default exports, and how they run. */
+export const canariesSchema = z
+  .object({
+    /** Canary files or globs, relative to the config file. */
+    files: z.array(z.string().min(1)).default([]),
+    /** Canaries run at once. @defaultValue 2 */
+    concurrency: z.number().int().min(1).max(16).default(2),
+    /** Retries of a failed canary, as Synthetics' auto-retry. @defaultValue 0 */
+    retries: z.number().int().min(0).max(2).default(0),
+    /** Timeout of one canary run. @defaultValue '60s' */
+    timeout: duration.default('60s'),
+    /** Timeout of one step. @defaultValue '30s' */
+    stepTimeout: duration.default('30s'),
+    /** Schedule (Synthetics syntax). @defaultValue 'rate(5 minutes)' */
+    schedule: z.string().default('rate(5 minutes)'),
+    /** Days Synthetics keeps artifacts. @defaultValue 31 */
+    artifactRetentionDays: z.number().int().min(1).max(455).default(31),
+  })
+  .strict();
+
+const requestSchema = z
+  .object({
+    name: z.string().optional(),
+    method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']).default('GET'),
+    /** Path relative to the target, e.g. `/api/measurements`. */
+    path: z.string().startsWith('/'),
+    headers: z.record(z.string(), z.string()).optional(),
+    /** Body; objects are sent as JSON. */
+    body: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())]).optional(),
+    /** Statuses that count as success. @defaultValue 2xx and 3xx */
+    expectStatus: z
+      .union([z.number().int().min(100).max(599), z.array(z.number().int().min(100).max(599))])
+      .optional(),
+    /** Relative weight in the mix. @defaultValue 1 */
+    weight: positive.default(1),
+  })
+  .strict();
+
+/** A load profile: open model (arrival rate) or closed model (connections). */
+export const loadProfileSchema = z
+  .object({
+    /** `open`: requests arrive at `rate` whatever the server does; `closed`: `connections` loop. */
+    model: z.enum(['open', 'closed']).default('open'),
+    engine: z.enum(['open', 'autocannon', 'k6']).default('open'),
+    /** Arrival rate in requests per second (open model). */
+    rate: positive.optional(),
+    /** Ramping arrival rate: each stage moves linearly to `target` req/s over `duration`. */
+    stages: z.array(z.object({ duration, target: z.number().min(0) }).strict()).optional(),
+    /** Connections (closed model). */
+    connections: z.number().int().min(1).max(10_000).optional(),
+    /** Measured duration. @defaultValue '30s' */
+    duration: duration.default('30s'),
+    /** Excluded from the statistics. @defaultValue '0s' */
+    warmup: duration.default('0s'),
+    /** Cap on requests in flight (open model); arrivals beyond it are counted as `dropped`. @defaultValue 1000 */
+    maxInFlight: z.number().int().min(1).max(100_000).default(1000),
+    /** Per-request timeout. @defaultValue '10s' */
+    timeout: duration.default('10s'),
+    requests: z
+      .array(requestSchema)
+      .min(1)
+      .default([{ method: 'GET', path: '/', weight: 1 }]),
+    /** Thresholds for this profile in k6 syntax, on top of the environment's KPIs. */
+    thresholds: z.array(threshold).optional(),
+  })
+  .strict();
+
+/** An FIS-shaped experiment target. */
+const experimentTargetSchema = z
+  .object({
+    resourceType: z.string().min(1),
+    resourceArns: z.array(z.string()).optional(),
+    resourceTags: z.record(z.string(), z.string()).optional(),
+    filters: z.array(z.object({ path: z.string(), values: z.array(z.string()) }).strict()).optional(),
+    /** `ALL`, `COUNT(n)`, `PERCENT(n)`. */
+    selectionMode: z
+      .string()
+      .regex(/^(ALL|COUNT\(\d+\)|PERCENT\(\d+\))$/, 'expected ALL, COUNT(n) or PERCENT(n)'),
+    parameters: z.record(z.string(), z.string()).optional(),
+  })
+  .strict();
+
+const experimentActionSchema = z
+  .object({
+    actionId: z.string().regex(/^aws:[a-z0-9-]+:[a-z0-9-]+$/, 'expected an FIS action id like aws:fis:wait'),
+    description: z.string().optional(),
+    /** Parameters as FIS takes them (strings; durations in ISO-8601). */
+    parameters: z.record(z.string(), z.string()).default({}),
+    /** Target references by FIS's target key (e.g. `Functions`) → target name. */
+    targets: z.record(z.string(), z.string()).optional(),
+    startAfter: z.array(z.string()).optional(),
+  })
+  .strict();
+
+/** Where an expectation's clock starts. */
+const anchor = z
+  .enum([
+    'fault.start',
+    'fault.end',
+    'experiment.start',
+    'experiment.end',
+    'load.start',
+    'load.end',
+    'run.start',
+  ])
+  .describe('Timeline event the deadline counts from.');
+
+/** What must happen, by when. Each records what it measured as well as its verdict. */
+export const expectationSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('alarm-fires'),
+      name: z.string().optional(),
+      alarm: z.string().min(1),
+      /** Deadline from `after`. */
+      within: duration,
+      after: anchor.default('fault.start'),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('alarm-recovers'),
+      name: z.string().optional(),
+      alarm: z.string().min(1),
+      within: duration,
+      after: anchor.default('fault.end'),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('alarm-stays-ok'),
+      name: z.string().optional(),
+      alarm: z.string().min(1),
+      /** Window to watch: the load stage, or a fixed duration from the start of assertions. */
+      during: z.union([z.literal('load'), duration]).default('load'),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('trace-appears'),
+      name: z.string().optional(),
+      /** Span attributes (embedded) or X-Ray annotations (aws) the trace must carry. */
+      attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+      within: duration,
+      after: anchor.default('run.start'),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('log-appears'),
+      name: z.string().optional(),
+      fields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+      within: duration,
+      after: anchor.default('run.start'),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('metric-within'),
+      name: z.string().optional(),
+      namespace: z.string(),
+      metricName: z.string(),
+      dimensions: z.record(z.string(), z.string()).optional(),
+      statistic: z.union([
+        z.enum(['SampleCount', 'Average', 'Sum', 'Minimum', 'Maximum']),
+        z.string().regex(/^p\d{1,2}(\.\d+)?$/),
+      ]),
+      period: duration.default('1m'),
+      min: z.number().optional(),
+      max: z.number().optional(),
+      during: z.union([z.literal('load'), duration]).default('load'),
+    })
+    .strict(),
+]);
+
+/** An FIS-shaped experiment, run locally through the fault gateway or in AWS through FIS. */
+export const experimentSchema = z
+  .object({
+    description: z.string().default(''),
+    targets: z.record(z.string(), experimentTargetSchema).default({}),
+    actions: z
+      .record(z.string(), experimentActionSchema)
+      .refine((a) => Object.keys(a).length > 0, 'expected at least one action'),
+    /** Alarms that stop the experiment (FIS stop conditions). */
+    stopConditions: z
+      .array(
+        z.object({ source: z.enum(['aws:cloudwatch:alarm', 'none']), value: z.string().optional() }).strict(),
+      )
+      .default([{ source: 'none' }]),
+    tags: z.record(z.string(), z.string()).optional(),
+    /** IAM role FIS assumes (aws; infra creates one per template when omitted). */
+    roleArn: z.string().optional(),
+    /** Load profile running during the experiment (gate and drills). */
+    load: z.string().optional(),
+    /** Local mapping: which paths of the target the fault gateway's faults apply to. @defaultValue '/api/*' */
+    localPath: z.string().default('/api/*'),
+    /** What the experiment should trigger. */
+    expect: z.array(expectationSchema).default([]),
+    /** Allow targets that resolve to nothing (FIS). @defaultValue false */
+    allowEmptyTargets: z.boolean().default(false),
+  })
+  .strict();
+
+/** A CloudWatch alarm, with CloudWatch's own property names (as `AWS::CloudWatch::Alarm`). */
+export const alarmSchema = z
+  .object({
+    AlarmName: z.string().min(1).max(255),
+    AlarmDescription: z.string().optional(),
+    Namespace: z.string().min(1),
+    MetricName: z.string().min(1),
+    Dimensions: z.array(z.object({ Name: z.string(), Value: z.string() }).strict()).optional(),
+    Statistic: z.enum(['SampleCount', 'Average', 'Sum', 'Minimum', 'Maximum']).optional(),
+    ExtendedStatistic: z
+      .string()
+      .regex(/^p(\d{1,2}(\.\d{1,2})?|100)$/, 'expected a percentile like p99 or p99.9')
+      .optional(),
+    Period: z
+      .number()
+      .int()
+      .refine(
+        (p) => p === 10 || p === 20 || p === 30 || (p >= 60 && p % 60 === 0),
+        'expected 10, 20, 30 or a multiple of 60',
+      ),
+    EvaluationPeriods: z.number().int().min(1),
+    DatapointsToAlarm: z.number().int().min(1).optional(),
+    Threshold: z.number(),
+    ComparisonOperator: z.enum([
+      'GreaterThanOrEqualToThreshold',
+      'GreaterThanThreshold',
+      'LessThanThreshold',
+      'LessThanOrEqualToThreshold',
+    ]),
+    TreatMissingData: z.enum(['missing', 'notBreaching', 'breaching', 'ignore']).default('missing'),
+    EvaluateLowSampleCountPercentile: z.enum(['evaluate', 'ignore']).optional(),
+    Unit: z.string().optional(),
+    /** opsproof: severity for alert routing. @defaultValue 'warning' */
+    severity: z.enum(['critical', 'warning', 'info']).default('warning'),
+    /** opsproof: runbook path (relative to the config) or URL. */
+    runbook: z.string().optional(),
+  })
+  .strict()
+  .refine((a) => (a.Statistic === undefined) !== (a.ExtendedStatistic === undefined), {
+    message: 'expected exactly one of Statistic or ExtendedStatistic',
+    path: ['Statistic'],
+  })
+  .refine((a) => a.DatapointsToAlarm === undefined || a.DatapointsToAlarm <= a.EvaluationPeriods, {
+    message: 'DatapointsToAlarm must not exceed EvaluationPeriods',
+    path: ['DatapointsToAlarm'],
+  });
+
+/** A drill: an alert drill (fault → alarm → notification → recovery) or a DR drill (kill → detect → recover). */
+export const drillSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('alert'),
+      description: z.string().default(''),
+      /** Experiment that produces the signal. */
+      experiment: z.string(),
+      /** Alarm that must fire. */
+      alarm: z.string(),
+      /** Deadlines. */
+      alarmWithin: duration.default('3m'),
+      recoverWithin: duration.default('5m'),
+      load: z.string().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('dr'),
+      description: z.string().default(''),
+      /** Recovery time objective. */
+      rto: duration,
+      /** Detect within this long. */
+      detectWithin: duration.default('1m'),
+      /** Experiment that causes the outage (e.g. an `aws:ecs:stop-task` → process kill). */
+      experiment: z.string(),
+      /** Alarm or canary that detects the outage. */
+      detectBy: z
+        .union([z.object({ alarm: z.string() }).strict(), z.object({ canary: z.string() }).strict()])
+        .optional(),
+      load: z.string().optional(),
+    })
+    .strict(),
+]);
+
+export const suiteSchema = z
+  .object({
+    /** Service name, used in reports, metric dimensions and stack names. */
+    service: name,
+    description: z.string().optional(),
+    environments: z
+      .record(name, environmentSchema)
+      .refine((e) => Object.keys(e).length > 0, 'expected at least one environment'),
+    /** KPIs for every environment (environments may override). */
+    kpis: kpisSchema.default({ availability: 99.9, p99: 1000, errorRate: 0.01 }),
+    canaries: canariesSchema.default({
+      files: [],
+      concurrency: 2,
+      retries: 0,
+      timeout: '60s',
+      stepTimeout: '30s',
+      schedule: 'rate(5 minutes)',
+      artifactRetentionDays: 31,
+    }),
+    load: z
+      .object({
+        /** Profile the gate runs. */
+        default: z.string().optional(),
+        profiles: z.record(name, loadProfileSchema).default({}),
+      })
+      .strict()
+      .default({ profiles: {} }),
+    experiments: z.record(name, experimentSchema).default({}),
+    alarms: z.array(alarmSchema).default([]),
+    /** Expectations checked by `opsproof assert` and the gate's assertion stage. */
+    expectations: z.array(expectationSchema).default([]),
+    drills: z.record(name, drillSchema).default({}),
+    /** Extra literal values to redact from every artifact. */
+    redact: z.array(z.string().min(4)).default([]),
+  })
+  .strict();
+
+/** The config as users write it (defaults optional). */
+export type SuiteInput = z.input<typeof suiteSchema>;
+/** The config after validation (defaults filled). */
+export type Suite = z.output<typeof suiteSchema>;
+export type Environment = z.output<typeof environmentSchema>;
+export type Kpis = z.output<typeof kpisSchema>;
+export type LoadProfile = z.output<typeof loadProfileSchema>;
+export type LoadProfileInput = z.input<typeof loadProfileSchema>;
+export type LoadRequest = z.output<typeof requestSchema>;
+export type Experiment = z.output<typeof experimentSchema>;
+export type ExperimentInput = z.input<typeof experimentSchema>;
+export type ExperimentAction = z.output<typeof experimentActionSchema>;
+export type ExperimentTarget = z.output<typeof experimentTargetSchema>;
+export type Expectation = z.output<typeof expectationSchema>;
+export type AlarmDefinition = z.output<typeof alarmSchema>;
+export type AlarmDefinitionInput = z.input<typeof alarmSchema>;
+export type Drill = z.output<typeof drillSchema>;
+export type SecretRef = z.output<typeof secretRef>;
+export type CanariesConfig = z.output<typeof canariesSchema>;

@@ -1,0 +1,65 @@
+/**
+ * KPI thresholds in k6's syntax: `p(95)<300`, `avg<200`, `rate<0.01`, `rps>100`. Latencies are in
+ * milliseconds, `rate` is the error rate (0..1), `rps` the throughput. Parsing is pure; evaluating
+ * against measurements lives with the load engine's KPIs.
+ */
+
+export type ThresholdOperator = '<' | '<=' | '>' | '>=' | '==' | '!=';
+export type ThresholdAggregate =
+  | { kind: 'percentile'; p: number }
+  | { kind: 'avg' | 'min' | 'max' | 'med' | 'rate' | 'rps' | 'count' };
+
+export interface Threshold {
+  /** The expression as written, whitespace removed. */
+  source: string;
+  aggregate: ThresholdAggregate;
+  operator: ThresholdOperator;
+  value: number;
+}
+
+export type ThresholdParse = { ok: true; threshold: Threshold } | { ok: false; error: string };
+
+const PATTERN =
+  /^(p\((\d{1,2}(?:\.\d+)?|100)\)|avg|min|max|med|rate|rps|count)(<=|>=|==|!=|<|>)(-?\d+(?:\.\d+)?)$/;
+
+export function parseThreshold(input: string): ThresholdParse {
+  const source = input.replace(/\s+/g, '');
+  const match = PATTERN.exec(source);
+  if (!match) {
+    return {
+      ok: false,
+      error: `"${input}" is not a threshold: expected AGG OP NUMBER with AGG one of p(N), avg, min, max, med, rate, rps, count`,
+    };
+  }
+  const [, agg, p, operator, value] = match;
+  const aggregate: ThresholdAggregate =
+    p !== undefined ? { kind: 'percentile', p: Number(p) } : { kind: agg as 'avg' };
+  const number = Number(value);
+  if (aggregate.kind === 'rate' && (number < 0 || number > 1)) {
+    return { ok: false, error: `"${input}": rate is a fraction between 0 and 1` };
+  }
+  if (number < 0) return { ok: false, error: `"${input}": the limit must not be negative` };
+  return {
+    ok: true,
+    threshold: { source, aggregate, operator: operator as ThresholdOperator, value: number },
+  };
+}
+
+/** Whether `measured` satisfies the threshold. */
+export function holds(threshold: Pick<Threshold, 'operator' | 'value'>, measured: number): boolean {
+  const { operator, value } = threshold;
+  switch (operator) {
+    case '<':
+      return measured < value;
+    case '<=':
+      return measured <= value;
+    case '>':
+      return measured > value;
+    case '>=':
+      return measured >= value;
+    case '==':
+      return measured === value;
+    case '!=':
+      return measured !== value;
+  }
+}

@@ -1,0 +1,82 @@
+import type { Clock } from '../core/clock.ts';
+import type { LoadedSuite, ResolvedEnvironment } from '../core/load-config.ts';
+import type {
+  Artifact,
+  CanaryRunResult,
+  Check,
+  DrillReport,
+  ExpectationResult,
+  ExperimentJournal,
+  LoadSummary,
+  StageName,
+} from '../core/run-result.ts';
+import type { Timeline } from '../core/timeline.ts';
+import type { Telemetry } from '../telemetry/port.ts';
+
+/** Options from the command line that stages read. */
+export interface RunOptions {
+  /** KPI overrides from `--kpi` (k6 threshold syntax). */
+  kpis: string[];
+  allowProduction: boolean;
+  dryRun: boolean;
+  /** Baseline result.json to compare load against. */
+  baseline?: string;
+}
+
+/** A target started for the run (the demo service, or `environments.X.start`). */
+export interface StartedTarget {
+  /** URL clients use: through the fault gateway when one runs. */
+  url: string;
+  /** The service's own URL, behind the gateway. */
+  directUrl: string;
+  /** Fault gateway control API, when the run started one. */
+  controlUrl?: string;
+  /** Process id of the target, when opsproof started it. */
+  pid?: number;
+  /** Process faults, when opsproof started the process. */
+  process?: {
+    kill(signal?: NodeJS.Signals): Promise<void>;
+    restart(): Promise<void>;
+    pause(): void;
+    resume(): void;
+    readonly running: boolean;
+  };
+  stop(): Promise<void>;
+}
+
+/** Everything a stage gets. Stages emit on the timeline and return their part of the result. */
+export interface RunContext {
+  runId: string;
+  command: string;
+  loaded: LoadedSuite;
+  env: ResolvedEnvironment;
+  /** Base URL the stages hit (the started target's gateway URL, or the environment's target). */
+  targetUrl: string;
+  target: StartedTarget | undefined;
+  timeline: Timeline;
+  telemetry: Telemetry;
+  clock: Clock;
+  /** Aborted on Ctrl-C / SIGTERM: stop work, clear faults, return. */
+  signal: AbortSignal;
+  /** Run directory (absolute); artifacts are written under it. */
+  outDir: string;
+  options: RunOptions;
+}
+
+/** A stage's contribution to the RunResult; the runner merges these in order. */
+export interface StageOutcome {
+  checks?: Check[];
+  load?: LoadSummary;
+  canaries?: CanaryRunResult[];
+  experiments?: ExperimentJournal[];
+  expectations?: ExpectationResult[];
+  drill?: DrillReport;
+  artifacts?: Artifact[];
+  /** Set when the stage had nothing to do. */
+  skipped?: string;
+}
+
+export interface Stage {
+  readonly name: StageName;
+  run(context: RunContext): Promise<StageOutcome>;
+}

@@ -1,0 +1,29 @@
+import type {
+  AlarmStateChange,
+  AlarmStateValue,
+  LogQuery,
+  LogRecord,
+  MetricDatum,
+  TraceQuery,
+  TraceSummary,
+} from './types.ts';
+
+/**
+ * The Telemetry port: everything engines write and expectations read. Providers: `embedded`
+ * (in-process metric store, alarm evaluator, OTLP receiver, log capture) and `aws` (CloudWatch,
+ * X-Ray, Logs). Reads take wall-clock windows; providers own polling and retries.
+ */
+export interface Telemetry {
+  readonly provider: 'embedded' | 'aws';
+  /** Writes data points, as CloudWatch PutMetricData. */
+  putMetricData(namespace: string, data: readonly MetricDatum[]): Promise<void>;
+  /** The current state of an alarm, or `undefined` when no such alarm exists. */
+  getAlarmState(alarmName: string): Promise<AlarmStateValue | undefined>;
+  /** State changes of an alarm in a window, oldest first. */
+  getAlarmHistory(alarmName: string, window: { from: Date; to?: Date }): Promise<AlarmStateChange[]>;
+  findTraces(query: TraceQuery): Promise<TraceSummary[]>;
+  findLogs(query: LogQuery): Promise<LogRecord[]>;
+  /** Subscribes to alarm state changes as they happen, where the provider can push them. */
+  onAlarmStateChange?(listener: (change: AlarmStateChange) => void): () => void;
+  close(): Promise<void>;
+}
