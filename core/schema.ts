@@ -88,6 +88,11 @@ export const environmentSchema = z
     production: z.boolean().default(false),
     /** Monitoring tier for infra: dev is relaxed, prod stricter. */
     tier: z.enum(['dev', 'staging', 'prod']).optional(),
+    /**
+     * Embedded provider: alarm time runs this many times faster than the wall clock, so a local drill
+     * with 60 s periods finishes in seconds (60 ⇒ a one-minute period lasts one second). @defaultValue 1
+     */
+    timeScale: z.number().min(1).max(600).default(1),
     /** Start the bundled demo service (with fault gateway and embedded telemetry) for the run. */
     demo: z.boolean().default(false),
     /** Or start this process as the target. */
