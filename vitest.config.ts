@@ -7,7 +7,7 @@ export default defineConfig({
   },
   test: {
     include: ['**/*.test.ts'],
-    exclude: ['node_modules/**', 'reports/**', 'cdk.out/**', '.tools/**'],
+    exclude: ['node_modules/**', 'reports/*/**', 'cdk.out/**', '.tools/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
