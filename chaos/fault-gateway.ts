@@ -1,0 +1,535 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type Clock, systemClock } from '../core/clock.ts';
+import { parseDuration } from '../core/duration.ts';
+import { EnvironmentError, UsageError } from '../core/errors.ts';
+import type { Timeline } from '../core/timeline.ts';
+import type { Telemetry } from '../telemetry/port.ts';
+import type { MetricDatum } from '../telemetry/types.ts';
+import {
+  buildGlob,
+  type FaultSpec,
+  FaultSpecError,
+  formatFaultSpec,
+  parseFaultSpec,
+} from './parse-fault-spec.ts';
+
+export type { FaultSpec } from './parse-fault-spec.ts';
+export { FaultSpecError, formatFaultSpec, parseFaultSpec } from './parse-fault-spec.ts';
+
+/** Why a fault ended (the `fault.end` event's reason). */
+export type FaultEndReason = 'completed' | 'ttl' | 'cleared' | 'stopped' | 'interrupted';
+
+/** An active fault, as `faults()` and the control API show it. */
+export interface Fault {
+  id: string;
+  /** Canonical SPEC string. */
+  spec: string;
+  fault: FaultSpec;
+  ttlMs: number;
+  createdAt: string;
+  expiresAt: string;
+  experiment?: string;
+  action?: string;
+}
+
+export interface AddFaultOptions {
+  experiment?: string;
+  action?: string;
+}
+
+export interface FaultGateway {
+  /** URL clients use instead of the upstream's. */
+  readonly url: string;
+  /** Control API base URL (`GET/POST /faults`, `DELETE /faults/:id`, `POST /reset`). */
+  readonly controlUrl: string;
+  readonly upstream: string;
+  /** Adds a fault that the gateway removes itself after `ttlMs` (default: the gateway's). */
+  addFault(spec: string | FaultSpec, ttlMs?: number, options?: AddFaultOptions): Fault;
+  /** Removes a fault; `false` when no such fault is active. */
+  removeFault(id: string, reason?: FaultEndReason): boolean;
+  /** Removes every fault; returns how many were active. */
+  reset(reason?: FaultEndReason): number;
+  faults(): Fault[];
+  /** Clears every fault, flushes metrics and closes both servers. */
+  close(): Promise<void>;
+}
+
+export interface FaultGatewayOptions {
+  /** The service behind the gateway, e.g. `http://127.0.0.1:8080`. */
+  upstream: string;
+  /** Where clients connect. @defaultValue 127.0.0.1, a free port */
+  listen?: { host?: string; port?: number };
+  /** Where the control API listens (loopback only). @defaultValue 127.0.0.1, a free port */
+  control?: { host?: string; port?: number };
+  /** Request metrics go here, API Gateway-shaped. */
+  telemetry?: Telemetry;
+  /** `fault.start` / `fault.end` go here. */
+  timeline?: Timeline;
+  /** TTL of faults added without one. @defaultValue 60_000 */
+  defaultTtlMs?: number;
+  /** `ApiName` dimension of the metrics. @defaultValue 'opsproof-demo' */
+  apiName?: string;
+  clock?: Clock;
+  /** Metric batches are written this often. @defaultValue 250 */
+  flushIntervalMs?: number;
+  /** Refused by default: faults are for loopback services unless this is set. @defaultValue false */
+  allowNonLoopbackUpstream?: boolean;
+  /** Random source for percentages and jitter (tests). @defaultValue Math.random */
+  random?: () => number;
+}
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'upgrade',
+]);
+
+/** `true` for `localhost`, 127.0.0.0/8 and ::1. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h) || h === '::ffff:127.0.0.1';
+}
+
+interface ActiveFault extends Fault {
+  pathRe: RegExp | undefined;
+  stopTtl: AbortController;
+}
+
+/** Per-flush batch of API Gateway metrics: counts and a latency histogram of rounded values. */
+class MetricBatch {
+  count = 0;
+  errors4xx = 0;
+  errors5xx = 0;
+  latency = new Map<number, number>();
+
+  record(status: number, latencyMs: number): void {
+    this.count++;
+    if (status >= 500 || status === 0) this.errors5xx++;
+    else if (status >= 400) this.errors4xx++;
+    // 0.1 ms resolution keeps the map small and percentiles exact enough.
+    const key = Math.round(latencyMs * 10) / 10;
+    this.latency.set(key, (this.latency.get(key) ?? 0) + 1);
+  }
+
+  toData(dimensions: MetricDatum['Dimensions'], timestamp: Date): MetricDatum[] {
+    const rate = (n: number): Pick<MetricDatum, 'Values' | 'Counts'> => {
+      const values: number[] = [];
+      const counts: number[] = [];
+      if (this.count - n > 0) {
+        values.push(0);
+        counts.push(this.count - n);
+      }
+      if (n > 0) {
+        values.push(1);
+        counts.push(n);
+      }
+      return { Values: values, Counts: counts };
+    };
+    return [
+      {
+        MetricName: 'Count',
+        Dimensions: dimensions,
+        Timestamp: timestamp,
+        Values: [1],
+        Counts: [this.count],
+        Unit: 'Count',
+      },
+      {
+        MetricName: '4XXError',
+        Dimensions: dimensions,
+        Timestamp: timestamp,
+        ...rate(this.errors4xx),
+        Unit: 'Count',
+      },
+      {
+        MetricName: '5XXError',
+        Dimensions: dimensions,
+        Timestamp: timestamp,
+        ...rate(this.errors5xx),
+        Unit: 'Count',
+      },
+      {
+        MetricName: 'Latency',
+        Dimensions: dimensions,
+        Timestamp: timestamp,
+        Values: [...this.latency.keys()],
+        Counts: [...this.latency.values()],
+        Unit: 'Milliseconds',
+      },
+    ];
+  }
+}
+
+function listenOn(server: http.Server, host: string, port: number): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new EnvironmentError('port-in-use', `${host}:${port} is already in use`, { cause: error })
+          : error,
+      );
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+function formatUrl(address: AddressInfo): string {
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function readBody(req: http.IncomingMessage, limit = 64 * 1024): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new UsageError(`request body larger than ${limit} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * Starts the fault gateway: an HTTP reverse proxy in front of `upstream` that injects latency, HTTP
+ * errors, connection resets and blackholes into a percentage of matching requests, records API
+ * Gateway-shaped request metrics, and serves a Toxiproxy-like control API on a separate loopback port.
+ * Every fault carries a TTL enforced here, so a controller that dies cannot leave a fault behind.
+ */
+export async function startFaultGateway(options: FaultGatewayOptions): Promise<FaultGateway> {
+  let upstreamUrl: URL;
+  try {
+    upstreamUrl = new URL(options.upstream);
+  } catch {
+    throw new UsageError(`--upstream: expected an http URL, got ${JSON.stringify(options.upstream)}`);
+  }
+  if (upstreamUrl.protocol !== 'http:')
+    throw new UsageError(`--upstream: only http:// upstreams are supported, got ${upstreamUrl.protocol}`);
+  if (!options.allowNonLoopbackUpstream && !isLoopbackHost(upstreamUrl.hostname)) {
+    throw new UsageError(`refusing a non-loopback upstream ${upstreamUrl.host}`, {
+      hint: 'the fault gateway is for local targets; pass allowNonLoopbackUpstream to override',
+    });
+  }
+  const controlHost = options.control?.host ?? '127.0.0.1';
+  if (!isLoopbackHost(controlHost))
+    throw new UsageError(`the control API must listen on loopback, got ${controlHost}`);
+
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? Math.random;
+  const defaultTtlMs = options.defaultTtlMs ?? 60_000;
+  const apiName = options.apiName ?? 'opsproof-demo';
+  const dimensions = [{ Name: 'ApiName', Value: apiName }];
+  const upstreamHost = upstreamUrl.hostname.replace(/^\[|\]$/g, '');
+  const upstreamPort = Number(upstreamUrl.port || 80);
+  const upstreamPrefix = upstreamUrl.pathname === '/' ? '' : upstreamUrl.pathname.replace(/\/$/, '');
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 512, maxFreeSockets: 256, scheduling: 'lifo' });
+
+  const active = new Map<string, ActiveFault>();
+  /** Requests held by a blackhole, released (forwarded) when it ends. */
+  const held = new Map<string, Set<() => void>>();
+  let snapshot: ActiveFault[] = [];
+  let batch = new MetricBatch();
+  let gatewayUrl = '';
+
+  const flush = async (): Promise<void> => {
+    if (!options.telemetry || batch.count === 0) return;
+    const full = batch;
+    batch = new MetricBatch();
+    try {
+      await options.telemetry.putMetricData('AWS/ApiGateway', full.toData(dimensions, clock.wall()));
+    } catch {
+      // Metrics are best effort: a failing sink must not break the proxy.
+    }
+  };
+  const flushTimer = options.telemetry ? setInterval(flush, options.flushIntervalMs ?? 250) : undefined;
+  flushTimer?.unref();
+
+  const endFault = (id: string, reason: FaultEndReason): boolean => {
+    const fault = active.get(id);
+    if (!fault) return false;
+    active.delete(id);
+    snapshot = [...active.values()];
+    fault.stopTtl.abort();
+    options.timeline?.emit({ type: 'fault.end', faultId: id, reason });
+    const waiting = held.get(id);
+    held.delete(id);
+    for (const release of waiting ?? []) release();
+    return true;
+  };
+
+  const addFault = (spec: string | FaultSpec, ttlMs = defaultTtlMs, meta: AddFaultOptions = {}): Fault => {
+    const parsed = typeof spec === 'string' ? parseFaultSpec(spec) : spec;
+    if (!Number.isFinite(ttlMs) || ttlMs <= 0)
+      throw new UsageError(`fault TTL must be positive, got ${ttlMs}`);
+    const id = randomUUID().slice(0, 8);
+    const now = clock.wall().getTime();
+    const fault: ActiveFault = {
+      id,
+      spec: formatFaultSpec(parsed),
+      fault: parsed,
+      ttlMs,
+      createdAt: new Date(now).toISOString(),
+      expiresAt: new Date(now + ttlMs).toISOString(),
+      ...(meta.experiment === undefined ? {} : { experiment: meta.experiment }),
+      ...(meta.action === undefined ? {} : { action: meta.action }),
+      pathRe: parsed.path === undefined || parsed.path === '*' ? undefined : buildGlob(parsed.path),
+      stopTtl: new AbortController(),
+    };
+    active.set(id, fault);
+    snapshot = [...active.values()];
+    // The TTL lives here, not in whoever added the fault: a dead controller cannot leave it behind.
+    clock.sleep(ttlMs, fault.stopTtl.signal).then(
+      () => endFault(id, 'ttl'),
+      () => {},
+    );
+    options.timeline?.emit({
+      type: 'fault.start',
+      faultId: id,
+      spec: fault.spec,
+      where: gatewayUrl,
+      ...(meta.experiment === undefined ? {} : { experiment: meta.experiment }),
+      ...(meta.action === undefined ? {} : { action: meta.action }),
+    });
+    return publicFault(fault);
+  };
+
+  const publicFault = (f: ActiveFault): Fault => {
+    const { pathRe: _p, stopTtl: _s, ...rest } = f;
+    return rest;
+  };
+
+  const forward = (req: http.IncomingMessage, res: http.ServerResponse, started: number): void => {
+    const headers: http.OutgoingHttpHeaders = {};
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (!HOP_BY_HOP.has(name)) headers[name] = value;
+    }
+    const upstreamReq = http.request(
+      {
+        agent,
+        host: upstreamHost,
+        port: upstreamPort,
+        method: req.method,
+        path: upstreamPrefix + (req.url ?? '/'),
+        headers,
+      },
+      (upstreamRes) => {
+        const out: http.OutgoingHttpHeaders = {};
+        for (const [name, value] of Object.entries(upstreamRes.headers)) {
+          if (!HOP_BY_HOP.has(name) && value !== undefined) out[name] = value;
+        }
+        res.writeHead(upstreamRes.statusCode ?? 502, out);
+        upstreamRes.pipe(res);
+        upstreamRes.on('end', () => batch.record(upstreamRes.statusCode ?? 502, clock.now() - started));
+        upstreamRes.on('error', () => res.destroy());
+      },
+    );
+    upstreamReq.on('error', (error: NodeJS.ErrnoException) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      batch.record(502, clock.now() - started);
+      sendJson(res, 502, { message: 'Bad Gateway', error: error.code ?? error.message });
+    });
+    res.on('close', () => {
+      if (!res.writableFinished) upstreamReq.destroy();
+    });
+    req.pipe(upstreamReq);
+  };
+
+  const proxy = http.createServer((req, res) => {
+    const started = clock.now();
+    const faults = snapshot;
+    if (faults.length === 0) {
+      forward(req, res, started);
+      return;
+    }
+    const path = (req.url ?? '/').split('?', 1)[0]!;
+    let delay = 0;
+    let terminal: ActiveFault | undefined;
+    for (const fault of faults) {
+      const f = fault.fault;
+      if (f.method !== undefined && f.method !== req.method) continue;
+      if (fault.pathRe && !fault.pathRe.test(path)) continue;
+      if (f.percent < 100 && random() * 100 >= f.percent) continue;
+      if (f.kind === 'latency') delay += Math.max(0, f.ms + (random() * 2 - 1) * f.jitter);
+      else if (!terminal) terminal = fault;
+    }
+    const apply = () => {
+      if (!terminal) return forward(req, res, started);
+      const f = terminal.fault;
+      switch (f.kind) {
+        case 'error': {
+          const body =
+            f.body ?? JSON.stringify({ message: http.STATUS_CODES[f.status] ?? 'Error', fault: terminal.id });
+          res.writeHead(f.status, {
+            'content-type': f.body === undefined ? 'application/json' : 'text/plain',
+            'content-length': Buffer.byteLength(body),
+            'x-opsproof-fault': terminal.id,
+          });
+          res.end(body);
+          batch.record(f.status, clock.now() - started);
+          return;
+        }
+        case 'reset':
+          batch.record(0, clock.now() - started);
+          req.socket.resetAndDestroy();
+          return;
+        case 'blackhole': {
+          const id = terminal.id;
+          let waiting = held.get(id);
+          if (!waiting) {
+            waiting = new Set();
+            held.set(id, waiting);
+          }
+          const release = () => {
+            if (!res.destroyed) forward(req, res, started);
+          };
+          waiting.add(release);
+          res.on('close', () => {
+            held.get(id)?.delete(release);
+            if (!res.writableFinished) batch.record(0, clock.now() - started);
+          });
+          return;
+        }
+        case 'latency':
+          return forward(req, res, started);
+      }
+    };
+    if (delay > 0) {
+      const timer = setTimeout(apply, delay);
+      res.on('close', () => clearTimeout(timer));
+    } else apply();
+  });
+  proxy.keepAliveTimeout = 65_000;
+
+  const control = http.createServer((req, res) => {
+    handleControl(req, res).catch((error: unknown) => {
+      const status = error instanceof UsageError || error instanceof SyntaxError ? 400 : 500;
+      const code = error instanceof FaultSpecError ? 'bad-spec' : status === 400 ? 'bad-request' : 'internal';
+      if (!res.headersSent) sendJson(res, status, { error: { code, message: (error as Error).message } });
+    });
+  });
+
+  const handleControl = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    const path = (req.url ?? '/').split('?', 1)[0]!.replace(/\/$/, '') || '/';
+    if (path === '/faults' && req.method === 'GET') {
+      return sendJson(res, 200, { faults: [...active.values()].map(publicFault) });
+    }
+    if (path === '/faults' && req.method === 'POST') {
+      const raw = await readBody(req);
+      const body = JSON.parse(raw === '' ? '{}' : raw) as unknown;
+      if (body === null || typeof body !== 'object' || Array.isArray(body))
+        throw new UsageError(
+          'expected a JSON object like {"spec": "error:status=503,percent=50", "ttl": "30s"}',
+        );
+      const { spec, ttl, experiment, action } = body as Record<string, unknown>;
+      if (typeof spec !== 'string') throw new UsageError('"spec" must be a fault SPEC string');
+      let ttlMs: number | undefined;
+      if (ttl !== undefined) {
+        ttlMs = typeof ttl === 'number' || typeof ttl === 'string' ? parseDuration(ttl) : undefined;
+        if (ttlMs === undefined || ttlMs <= 0)
+          throw new UsageError(`"ttl" must be a positive duration like 30s, got ${JSON.stringify(ttl)}`);
+      }
+      const fault = addFault(spec, ttlMs, {
+        ...(typeof experiment === 'string' ? { experiment } : {}),
+        ...(typeof action === 'string' ? { action } : {}),
+      });
+      return sendJson(res, 201, fault);
+    }
+    const match = /^\/faults\/([^/]+)$/.exec(path);
+    if (match && req.method === 'DELETE') {
+      const id = decodeURIComponent(match[1]!);
+      if (endFault(id, 'cleared')) {
+        res.writeHead(204);
+        res.end();
+        return;
+      }
+      return sendJson(res, 404, { error: { code: 'not-found', message: `no active fault ${id}` } });
+    }
+    if (match && req.method === 'GET') {
+      const fault = active.get(decodeURIComponent(match[1]!));
+      if (fault) return sendJson(res, 200, publicFault(fault));
+      return sendJson(res, 404, { error: { code: 'not-found', message: `no active fault ${match[1]}` } });
+    }
+    if (path === '/reset' && req.method === 'POST') {
+      return sendJson(res, 200, { cleared: resetAll('cleared') });
+    }
+    if (path === '/health' && req.method === 'GET') {
+      return sendJson(res, 200, { status: 'ok', upstream: options.upstream, url: gatewayUrl });
+    }
+    return sendJson(res, 404, {
+      error: {
+        code: 'not-found',
+        message: `${req.method} ${path} is not part of the control API (GET/POST /faults, DELETE /faults/:id, POST /reset)`,
+      },
+    });
+  };
+
+  const resetAll = (reason: FaultEndReason): number => {
+    const ids = [...active.keys()];
+    for (const id of ids) endFault(id, reason);
+    return ids.length;
+  };
+
+  const proxyAddress = await listenOn(proxy, options.listen?.host ?? '127.0.0.1', options.listen?.port ?? 0);
+  let controlAddress: AddressInfo;
+  try {
+    controlAddress = await listenOn(control, controlHost, options.control?.port ?? 0);
+  } catch (error) {
+    proxy.close();
+    throw error;
+  }
+  gatewayUrl = formatUrl(proxyAddress);
+  const controlUrl = formatUrl(controlAddress);
+
+  let closed: Promise<void> | undefined;
+  return {
+    url: gatewayUrl,
+    controlUrl,
+    upstream: options.upstream,
+    addFault,
+    removeFault: (id, reason = 'cleared') => endFault(id, reason),
+    reset: (reason = 'cleared') => resetAll(reason),
+    faults: () => [...active.values()].map(publicFault),
+    close() {
+      closed ??= (async () => {
+        resetAll('stopped');
+        if (flushTimer) clearInterval(flushTimer);
+        const closing = Promise.all([
+          new Promise<void>((r) => proxy.close(() => r())),
+          new Promise<void>((r) => control.close(() => r())),
+        ]);
+        proxy.closeAllConnections();
+        control.closeAllConnections();
+        agent.destroy();
+        await closing;
+        await flush();
+      })();
+      return closed;
+    },
+  };
+}
