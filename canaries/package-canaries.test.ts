@@ -1,0 +1,194 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import JSZip from 'jszip';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { LoadedSuite } from '../core/load-config.ts';
+import { suiteSchema } from '../core/schema.ts';
+import { requireTool } from '../core/tools.ts';
+import { packageCanaries, SYNTHETICS_HANDLER } from './package-canaries.ts';
+
+const run = promisify(execFile);
+const chromium = requireTool('chromium');
+const repo = join(import.meta.dirname, '..');
+
+function suiteWith(files: string[], dir: string): LoadedSuite {
+  const suite = suiteSchema.parse({
+    service: 'test',
+    environments: { local: { target: 'http://127.0.0.1:1' } },
+    canaries: { files },
+  });
+  return { suite, file: join(dir, 'opsproof.config.ts'), dir, warnings: [] };
+}
+
+/** A stand-in for the runtime's module: records executeStep calls; pages come from the system Chromium. */
+const FAKE_RUNTIME = `
+import { chromium } from ${JSON.stringify(pathToFileURL(join(repo, 'node_modules/playwright-core/index.mjs')).href)};
+export const calls = [];
+let browser;
+export const synthetics = {
+  async executeStep(name, fn, stepConfig, page) {
+    calls.push({ step: name, withPage: page !== undefined, stepConfig });
+    try {
+      const value = await fn();
+      calls.push({ done: name, status: 'passed' });
+      return value;
+    } catch (error) {
+      calls.push({ done: name, status: 'failed', error: error.message });
+      throw error;
+    }
+  },
+  async launch() {
+    browser = await chromium.launch({ executablePath: process.env.FAKE_CHROMIUM, args: ['--headless', '--no-sandbox'] });
+    return browser;
+  },
+  async newPage(b) { return (await b.newContext()).newPage(); },
+  async close() { await browser?.close(); },
+};
+`;
+
+const INVOKE = `
+import { calls } from '@aws/synthetics-playwright';
+const { handler } = await import(process.argv[2]);
+let error = null;
+try { await handler(); } catch (e) { error = e.message; }
+console.log('RESULT ' + JSON.stringify({ calls, error }));
+`;
+
+interface Invocation {
+  calls: { step?: string; done?: string; status?: string; withPage?: boolean }[];
+  error: string | null;
+}
+
+let dir: string;
+let server: Server;
+let url: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'opsproof-package-'));
+  server = createServer((_req, res) => {
+    res.setHeader('content-type', 'text/html');
+    res.end(
+      '<label for="q">Query</label><input id="q"><button onclick="s.textContent=\'Saved 1\'">Save</button><p id="s" role="status"></p>',
+    );
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const fake = join(dir, 'node_modules/@aws/synthetics-playwright');
+  await mkdir(fake, { recursive: true });
+  await writeFile(
+    join(fake, 'package.json'),
+    '{"name":"@aws/synthetics-playwright","type":"module","exports":"./index.mjs"}',
+  );
+  await writeFile(join(fake, 'index.mjs'), FAKE_RUNTIME);
+  await writeFile(join(dir, 'invoke.mjs'), INVOKE);
+  const canaries = join(dir, 'canaries');
+  await mkdir(canaries);
+  await writeFile(
+    join(canaries, 'form.canary.ts'),
+    `import { defineCanary } from 'opsproof';
+export default defineCanary({ name: 'form', type: 'browser' }, async ({ page, step, baseUrl }) => {
+  await step('open', async () => { await page.goto(baseUrl + '/'); });
+  await step('fill', async () => { await page.getByLabel('Query').fill('x'); });
+  await step('save', async () => {
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').filter({ hasText: /^Saved / }).waitFor();
+  });
+});
+`,
+  );
+  await writeFile(
+    join(canaries, 'api.canary.ts'),
+    `import { defineCanary } from 'opsproof';
+export default defineCanary({ name: 'api', type: 'api', schedule: 'rate(1 minute)' }, async ({ http, step, baseUrl }) => {
+  await step('ok', async () => { const r = await http.get(baseUrl + '/'); if (r.status !== 200) throw new Error('status ' + r.status); });
+  await step('boom', async () => { throw new Error('boom in step'); });
+  await step('never', async () => {});
+});
+`,
+  );
+});
+afterAll(async () => {
+  server.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function invoke(zipPath: string, name: string): Promise<Invocation> {
+  const zip = await JSZip.loadAsync(await readFile(zipPath));
+  const target = join(dir, 'unzipped', name);
+  await mkdir(target, { recursive: true });
+  await writeFile(join(target, 'index.mjs'), (await zip.file('index.mjs')?.async('string')) ?? '');
+  const { stdout } = await run(process.execPath, [join(dir, 'invoke.mjs'), join(target, 'index.mjs')], {
+    cwd: dir,
+    env: { ...process.env, FAKE_CHROMIUM: chromium.path ?? '' },
+    timeout: 30_000,
+  });
+  const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  return JSON.parse(line?.slice('RESULT '.length) ?? '{}') as Invocation;
+}
+
+describe('packaged canaries for the Synthetics Playwright runtime', () => {
+  test('one zip per canary: index.mjs only, runtime module external, no Playwright inside', async () => {
+    const out = join(dir, 'zips');
+    const packaged = await packageCanaries({
+      loaded: suiteWith(['canaries/*.canary.ts'], dir),
+      outDir: out,
+      baseUrl: url,
+    });
+    expect(packaged.map((p) => [p.name, p.handler, p.schedule])).toEqual([
+      ['api', SYNTHETICS_HANDLER, 'rate(1 minute)'],
+      ['form', SYNTHETICS_HANDLER, 'rate(5 minutes)'],
+    ]);
+    for (const p of packaged) {
+      const zip = await JSZip.loadAsync(await readFile(p.zipPath));
+      expect(Object.keys(zip.files)).toEqual(['index.mjs']);
+      const code = (await zip.file('index.mjs')?.async('string')) ?? '';
+      expect(code).toMatch(/from\s*"@aws\/synthetics-playwright"/);
+      expect(code).not.toMatch(/playwright-core|chromium\.launch/);
+      expect(p.bytes).toBeLessThan(50_000);
+    }
+  });
+
+  test.skipIf(chromium.skip)(
+    'steps map 1:1 onto executeStep; a browser canary passes with a runtime page',
+    async () => {
+      const [form] = await packageCanaries({
+        loaded: suiteWith(['canaries/form.canary.ts'], dir),
+        outDir: join(dir, 'zips'),
+        baseUrl: url,
+      });
+      const result = await invoke(form?.zipPath ?? '', 'form');
+      expect(result.error).toBeNull();
+      expect(result.calls.filter((c) => c.step).map((c) => [c.step, c.withPage])).toEqual([
+        ['open', true],
+        ['fill', true],
+        ['save', true],
+      ]);
+      expect(result.calls.filter((c) => c.done).every((c) => c.status === 'passed')).toBe(true);
+    },
+  );
+
+  test('a thrown step fails the handler and later steps never run', async () => {
+    const [api] = await packageCanaries({
+      loaded: suiteWith(['canaries/api.canary.ts'], dir),
+      outDir: join(dir, 'zips'),
+      baseUrl: url,
+    });
+    const result = await invoke(api?.zipPath ?? '', 'api');
+    expect(result.error).toBe('boom in step');
+    expect(result.calls.filter((c) => c.step).map((c) => c.step)).toEqual(['ok', 'boom']);
+    expect(result.calls.find((c) => c.done === 'boom')?.status).toBe('failed');
+  });
+
+  test('the demo canaries package, one zip each', async () => {
+    const packaged = await packageCanaries({
+      loaded: suiteWith(['demo/canaries/*.canary.ts'], repo),
+      outDir: join(dir, 'demo'),
+    });
+    expect(packaged.map((p) => p.name).sort()).toEqual(['api-roundtrip', 'health', 'web-form']);
+  });
+});

@@ -1,0 +1,148 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, type Plugin } from 'esbuild';
+import JSZip from 'jszip';
+import { ConfigError } from '../core/errors.ts';
+import type { LoadedSuite } from '../core/load-config.ts';
+import { loadCanaries } from './load-canaries.ts';
+
+/**
+ * The Synthetics runtime the zips target. `syn-nodejs-playwright-5.1` moved the runtime module to
+ * `@aws/synthetics-playwright` (earlier versions only have `@amzn/synthetics-playwright`), so 5.1 is
+ * the oldest version our bundles run on; 6.0 is the newest documented one (Node.js 22).
+ */
+export const SYNTHETICS_RUNTIME_VERSION = 'syn-nodejs-playwright-6.0';
+export const SUPPORTED_RUNTIME_VERSIONS = ['syn-nodejs-playwright-5.1', 'syn-nodejs-playwright-6.0'] as const;
+/** The runtime's module, provided by its Lambda layer: kept out of the bundle. */
+export const SYNTHETICS_MODULE = '@aws/synthetics-playwright';
+/** The handler: `index.mjs` (ES module) at the zip's root, exporting `handler`. */
+export const SYNTHETICS_HANDLER = 'index.handler';
+
+/** Never bundled: the runtime provides the browser automation (and the zip must hold no Playwright). */
+const EXTERNAL = [
+  SYNTHETICS_MODULE,
+  '@amzn/synthetics-playwright',
+  'playwright',
+  'playwright-core',
+  '@playwright/test',
+];
+
+const defineCanaryFile = fileURLToPath(new URL('./define-canary.ts', import.meta.url));
+const handlerFile = fileURLToPath(new URL('./synthetics-handler.ts', import.meta.url));
+
+export interface PackagedCanary {
+  name: string;
+  /** Absolute path of the zip. */
+  zipPath: string;
+  handler: string;
+  runtimeVersion: string;
+  schedule: string;
+  type: 'browser' | 'api';
+  /** Size of the zip in bytes. */
+  bytes: number;
+}
+
+export interface PackageCanariesOptions {
+  loaded: LoadedSuite;
+  /** Folder for the zips (created). */
+  outDir: string;
+  names?: readonly string[];
+  files?: readonly string[];
+  /** Target baked into the bundle; the canary's `OPSPROOF_BASE_URL` environment variable overrides it. */
+  baseUrl?: string;
+  env?: string;
+  /** Minify the bundles. @defaultValue true */
+  minify?: boolean;
+}
+
+/** `opsproof` inside a bundle is only `defineCanary`: nothing of the CLI, config or Playwright. */
+const opsproofShim: Plugin = {
+  name: 'opsproof-shim',
+  setup(b) {
+    b.onResolve({ filter: /^opsproof$/ }, () => ({ path: defineCanaryFile }));
+  },
+};
+
+/** The bundle of one canary: an ES module exporting `handler`, with the runtime module external. */
+export async function buildSyntheticsBundle(
+  file: string,
+  options: { baseUrl?: string; env?: string; stepTimeout?: string; minify?: boolean } = {},
+): Promise<string> {
+  const handlerOptions = JSON.stringify({
+    ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.stepTimeout ? { stepTimeout: options.stepTimeout } : {}),
+  });
+  const entry = [
+    `import { synthetics } from ${JSON.stringify(SYNTHETICS_MODULE)};`,
+    `import canary from ${JSON.stringify(file)};`,
+    `import { createSyntheticsHandler } from ${JSON.stringify(handlerFile)};`,
+    `export const handler = createSyntheticsHandler(canary, synthetics, ${handlerOptions});`,
+  ].join('\n');
+  const result = await build({
+    stdin: { contents: entry, resolveDir: resolve(file, '..'), sourcefile: 'index.mjs', loader: 'ts' },
+    bundle: true,
+    write: false,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    external: EXTERNAL,
+    plugins: [opsproofShim],
+    minify: options.minify ?? true,
+    legalComments: 'none',
+    logLevel: 'silent',
+    // Bundled CommonJS dependencies may call require(); give the ES module one.
+    banner: {
+      js: "import { createRequire as __opsproofRequire } from 'node:module';\nconst require = __opsproofRequire(import.meta.url);",
+    },
+  });
+  const output = result.outputFiles[0];
+  if (!output) throw new Error(`esbuild produced no output for ${file}`);
+  return output.text;
+}
+
+/**
+ * One zip per canary for CloudWatch Synthetics' Playwright runtime: `index.mjs` at the root (handler
+ * `index.handler`), our step API adapted onto `synthetics.executeStep`, `@aws/synthetics-playwright`
+ * external, no browser and no Playwright inside. The infra stacks deploy these.
+ */
+export async function packageCanaries(options: PackageCanariesOptions): Promise<PackagedCanary[]> {
+  const { canaries, failures } = await loadCanaries(options.loaded, {
+    ...(options.names ? { names: options.names } : {}),
+    ...(options.files ? { files: options.files } : {}),
+  });
+  if (failures.length > 0) {
+    throw new ConfigError(
+      `cannot package canaries:\n${failures.map((f) => `  ${f.name}: ${f.error}`).join('\n')}`,
+      failures.map((f) => ({ path: `canaries.${f.name}`, severity: 'error' as const, message: f.error })),
+    );
+  }
+  const outDir = resolve(options.outDir);
+  await mkdir(outDir, { recursive: true });
+  const packaged: PackagedCanary[] = [];
+  for (const { definition, file } of canaries) {
+    const code = await buildSyntheticsBundle(file, {
+      ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
+      ...(options.env ? { env: options.env } : {}),
+      stepTimeout: definition.options.stepTimeout ?? options.loaded.suite.canaries.stepTimeout,
+      minify: options.minify ?? true,
+    });
+    const zip = new JSZip();
+    // A fixed date keeps zips byte-identical across builds, so CDK asset hashes only change with code.
+    zip.file('index.mjs', code, { date: new Date('2020-01-01T00:00:00Z') });
+    const bytes = await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE', platform: 'UNIX' });
+    const zipPath = join(outDir, `${definition.options.name}.zip`);
+    await writeFile(zipPath, bytes);
+    packaged.push({
+      name: definition.options.name,
+      zipPath,
+      handler: SYNTHETICS_HANDLER,
+      runtimeVersion: SYNTHETICS_RUNTIME_VERSION,
+      schedule: definition.options.schedule ?? options.loaded.suite.canaries.schedule,
+      type: definition.options.type,
+      bytes: bytes.length,
+    });
+  }
+  return packaged;
+}
