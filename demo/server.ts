@@ -32,6 +32,11 @@ export interface DemoServerOptions {
   store?: MeasurementStore;
   /** Time between listening and becoming ready (`/health/ready` answers 503 meanwhile). @defaultValue 0 */
   startupDelayMs?: number;
+  /**
+   * How long `close()` keeps accepting requests while `/health/ready` already answers 503, so a
+   * load balancer stops routing here before connections are refused. @defaultValue 0
+   */
+  drainDelayMs?: number;
   /** How long `close()` waits for in-flight requests before cutting connections. @defaultValue 5000 */
   shutdownTimeoutMs?: number;
 }
@@ -124,7 +129,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
  * per request and, when `otlpEndpoint` is set, one OTLP server span per request.
  */
 export async function startDemoServer(options: DemoServerOptions = {}): Promise<DemoServer> {
-  const { port = 0, host = '127.0.0.1', otlpEndpoint, log = defaultLog, startupDelayMs = 0 } = options;
+  const { port = 0, host = '127.0.0.1', otlpEndpoint, log = defaultLog } = options;
+  const { startupDelayMs = 0, drainDelayMs = 0 } = options;
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 5000;
   const store = options.store ?? createMeasurementStore();
   const tracing: Tracing | undefined = otlpEndpoint
@@ -137,6 +143,8 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
   function send(exchange: Exchange, status: number, body: unknown, error?: unknown): void {
     const { res } = exchange;
     if (!res.headersSent) {
+      // While stopping, no connection is kept alive: the server can close as soon as this is sent.
+      if (lifecycle === 'stopping') res.setHeader('connection', 'close');
       const payload = JSON.stringify(body);
       res.writeHead(status, {
         'content-type': JSON_TYPE,
@@ -383,6 +391,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     closing ??= (async () => {
       lifecycle = 'stopping';
       if (readyTimer) clearTimeout(readyTimer);
+      if (drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, drainDelayMs));
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), shutdownTimeoutMs);
@@ -406,7 +415,7 @@ function parsePort(text: string | undefined, fallback: number): number {
 
 /**
  * Process mode: `node --import tsx demo/server.ts [--port N] [--host H]` (or env `PORT`, `HOST`,
- * `OTEL_EXPORTER_OTLP_ENDPOINT`, `DEMO_STARTUP_DELAY_MS`). Logs `listening on <url>` once bound and
+ * `OTEL_EXPORTER_OTLP_ENDPOINT`, `DEMO_STARTUP_DELAY_MS`, `DEMO_DRAIN_DELAY_MS`). Logs `listening on <url>` once bound and
  * `ready` when `/health/ready` turns 200; SIGTERM/SIGINT stop it cleanly (exit 0).
  */
 export async function runDemoProcess(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
@@ -425,8 +434,13 @@ export async function runDemoProcess(argv: string[], env: NodeJS.ProcessEnv): Pr
     return;
   }
   const otlpEndpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined;
-  const startupDelayMs = Number(env.DEMO_STARTUP_DELAY_MS) || 0;
-  const server = await startDemoServer({ port, host, otlpEndpoint, startupDelayMs });
+  const server = await startDemoServer({
+    port,
+    host,
+    otlpEndpoint,
+    startupDelayMs: Number(env.DEMO_STARTUP_DELAY_MS) || 0,
+    drainDelayMs: Number(env.DEMO_DRAIN_DELAY_MS) || 0,
+  });
   defaultLog(
     formatEventLine('INFO', `listening on ${server.url}`, {
       url: server.url,
