@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type Dispatcher, Pool } from 'undici';
 import { type Clock, systemClock } from '../core/clock.ts';
 import { parseDuration } from '../core/duration.ts';
 import { EnvironmentError, UsageError } from '../core/errors.ts';
@@ -245,7 +246,7 @@ export async function startFaultGateway(options: FaultGatewayOptions): Promise<F
   const upstreamHost = upstreamUrl.hostname.replace(/^\[|\]$/g, '');
   const upstreamPort = Number(upstreamUrl.port || 80);
   const upstreamPrefix = upstreamUrl.pathname === '/' ? '' : upstreamUrl.pathname.replace(/\/$/, '');
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 512, maxFreeSockets: 256, scheduling: 'lifo' });
+  const pool = new Pool(upstreamUrl.origin, { connections: 256, keepAliveTimeout: 30_000 });
 
   const active = new Map<string, ActiveFault>();
   /** Requests held by a blackhole, released (forwarded) when it ends. */
@@ -322,42 +323,60 @@ export async function startFaultGateway(options: FaultGatewayOptions): Promise<F
   };
 
   const forward = (req: http.IncomingMessage, res: http.ServerResponse, started: number): void => {
-    const headers: http.OutgoingHttpHeaders = {};
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (!HOP_BY_HOP.has(name)) headers[name] = value;
+    const headers: Record<string, string | string[]> = {};
+    for (const name in req.headers) {
+      const value = req.headers[name];
+      if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
     }
-    const upstreamReq = http.request(
+    const hasBody =
+      req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
+    let status = 502;
+    let upstream: Dispatcher.DispatchController | undefined;
+    const onClose = () => {
+      if (!res.writableFinished && upstream && !upstream.aborted)
+        upstream.abort(new Error('client went away'));
+    };
+    res.on('close', onClose);
+    // undici's dispatch API: the cheapest way to stream an upstream response into `res`.
+    pool.dispatch(
       {
-        agent,
-        host: upstreamHost,
-        port: upstreamPort,
-        method: req.method,
+        method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
         path: upstreamPrefix + (req.url ?? '/'),
         headers,
+        body: hasBody ? req : null,
       },
-      (upstreamRes) => {
-        const out: http.OutgoingHttpHeaders = {};
-        for (const [name, value] of Object.entries(upstreamRes.headers)) {
-          if (!HOP_BY_HOP.has(name) && value !== undefined) out[name] = value;
-        }
-        res.writeHead(upstreamRes.statusCode ?? 502, out);
-        upstreamRes.pipe(res);
-        upstreamRes.on('end', () => batch.record(upstreamRes.statusCode ?? 502, clock.now() - started));
-        upstreamRes.on('error', () => res.destroy());
+      {
+        onRequestStart(controller) {
+          upstream = controller;
+        },
+        onResponseStart(controller, statusCode, responseHeaders) {
+          if (statusCode < 200) return;
+          status = statusCode;
+          const out: http.OutgoingHttpHeaders = {};
+          for (const name in responseHeaders) {
+            const value = responseHeaders[name];
+            if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
+          }
+          res.writeHead(statusCode, out);
+          res.on('drain', () => controller.resume());
+        },
+        onResponseData(controller, chunk) {
+          if (!res.write(chunk)) controller.pause();
+        },
+        onResponseEnd() {
+          res.end();
+          batch.record(status, clock.now() - started);
+        },
+        onResponseError(_controller, error: NodeJS.ErrnoException) {
+          if (res.headersSent || res.destroyed) {
+            res.destroy();
+            return;
+          }
+          batch.record(502, clock.now() - started);
+          sendJson(res, 502, { message: 'Bad Gateway', error: error.code ?? error.message });
+        },
       },
     );
-    upstreamReq.on('error', (error: NodeJS.ErrnoException) => {
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      batch.record(502, clock.now() - started);
-      sendJson(res, 502, { message: 'Bad Gateway', error: error.code ?? error.message });
-    });
-    res.on('close', () => {
-      if (!res.writableFinished) upstreamReq.destroy();
-    });
-    req.pipe(upstreamReq);
   };
 
   const proxy = http.createServer((req, res) => {
@@ -525,7 +544,7 @@ export async function startFaultGateway(options: FaultGatewayOptions): Promise<F
         ]);
         proxy.closeAllConnections();
         control.closeAllConnections();
-        agent.destroy();
+        await pool.destroy();
         await closing;
         await flush();
       })();
