@@ -3,9 +3,9 @@ const root = new URL('../', import.meta.url);
 const entry = new URL('index.ts', root).href;
 
 export async function resolve(specifier, context, next) {
-  if (specifier === 'opsproof') return { url: entry, shortCircuit: true };
+  if (specifier === 'opsproof') return next(entry, context);
   if (specifier.startsWith('opsproof/')) {
-    return { url: new URL(specifier.slice('opsproof/'.length), root).href, shortCircuit: true };
+    return next(new URL(specifier.slice('opsproof/'.length), root).href, context);
   }
   return next(specifier, context);
 }

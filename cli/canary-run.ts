@@ -1,0 +1,64 @@
+import type { Command } from 'commander';
+import { runRemoteCanaries } from '../canaries/deployed-canaries.ts';
+import { type ExitCode, UsageError } from '../core/errors.ts';
+import { createCanaryStage } from '../runner/stages/canary-stage.ts';
+import { addCommonFlags, type CommonFlags, collect, loadCommandContext, printHuman, runStagesCommand } from './command-kit.ts';
+
+export interface CanaryRunFlags extends CommonFlags {
+  url?: string;
+  file?: string[];
+  remote?: boolean;
+}
+
+export function registerCanaryRun(canary: Command): void {
+  const command = canary
+    .command('run')
+    .description('run canaries locally (Playwright + Chromium), or a deployed one with --remote')
+    .argument('[names...]', 'canaries to run (default: all)');
+  addCommonFlags(command);
+  command
+    .option('--url <url>', 'base URL to run against instead of the environment target')
+    .option('--file <file>', 'canary file (*.canary.ts) outside the config (repeatable)', collect)
+    .option('--remote', 'start the deployed CloudWatch Synthetics canary and wait for its run')
+    .action(async (names: string[], flags: CanaryRunFlags) => {
+      process.exitCode = await runCanaryRun(names, flags);
+    });
+}
+
+function parseUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('not http(s)');
+    return url.replace(/\/+$/, '');
+  } catch {
+    throw new UsageError(`--url expects an http(s) URL, got "${url}"`);
+  }
+}
+
+export async function runCanaryRun(names: string[], flags: CanaryRunFlags): Promise<ExitCode> {
+  if (flags.remote) {
+    if (flags.url || flags.file?.length) throw new UsageError('--remote runs the deployed canaries; drop --url/--file');
+    const { loaded, env } = await loadCommandContext(flags);
+    const runs = await runRemoteCanaries({ loaded, env, names });
+    for (const run of runs) {
+      const when = run.completedAt ? ` at ${run.completedAt}` : '';
+      printHuman(`${run.status === 'passed' ? 'PASS' : 'FAIL'} ${run.canaryName}${when}${run.reason ? `: ${run.reason}` : ''}`);
+    }
+    if (flags.json) process.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
+    return runs.every((r) => r.status === 'passed') ? 0 : 1;
+  }
+  const baseUrl = flags.url ? parseUrl(flags.url) : undefined;
+  return runStagesCommand({
+    command: ['canary run', ...names].join(' '),
+    stages: [
+      createCanaryStage({
+        ...(names.length ? { names } : {}),
+        ...(flags.file?.length ? { files: flags.file } : {}),
+        ...(baseUrl ? { baseUrl } : {}),
+      }),
+    ],
+    flags,
+    // With --url the target is already running somewhere: start nothing.
+    ...(baseUrl ? { run: { startTarget: false } } : {}),
+  });
+}

@@ -1,0 +1,178 @@
+import { existsSync, lstatSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { basename, dirname, relative, resolve } from 'node:path';
+import { type Command, Option } from 'commander';
+import { formatDiagnostics } from '../core/diagnostics.ts';
+import { ConfigError, EXIT, type ExitCode, isOpsproofError, UsageError } from '../core/errors.ts';
+import {
+  type LoadedSuite,
+  loadSuite,
+  type ResolvedEnvironment,
+  resolveEnvironment,
+} from '../core/load-config.ts';
+import { exitCodeForStatus, type RunResult } from '../core/run-result.ts';
+import { formatSummary } from '../reports/format-summary.ts';
+import { createProgressReporter } from '../reports/progress-reporter.ts';
+import { type Reporter, ReporterMultiplexer } from '../reports/reporter.ts';
+import { createRunDirReporters } from '../reports/run-dir-reporters.ts';
+import { createInterruptSignal, createRunId, type ExecuteRunInput, executeRun } from '../runner/run.ts';
+import type { RunOptions, Stage } from '../runner/stage.ts';
+
+/** Flags every run-like command takes. */
+export interface CommonFlags {
+  env: string;
+  config?: string;
+  out?: string;
+  json?: boolean;
+}
+
+/** Adds `--env`, `--config`, `--out`, `--json` (pick the ones a command uses). */
+export function addCommonFlags(
+  command: Command,
+  which: { env?: boolean; out?: boolean; json?: boolean; config?: boolean } = {},
+): Command {
+  const { env = true, out = true, json = true, config = true } = which;
+  if (env) command.option('--env <name>', 'environment from the config', 'local');
+  if (config) command.option('--config <file>', 'config file (default: ./opsproof.config.ts)');
+  if (out) command.option('--out <dir>', 'run directory (default: reports/<run-id>/)');
+  if (json) command.option('--json', 'print the RunResult as JSON on stdout (human output on stderr)');
+  return command;
+}
+
+/** Collects a repeatable option (`--kpi A --kpi B`) into an array. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** `--only STAGE…` / `--skip STAGE…` for commands that run several stages. */
+export function addStageSelectionFlags(command: Command): Command {
+  return command
+    .addOption(new Option('--only <stage...>', 'run only these stages'))
+    .addOption(new Option('--skip <stage...>', 'skip these stages'));
+}
+
+/** Where human output goes: always stderr, so stdout stays machine-readable. */
+export const human: NodeJS.WritableStream = process.stderr;
+
+export function printHuman(text: string): void {
+  human.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+/** Loads the config and resolves `--env`. */
+export async function loadCommandContext(
+  flags: Pick<CommonFlags, 'env' | 'config'>,
+): Promise<{ loaded: LoadedSuite; env: ResolvedEnvironment }> {
+  const loaded = await loadSuite({ config: flags.config });
+  return { loaded, env: resolveEnvironment(loaded.suite, flags.env) };
+}
+
+/**
+ * The run directory: `--out` when given, else `reports/<run-id>/` under the working directory, with
+ * `reports/latest` pointing at it.
+ */
+export function prepareRunDir(runId: string, out?: string, cwd = process.cwd()): string {
+  if (out) {
+    const dir = resolve(cwd, out);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+  const dir = resolve(cwd, 'reports', runId);
+  mkdirSync(dir, { recursive: true });
+  linkLatest(dir);
+  return dir;
+}
+
+/** Points `<parent>/latest` at `dir` (a relative symlink, replaced atomically enough for one user). */
+export function linkLatest(dir: string): void {
+  const link = resolve(dirname(dir), 'latest');
+  try {
+    if (existsSync(link) || lstatSync(link, { throwIfNoEntry: false })) rmSync(link, { force: true });
+    symlinkSync(basename(dir), link, 'dir');
+  } catch {
+    // A missing `latest` link never fails a run.
+  }
+}
+
+export interface RunCommandInput {
+  command: string;
+  stages: readonly Stage[];
+  flags: CommonFlags;
+  options?: Partial<RunOptions>;
+  /** Extra reporters (on top of progress and the run-directory files). */
+  reporters?: Reporter[];
+  /** Passed through to `executeRun` (tests, engines that need the target's logs). */
+  run?: Partial<Pick<ExecuteRunInput, 'onTargetLog' | 'telemetry' | 'startTarget'>>;
+}
+
+/**
+ * The whole life of a run-like command: config + env, run directory, stages through the runner,
+ * reporters, terminal summary, exit code. Domain commands call this with their stages.
+ */
+export async function runStagesCommand(input: RunCommandInput): Promise<ExitCode> {
+  const { loaded, env } = await loadCommandContext(input.flags);
+  const runId = createRunId();
+  const outDir = prepareRunDir(runId, input.flags.out);
+  const multiplexer = new ReporterMultiplexer([
+    createProgressReporter({ stream: human }),
+    ...createRunDirReporters({ outDir, redact: (text) => text }),
+    ...(input.reporters ?? []),
+  ]);
+  const interrupt = createInterruptSignal();
+  let result: RunResult;
+  try {
+    result = await executeRun({
+      command: input.command,
+      stages: input.stages,
+      loaded,
+      env,
+      options: input.options,
+      outDir,
+      runId,
+      reporter: multiplexer,
+      signal: interrupt.signal,
+      ...input.run,
+    });
+  } finally {
+    interrupt.dispose();
+  }
+  for (const failure of multiplexer.failures) {
+    printHuman(`warning: reporter ${failure.reporter} failed in ${failure.hook}: ${String(failure.error)}`);
+  }
+  printHuman(formatSummary(result, { reportPath: relativePath(resolve(outDir, 'report.html')) }));
+  if (input.flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  return exitCodeForStatus(result.status);
+}
+
+function relativePath(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel.startsWith('..') ? file : rel;
+}
+
+/** The command is registered but its capability is not built yet (exit 2). */
+export function notBuiltYet(command: string): never {
+  throw new UsageError(`${command} is not built yet`);
+}
+
+/**
+ * Turns anything thrown into text on stderr and an exit code. Users never see a stack trace for a
+ * mistake they can fix; unknown errors show one only with `OPSPROOF_DEBUG=1`.
+ */
+export function formatErrorForExit(
+  error: unknown,
+  env: NodeJS.ProcessEnv = process.env,
+): { text: string; code: ExitCode } {
+  if (isOpsproofError(error)) {
+    const lines = [`error: ${error.message}`];
+    if (error instanceof ConfigError && error.diagnostics.length > 0 && !error.message.includes('\n')) {
+      lines.push(formatDiagnostics(error.diagnostics));
+    }
+    if (error.hint) lines.push(`hint: ${error.hint}`);
+    return { text: lines.join('\n'), code: error.exitCode };
+  }
+  const debug = env.OPSPROOF_DEBUG === '1';
+  const message = error instanceof Error ? error.message : String(error);
+  const text =
+    debug && error instanceof Error && error.stack
+      ? `internal error: ${error.stack}`
+      : `internal error: ${message}\n(set OPSPROOF_DEBUG=1 for the stack trace)`;
+  return { text, code: EXIT.environment };
+}

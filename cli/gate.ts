@@ -1,0 +1,43 @@
+import type { Command } from 'commander';
+import type { ExitCode } from '../core/errors.ts';
+import { gateStages } from '../runner/gate.ts';
+import { selectStages } from '../runner/run.ts';
+import {
+  addCommonFlags,
+  addStageSelectionFlags,
+  type CommonFlags,
+  collect,
+  runStagesCommand,
+} from './command-kit.ts';
+
+export interface GateFlags extends CommonFlags {
+  kpi?: string[];
+  only?: string[];
+  skip?: string[];
+  allowProduction?: boolean;
+}
+
+export function registerGate(program: Command): void {
+  const command = program
+    .command('gate')
+    .description(
+      'pre-release gate: preflight, canaries, load against KPIs, chaos with assertions; one exit code',
+    );
+  addCommonFlags(command);
+  command.option('--kpi <expr>', "KPI override in k6 syntax, e.g. 'p(99)<800' (repeatable)", collect);
+  addStageSelectionFlags(command);
+  command.option('--allow-production', 'allow chaos against a production environment');
+  command.action(async (flags: GateFlags) => {
+    process.exitCode = await runGate(flags);
+  });
+}
+
+export async function runGate(flags: GateFlags): Promise<ExitCode> {
+  const stages = selectStages(gateStages(), { only: flags.only, skip: flags.skip });
+  return runStagesCommand({
+    command: 'gate',
+    stages,
+    flags,
+    options: { kpis: flags.kpi ?? [], allowProduction: flags.allowProduction === true },
+  });
+}

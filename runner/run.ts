@@ -1,0 +1,289 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { type Clock, systemClock } from '../core/clock.ts';
+import { describeError, InterruptedError, isOpsproofError, UsageError } from '../core/errors.ts';
+import type { LoadedSuite, ResolvedEnvironment } from '../core/load-config.ts';
+import {
+  type Check,
+  type CheckStatus,
+  RESULT_SCHEMA_VERSION,
+  type RunResult,
+  type RunStatus,
+  type StageName,
+  type StageResult,
+  summarizeStatus,
+} from '../core/run-result.ts';
+import { Timeline } from '../core/timeline.ts';
+import type { Reporter } from '../reports/reporter.ts';
+import { EmbeddedTelemetry } from '../telemetry/embedded/embedded-telemetry.ts';
+import type { Telemetry } from '../telemetry/port.ts';
+import { type StartTargetOptions, startLocalTarget } from './local-target.ts';
+import type { RunContext, RunOptions, Stage, StageOutcome, StartedTarget } from './stage.ts';
+
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+export interface ExecuteRunInput {
+  /** The command as typed (`gate`, `drill dr-process-kill`, `load run steady`). */
+  command: string;
+  stages: readonly Stage[];
+  loaded: LoadedSuite;
+  env: ResolvedEnvironment;
+  options?: Partial<RunOptions>;
+  /** Run directory. @defaultValue `reports/<run-id>/` under the working directory */
+  outDir?: string;
+  runId?: string;
+  /** Told about the run's lifecycle and every timeline event. */
+  reporter?: Reporter;
+  /** Aborts the run (Ctrl-C). Without one, SIGINT/SIGTERM are wired for the duration of the run. */
+  signal?: AbortSignal;
+  clock?: Clock;
+  /** The telemetry provider; closed at the end only when the runner created it. */
+  telemetry?: Telemetry;
+  /** Whether to start the local target (`env.demo` / `env.start`). @defaultValue true */
+  startTarget?: boolean;
+  /** Lines the started target prints (stdout and stderr), e.g. for log capture. */
+  onTargetLog?: StartTargetOptions['onLog'];
+}
+
+/** `20260101T120000Z-3f2a`: sortable, unique enough for one machine, safe in paths. */
+export function createRunId(now: Date = new Date()): string {
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  const suffix = Math.floor(Math.random() * 0x10000)
+    .toString(16)
+    .padStart(4, '0');
+  return `${stamp}-${suffix}`;
+}
+
+/** Keeps the stages named by `--only`, drops those named by `--skip`; unknown names are usage errors. */
+export function selectStages(
+  stages: readonly Stage[],
+  selection: { only?: readonly string[]; skip?: readonly string[] },
+): Stage[] {
+  const known = stages.map((s) => s.name);
+  for (const name of [...(selection.only ?? []), ...(selection.skip ?? [])]) {
+    if (!known.includes(name as StageName)) {
+      throw new UsageError(
+        `unknown stage "${name}"; expected one of ${known.map((k) => `"${k}"`).join(', ')}`,
+      );
+    }
+  }
+  return stages.filter(
+    (s) => (!selection.only?.length || selection.only.includes(s.name)) && !selection.skip?.includes(s.name),
+  );
+}
+
+function stageStatus(outcome: StageOutcome): CheckStatus {
+  if (outcome.skipped !== undefined) return 'skipped';
+  const statuses = (outcome.checks ?? []).map((c) => c.status);
+  if (statuses.includes('error')) return 'error';
+  if (statuses.includes('failed')) return 'failed';
+  return 'passed';
+}
+
+function isAbort(error: unknown, signal: AbortSignal): boolean {
+  return signal.aborted || error instanceof InterruptedError;
+}
+
+/** An AbortSignal fired by the first SIGINT/SIGTERM; `dispose` removes the handlers. */
+export function createInterruptSignal(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => controller.abort(new InterruptedError(signal));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    dispose() {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+/**
+ * Runs stages in order on one Timeline: starts the local target, gives every stage the same
+ * context, merges their outcomes into the RunResult, and always stops the target. A stage that
+ * throws is recorded as an error and the remaining stages are skipped; clean-up still runs.
+ */
+export async function executeRun(input: ExecuteRunInput): Promise<RunResult> {
+  const clock = input.clock ?? systemClock;
+  const runId = input.runId ?? createRunId(clock.wall());
+  const outDir = resolve(input.outDir ?? resolve(process.cwd(), 'reports', runId));
+  mkdirSync(outDir, { recursive: true });
+  const interrupt = input.signal ? undefined : createInterruptSignal();
+  const signal = input.signal ?? interrupt!.signal;
+  const options: RunOptions = { kpis: [], allowProduction: false, dryRun: false, ...input.options };
+  const ownsTelemetry = input.telemetry === undefined;
+  const telemetry = input.telemetry ?? new EmbeddedTelemetry();
+
+  const timeline = new Timeline(clock);
+  const reporter = input.reporter;
+  if (reporter?.onEvent) timeline.on((record) => reporter.onEvent?.(record));
+  await reporter?.onBegin?.({ runId, command: input.command, env: input.env.name, outDir });
+
+  const startedAt = clock.wall();
+  const checks: Check[] = [];
+  const stages: StageResult[] = [];
+  const merged: Pick<
+    RunResult,
+    'load' | 'canaries' | 'experiments' | 'expectations' | 'drill' | 'artifacts'
+  > = { artifacts: [] };
+  let runError: unknown;
+  let target: StartedTarget | undefined;
+  let targetUrl: string | null = input.env.target;
+
+  timeline.emit({
+    type: 'run.start',
+    runId,
+    command: input.command,
+    env: input.env.name,
+    target: input.env.demo || input.env.start ? null : input.env.target,
+  });
+
+  try {
+    if (input.startTarget !== false) {
+      target = await startLocalTarget({
+        env: input.env,
+        configDir: input.loaded.dir,
+        timeline,
+        signal,
+        onLog: input.onTargetLog,
+      });
+      if (target) targetUrl = target.url;
+    }
+  } catch (error) {
+    runError = error;
+  }
+
+  const context: RunContext = {
+    runId,
+    command: input.command,
+    loaded: input.loaded,
+    env: input.env,
+    targetUrl: targetUrl ?? input.env.target,
+    target,
+    timeline,
+    telemetry,
+    clock,
+    signal,
+    outDir,
+    options,
+  };
+
+  try {
+    for (const stage of input.stages) {
+      if (runError !== undefined || signal.aborted) {
+        const at = clock.wall().toISOString();
+        const why = signal.aborted ? 'interrupted' : 'not run after an earlier error';
+        stages.push({
+          name: stage.name,
+          status: 'skipped',
+          startedAt: at,
+          endedAt: at,
+          durationMs: 0,
+          message: why,
+        });
+        continue;
+      }
+      const stageStart = clock.now();
+      const stageStartedAt = clock.wall().toISOString();
+      timeline.emit({ type: 'stage.start', stage: stage.name });
+      let status: CheckStatus;
+      let message: string | undefined;
+      try {
+        const outcome = await stage.run(context);
+        for (const check of outcome.checks ?? []) {
+          const withStage = { ...check, stage: check.stage ?? stage.name };
+          checks.push(withStage);
+          if (!timeline.find('check', (r) => r.id === check.id)) {
+            timeline.emit({
+              type: 'check',
+              id: check.id,
+              name: check.name,
+              status: check.status,
+              message: check.message,
+            });
+          }
+        }
+        if (outcome.load) merged.load = outcome.load;
+        if (outcome.canaries) merged.canaries = [...(merged.canaries ?? []), ...outcome.canaries];
+        if (outcome.experiments) merged.experiments = [...(merged.experiments ?? []), ...outcome.experiments];
+        if (outcome.expectations)
+          merged.expectations = [...(merged.expectations ?? []), ...outcome.expectations];
+        if (outcome.drill) merged.drill = outcome.drill;
+        if (outcome.artifacts) merged.artifacts.push(...outcome.artifacts);
+        status = stageStatus(outcome);
+        message = outcome.skipped;
+      } catch (error) {
+        runError = error;
+        status = isAbort(error, signal) ? 'skipped' : 'error';
+        message = isAbort(error, signal) ? 'interrupted' : describeError(error);
+      }
+      const durationMs = Math.round(clock.now() - stageStart);
+      timeline.emit({
+        type: 'stage.end',
+        stage: stage.name,
+        status,
+        durationMs,
+        ...(message ? { message } : {}),
+      });
+      stages.push({
+        name: stage.name,
+        status,
+        startedAt: stageStartedAt,
+        endedAt: clock.wall().toISOString(),
+        durationMs,
+        ...(message ? { message } : {}),
+      });
+    }
+  } finally {
+    try {
+      await target?.stop();
+    } catch (error) {
+      runError ??= error;
+    }
+    if (ownsTelemetry) await telemetry.close().catch(() => {});
+    interrupt?.dispose();
+  }
+
+  let status: RunStatus;
+  let error: string | undefined;
+  if (signal.aborted || runError instanceof InterruptedError) {
+    status = 'interrupted';
+    error = describeError(signal.reason ?? runError);
+  } else if (runError !== undefined) {
+    status = 'error';
+    error = describeError(runError);
+    if (isOpsproofError(runError) && runError.hint) error += ` (${runError.hint})`;
+  } else {
+    status = summarizeStatus(checks);
+  }
+  timeline.emit({ type: 'run.end', status });
+  const endedAt = clock.wall();
+
+  const result: RunResult = {
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    runId,
+    tool: { name: 'opsproof', version: VERSION },
+    command: input.command,
+    service: input.loaded.suite.service,
+    env: input.env.name,
+    provider: input.env.provider,
+    target: targetUrl,
+    startedAt: startedAt.toISOString(),
+    endedAt: endedAt.toISOString(),
+    durationMs: Math.max(0, endedAt.getTime() - startedAt.getTime()),
+    status,
+    ...(error !== undefined ? { error } : {}),
+    checks,
+    stages,
+    ...merged,
+    timeline: [...timeline.records()],
+  };
+  await reporter?.onEnd?.(result);
+  return result;
+}
