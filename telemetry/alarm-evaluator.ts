@@ -91,7 +91,7 @@ export function defaultEvaluationRange(evaluationPeriods: number): number {
 
 /** How often CloudWatch evaluates the alarm: every period for 10/20/30 s alarms, else every minute. */
 export function evaluationIntervalSeconds(period: number): number {
-  return period < 60 ? period : 60;
+  return Math.min(period, 60);
 }
 
 /** The numeric percentile of `p99`, `p99.9`, `p50`. */
@@ -236,8 +236,8 @@ function plural(n: number, word: string): string {
 }
 
 export interface EvaluateAlarmOptions {
-  /** Added to datapoint times when printing them in reasons (e.g. the wall-clock origin). */
-  reasonTimeOrigin?: number;
+  /** Maps a datapoint time (alarm clock) to epoch ms for reasons. @defaultValue identity */
+  reasonTime?: (alarmMs: number) => number;
 }
 
 /** Evaluates the alarm at `input.now`. Pure. */
@@ -275,13 +275,13 @@ export function evaluateAlarm(
   const real = slots.filter((s): s is EvaluatedDatapoint => s !== undefined);
   const previous = input.previousState;
   const at = input.now;
-  const origin = options.reasonTimeOrigin ?? 0;
+  const toEpoch = options.reasonTime ?? ((ms: number) => ms);
   const verb = OPERATOR_TEXT[alarm.ComparisonOperator];
   const threshold = formatReasonNumber(alarm.Threshold);
   const list = (points: EvaluatedDatapoint[]) =>
     `[${[...points]
       .reverse()
-      .map((p) => `${formatReasonNumber(p.value)} (${formatReasonTime(p.start, origin)})`)
+      .map((p) => `${formatReasonNumber(p.value)} (${formatReasonTime(toEpoch(p.start))})`)
       .join(', ')}]`;
   const result = (state: AlarmStateValue, reason: string): AlarmEvaluation => ({
     state,

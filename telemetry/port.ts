@@ -4,6 +4,8 @@ import type {
   LogQuery,
   LogRecord,
   MetricDatum,
+  MetricStatisticsDatapoint,
+  MetricStatisticsQuery,
   TraceQuery,
   TraceSummary,
 } from './types.ts';
@@ -23,6 +25,10 @@ export interface Telemetry {
   getAlarmHistory(alarmName: string, window: { from: Date; to?: Date }): Promise<AlarmStateChange[]>;
   findTraces(query: TraceQuery): Promise<TraceSummary[]>;
   findLogs(query: LogQuery): Promise<LogRecord[]>;
+  /** Names of the alarms the provider knows (for "unknown alarm" messages). */
+  listAlarmNames?(): Promise<string[]>;
+  /** One statistic per period over a window, as CloudWatch GetMetricStatistics. */
+  getMetricStatistics?(query: MetricStatisticsQuery): Promise<MetricStatisticsDatapoint[]>;
   /** Subscribes to alarm state changes as they happen, where the provider can push them. */
   onAlarmStateChange?(listener: (change: AlarmStateChange) => void): () => void;
   close(): Promise<void>;

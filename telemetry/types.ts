@@ -87,3 +87,19 @@ export interface LogRecord {
   fields: Record<string, unknown>;
   raw: string;
 }
+
+export interface MetricStatisticsQuery {
+  id: MetricId;
+  /** `Average`, `Sum`, … or a percentile `p99`. */
+  statistic: Statistic | `p${string}`;
+  periodSeconds: number;
+  from: Date;
+  to: Date;
+}
+
+export interface MetricStatisticsDatapoint {
+  /** Start of the period. */
+  timestamp: Date;
+  value: number;
+  sampleCount: number;
+}

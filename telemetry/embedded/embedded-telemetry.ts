@@ -1,3 +1,16 @@
+import type { Readable } from 'node:stream';
+import { type Clock, systemClock } from '../../core/clock.ts';
+import type { AlarmDefinition } from '../../core/schema.ts';
+import type { Timeline } from '../../core/timeline.ts';
+import {
+  type AlarmEvaluation,
+  type AlarmSample,
+  type AlarmStatisticSet,
+  buildPeriodDatapoints,
+  defaultEvaluationRange,
+  evaluateAlarm,
+  evaluationIntervalSeconds,
+} from '../alarm-evaluator.ts';
 import type { Telemetry } from '../port.ts';
 import type {
   AlarmStateChange,
@@ -5,42 +18,300 @@ import type {
   LogQuery,
   LogRecord,
   MetricDatum,
+  MetricStatisticsDatapoint,
+  MetricStatisticsQuery,
   TraceQuery,
   TraceSummary,
 } from '../types.ts';
-import { MetricStore } from './metric-store.ts';
+import { LogStore } from './log-store.ts';
+import { MetricStore, type StoredSeries } from './metric-store.ts';
+import { type OtlpReceiver, startOtlpReceiver } from './otlp-receiver.ts';
+import { SpanStore } from './span-store.ts';
+
+export interface EmbeddedTelemetryOptions {
+  /** CloudWatch alarm definitions to evaluate (the suite's `alarms`). */
+  alarms?: readonly AlarmDefinition[];
+  /**
+   * Alarm time runs this many times faster than the wall clock. @defaultValue 1
+   * See {@link EmbeddedTelemetry} for how metric timestamps map onto alarm time.
+   */
+  timeScale?: number;
+  /** Evaluation range in periods. @defaultValue N + max(⌊N/3⌋, 2) */
+  evaluationRange?: (alarm: AlarmDefinition) => number;
+  timeline?: Timeline;
+  clock?: Clock;
+  metrics?: MetricStore;
+  maxSpans?: number;
+  maxLogRecords?: number;
+}
+
+interface AlarmRuntime {
+  definition: AlarmDefinition;
+  state: AlarmStateValue;
+  reason: string;
+  history: AlarmStateChange[];
+  /** Alarm-clock ms of the next evaluation. */
+  nextEvaluation: number;
+  last?: AlarmEvaluation;
+}
+
+const MAX_HISTORY = 1000;
 
 /**
- * The embedded provider: everything in this process. This first version stores metrics; alarms,
- * the OTLP receiver and log capture plug in here.
+ * The embedded provider: metrics, alarms, traces and logs in this process.
+ *
+ * Time scale. Alarms run on an *alarm clock*: `alarmMs = (wallMs − origin) × timeScale`, where
+ * `origin` is when the provider was created. Every metric timestamp (the datum's `Timestamp`, or the
+ * wall clock when it has none) is mapped the same way, so a request recorded 1 s of wall time after
+ * the origin lands at 30 s of alarm time with `timeScale: 30`, and a 60 s period lasts 2 s of wall
+ * time. Periods are aligned to the origin (`[k·Period, (k+1)·Period)` of alarm time); alarms are
+ * evaluated on a timer at every minute of alarm time (every period for 10/20/30 s alarms), each
+ * evaluation seeing the periods complete at that moment. State changes are reported with wall-clock
+ * timestamps, so measured times (time to alarm) are wall time; multiply by `timeScale` for the alarm
+ * time they stand for.
  */
 export class EmbeddedTelemetry implements Telemetry {
   readonly provider = 'embedded' as const;
   readonly metrics: MetricStore;
+  readonly spans: SpanStore;
+  readonly logs: LogStore;
+  readonly timeScale: number;
+  /** Wall-clock epoch ms that alarm time 0 corresponds to. */
+  readonly origin: number;
+  readonly #alarms = new Map<string, AlarmRuntime>();
+  readonly #listeners = new Set<(change: AlarmStateChange) => void>();
+  readonly #clock: Clock;
+  readonly #timeline: Timeline | undefined;
+  readonly #rangeOf: (alarm: AlarmDefinition) => number;
+  readonly #captures: (() => void)[] = [];
+  #receiver: OtlpReceiver | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
 
-  constructor(options: { metrics?: MetricStore } = {}) {
+  constructor(options: EmbeddedTelemetryOptions = {}) {
     this.metrics = options.metrics ?? new MetricStore();
+    this.spans = new SpanStore({ maxSpans: options.maxSpans });
+    this.logs = new LogStore({ maxRecords: options.maxLogRecords });
+    this.timeScale = options.timeScale ?? 1;
+    this.#clock = options.clock ?? systemClock;
+    this.#timeline = options.timeline;
+    this.#rangeOf = options.evaluationRange ?? ((a) => defaultEvaluationRange(a.EvaluationPeriods));
+    this.origin = this.#clock.wall().getTime();
+    for (const alarm of options.alarms ?? []) this.addAlarm(alarm);
+  }
+
+  /** Starts the OTLP receiver and the alarm timer. */
+  async start(options: { otlp?: boolean; otlpPort?: number } = {}): Promise<this> {
+    if (options.otlp !== false && !this.#receiver) {
+      this.#receiver = await startOtlpReceiver(this.spans, {
+        port: options.otlpPort,
+        now: () => this.#clock.wall().getTime(),
+      });
+    }
+    this.#schedule();
+    return this;
+  }
+
+  /** OTLP/HTTP base URL for `OTEL_EXPORTER_OTLP_ENDPOINT`, once started. */
+  get otlpUrl(): string | undefined {
+    return this.#receiver?.url;
+  }
+
+  /** Alarm-clock ms for a wall-clock epoch ms. */
+  toAlarmTime(wallMs: number): number {
+    return (wallMs - this.origin) * this.timeScale;
+  }
+
+  /** Wall-clock epoch ms for an alarm-clock ms. */
+  toWallTime(alarmMs: number): number {
+    return this.origin + alarmMs / this.timeScale;
+  }
+
+  addAlarm(definition: AlarmDefinition): void {
+    const interval = evaluationIntervalSeconds(definition.Period) * 1000;
+    const now = this.toAlarmTime(this.#clock.wall().getTime());
+    this.#alarms.set(definition.AlarmName, {
+      definition,
+      state: 'INSUFFICIENT_DATA',
+      reason: 'Unchecked: Initial alarm creation',
+      history: [],
+      nextEvaluation: Math.floor(now / interval) * interval + interval,
+    });
   }
 
   async putMetricData(namespace: string, data: readonly MetricDatum[]): Promise<void> {
-    this.metrics.put(namespace, data);
+    this.metrics.put(namespace, data, this.#clock.wall().getTime());
   }
 
-  async getAlarmState(_alarmName: string): Promise<AlarmStateValue | undefined> {
-    return undefined;
+  /** Captures the target's output (JSON lines; other lines kept raw) until the stream ends. */
+  captureLogs(stream: Readable, source: string): () => void {
+    const stop = this.logs.capture(stream, source, () => this.#clock.wall().getTime());
+    this.#captures.push(stop);
+    return stop;
   }
 
-  async getAlarmHistory(_alarmName: string, _window: { from: Date; to?: Date }): Promise<AlarmStateChange[]> {
-    return [];
+  async listAlarmNames(): Promise<string[]> {
+    return [...this.#alarms.keys()];
   }
 
-  async findTraces(_query: TraceQuery): Promise<TraceSummary[]> {
-    return [];
+  async getAlarmState(alarmName: string): Promise<AlarmStateValue | undefined> {
+    return this.#alarms.get(alarmName)?.state;
   }
 
-  async findLogs(_query: LogQuery): Promise<LogRecord[]> {
-    return [];
+  /** The alarm's last evaluation (datapoints and reason), for reports. */
+  lastEvaluation(alarmName: string): AlarmEvaluation | undefined {
+    return this.#alarms.get(alarmName)?.last;
   }
 
-  async close(): Promise<void> {}
+  async getAlarmHistory(alarmName: string, window: { from: Date; to?: Date }): Promise<AlarmStateChange[]> {
+    const from = window.from.getTime();
+    const to = window.to?.getTime() ?? Number.POSITIVE_INFINITY;
+    return (this.#alarms.get(alarmName)?.history ?? []).filter(
+      (c) => c.timestamp.getTime() >= from && c.timestamp.getTime() <= to,
+    );
+  }
+
+  onAlarmStateChange(listener: (change: AlarmStateChange) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async findTraces(query: TraceQuery): Promise<TraceSummary[]> {
+    return this.spans.find(query);
+  }
+
+  async findLogs(query: LogQuery): Promise<LogRecord[]> {
+    return this.logs.find(query);
+  }
+
+  async getMetricStatistics(query: MetricStatisticsQuery): Promise<MetricStatisticsDatapoint[]> {
+    const series = this.metrics.get(query.id);
+    if (!series) return [];
+    const percentile = query.statistic.startsWith('p');
+    const alarmLike = {
+      Period: query.periodSeconds,
+      ...(percentile
+        ? { ExtendedStatistic: query.statistic }
+        : { Statistic: query.statistic as AlarmDefinition['Statistic'] }),
+    };
+    // Plain wall-clock periods: statistics are not on the alarm clock.
+    const { samples, sets } = samplesOf(series, (t) => t);
+    return buildPeriodDatapoints(alarmLike, samples, sets, {
+      from: query.from.getTime(),
+      to: query.to.getTime(),
+    }).map((d) => ({ timestamp: new Date(d.start), value: d.value, sampleCount: d.sampleCount }));
+  }
+
+  /**
+   * Runs every evaluation due up to now (alarm clock). The timer calls it; tests call it directly.
+   * Returns the state changes it caused.
+   */
+  evaluateAlarmsNow(): AlarmStateChange[] {
+    const nowWall = this.#clock.wall().getTime();
+    const now = this.toAlarmTime(nowWall);
+    const changes: AlarmStateChange[] = [];
+    for (const alarm of this.#alarms.values()) {
+      const interval = evaluationIntervalSeconds(alarm.definition.Period) * 1000;
+      // After a stall (a paused process), evaluate only the latest due instant, as CloudWatch would.
+      if (alarm.nextEvaluation > now) continue;
+      const at = Math.floor(now / interval) * interval;
+      alarm.nextEvaluation = at + interval;
+      const change = this.#evaluate(alarm, at);
+      if (change) changes.push(change);
+    }
+    return changes;
+  }
+
+  #evaluate(alarm: AlarmRuntime, at: number): AlarmStateChange | undefined {
+    const def = alarm.definition;
+    const range = this.#rangeOf(def);
+    const periodMs = def.Period * 1000;
+    const lastEnd = Math.floor(at / periodMs) * periodMs;
+    const series = this.metrics.get({
+      Namespace: def.Namespace,
+      MetricName: def.MetricName,
+      Dimensions: def.Dimensions ?? [],
+    });
+    const { samples, sets } = series
+      ? samplesOf(series, (t) => this.toAlarmTime(t))
+      : { samples: [], sets: [] };
+    const datapoints = buildPeriodDatapoints(def, samples, sets, {
+      from: lastEnd - range * periodMs,
+      to: lastEnd,
+    });
+    const evaluation = evaluateAlarm(
+      def,
+      { now: at, datapoints, previousState: alarm.state, evaluationRange: range },
+      { reasonTime: (ms) => this.toWallTime(ms) },
+    );
+    alarm.last = evaluation;
+    if (!evaluation.changed) return undefined;
+    const change: AlarmStateChange = {
+      alarmName: def.AlarmName,
+      timestamp: new Date(this.#clock.wall().getTime()),
+      oldState: alarm.state,
+      newState: evaluation.state,
+      reason: evaluation.reason,
+    };
+    alarm.state = evaluation.state;
+    alarm.reason = evaluation.reason;
+    alarm.history.push(change);
+    if (alarm.history.length > MAX_HISTORY) alarm.history.shift();
+    this.#timeline?.emit({
+      type: 'alarm.state',
+      alarm: def.AlarmName,
+      from: change.oldState,
+      to: change.newState,
+      reason: change.reason,
+    });
+    for (const listener of this.#listeners) {
+      try {
+        listener(change);
+      } catch {
+        // A listener's failure must not stop alarm evaluation.
+      }
+    }
+    return change;
+  }
+
+  #schedule(): void {
+    if (this.#closed || this.#alarms.size === 0 || this.#timer) return;
+    const tick = () => {
+      this.#timer = undefined;
+      if (this.#closed) return;
+      this.evaluateAlarmsNow();
+      const next = Math.min(...[...this.#alarms.values()].map((a) => a.nextEvaluation));
+      const delay = Math.max(1, this.toWallTime(next) - this.#clock.wall().getTime());
+      this.#timer = setTimeout(tick, delay);
+      this.#timer.unref();
+    };
+    const next = Math.min(...[...this.#alarms.values()].map((a) => a.nextEvaluation));
+    this.#timer = setTimeout(tick, Math.max(1, this.toWallTime(next) - this.#clock.wall().getTime()));
+    this.#timer.unref();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    for (const stop of this.#captures) stop();
+    await this.#receiver?.close();
+    this.#receiver = undefined;
+  }
+}
+
+/** A stored series' samples and statistic sets with timestamps mapped by `toTime`. */
+function samplesOf(
+  series: StoredSeries,
+  toTime: (epochMs: number) => number,
+): { samples: AlarmSample[]; sets: AlarmStatisticSet[] } {
+  return {
+    samples: series.samples.map((s) => ({ t: toTime(s.timestamp), value: s.value, count: s.count })),
+    sets: series.statisticSets.map((s) => ({
+      t: toTime(s.timestamp),
+      sampleCount: s.sampleCount,
+      sum: s.sum,
+      minimum: s.minimum,
+      maximum: s.maximum,
+    })),
+  };
 }
