@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
-import type { ExitCode } from '../core/errors.ts';
-import { addCommonFlags, type CommonFlags, notBuiltYet } from './command-kit.ts';
+import { describeExpectation } from '../assertions/evaluate-expectation.ts';
+import { type ExitCode, UsageError } from '../core/errors.ts';
+import { createAssertionsStage } from '../runner/stages/assertions-stage.ts';
+import { addCommonFlags, type CommonFlags, loadCommandContext, runStagesCommand } from './command-kit.ts';
 
 export type AssertFlags = CommonFlags;
 
@@ -15,6 +17,19 @@ export function registerAssert(program: Command): void {
   });
 }
 
-export async function runAssert(_names: string[], _flags: AssertFlags): Promise<ExitCode> {
-  notBuiltYet('assert');
+export async function runAssert(names: string[], flags: AssertFlags): Promise<ExitCode> {
+  if (names.length > 0) {
+    const { loaded } = await loadCommandContext(flags);
+    const known = loaded.suite.expectations.flatMap((e) => [
+      describeExpectation(e),
+      ...(e.name ? [e.name] : []),
+    ]);
+    const unknown = names.filter((n) => !known.includes(n));
+    if (unknown.length > 0) {
+      throw new UsageError(
+        `unknown expectation ${unknown.map((n) => `"${n}"`).join(', ')}; the suite declares: ${known.map((k) => `"${k}"`).join(', ') || '(none)'}`,
+      );
+    }
+  }
+  return runStagesCommand({ command: 'assert', stages: [createAssertionsStage({ names })], flags });
 }

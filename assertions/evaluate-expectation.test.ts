@@ -1,0 +1,203 @@
+import { PassThrough } from 'node:stream';
+import { afterEach, describe, expect, test } from 'vitest';
+import { systemClock } from '../core/clock.ts';
+import type { AlarmDefinition } from '../core/schema.ts';
+import { Timeline } from '../core/timeline.ts';
+import { EmbeddedTelemetry } from '../telemetry/embedded/embedded-telemetry.ts';
+import { describeExpectation, evaluateExpectations, judgeTransition } from './evaluate-expectation.ts';
+
+const alarm: AlarmDefinition = {
+  AlarmName: 'HighErrorRate',
+  Namespace: 'AWS/ApiGateway',
+  MetricName: '5XXError',
+  Dimensions: [{ Name: 'ApiName', Value: 'demo' }],
+  Statistic: 'Average',
+  Period: 10,
+  EvaluationPeriods: 3,
+  DatapointsToAlarm: 2,
+  Threshold: 0.05,
+  ComparisonOperator: 'GreaterThanThreshold',
+  TreatMissingData: 'notBreaching',
+  severity: 'critical',
+  runbook: 'runbooks/errors.md',
+};
+
+const open: EmbeddedTelemetry[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((t) => t.close()));
+});
+
+/** Synthetic traffic straight into the provider: 10 requests per tick with `errors` of them failing. */
+function traffic(telemetry: EmbeddedTelemetry, errorFraction: () => number): () => void {
+  const timer = setInterval(() => {
+    const values = Array.from({ length: 10 }, (_, i) => (i < errorFraction() * 10 ? 1 : 0));
+    void telemetry.putMetricData('AWS/ApiGateway', [
+      { MetricName: '5XXError', Dimensions: alarm.Dimensions, Values: values, Counts: values.map(() => 1) },
+    ]);
+  }, 20);
+  return () => clearInterval(timer);
+}
+
+test('alarm-fires, alarm-recovers and alarm-stays-ok measure time on synthetic metrics', async () => {
+  const timeline = new Timeline(systemClock);
+  // 10 s periods at timeScale 50: one period every 200 ms of wall time.
+  const telemetry = await new EmbeddedTelemetry({ alarms: [alarm], timeScale: 50, timeline }).start({
+    otlp: false,
+  });
+  open.push(telemetry);
+  let errors = 0;
+  const stop = traffic(telemetry, () => errors);
+  const ctx = {
+    timeline,
+    telemetry,
+    clock: systemClock,
+    signal: new AbortController().signal,
+    alarms: [alarm],
+    timeScale: 50,
+    pollIntervalMs: 50,
+  };
+  try {
+    timeline.emit({ type: 'load.start', profile: 'p', engine: 'open', model: 'open', durationMs: 600 });
+    await new Promise((r) => setTimeout(r, 700));
+    timeline.emit({ type: 'load.end', profile: 'p', requests: 1, errors: 0, dropped: 0 });
+    const [healthy] = await evaluateExpectations(
+      [{ kind: 'alarm-stays-ok', alarm: 'HighErrorRate', during: 'load' }],
+      ctx,
+    );
+    expect(healthy).toMatchObject({ status: 'passed', runbook: 'runbooks/errors.md' });
+
+    timeline.emit({
+      type: 'fault.start',
+      faultId: 'f1',
+      spec: 'error:status=503,percent=30',
+      where: 'gateway',
+    });
+    errors = 0.3;
+    const [fires] = await evaluateExpectations(
+      [{ kind: 'alarm-fires', alarm: 'HighErrorRate', within: '5s', after: 'fault.start' }],
+      ctx,
+    );
+    expect(fires).toMatchObject({ status: 'passed', after: 'fault.start', deadlineMs: 5000 });
+    expect(fires!.measuredMs).toBeGreaterThan(0);
+    expect(fires!.message).toMatch(
+      /entered ALARM .* after fault.start \(.* of alarm time at timeScale 50\): Threshold Crossed/,
+    );
+
+    timeline.emit({ type: 'fault.end', faultId: 'f1', reason: 'completed' });
+    errors = 0;
+    const [recovers] = await evaluateExpectations(
+      [{ kind: 'alarm-recovers', alarm: 'HighErrorRate', within: '5s', after: 'fault.end' }],
+      ctx,
+    );
+    expect(recovers).toMatchObject({ status: 'passed' });
+    expect(recovers!.measuredMs).toBeGreaterThan(0);
+
+    // A fixed window after recovery: the alarm is OK again.
+    const [windowed] = await evaluateExpectations(
+      [{ kind: 'alarm-stays-ok', alarm: 'HighErrorRate', during: '10ms' }],
+      ctx,
+    );
+    expect(windowed!.status).toBe('passed');
+    expect(timeline.ofType('expectation').map((e) => e.status)).toEqual([
+      'passed',
+      'passed',
+      'passed',
+      'passed',
+    ]);
+  } finally {
+    stop();
+  }
+});
+
+test('an alarm that never fires fails at the deadline; an unknown alarm is an error listing the known ones', async () => {
+  const timeline = new Timeline(systemClock);
+  const telemetry = await new EmbeddedTelemetry({ alarms: [alarm], timeScale: 50, timeline }).start({
+    otlp: false,
+  });
+  open.push(telemetry);
+  timeline.emit({ type: 'fault.start', faultId: 'f1', spec: 'latency:ms=1', where: 'gateway' });
+  const results = await evaluateExpectations(
+    [
+      { kind: 'alarm-fires', alarm: 'HighErrorRate', within: '300ms', after: 'fault.start' },
+      { kind: 'alarm-fires', alarm: 'Nope', within: '1s', after: 'fault.start' },
+    ],
+    { timeline, telemetry, clock: systemClock, signal: new AbortController().signal, pollIntervalMs: 50 },
+  );
+  expect(results[0]).toMatchObject({ status: 'failed', measuredMs: null });
+  expect(results[0]!.message).toMatch(/did not enter ALARM within 300ms/);
+  expect(results[1]).toMatchObject({
+    status: 'error',
+    message: 'unknown alarm "Nope"; known alarms: "HighErrorRate"',
+  });
+});
+
+test('trace-appears and log-appears find a request by correlation ID and report the lag', async () => {
+  const timeline = new Timeline(systemClock);
+  const telemetry = await new EmbeddedTelemetry({ timeline }).start({ otlp: false });
+  open.push(telemetry);
+  const logs = new PassThrough();
+  telemetry.captureLogs(logs, 'demo');
+  timeline.emit({ type: 'run.start', runId: 'r', command: 'assert', env: 'local', target: null });
+  setTimeout(() => {
+    const now = Date.now();
+    telemetry.spans.add([
+      {
+        traceId: 't1',
+        spanId: 's1',
+        name: 'GET /x',
+        startTime: now - 5,
+        endTime: now,
+        attributes: { correlation_id: 'cid-7' },
+        resource: {},
+        receivedAt: now,
+      },
+    ]);
+    logs.write(`${JSON.stringify({ correlationId: 'cid-7', route: '/x' })}\n`);
+  }, 100);
+  const results = await evaluateExpectations(
+    [
+      { kind: 'trace-appears', attributes: { correlation_id: 'cid-7' }, within: '3s', after: 'run.start' },
+      { kind: 'log-appears', fields: { correlationId: 'cid-7' }, within: '3s', after: 'run.start' },
+      { kind: 'log-appears', fields: { correlationId: 'other' }, within: '200ms', after: 'run.start' },
+    ],
+    { timeline, telemetry, clock: systemClock, signal: new AbortController().signal, pollIntervalMs: 20 },
+  );
+  expect(results.map((r) => r.status)).toEqual(['passed', 'passed', 'failed']);
+  expect(results[0]!.measuredMs).toBeGreaterThanOrEqual(50);
+  expect(results[1]!.measuredMs).toBeGreaterThanOrEqual(50);
+  expect(timeline.ofType('trace.seen')[0]).toMatchObject({ traceId: 't1' });
+  expect(timeline.ofType('log.seen')).toHaveLength(1);
+});
+
+describe('pure helpers', () => {
+  test.each([
+    [
+      { kind: 'alarm-fires', alarm: 'A', within: '15s', after: 'fault.start' },
+      'A enters ALARM within 15s after fault.start',
+    ],
+    [
+      { kind: 'alarm-recovers', alarm: 'A', within: '20s', after: 'fault.end' },
+      'A returns to OK within 20s after fault.end',
+    ],
+    [{ kind: 'alarm-stays-ok', alarm: 'A', during: 'load' }, 'A stays OK during load'],
+    [
+      { kind: 'log-appears', fields: { route: '/x' }, within: '5s', after: 'load.start' },
+      'log line with route="/x" appears within 5s after load.start',
+    ],
+  ] as const)('%o is named "%s"', (e, name) => {
+    expect(describeExpectation(e)).toBe(name);
+  });
+
+  test('judgeTransition takes the first matching change after the anchor', () => {
+    const at = (ms: number, newState: 'OK' | 'ALARM') => ({
+      alarmName: 'A',
+      timestamp: new Date(ms),
+      oldState: 'OK' as const,
+      newState,
+      reason: String(ms),
+    });
+    const changes = [at(500, 'ALARM'), at(2000, 'ALARM'), at(1500, 'OK'), at(1200, 'ALARM')];
+    expect(judgeTransition(changes, 'ALARM', 1000)).toMatchObject({ measuredMs: 200 });
+    expect(judgeTransition(changes, 'OK', 1600)).toBeUndefined();
+  });
+});

@@ -1,0 +1,475 @@
+import type { Clock } from '../core/clock.ts';
+import { formatDuration, parseDurationStrict } from '../core/duration.ts';
+import { describeError } from '../core/errors.ts';
+import type { RecordOf, TimelineRecord } from '../core/events.ts';
+import type { CheckStatus, ExpectationResult } from '../core/run-result.ts';
+import type { AlarmDefinition, Expectation } from '../core/schema.ts';
+import type { Timeline } from '../core/timeline.ts';
+import type { Telemetry } from '../telemetry/port.ts';
+import type { AlarmStateChange, AlarmStateValue } from '../telemetry/types.ts';
+import { pollUntil } from './poll-until.ts';
+
+export interface ExpectationContext {
+  timeline: Timeline;
+  telemetry: Telemetry;
+  clock: Clock;
+  signal: AbortSignal;
+  /** The experiment these expectations belong to: anchors are its events. */
+  experiment?: string;
+  /** Alarm definitions, for runbooks in results. */
+  alarms?: readonly AlarmDefinition[];
+  /** Embedded alarm time scale, to state measured times in alarm time too. @defaultValue 1 */
+  timeScale?: number;
+  /** Poll interval of the provider reads. @defaultValue 250 */
+  pollIntervalMs?: number;
+}
+
+type AnchorName = Extract<Expectation, { after: string }>['after'];
+
+/** The default name of an expectation: what it asserts, in words. Pure. */
+export function describeExpectation(e: Expectation): string {
+  if (e.name) return e.name;
+  switch (e.kind) {
+    case 'alarm-fires':
+      return `${e.alarm} enters ALARM within ${e.within} after ${e.after}`;
+    case 'alarm-recovers':
+      return `${e.alarm} returns to OK within ${e.within} after ${e.after}`;
+    case 'alarm-stays-ok':
+      return `${e.alarm} stays OK during ${e.during === 'load' ? 'load' : e.during}`;
+    case 'trace-appears':
+      return `trace with ${formatPairs(e.attributes)} appears within ${e.within} after ${e.after}`;
+    case 'log-appears':
+      return `log line with ${formatPairs(e.fields)} appears within ${e.within} after ${e.after}`;
+    case 'metric-within':
+      return `${e.namespace} ${e.metricName} ${e.statistic} stays within ${e.min ?? '-∞'}..${e.max ?? '∞'}`;
+  }
+}
+
+function formatPairs(pairs: Record<string, unknown>): string {
+  return Object.entries(pairs)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(', ');
+}
+
+/**
+ * The first transition into `target` at or after `fromWall`, judged against the deadline. Pure.
+ * `measuredMs` is wall time from the anchor.
+ */
+export function judgeTransition(
+  changes: readonly AlarmStateChange[],
+  target: AlarmStateValue,
+  fromWall: number,
+): { change: AlarmStateChange; measuredMs: number } | undefined {
+  const change = changes
+    .filter((c) => c.newState === target && c.timestamp.getTime() >= fromWall)
+    .sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime())[0];
+  return change && { change, measuredMs: change.timestamp.getTime() - fromWall };
+}
+
+/** Evaluates every expectation concurrently; each emits an `expectation` event when decided. */
+export async function evaluateExpectations(
+  expectations: readonly Expectation[],
+  context: ExpectationContext,
+): Promise<ExpectationResult[]> {
+  return Promise.all(expectations.map((e) => evaluateExpectation(e, context)));
+}
+
+export async function evaluateExpectation(
+  e: Expectation,
+  context: ExpectationContext,
+): Promise<ExpectationResult> {
+  const name = describeExpectation(e);
+  let result: Omit<ExpectationResult, 'name' | 'kind'>;
+  try {
+    result = await evaluate(e, context);
+  } catch (error) {
+    if (context.signal.aborted) throw error;
+    result = { status: 'error', measuredMs: null, deadlineMs: null, message: describeError(error) };
+  }
+  const runbook = 'alarm' in e ? context.alarms?.find((a) => a.AlarmName === e.alarm)?.runbook : undefined;
+  const full: ExpectationResult = {
+    name,
+    kind: e.kind,
+    ...result,
+    ...(context.experiment ? { experiment: context.experiment } : {}),
+    ...(runbook ? { runbook } : {}),
+  };
+  context.timeline.emit({
+    type: 'expectation',
+    name,
+    status: full.status,
+    measuredMs: full.measuredMs,
+    deadlineMs: full.deadlineMs,
+    message: full.message,
+  });
+  return full;
+}
+
+type Outcome = Omit<ExpectationResult, 'name' | 'kind'>;
+
+async function evaluate(e: Expectation, ctx: ExpectationContext): Promise<Outcome> {
+  switch (e.kind) {
+    case 'alarm-fires':
+      return evaluateAlarmTransition(e.alarm, 'ALARM', e.within, e.after, ctx);
+    case 'alarm-recovers':
+      return evaluateAlarmTransition(e.alarm, 'OK', e.within, e.after, ctx);
+    case 'alarm-stays-ok':
+      return evaluateStaysOk(e.alarm, e.during, ctx);
+    case 'trace-appears':
+      return evaluateAppears('trace', e.attributes, e.within, e.after, ctx);
+    case 'log-appears':
+      return evaluateAppears('log', e.fields, e.within, e.after, ctx);
+    case 'metric-within':
+      return evaluateMetricWithin(e, ctx);
+  }
+}
+
+/** Does this anchor record belong to the context's experiment (when there is one)? */
+function anchorMatches(record: TimelineRecord, experiment: string | undefined): boolean {
+  if (!experiment) return true;
+  if (record.type === 'fault.start' || record.type === 'experiment.start' || record.type === 'experiment.end')
+    return record.experiment === undefined || record.experiment === experiment;
+  return true;
+}
+
+/** The latest anchor event already on the timeline, or the next one within `waitMs`. */
+async function findAnchor(
+  after: AnchorName,
+  ctx: ExpectationContext,
+  waitMs: number,
+): Promise<TimelineRecord | undefined> {
+  const existing = ctx.timeline
+    .records()
+    .filter((r) => r.type === after && anchorMatches(r, ctx.experiment))
+    .at(-1);
+  if (existing) return existing;
+  const startedAt = ctx.timeline.elapsed();
+  return pollUntil(
+    async () =>
+      ctx.timeline
+        .records()
+        .find((r) => r.type === after && r.t >= startedAt && anchorMatches(r, ctx.experiment)),
+    {
+      clock: ctx.clock,
+      signal: ctx.signal,
+      remainingMs: () => startedAt + waitMs - ctx.timeline.elapsed(),
+      intervalMs: ctx.pollIntervalMs,
+      subscribe: (wake) => ctx.timeline.on((r) => r.type === after && wake()),
+    },
+  );
+}
+
+async function requireAlarm(alarm: string, ctx: ExpectationContext): Promise<Outcome | undefined> {
+  const state = await ctx.telemetry.getAlarmState(alarm);
+  if (state !== undefined) return undefined;
+  const known = (await ctx.telemetry.listAlarmNames?.()) ?? [];
+  return {
+    status: 'error',
+    measuredMs: null,
+    deadlineMs: null,
+    message: `unknown alarm "${alarm}"; known alarms: ${known.length ? known.map((k) => `"${k}"`).join(', ') : '(none)'}`,
+  };
+}
+
+function alarmTimeNote(ms: number, ctx: ExpectationContext): string {
+  const scale = ctx.timeScale ?? 1;
+  return scale === 1 ? '' : ` (${formatDuration(ms * scale)} of alarm time at timeScale ${scale})`;
+}
+
+async function evaluateAlarmTransition(
+  alarm: string,
+  target: AlarmStateValue,
+  within: string,
+  after: AnchorName,
+  ctx: ExpectationContext,
+): Promise<Outcome> {
+  const deadlineMs = parseDurationStrict(within, 'within');
+  const unknown = await requireAlarm(alarm, ctx);
+  if (unknown) return { ...unknown, deadlineMs, after };
+  const anchor = await findAnchor(after, ctx, deadlineMs);
+  if (!anchor) {
+    return {
+      status: 'failed',
+      measuredMs: null,
+      deadlineMs,
+      after,
+      message: `${after} did not happen within ${within}, so ${alarm} could not be timed`,
+    };
+  }
+  const anchorWall = Date.parse(anchor.at);
+  const verb = target === 'ALARM' ? 'entered ALARM' : 'returned to OK';
+  const pushed: AlarmStateChange[] = [];
+  const found = await pollUntil(
+    async () => {
+      // Timeline events (embedded, push path) are exact; history covers everything else.
+      const fromTimeline = ctx.timeline
+        .ofType('alarm.state')
+        .find((r: RecordOf<'alarm.state'>) => r.alarm === alarm && r.to === target && r.t >= anchor.t);
+      if (fromTimeline) return { measuredMs: fromTimeline.t - anchor.t, reason: fromTimeline.reason };
+      const history = await ctx.telemetry.getAlarmHistory(alarm, { from: new Date(anchorWall) });
+      const hit = judgeTransition([...pushed, ...history], target, anchorWall);
+      return hit && { measuredMs: hit.measuredMs, reason: hit.change.reason };
+    },
+    {
+      clock: ctx.clock,
+      signal: ctx.signal,
+      remainingMs: () => anchor.t + deadlineMs - ctx.timeline.elapsed(),
+      intervalMs: ctx.pollIntervalMs,
+      subscribe: (wake) => {
+        const offTimeline = ctx.timeline.on((r) => r.type === 'alarm.state' && r.alarm === alarm && wake());
+        const offPush = ctx.telemetry.onAlarmStateChange?.((c) => {
+          if (c.alarmName === alarm) {
+            pushed.push(c);
+            wake();
+          }
+        });
+        return () => {
+          offTimeline();
+          offPush?.();
+        };
+      },
+    },
+  );
+  if (found) {
+    const inTime = found.measuredMs <= deadlineMs;
+    return {
+      status: inTime ? 'passed' : 'failed',
+      measuredMs: Math.round(found.measuredMs),
+      deadlineMs,
+      after,
+      message: `${alarm} ${verb} ${formatDuration(found.measuredMs)} after ${after}${alarmTimeNote(found.measuredMs, ctx)}${inTime ? '' : `, later than ${within}`}: ${found.reason}`,
+    };
+  }
+  const state = await ctx.telemetry.getAlarmState(alarm);
+  if (state === target) {
+    return {
+      status: 'passed',
+      measuredMs: null,
+      deadlineMs,
+      after,
+      message: `${alarm} was already ${target} before ${after}; no transition to time`,
+    };
+  }
+  return {
+    status: 'failed',
+    measuredMs: null,
+    deadlineMs,
+    after,
+    message: `${alarm} did not ${target === 'ALARM' ? 'enter ALARM' : 'return to OK'} within ${within} after ${after} (state: ${state ?? 'unknown'})`,
+  };
+}
+
+async function evaluateStaysOk(alarm: string, during: string, ctx: ExpectationContext): Promise<Outcome> {
+  const unknown = await requireAlarm(alarm, ctx);
+  if (unknown) return unknown;
+  let fromT: number;
+  let toT: number;
+  if (during === 'load') {
+    const start = ctx.timeline.ofType('load.start').at(-1);
+    if (!start) {
+      return {
+        status: 'skipped',
+        measuredMs: null,
+        deadlineMs: null,
+        message: 'no load ran, so there is no window to watch',
+      };
+    }
+    const end =
+      ctx.timeline.ofType('load.end').find((r) => r.t >= start.t) ??
+      (await ctx.timeline.waitFor('load.end', (r) => r.t >= start.t, { fromT: start.t, signal: ctx.signal }));
+    fromT = start.t;
+    toT = end.t;
+  } else {
+    fromT = ctx.timeline.elapsed();
+    toT = fromT + parseDurationStrict(during, 'during');
+    const wait = toT - ctx.timeline.elapsed();
+    if (wait > 0) await ctx.clock.sleep(wait, ctx.signal);
+  }
+  const windowMs = toT - fromT;
+  const nowWall = ctx.clock.wall().getTime();
+  const fromWall = nowWall - (ctx.timeline.elapsed() - fromT);
+  const toWall = nowWall - (ctx.timeline.elapsed() - toT);
+  const fromTimeline = ctx.timeline
+    .ofType('alarm.state')
+    .find((r) => r.alarm === alarm && r.to === 'ALARM' && r.t >= fromT && r.t <= toT);
+  const history = await ctx.telemetry.getAlarmHistory(alarm, {
+    from: new Date(fromWall),
+    to: new Date(toWall),
+  });
+  const firstAlarm = fromTimeline
+    ? { measuredMs: fromTimeline.t - fromT, reason: fromTimeline.reason }
+    : (() => {
+        const hit = judgeTransition(history, 'ALARM', fromWall);
+        return hit && hit.change.timestamp.getTime() <= toWall
+          ? { measuredMs: hit.measuredMs, reason: hit.change.reason }
+          : undefined;
+      })();
+  if (firstAlarm) {
+    return {
+      status: 'failed',
+      measuredMs: Math.round(firstAlarm.measuredMs),
+      deadlineMs: windowMs,
+      message: `${alarm} entered ALARM ${formatDuration(firstAlarm.measuredMs)} into the ${formatDuration(windowMs)} window: ${firstAlarm.reason}`,
+    };
+  }
+  const state = await ctx.telemetry.getAlarmState(alarm);
+  if (state === 'ALARM') {
+    return {
+      status: 'failed',
+      measuredMs: 0,
+      deadlineMs: windowMs,
+      message: `${alarm} was in ALARM during the ${formatDuration(windowMs)} window`,
+    };
+  }
+  return {
+    status: 'passed',
+    measuredMs: Math.round(windowMs),
+    deadlineMs: windowMs,
+    message: `${alarm} stayed out of ALARM for the ${formatDuration(windowMs)} window (now ${state})`,
+  };
+}
+
+async function evaluateAppears(
+  what: 'trace' | 'log',
+  match: Record<string, string | number | boolean>,
+  within: string,
+  after: AnchorName,
+  ctx: ExpectationContext,
+): Promise<Outcome> {
+  const deadlineMs = parseDurationStrict(within, 'within');
+  const anchor = await findAnchor(after, ctx, deadlineMs);
+  if (!anchor) {
+    return {
+      status: 'failed',
+      measuredMs: null,
+      deadlineMs,
+      after,
+      message: `${after} did not happen within ${within}`,
+    };
+  }
+  const anchorWall = Date.parse(anchor.at);
+  const query = formatPairs(match);
+  const found = await pollUntil(
+    async () => {
+      if (what === 'trace') {
+        const traces = await ctx.telemetry.findTraces({
+          attributes: match,
+          from: new Date(anchorWall - 1000),
+          limit: 1000,
+        });
+        const first = traces.sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime())[0];
+        return (
+          first && {
+            id: first.traceId,
+            seenAt: first.receivedAt.getTime(),
+            startedAt: first.startTime.getTime(),
+          }
+        );
+      }
+      const logs = await ctx.telemetry.findLogs({
+        fields: match,
+        from: new Date(anchorWall - 1000),
+        limit: 1,
+      });
+      const first = logs[0];
+      return (
+        first && { id: undefined, seenAt: first.receivedAt.getTime(), startedAt: first.timestamp.getTime() }
+      );
+    },
+    {
+      clock: ctx.clock,
+      signal: ctx.signal,
+      remainingMs: () => anchor.t + deadlineMs - ctx.timeline.elapsed(),
+      intervalMs: ctx.pollIntervalMs,
+    },
+  );
+  if (!found) {
+    return {
+      status: 'failed',
+      measuredMs: null,
+      deadlineMs,
+      after,
+      message: `no ${what} with ${query} within ${within} after ${after}`,
+    };
+  }
+  const measuredMs = Math.max(0, found.seenAt - anchorWall);
+  const ingestLag = Math.max(0, found.seenAt - found.startedAt);
+  if (what === 'trace')
+    ctx.timeline.emit({ type: 'trace.seen', traceId: found.id ?? '', lagMs: ingestLag, query });
+  else ctx.timeline.emit({ type: 'log.seen', lagMs: ingestLag, query });
+  const inTime = measuredMs <= deadlineMs;
+  return {
+    status: inTime ? 'passed' : 'failed',
+    measuredMs: Math.round(measuredMs),
+    deadlineMs,
+    after,
+    message: `${what}${found.id ? ` ${found.id}` : ''} with ${query} seen ${formatDuration(measuredMs)} after ${after} (${formatDuration(ingestLag)} after it was ${what === 'trace' ? 'started' : 'written'})${inTime ? '' : `, later than ${within}`}`,
+  };
+}
+
+async function evaluateMetricWithin(
+  e: Extract<Expectation, { kind: 'metric-within' }>,
+  ctx: ExpectationContext,
+): Promise<Outcome> {
+  if (!ctx.telemetry.getMetricStatistics) {
+    return {
+      status: 'skipped',
+      measuredMs: null,
+      deadlineMs: null,
+      message: 'this provider cannot read metric statistics',
+    };
+  }
+  let fromT: number;
+  let toT: number;
+  if (e.during === 'load') {
+    const start = ctx.timeline.ofType('load.start').at(-1);
+    if (!start) return { status: 'skipped', measuredMs: null, deadlineMs: null, message: 'no load ran' };
+    const end =
+      ctx.timeline.ofType('load.end').find((r) => r.t >= start.t) ??
+      (await ctx.timeline.waitFor('load.end', (r) => r.t >= start.t, { fromT: start.t, signal: ctx.signal }));
+    fromT = start.t;
+    toT = end.t;
+  } else {
+    fromT = ctx.timeline.elapsed();
+    toT = fromT + parseDurationStrict(e.during, 'during');
+    const wait = toT - ctx.timeline.elapsed();
+    if (wait > 0) await ctx.clock.sleep(wait, ctx.signal);
+  }
+  const nowWall = ctx.clock.wall().getTime();
+  const elapsed = ctx.timeline.elapsed();
+  const periodSeconds = Math.max(1, Math.round(parseDurationStrict(e.period, 'period') / 1000));
+  const points = await ctx.telemetry.getMetricStatistics({
+    id: {
+      Namespace: e.namespace,
+      MetricName: e.metricName,
+      Dimensions: Object.entries(e.dimensions ?? {}).map(([Name, Value]) => ({ Name, Value })),
+    },
+    statistic: e.statistic as never,
+    periodSeconds,
+    from: new Date(nowWall - (elapsed - fromT)),
+    to: new Date(nowWall - (elapsed - toT) + 1),
+  });
+  const bounds = `${e.min ?? '-∞'}..${e.max ?? '∞'}`;
+  if (points.length === 0) {
+    return {
+      status: 'failed',
+      measuredMs: null,
+      deadlineMs: null,
+      message: `no ${e.metricName} datapoints in the window`,
+    };
+  }
+  const outside = points.filter(
+    (p) => (e.min !== undefined && p.value < e.min) || (e.max !== undefined && p.value > e.max),
+  );
+  const status: CheckStatus = outside.length === 0 ? 'passed' : 'failed';
+  const worst = outside[0] ?? points.reduce((a, b) => (Math.abs(b.value) > Math.abs(a.value) ? b : a));
+  return {
+    status,
+    measuredMs: null,
+    deadlineMs: null,
+    message:
+      status === 'passed'
+        ? `${points.length} ${e.statistic} datapoints of ${e.metricName} within ${bounds}`
+        : `${outside.length} of ${points.length} ${e.statistic} datapoints of ${e.metricName} outside ${bounds}, e.g. ${worst.value} at ${worst.timestamp.toISOString()}`,
+  };
+}

@@ -1,0 +1,54 @@
+import { describeExpectation, evaluateExpectations } from '../../assertions/evaluate-expectation.ts';
+import type { Check, ExpectationResult } from '../../core/run-result.ts';
+import type { Expectation } from '../../core/schema.ts';
+import type { RunContext, Stage, StageOutcome } from '../stage.ts';
+
+/** An expectation's result as a check of the run (kind `expectation`). Pure. */
+export function buildExpectationCheck(
+  result: ExpectationResult,
+  stage: Check['stage'] = 'assertions',
+): Check {
+  return {
+    id: `expectation:${result.experiment ? `${result.experiment}:` : ''}${result.name}`,
+    kind: 'expectation',
+    name: result.name,
+    status: result.status,
+    measured: result.measuredMs,
+    threshold: result.deadlineMs === null ? null : `<=${result.deadlineMs}ms`,
+    unit: 'ms',
+    message: result.message,
+    stage,
+    ...(result.runbook ? { runbook: result.runbook } : {}),
+  };
+}
+
+/**
+ * The gate's assertion stage: the suite's top-level expectations (or the `names` chosen), evaluated
+ * against the run's timeline and telemetry with their deadlines.
+ */
+export function createAssertionsStage(options: { names?: readonly string[] } = {}): Stage {
+  return {
+    name: 'assertions',
+    async run(context: RunContext): Promise<StageOutcome> {
+      const all = context.loaded.suite.expectations;
+      const chosen: Expectation[] =
+        options.names && options.names.length > 0
+          ? all.filter(
+              (e) => options.names!.includes(describeExpectation(e)) || options.names!.includes(e.name ?? ''),
+            )
+          : all;
+      if (chosen.length === 0) return { skipped: 'the suite declares no expectations' };
+      const expectations = await evaluateExpectations(chosen, {
+        timeline: context.timeline,
+        telemetry: context.telemetry,
+        clock: context.clock,
+        signal: context.signal,
+        alarms: context.loaded.suite.alarms,
+        timeScale: context.env.provider === 'embedded' ? context.env.timeScale : 1,
+      });
+      return { expectations, checks: expectations.map((r) => buildExpectationCheck(r)) };
+    },
+  };
+}
+
+export const assertionsStage: Stage = createAssertionsStage();
