@@ -1,0 +1,97 @@
+import { expect, test } from 'vitest';
+import type { LoadSummary } from '../core/run-result.ts';
+import { buildKpiThresholds, evaluateKpis } from './evaluate-kpis.ts';
+import { createHistogram, encodeHistogram, recordMs } from './histogram.ts';
+
+function summaryOf(over: Partial<LoadSummary> = {}): LoadSummary {
+  const histogram = createHistogram();
+  for (let i = 1; i <= 1000; i++) recordMs(histogram, i);
+  return {
+    engine: 'open',
+    model: 'open',
+    profile: 'p',
+    target: 'http://127.0.0.1:1',
+    requests: 1000,
+    rps: 100,
+    errors: 5,
+    errorRate: 0.005,
+    dropped: 0,
+    durationMs: 10_000,
+    latencyMs: { min: 1, mean: 500.5, p50: 500, p90: 900, p95: 950, p99: 990, p999: 999, max: 1000 },
+    statusCodes: { '200': 995, '500': 5 },
+    histogram: encodeHistogram(histogram),
+    ...over,
+  };
+}
+
+test.each([
+  { kpi: 'p(95)<1000', status: 'passed', measured: 950, unit: 'ms' },
+  { kpi: 'p(95)<900', status: 'failed', measured: 950, unit: 'ms' },
+  { kpi: 'p(99)<=990', status: 'passed', measured: 990, unit: 'ms' },
+  { kpi: 'p(75)<800', status: 'passed', measured: 750, unit: 'ms' },
+  { kpi: 'avg<600', status: 'passed', measured: 500.5, unit: 'ms' },
+  { kpi: 'med<400', status: 'failed', measured: 500, unit: 'ms' },
+  { kpi: 'max<1000', status: 'failed', measured: 1000, unit: 'ms' },
+  { kpi: 'rate<0.01', status: 'passed', measured: 0.005, unit: 'ratio' },
+  { kpi: 'rate<0.001', status: 'failed', measured: 0.005, unit: 'ratio' },
+  { kpi: 'rps>100', status: 'failed', measured: 100, unit: 'rps' },
+  { kpi: 'rps>=100', status: 'passed', measured: 100, unit: 'rps' },
+  { kpi: 'count>500', status: 'passed', measured: 1000, unit: 'requests' },
+])('$kpi → $status (measured $measured $unit)', ({ kpi, status, measured, unit }) => {
+  const [check] = evaluateKpis(buildKpiThresholds([kpi]), summaryOf());
+  expect(check).toMatchObject({ kind: 'kpi', status, threshold: kpi, unit, id: `kpi:${kpi}` });
+  expect(check!.measured as number).toBeCloseTo(measured, 0);
+  expect(check!.message).toContain(status === 'passed' ? 'meets' : 'breaches');
+});
+
+test.each([
+  { kpis: { p99: 1000 }, expected: ['p(99)<1000'] },
+  {
+    kpis: { p50: 100, p95: 300, errorRate: 0.01, minRps: 50 },
+    expected: ['p(50)<100', 'p(95)<300', 'rate<0.01', 'rps>=50'],
+  },
+  // availability 99.9 % ⇔ error rate ≤ 0.001; a later rate bound replaces an earlier one.
+  { kpis: { availability: 99.9, errorRate: 0.01 }, expected: ['rate<=0.001'] },
+  { kpis: { p99: 1000, thresholds: ['p(99)<800', 'rps<1000'] }, expected: ['p(99)<800', 'rps<1000'] },
+])('KPIs $kpis → thresholds $expected', ({ kpis, expected }) => {
+  expect(buildKpiThresholds(kpis).map((t) => t.source)).toEqual(expected);
+});
+
+test('suite, environment, profile and --kpi overrides: last one wins per aggregate', () => {
+  const thresholds = buildKpiThresholds(
+    { p99: 1000, errorRate: 0.01 },
+    { p99: 800 },
+    ['p(95)<500'],
+    ['p(99)<300', 'rps>10'],
+  );
+  expect(thresholds.map((t) => t.source)).toEqual(['rate<0.01', 'p(95)<500', 'p(99)<300', 'rps>10']);
+});
+
+test('a malformed --kpi is a usage error', () => {
+  expect(() => buildKpiThresholds(['p95<300'])).toThrow(/not a threshold/);
+});
+
+test('per scenario and overall; rps only overall; dropped arrivals fail the open model', () => {
+  const scenario = {
+    name: 'create',
+    requests: 100,
+    errors: 10,
+    errorRate: 0.1,
+    latencyMs: { min: 1, mean: 2, p50: 2, p90: 3, p95: 4, p99: 5, p999: 6, max: 7 },
+  };
+  const checks = evaluateKpis(
+    buildKpiThresholds(['rate<0.01', 'rps>10']),
+    summaryOf({ scenarios: [scenario], dropped: 3 }),
+  );
+  expect(checks.map((c) => [c.id, c.status])).toEqual([
+    ['kpi:rate<0.01', 'passed'],
+    ['kpi:rps>10', 'passed'],
+    ['kpi:create:rate<0.01', 'failed'],
+    ['kpi:dropped', 'failed'],
+  ]);
+});
+
+test('no completed request fails every KPI rather than passing it', () => {
+  const checks = evaluateKpis(buildKpiThresholds(['p(99)<1000']), summaryOf({ requests: 0, errorRate: 0 }));
+  expect(checks[0]).toMatchObject({ status: 'failed', measured: null });
+});

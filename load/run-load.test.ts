@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { EnvironmentError, UsageError } from '../core/errors.ts';
+import { loadProfileSchema } from '../core/schema.ts';
+import { Timeline } from '../core/timeline.ts';
+import { buildKpiThresholds } from './evaluate-kpis.ts';
+import { runLoad } from './run-load.ts';
+import { startFixedDelayServer, startServer, type TestServer } from './test-servers.ts';
+import { requireK6 } from './test-tools.ts';
+
+let fixed: TestServer;
+beforeAll(async () => {
+  fixed = await startFixedDelayServer(100);
+});
+afterAll(() => fixed.close());
+
+test('an unreachable target is an EnvironmentError before any load', async () => {
+  const server = await startServer((_q, s) => s.end());
+  const url = server.url;
+  await server.close();
+  const timeline = new Timeline();
+  const error = await runLoad(loadProfileSchema.parse({ rate: 10, duration: '1s' }), {
+    target: url,
+    timeline,
+  }).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(EnvironmentError);
+  expect((error as EnvironmentError).problem).toBe('target-unreachable');
+  expect(timeline.ofType('load.start')).toHaveLength(0);
+});
+
+test.each([
+  { profile: { rate: 10 }, engine: 'gatling', message: /unknown load engine.*/ },
+  { profile: { duration: '1s' }, engine: 'open', message: /above 0 req\/s/ },
+  { profile: { model: 'closed' }, engine: 'open', message: /needs connections/ },
+  { profile: { model: 'open', rate: 10 }, engine: 'autocannon', message: /closed model only/ },
+])('bad input: $profile with engine $engine → UsageError', async ({ profile, engine, message }) => {
+  const error = await runLoad(loadProfileSchema.parse({ duration: '1s', ...profile }), {
+    target: fixed.url,
+    timeline: new Timeline(),
+    engine,
+  }).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(UsageError);
+  expect((error as Error).message).toMatch(message);
+  if (engine === 'gatling') expect((error as UsageError).hint).toContain('open, autocannon, k6');
+});
+
+test('emits load.start, ticks and load.end on the timeline', async () => {
+  const timeline = new Timeline();
+  const summary = await runLoad(loadProfileSchema.parse({ rate: 50, duration: '1s' }), {
+    target: fixed.url,
+    timeline,
+    name: 'steady',
+  });
+  expect(timeline.ofType('load.start')[0]).toMatchObject({ profile: 'steady', engine: 'open', rate: 50 });
+  expect(timeline.ofType('load.end')[0]).toMatchObject({ profile: 'steady', requests: summary.requests });
+  expect(timeline.ofType('load.tick').length).toBeGreaterThanOrEqual(1);
+});
+
+test('autocannon engine: closed model with p95 from our histogram', async () => {
+  const summary = await runLoad(
+    loadProfileSchema.parse({ model: 'closed', connections: 5, duration: '1s' }),
+    {
+      target: fixed.url,
+      timeline: new Timeline(),
+      engine: 'autocannon',
+    },
+  );
+  expect(summary.engine).toBe('autocannon');
+  // 5 connections × ~10 requests/s.
+  expect(summary.requests).toBeGreaterThanOrEqual(40);
+  expect(summary.latencyMs.p50).toBeGreaterThanOrEqual(99);
+  expect(summary.latencyMs.p50).toBeLessThan(110);
+  expect(summary.latencyMs.p95).toBeGreaterThanOrEqual(summary.latencyMs.p50);
+  expect(summary.latencyMs.p95).toBeLessThanOrEqual(summary.latencyMs.max);
+  expect(summary.histogram).toBeTypeOf('string');
+});
+
+const k6 = requireK6();
+
+test.skipIf(k6.skip)(
+  'k6 engine agrees with the open-model engine within 10 % (100 ms server)',
+  async () => {
+    const profile = loadProfileSchema.parse({ rate: 100, duration: '3s', warmup: '1s' });
+    const thresholds = buildKpiThresholds(['p(99)<1000', 'rate<0.01']);
+    const viaK6 = await runLoad(profile, {
+      target: fixed.url,
+      timeline: new Timeline(),
+      engine: 'k6',
+      thresholds,
+    });
+    const viaOpen = await runLoad(profile, { target: fixed.url, timeline: new Timeline(), engine: 'open' });
+    expect(viaK6.engine).toBe('k6');
+    expect(viaK6.requests).toBeGreaterThanOrEqual(295);
+    expect(viaK6.errors).toBe(0);
+    expect(viaK6.dropped).toBe(0);
+    for (const p of ['p50', 'p95', 'p99'] as const) {
+      expect(Math.abs(viaK6.latencyMs[p] - viaOpen.latencyMs[p]) / viaOpen.latencyMs[p]).toBeLessThanOrEqual(
+        0.1,
+      );
+    }
+  },
+  30_000,
+);
