@@ -23,6 +23,9 @@ import {
 /** Span attribute carrying the request's correlation ID, so traces can be found by it. */
 export const ATTR_CORRELATION_ID = 'correlation.id';
 
+/** Longest one export may take (retries included). */
+export const EXPORT_TIMEOUT_MS = 2000;
+
 /** How often the batch processor ships spans; short so assertions see traces within a second. */
 export const SPAN_EXPORT_DELAY_MS = 200;
 
@@ -72,7 +75,11 @@ function parentContext(traceparent: string | undefined): Context {
  * registered globally: the server holds its tracer, so several servers (tests) never share state.
  */
 export function createTracing(options: { endpoint: string; serviceName: string; version: string }): Tracing {
-  const exporter = new OTLPTraceExporter({ url: buildTracesUrl(options.endpoint) });
+  // A short export timeout bounds how long a shutdown waits on a collector that is gone.
+  const exporter = new OTLPTraceExporter({
+    url: buildTracesUrl(options.endpoint),
+    timeoutMillis: EXPORT_TIMEOUT_MS,
+  });
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({
       [ATTR_SERVICE_NAME]: options.serviceName,

@@ -132,6 +132,20 @@ test('the trace id is in the request log line when tracing is on', async () => {
   expect(lines[0]?.traceId).toMatch(/^[0-9a-f]{32}$/);
 });
 
+test('close still succeeds when the trace backend is gone', async () => {
+  const receiver = await startReceiver();
+  await receiver.close();
+  const lines: { level: string; message?: string }[] = [];
+  const demo = await startDemoServer({
+    otlpEndpoint: receiver.url,
+    log: (line) => lines.push(JSON.parse(line)),
+  });
+  await fetch(`${demo.url}/health/live`);
+  await demo.close();
+  expect(lines.at(-1)).toMatchObject({ level: 'WARN' });
+  expect(lines.at(-1)?.message).toContain('could not export the last spans');
+});
+
 test('without an endpoint nothing is traced', async () => {
   const lines: { traceId?: string }[] = [];
   const demo = await startDemoServer({ log: (line) => lines.push(JSON.parse(line)) });
