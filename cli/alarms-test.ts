@@ -1,6 +1,12 @@
 import type { Command } from 'commander';
-import type { ExitCode } from '../core/errors.ts';
-import { addCommonFlags, type CommonFlags, notBuiltYet } from './command-kit.ts';
+import { loadAlarmTestFile } from '../assertions/alarm-tests/load-alarm-tests.ts';
+import {
+  type AlarmTestResult,
+  formatAlarmTestReport,
+  runAlarmTestFile,
+} from '../assertions/alarm-tests/run-alarm-tests.ts';
+import { EXIT, type ExitCode } from '../core/errors.ts';
+import { addCommonFlags, type CommonFlags, printHuman } from './command-kit.ts';
 
 export type AlarmsTestFlags = Omit<CommonFlags, 'env'>;
 
@@ -15,6 +21,12 @@ export function registerAlarmsTest(alarms: Command): void {
   });
 }
 
-export async function runAlarmsTest(_files: string[], _flags: AlarmsTestFlags): Promise<ExitCode> {
-  notBuiltYet('alarms test');
+export async function runAlarmsTest(files: string[], flags: AlarmsTestFlags): Promise<ExitCode> {
+  // Every file is loaded first: a malformed one stops the command (exit 2) before anything runs.
+  const loaded = [];
+  for (const file of files) loaded.push(await loadAlarmTestFile(file));
+  const results: AlarmTestResult[] = loaded.flatMap((file) => runAlarmTestFile(file));
+  printHuman(formatAlarmTestReport(results));
+  if (flags.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  return results.every((r) => r.passed) ? EXIT.passed : EXIT.failed;
 }
