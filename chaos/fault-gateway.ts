@@ -243,8 +243,6 @@ export async function startFaultGateway(options: FaultGatewayOptions): Promise<F
   const defaultTtlMs = options.defaultTtlMs ?? 60_000;
   const apiName = options.apiName ?? 'opsproof-demo';
   const dimensions = [{ Name: 'ApiName', Value: apiName }];
-  const upstreamHost = upstreamUrl.hostname.replace(/^\[|\]$/g, '');
-  const upstreamPort = Number(upstreamUrl.port || 80);
   const upstreamPrefix = upstreamUrl.pathname === '/' ? '' : upstreamUrl.pathname.replace(/\/$/, '');
   const pool = new Pool(upstreamUrl.origin, { connections: 256, keepAliveTimeout: 30_000 });
 

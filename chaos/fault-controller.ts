@@ -1,0 +1,67 @@
+import { EnvironmentError } from '../core/errors.ts';
+import type { AddFaultOptions, Fault, FaultGateway } from './fault-gateway.ts';
+
+/** How an engine drives a fault gateway: the object in this process, or its control API. */
+export interface FaultController {
+  /** Where faults land (the gateway's URL, or its control URL). */
+  readonly where: string;
+  addFault(spec: string, ttlMs: number, options?: AddFaultOptions): Promise<Fault>;
+  removeFault(id: string): Promise<void>;
+  faults(): Promise<Fault[]>;
+}
+
+export function createInProcessController(gateway: FaultGateway): FaultController {
+  return {
+    where: gateway.url,
+    addFault: async (spec, ttlMs, options) => gateway.addFault(spec, ttlMs, options),
+    removeFault: async (id) => {
+      gateway.removeFault(id, 'cleared');
+    },
+    faults: async () => gateway.faults(),
+  };
+}
+
+/** A client of the control API (`GET/POST /faults`, `DELETE /faults/:id`) of a running gateway. */
+export function createControlApiController(controlUrl: string): FaultController {
+  const base = controlUrl.replace(/\/$/, '');
+  const call = async (method: string, path: string, body?: unknown): Promise<unknown> => {
+    let res: Response;
+    try {
+      res = await fetch(base + path, {
+        method,
+        ...(body === undefined
+          ? {}
+          : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+        signal: AbortSignal.timeout(5000),
+      });
+    } catch (error) {
+      throw new EnvironmentError(
+        'target-unreachable',
+        `fault gateway control API at ${base} is unreachable`,
+        {
+          cause: error,
+          hint: 'start one with `opsproof chaos gateway --upstream URL`',
+        },
+      );
+    }
+    const text = await res.text();
+    const json = text === '' ? undefined : (JSON.parse(text) as unknown);
+    if (res.status >= 400 && !(method === 'DELETE' && res.status === 404)) {
+      const message = (json as { error?: { message?: string } } | undefined)?.error?.message ?? text;
+      throw new EnvironmentError(
+        'other',
+        `fault gateway ${method} ${path} answered ${res.status}: ${message}`,
+      );
+    }
+    return json;
+  };
+  return {
+    where: base,
+    addFault: async (spec, ttlMs, options) =>
+      (await call('POST', '/faults', { spec, ttl: ttlMs, ...options })) as Fault,
+    removeFault: async (id) => {
+      await call('DELETE', `/faults/${encodeURIComponent(id)}`);
+    },
+    faults: async () => ((await call('GET', '/faults')) as { faults: Fault[] }).faults,
+  };
+}

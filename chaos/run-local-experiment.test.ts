@@ -1,0 +1,191 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { InterruptedError } from '../core/errors.ts';
+import { type ExperimentInput, experimentSchema } from '../core/schema.ts';
+import { Timeline } from '../core/timeline.ts';
+import type { Telemetry } from '../telemetry/port.ts';
+import type { AlarmStateValue } from '../telemetry/types.ts';
+import { createControlApiController, createInProcessController } from './fault-controller.ts';
+import { type FaultGateway, startFaultGateway } from './fault-gateway.ts';
+import { runLocalExperiment } from './run-local-experiment.ts';
+
+let upstream: http.Server;
+let gateway: FaultGateway;
+beforeAll(async () => {
+  upstream = http.createServer((_req, res) => res.end('ok'));
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+  gateway = await startFaultGateway({
+    upstream: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`,
+  });
+});
+afterAll(async () => {
+  await gateway.close();
+  await new Promise((r) => upstream.close(r));
+});
+
+const fn = { resourceType: 'aws:lambda:function', resourceTags: { service: 'demo' }, selectionMode: 'ALL' };
+const errors = (duration: string, extra: Partial<ExperimentInput> = {}) =>
+  experimentSchema.parse({
+    targets: { Functions: fn },
+    actions: {
+      errors: {
+        actionId: 'aws:lambda:invocation-error',
+        parameters: { duration, invocationPercentage: '100', preventExecution: 'true' },
+        targets: { Functions: 'Functions' },
+      },
+    },
+    ...extra,
+  });
+
+function telemetryWith(state: () => AlarmStateValue | undefined): Telemetry {
+  return { provider: 'embedded', getAlarmState: async () => state() } as unknown as Telemetry;
+}
+const quiet = telemetryWith(() => 'OK');
+
+test('injects the fault for its duration, then clears it; journal and timeline record it', async () => {
+  const timeline = new Timeline();
+  const seen: number[] = [];
+  timeline.on(async (r) => {
+    if (r.type === 'fault.start') seen.push((await fetch(`${gateway.url}/api/x`)).status);
+  });
+  const journal = await runLocalExperiment('api-errors', errors('PT0.5S'), {
+    faults: createInProcessController(gateway),
+    telemetry: quiet,
+    timeline,
+    signal: new AbortController().signal,
+  });
+  expect(journal).toMatchObject({
+    experiment: 'api-errors',
+    engine: 'local',
+    status: 'completed',
+    dryRun: false,
+  });
+  expect(journal.activities).toMatchObject([
+    {
+      name: 'errors',
+      status: 'succeeded',
+      output: expect.stringContaining('error:status=500,percent=100,path=/api/*'),
+    },
+  ]);
+  expect(seen).toEqual([500]);
+  expect(gateway.faults()).toEqual([]);
+  expect(timeline.records().map((r) => r.type)).toEqual([
+    'experiment.start',
+    'action.start',
+    'fault.start',
+    'fault.end',
+    'action.end',
+    'experiment.end',
+  ]);
+  expect((await fetch(`${gateway.url}/api/x`)).status).toBe(200);
+});
+
+test('an interrupt clears the fault at once and the journal says interrupted', async () => {
+  const timeline = new Timeline();
+  const interrupt = new AbortController();
+  timeline.on((r) => {
+    if (r.type === 'fault.start') setTimeout(() => interrupt.abort(new InterruptedError('SIGINT')), 100);
+  });
+  const journal = await runLocalExperiment('api-errors', errors('PT30S'), {
+    faults: createControlApiController(gateway.controlUrl),
+    telemetry: quiet,
+    timeline,
+    signal: interrupt.signal,
+  });
+  expect(journal.status).toBe('interrupted');
+  expect(journal.activities[0]?.status).toBe('stopped');
+  expect(gateway.faults()).toEqual([]);
+  expect(timeline.find('fault.end')?.reason).toBe('interrupted');
+});
+
+test('a stop condition in ALARM aborts the experiment and clears the fault', async () => {
+  let state: AlarmStateValue = 'OK';
+  const timeline = new Timeline();
+  timeline.on((r) => {
+    if (r.type === 'fault.start') setTimeout(() => (state = 'ALARM'), 100);
+  });
+  const journal = await runLocalExperiment(
+    'api-errors',
+    errors('PT30S', { stopConditions: [{ source: 'aws:cloudwatch:alarm', value: 'CanaryFailing' }] }),
+    {
+      faults: createInProcessController(gateway),
+      telemetry: telemetryWith(() => state),
+      timeline,
+      signal: new AbortController().signal,
+      stopPollMs: 50,
+    },
+  );
+  expect(journal).toMatchObject({ status: 'aborted', stoppedBy: 'CanaryFailing' });
+  expect(gateway.faults()).toEqual([]);
+  expect(timeline.find('fault.end')?.reason).toBe('stopped');
+});
+
+test('a stop condition already in ALARM keeps the experiment from starting', async () => {
+  const journal = await runLocalExperiment(
+    'api-errors',
+    errors('PT30S', { stopConditions: [{ source: 'aws:cloudwatch:alarm', value: 'CanaryFailing' }] }),
+    {
+      faults: createInProcessController(gateway),
+      telemetry: telemetryWith(() => 'ALARM'),
+      timeline: new Timeline(),
+      signal: new AbortController().signal,
+    },
+  );
+  expect(journal).toMatchObject({ status: 'failed', activities: [] });
+  expect(journal.error).toMatch(/CanaryFailing is in ALARM before/);
+});
+
+test('dry run injects nothing and says what it would do', async () => {
+  const journal = await runLocalExperiment('api-errors', errors('PT30S'), {
+    faults: createInProcessController(gateway),
+    telemetry: quiet,
+    timeline: new Timeline(),
+    signal: new AbortController().signal,
+    dryRun: true,
+  });
+  expect(journal).toMatchObject({ status: 'completed', dryRun: true });
+  expect(journal.activities[0]).toMatchObject({
+    status: 'skipped',
+    output: expect.stringContaining(`error:status=500,percent=100,path=/api/* on ${gateway.url} for 30s`),
+  });
+  expect(gateway.faults()).toEqual([]);
+});
+
+test('stop-task kills and restarts the process; startAfter orders actions; assert-alarm-state reads telemetry', async () => {
+  const calls: string[] = [];
+  const proc = {
+    kill: async (s?: string) => void calls.push(`kill ${s}`),
+    restart: async () => void calls.push('restart'),
+    pause: () => {},
+    resume: () => {},
+    running: true,
+  };
+  const experiment = experimentSchema.parse({
+    targets: { Tasks: { resourceType: 'aws:ecs:task', resourceTags: { s: 'x' }, selectionMode: 'COUNT(1)' } },
+    actions: {
+      check: {
+        actionId: 'aws:cloudwatch:assert-alarm-state',
+        parameters: {
+          alarmArns: 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:HighErrorRate',
+          alarmStates: 'ALARM',
+        },
+        startAfter: ['stop'],
+      },
+      stop: { actionId: 'aws:ecs:stop-task', targets: { Tasks: 'Tasks' } },
+    },
+  });
+  const journal = await runLocalExperiment('process-kill', experiment, {
+    process: proc,
+    telemetry: quiet,
+    timeline: new Timeline(),
+    signal: new AbortController().signal,
+  });
+  expect(calls).toEqual(['kill SIGKILL', 'restart']);
+  expect(journal.activities.map((a) => [a.name, a.status])).toEqual([
+    ['stop', 'succeeded'],
+    ['check', 'failed'],
+  ]);
+  expect(journal.activities[1]?.error).toBe('expected ALARM, got HighErrorRate=OK');
+  expect(journal.status).toBe('failed');
+});

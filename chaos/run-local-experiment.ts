@@ -1,0 +1,265 @@
+import { type Clock, systemClock } from '../core/clock.ts';
+import { describeError } from '../core/errors.ts';
+import type { ActivityRecord, ExperimentJournal, JournalStatus } from '../core/run-result.ts';
+import type { Experiment } from '../core/schema.ts';
+import type { Timeline } from '../core/timeline.ts';
+import type { StartedTarget } from '../runner/stage.ts';
+import type { Telemetry } from '../telemetry/port.ts';
+import { buildLocalPlan, formatLocalPlan, type LocalStep } from './build-local-plan.ts';
+import type { FaultController } from './fault-controller.ts';
+import { findFiringStopConditions, stopConditionAlarms, watchStopConditions } from './guard.ts';
+
+export interface LocalExperimentOptions {
+  /** Where faults go; required unless every action is a process fault, wait or assertion. */
+  faults?: FaultController;
+  /** Process faults, when opsproof started the target. */
+  process?: StartedTarget['process'];
+  telemetry: Telemetry;
+  timeline: Timeline;
+  clock?: Clock;
+  signal: AbortSignal;
+  dryRun?: boolean;
+  /**
+   * Margin added to each fault's duration for its gateway TTL: the gateway removes the fault by
+   * itself this long after it should have ended, even if this process dies. @defaultValue 5000
+   */
+  ttlMarginMs?: number;
+  /** Stop-condition polling interval. @defaultValue 500 */
+  stopPollMs?: number;
+}
+
+class StopExperiment extends Error {}
+
+/**
+ * Runs an FIS-shaped experiment locally: each action starts when the actions in its `startAfter`
+ * finished, faults go through the fault gateway (each with a gateway-enforced TTL), process faults
+ * through the started target, and stop-condition alarms are watched. Ctrl-C / SIGTERM (the signal)
+ * and a firing stop condition clear every fault before this returns. Never throws for what happens
+ * during the run: the journal records it.
+ */
+export async function runLocalExperiment(
+  name: string,
+  experiment: Experiment,
+  options: LocalExperimentOptions,
+): Promise<ExperimentJournal> {
+  const clock = options.clock ?? systemClock;
+  const { timeline, telemetry } = options;
+  const dryRun = options.dryRun ?? false;
+  const steps = buildLocalPlan(name, experiment);
+  const startedAt = clock.wall();
+  const t0 = clock.now();
+  const activities: ActivityRecord[] = [];
+  const where = options.faults?.where ?? '(no gateway)';
+  timeline.emit({ type: 'experiment.start', experiment: name, engine: 'local', dryRun });
+
+  const finish = (status: JournalStatus, extra: Partial<ExperimentJournal> = {}): ExperimentJournal => {
+    timeline.emit({ type: 'experiment.end', experiment: name, status, deviated: false });
+    return {
+      experiment: name,
+      engine: 'local',
+      status,
+      deviated: false,
+      startedAt: startedAt.toISOString(),
+      endedAt: clock.wall().toISOString(),
+      durationMs: Math.round(clock.now() - t0),
+      dryRun,
+      activities,
+      ...extra,
+    };
+  };
+
+  if (dryRun) {
+    const lines = formatLocalPlan(steps, where);
+    for (const [i, step] of steps.entries()) {
+      const at = clock.wall().toISOString();
+      activities.push({
+        name: step.action,
+        actionId: step.actionId,
+        status: 'skipped',
+        startedAt: at,
+        endedAt: at,
+        durationMs: 0,
+        output: `dry run: ${lines[i]}`,
+      });
+    }
+    return finish('completed');
+  }
+
+  const alarms = stopConditionAlarms(experiment);
+  const firing = await findFiringStopConditions(alarms, telemetry);
+  if (firing.length > 0) {
+    return finish('failed', {
+      error: `stop condition ${firing.join(', ')} is in ALARM before the experiment started`,
+    });
+  }
+
+  // One controller for the whole run: aborted by Ctrl-C (interrupted) or a stop condition (aborted).
+  const stop = new AbortController();
+  let stoppedBy: string | undefined;
+  const onInterrupt = () => stop.abort(options.signal.reason);
+  if (options.signal.aborted) onInterrupt();
+  options.signal.addEventListener('abort', onInterrupt, { once: true });
+  const unwatch = watchStopConditions({
+    alarms,
+    telemetry,
+    clock,
+    intervalMs: options.stopPollMs,
+    signal: stop.signal,
+    onStop: (alarm) => {
+      stoppedBy = alarm;
+      stop.abort(new StopExperiment(`stop condition ${alarm} entered ALARM`));
+    },
+  });
+
+  const active = new Map<string, { id: string; controller: FaultController }>();
+  const endFault = async (key: string, reason: 'completed' | 'stopped' | 'interrupted') => {
+    const fault = active.get(key);
+    if (!fault) return;
+    active.delete(key);
+    try {
+      await fault.controller.removeFault(fault.id);
+    } finally {
+      // The gateway's TTL still ends it if the removal failed.
+      timeline.emit({ type: 'fault.end', faultId: fault.id, reason });
+    }
+  };
+
+  const runStep = async (step: LocalStep): Promise<ActivityRecord> => {
+    const stepStart = clock.now();
+    const startedIso = clock.wall().toISOString();
+    timeline.emit({ type: 'action.start', experiment: name, action: step.action, actionId: step.actionId });
+    let status: ActivityRecord['status'] = 'succeeded';
+    let output: string | undefined;
+    let error: string | undefined;
+    try {
+      if (stop.signal.aborted) throw stop.signal.reason;
+      switch (step.effect.kind) {
+        case 'fault': {
+          if (!options.faults) throw new Error('no fault gateway in front of the target');
+          const ttl = step.durationMs + (options.ttlMarginMs ?? 5000);
+          const fault = await options.faults.addFault(step.effect.spec, ttl, {
+            experiment: name,
+            action: step.action,
+          });
+          active.set(step.action, { id: fault.id, controller: options.faults });
+          timeline.emit({
+            type: 'fault.start',
+            faultId: fault.id,
+            spec: step.effect.spec,
+            experiment: name,
+            action: step.action,
+            where,
+          });
+          output = `${step.effect.spec} on ${where} for ${step.durationMs / 1000}s`;
+          try {
+            await clock.sleep(step.durationMs, stop.signal);
+          } finally {
+            await endFault(step.action, stop.signal.aborted ? reasonOf(stop.signal) : 'completed');
+          }
+          break;
+        }
+        case 'process-kill': {
+          const proc = options.process;
+          if (!proc) throw new Error('the target was not started by opsproof, so it cannot be killed');
+          const faultId = `${name}:${step.action}`;
+          timeline.emit({
+            type: 'fault.start',
+            faultId,
+            spec: 'process:kill',
+            experiment: name,
+            action: step.action,
+            where: 'target process',
+          });
+          try {
+            await proc.kill('SIGKILL');
+            await proc.restart();
+          } finally {
+            timeline.emit({
+              type: 'fault.end',
+              faultId,
+              reason: stop.signal.aborted ? reasonOf(stop.signal) : 'completed',
+            });
+          }
+          output = 'killed the target process (SIGKILL) and restarted it';
+          break;
+        }
+        case 'wait':
+          await clock.sleep(step.durationMs, stop.signal);
+          output = `waited ${step.durationMs / 1000}s`;
+          break;
+        case 'assert-alarms': {
+          const { alarms: names, states } = step.effect;
+          const seen = await Promise.all(
+            names.map(async (a) => [a, await telemetry.getAlarmState(a)] as const),
+          );
+          output = seen.map(([a, s]) => `${a}=${s ?? 'unknown'}`).join(', ');
+          const wrong = seen.filter(([, s]) => s === undefined || !states.includes(s));
+          if (wrong.length > 0) {
+            status = 'failed';
+            error = `expected ${states.join('|')}, got ${output}`;
+          }
+          break;
+        }
+      }
+    } catch (caught) {
+      status = stop.signal.aborted ? 'stopped' : 'failed';
+      error = stop.signal.aborted ? describeError(stop.signal.reason) : describeError(caught);
+    }
+    const record: ActivityRecord = {
+      name: step.action,
+      actionId: step.actionId,
+      status,
+      startedAt: startedIso,
+      endedAt: clock.wall().toISOString(),
+      durationMs: Math.round(clock.now() - stepStart),
+      ...(output === undefined ? {} : { output }),
+      ...(error === undefined ? {} : { error }),
+    };
+    timeline.emit({
+      type: 'action.end',
+      experiment: name,
+      action: step.action,
+      actionId: step.actionId,
+      status,
+      ...(error === undefined ? {} : { error }),
+    });
+    activities.push(record);
+    if (status === 'failed') stop.abort(new Error(`action ${step.action} failed: ${error}`));
+    return record;
+  };
+
+  // startAfter: each action waits for its predecessors (validated to be acyclic).
+  const done = new Map<string, Promise<ActivityRecord>>();
+  const schedule = (step: LocalStep): Promise<ActivityRecord> => {
+    let promise = done.get(step.action);
+    if (!promise) {
+      const deps = step.startAfter.map((d) => schedule(steps.find((s) => s.action === d)!));
+      promise = Promise.all(deps).then(() => runStep(step));
+      done.set(step.action, promise);
+    }
+    return promise;
+  };
+  try {
+    await Promise.all(steps.map(schedule));
+  } finally {
+    unwatch();
+    options.signal.removeEventListener('abort', onInterrupt);
+    // Belt and braces: nothing this run added may outlive it.
+    for (const key of [...active.keys()]) await endFault(key, reasonOf(stop.signal)).catch(() => {});
+  }
+
+  if (options.signal.aborted) return finish('interrupted', { error: describeError(options.signal.reason) });
+  if (stoppedBy !== undefined)
+    return finish('aborted', { stoppedBy, error: `stop condition ${stoppedBy} entered ALARM` });
+  const failed = activities.find((a) => a.status === 'failed');
+  if (failed) return finish('failed', { error: `action ${failed.name} failed: ${failed.error}` });
+  return finish('completed');
+}
+
+function reasonOf(signal: AbortSignal): 'completed' | 'stopped' | 'interrupted' {
+  if (!signal.aborted) return 'completed';
+  return signal.reason instanceof StopExperiment ||
+    !(signal.reason instanceof Error && signal.reason.name === 'InterruptedError')
+    ? 'stopped'
+    : 'interrupted';
+}

@@ -1,0 +1,186 @@
+import { describe, expect, test } from 'vitest';
+import { type ExperimentInput, experimentSchema } from '../core/schema.ts';
+import { buildLocalPlan } from './build-local-plan.ts';
+import { validateExperiment } from './validate-experiment.ts';
+
+const fn = { resourceType: 'aws:lambda:function', resourceTags: { service: 'demo' }, selectionMode: 'ALL' };
+
+function experiment(actions: ExperimentInput['actions'], extra: Partial<ExperimentInput> = {}) {
+  return experimentSchema.parse({ targets: { Functions: fn }, actions, ...extra });
+}
+
+describe('validateExperiment', () => {
+  test('the demo suite experiments are valid', async () => {
+    const { default: suite } = await import('../opsproof.config.ts');
+    for (const [name, input] of Object.entries(suite.experiments ?? {})) {
+      const errors = validateExperiment(name, experimentSchema.parse(input)).filter(
+        (d) => d.severity === 'error',
+      );
+      expect(errors, name).toEqual([]);
+    }
+  });
+
+  test.each([
+    [
+      'unknown action',
+      {
+        a: { actionId: 'aws:lambda:invocation-explode', parameters: {}, targets: { Functions: 'Functions' } },
+      },
+      'experiments.x.actions.a.actionId',
+      /unknown FIS action "aws:lambda:invocation-explode" \(known: aws:lambda:invocation-add-delay/,
+    ],
+    [
+      'unknown parameter',
+      {
+        a: {
+          actionId: 'aws:lambda:invocation-add-delay',
+          parameters: { duration: 'PT1M', delayMs: '5' },
+          targets: { Functions: 'Functions' },
+        },
+      },
+      'experiments.x.actions.a.parameters.delayMs',
+      /unknown parameter "delayMs" .*expected duration, invocationPercentage, startupDelayMilliseconds/,
+    ],
+    [
+      'missing required parameter',
+      {
+        a: {
+          actionId: 'aws:lambda:invocation-error',
+          parameters: { duration: 'PT1M' },
+          targets: { Functions: 'Functions' },
+        },
+      },
+      'experiments.x.actions.a.parameters',
+      /missing required parameter "preventExecution"/,
+    ],
+    [
+      'bad duration',
+      {
+        a: {
+          actionId: 'aws:lambda:invocation-add-delay',
+          parameters: { duration: '20s' },
+          targets: { Functions: 'Functions' },
+        },
+      },
+      'experiments.x.actions.a.parameters.duration',
+      /ISO-8601/,
+    ],
+    [
+      'percentage out of range',
+      {
+        a: {
+          actionId: 'aws:lambda:invocation-add-delay',
+          parameters: { duration: 'PT1M', invocationPercentage: '150' },
+          targets: { Functions: 'Functions' },
+        },
+      },
+      'experiments.x.actions.a.parameters.invocationPercentage',
+      /1–100/,
+    ],
+    [
+      'wrong target key',
+      { a: { actionId: 'aws:ecs:stop-task', targets: { Functions: 'Functions' } } },
+      'experiments.x.actions.a.targets.Functions',
+      /expected "Tasks"/,
+    ],
+    [
+      'unknown startAfter',
+      { a: { actionId: 'aws:fis:wait', parameters: { duration: 'PT1M' }, startAfter: ['b'] } },
+      'experiments.x.actions.a.startAfter[0]',
+      /no action named "b"/,
+    ],
+    [
+      'bad alarm state',
+      {
+        a: {
+          actionId: 'aws:cloudwatch:assert-alarm-state',
+          parameters: { alarmArns: 'HighErrorRate', alarmStates: 'OK,RED' },
+        },
+      },
+      'experiments.x.actions.a.parameters.alarmStates',
+      /unknown value "RED"/,
+    ],
+  ])('%s', (_what, actions, path, message) => {
+    const diagnostics = validateExperiment('x', experiment(actions as ExperimentInput['actions']));
+    expect(diagnostics).toContainEqual({ path, severity: 'error', message: expect.stringMatching(message) });
+  });
+
+  test('a startAfter cycle is an error', () => {
+    const d = validateExperiment(
+      'x',
+      experiment({
+        a: { actionId: 'aws:fis:wait', parameters: { duration: 'PT1M' }, startAfter: ['b'] },
+        b: { actionId: 'aws:fis:wait', parameters: { duration: 'PT1M' }, startAfter: ['a'] },
+      }),
+    );
+    expect(d.map((x) => x.message).join()).toMatch(/cycle: a → b → a/);
+  });
+});
+
+describe('buildLocalPlan', () => {
+  test.each([
+    [
+      'aws:lambda:invocation-add-delay',
+      { duration: 'PT20S', invocationPercentage: '100', startupDelayMilliseconds: '1500' },
+      'latency:ms=1500,percent=100,path=/api/*',
+    ],
+    [
+      'aws:lambda:invocation-error',
+      { duration: 'PT20S', invocationPercentage: '30', preventExecution: 'true' },
+      'error:status=500,percent=30,path=/api/*',
+    ],
+    [
+      'aws:lambda:invocation-http-integration-response',
+      {
+        duration: 'PT1M',
+        statusCode: '503',
+        contentTypeHeader: 'application/json',
+        preventExecution: 'true',
+      },
+      'error:status=503,percent=100,path=/api/*',
+    ],
+  ])('%s → %s', (actionId, parameters, spec) => {
+    const plan = buildLocalPlan(
+      'x',
+      experiment({ a: { actionId, parameters, targets: { Functions: 'Functions' } } }),
+    );
+    expect(plan[0]?.effect).toMatchObject({ kind: 'fault', spec });
+  });
+
+  test('disrupt-connectivity scope all → blackhole, narrower scope → reset', () => {
+    const subnets = {
+      Subnets: { resourceType: 'aws:ec2:subnet', selectionMode: 'ALL', resourceArns: ['arn:x'] },
+    };
+    const plan = buildLocalPlan(
+      'x',
+      experimentSchema.parse({
+        targets: subnets,
+        actions: {
+          all: {
+            actionId: 'aws:network:disrupt-connectivity',
+            parameters: { duration: 'PT1M', scope: 'all' },
+            targets: { Subnets: 'Subnets' },
+          },
+          s3: {
+            actionId: 'aws:network:disrupt-connectivity',
+            parameters: { duration: 'PT1M', scope: 's3' },
+            targets: { Subnets: 'Subnets' },
+          },
+        },
+      }),
+    );
+    expect(plan.map((s) => (s.effect.kind === 'fault' ? s.effect.fault.kind : s.effect.kind))).toEqual([
+      'blackhole',
+      'reset',
+    ]);
+  });
+
+  test('an invalid experiment cannot be planned', () => {
+    expect(() =>
+      buildLocalPlan(
+        'x',
+        experiment({ a: { actionId: 'aws:lambda:nope', targets: { Functions: 'Functions' } } }),
+      ),
+    ).toThrow(/experiment x cannot run: experiments.x.actions.a.actionId: unknown FIS action/);
+  });
+});

@@ -1,0 +1,174 @@
+import type { Diagnostic } from '../core/diagnostics.ts';
+import { parseDuration } from '../core/duration.ts';
+import type { Experiment } from '../core/schema.ts';
+import { alarmNameFromArn, FIS_ACTIONS, type FisParameter, findFisAction } from './fis-catalog.ts';
+
+const ISO_DURATION = /^P(?!$)(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
+
+function checkValue(param: FisParameter, value: string): string | undefined {
+  switch (param.kind) {
+    case 'duration':
+      if (!ISO_DURATION.test(value) || parseDuration(value) === undefined)
+        return `expected an ISO-8601 duration like PT1M, got "${value}"`;
+      return undefined;
+    case 'percent': {
+      const n = Number(value);
+      if (!/^\d+$/.test(value) || n < 1 || n > 100)
+        return `expected a whole percentage 1–100, got "${value}"`;
+      return undefined;
+    }
+    case 'integer': {
+      const n = Number(value);
+      if (
+        !/^\d+$/.test(value) ||
+        (param.min !== undefined && n < param.min) ||
+        (param.max !== undefined && n > param.max)
+      )
+        return `expected a whole number from ${param.min ?? 0} to ${param.max ?? '∞'}, got "${value}"`;
+      return undefined;
+    }
+    case 'boolean':
+      return value === 'true' || value === 'false' ? undefined : `expected "true" or "false", got "${value}"`;
+    case 'string':
+      if (param.values && !param.values.includes(value))
+        return `expected one of ${param.values.join(', ')}, got "${value}"`;
+      return value === '' ? 'expected a value' : undefined;
+    case 'list': {
+      const items = value.split(',').map((s) => s.trim());
+      if (items.some((s) => s === '')) return `expected a comma-separated list, got "${value}"`;
+      const bad = param.values ? items.filter((s) => !param.values!.includes(s)) : [];
+      return bad.length > 0
+        ? `unknown value ${bad.map((b) => `"${b}"`).join(', ')} (expected ${param.values!.join(', ')})`
+        : undefined;
+    }
+  }
+}
+
+/**
+ * Every problem of an experiment against the FIS action catalog: unknown actions and parameters,
+ * missing required parameters, bad values, target keys and references, `startAfter` references and
+ * cycles, and stop conditions naming alarms the suite does not define (a warning: they may live in AWS).
+ */
+export function validateExperiment(
+  name: string,
+  experiment: Experiment,
+  options: { alarms?: readonly string[]; path?: string } = {},
+): Diagnostic[] {
+  const base = options.path ?? `experiments.${name}`;
+  const out: Diagnostic[] = [];
+  const error = (path: string, message: string) =>
+    out.push({ path: `${base}.${path}`, severity: 'error', message });
+  const actionNames = Object.keys(experiment.actions);
+
+  for (const [actionName, action] of Object.entries(experiment.actions)) {
+    const at = `actions.${actionName}`;
+    const spec = findFisAction(action.actionId);
+    if (!spec) {
+      const known = Object.keys(FIS_ACTIONS);
+      const near = known.filter((k) => k.split(':')[1] === action.actionId.split(':')[1]);
+      error(
+        `${at}.actionId`,
+        `unknown FIS action "${action.actionId}" (known: ${(near.length > 0 ? near : known).join(', ')})`,
+      );
+      continue;
+    }
+    for (const [param, value] of Object.entries(action.parameters)) {
+      const def = spec.parameters[param];
+      if (!def) {
+        const allowed = Object.keys(spec.parameters);
+        error(
+          `${at}.parameters.${param}`,
+          `unknown parameter "${param}" for ${spec.actionId} (${allowed.length > 0 ? `expected ${allowed.join(', ')}` : 'it takes no parameters'})`,
+        );
+        continue;
+      }
+      const problem = checkValue(def, value);
+      if (problem) error(`${at}.parameters.${param}`, problem);
+    }
+    for (const [param, def] of Object.entries(spec.parameters)) {
+      if (def.required && action.parameters[param] === undefined)
+        error(
+          `${at}.parameters`,
+          `missing required parameter "${param}" for ${spec.actionId} (${def.description})`,
+        );
+    }
+    if (spec.actionId === 'aws:cloudwatch:assert-alarm-state') {
+      const count = (action.parameters.alarmArns ?? '').split(',').filter((s) => s.trim() !== '').length;
+      if (count > 5) error(`${at}.parameters.alarmArns`, `at most five alarms, got ${count}`);
+    }
+    const targets = action.targets ?? {};
+    if (spec.targetKey === undefined) {
+      for (const key of Object.keys(targets))
+        error(`${at}.targets.${key}`, `${spec.actionId} takes no targets`);
+    } else {
+      const keys = Object.keys(targets);
+      if (keys.length === 0)
+        error(`${at}.targets`, `${spec.actionId} needs a target under "${spec.targetKey}"`);
+      for (const key of keys) {
+        if (key !== spec.targetKey) {
+          error(
+            `${at}.targets.${key}`,
+            `unknown target key "${key}" for ${spec.actionId} (expected "${spec.targetKey}")`,
+          );
+          continue;
+        }
+        const targetName = targets[key]!;
+        const target = experiment.targets[targetName];
+        if (!target) error(`${at}.targets.${key}`, `no target named "${targetName}" in targets`);
+        else if (target.resourceType !== spec.resourceType)
+          error(
+            `targets.${targetName}.resourceType`,
+            `${spec.actionId} needs resourceType "${spec.resourceType}", got "${target.resourceType}"`,
+          );
+      }
+    }
+    for (const [i, dep] of (action.startAfter ?? []).entries()) {
+      if (!actionNames.includes(dep)) error(`${at}.startAfter[${i}]`, `no action named "${dep}"`);
+      else if (dep === actionName) error(`${at}.startAfter[${i}]`, 'an action cannot start after itself');
+    }
+  }
+
+  const cycle = findCycle(experiment);
+  if (cycle) error(`actions.${cycle[0]}.startAfter`, `startAfter forms a cycle: ${cycle.join(' → ')}`);
+
+  for (const [i, condition] of experiment.stopConditions.entries()) {
+    if (condition.source === 'aws:cloudwatch:alarm') {
+      if (!condition.value) {
+        error(`stopConditions[${i}].value`, 'a CloudWatch alarm stop condition needs the alarm name or ARN');
+        continue;
+      }
+      const alarm = alarmNameFromArn(condition.value);
+      if (options.alarms && !options.alarms.includes(alarm))
+        out.push({
+          path: `${base}.stopConditions[${i}].value`,
+          severity: 'warning',
+          message: `alarm "${alarm}" is not defined in the suite's alarms (it must exist in CloudWatch)`,
+        });
+    }
+  }
+  return out;
+}
+
+function findCycle(experiment: Experiment): string[] | undefined {
+  const state = new Map<string, 'visiting' | 'done'>();
+  const stack: string[] = [];
+  const visit = (name: string): string[] | undefined => {
+    if (state.get(name) === 'done') return undefined;
+    if (state.get(name) === 'visiting') return [...stack.slice(stack.indexOf(name)), name];
+    state.set(name, 'visiting');
+    stack.push(name);
+    for (const dep of experiment.actions[name]?.startAfter ?? []) {
+      if (dep === name || !experiment.actions[dep]) continue;
+      const found = visit(dep);
+      if (found) return found;
+    }
+    stack.pop();
+    state.set(name, 'done');
+    return undefined;
+  };
+  for (const name of Object.keys(experiment.actions)) {
+    const found = visit(name);
+    if (found) return found;
+  }
+  return undefined;
+}
