@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
+import { packageCanaries, SUPPORTED_RUNTIME_VERSIONS } from '../canaries/package-canaries.ts';
 import type { ExitCode } from '../core/errors.ts';
-import { addCommonFlags, type CommonFlags, notBuiltYet } from './command-kit.ts';
+import { addCommonFlags, type CommonFlags, loadCommandContext, printHuman } from './command-kit.ts';
 
 export type CanaryPackageFlags = CommonFlags;
 
@@ -14,6 +15,22 @@ export function registerCanaryPackage(canary: Command): void {
   });
 }
 
-export async function runCanaryPackage(_flags: CanaryPackageFlags): Promise<ExitCode> {
-  notBuiltYet('canary package');
+export async function runCanaryPackage(flags: CanaryPackageFlags): Promise<ExitCode> {
+  const { loaded, env } = await loadCommandContext(flags);
+  // A deployed canary reads OPSPROOF_BASE_URL; an aws environment's target is baked in as the default.
+  const packaged = await packageCanaries({
+    loaded,
+    outDir: flags.out ?? 'dist/canaries',
+    ...(env.provider === 'aws' ? { baseUrl: env.target, env: env.name } : {}),
+  });
+  for (const p of packaged) {
+    printHuman(
+      `${p.name}: ${p.zipPath} (${(p.bytes / 1024).toFixed(1)} KiB, ${p.type}, handler ${p.handler}, ${p.schedule})`,
+    );
+  }
+  printHuman(
+    `${packaged.length} zip${packaged.length === 1 ? '' : 's'} for ${SUPPORTED_RUNTIME_VERSIONS.join(' / ')}`,
+  );
+  if (flags.json) process.stdout.write(`${JSON.stringify(packaged, null, 2)}\n`);
+  return 0;
 }

@@ -2,7 +2,14 @@ import type { Command } from 'commander';
 import { runRemoteCanaries } from '../canaries/deployed-canaries.ts';
 import { type ExitCode, UsageError } from '../core/errors.ts';
 import { createCanaryStage } from '../runner/stages/canary-stage.ts';
-import { addCommonFlags, type CommonFlags, collect, loadCommandContext, printHuman, runStagesCommand } from './command-kit.ts';
+import {
+  addCommonFlags,
+  type CommonFlags,
+  collect,
+  loadCommandContext,
+  printHuman,
+  runStagesCommand,
+} from './command-kit.ts';
 
 export interface CanaryRunFlags extends CommonFlags {
   url?: string;
@@ -37,12 +44,15 @@ function parseUrl(url: string): string {
 
 export async function runCanaryRun(names: string[], flags: CanaryRunFlags): Promise<ExitCode> {
   if (flags.remote) {
-    if (flags.url || flags.file?.length) throw new UsageError('--remote runs the deployed canaries; drop --url/--file');
+    if (flags.url || flags.file?.length)
+      throw new UsageError('--remote runs the deployed canaries; drop --url/--file');
     const { loaded, env } = await loadCommandContext(flags);
     const runs = await runRemoteCanaries({ loaded, env, names });
     for (const run of runs) {
       const when = run.completedAt ? ` at ${run.completedAt}` : '';
-      printHuman(`${run.status === 'passed' ? 'PASS' : 'FAIL'} ${run.canaryName}${when}${run.reason ? `: ${run.reason}` : ''}`);
+      printHuman(
+        `${run.status === 'passed' ? 'PASS' : 'FAIL'} ${run.canaryName}${when}${run.reason ? `: ${run.reason}` : ''}`,
+      );
     }
     if (flags.json) process.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
     return runs.every((r) => r.status === 'passed') ? 0 : 1;

@@ -1,11 +1,28 @@
 import type { Command } from 'commander';
-import type { ExitCode } from '../core/errors.ts';
-import { addCommonFlags, type CommonFlags, collect, notBuiltYet } from './command-kit.ts';
+import { loadCanaries } from '../canaries/load-canaries.ts';
+import { runCanaries } from '../canaries/run-canaries.ts';
+import { watchCanaries } from '../canaries/watch-canaries.ts';
+import { parseDuration } from '../core/duration.ts';
+import { type ExitCode, UsageError } from '../core/errors.ts';
+import { Timeline } from '../core/timeline.ts';
+import { startLocalTarget } from '../runner/local-target.ts';
+import { createInterruptSignal, createRunId } from '../runner/run.ts';
+import { createTelemetry } from '../telemetry/create-telemetry.ts';
+import {
+  addCommonFlags,
+  type CommonFlags,
+  collect,
+  loadCommandContext,
+  prepareRunDir,
+  printHuman,
+} from './command-kit.ts';
 
 export interface CanaryWatchFlags extends CommonFlags {
   every: string;
   url?: string;
   file?: string[];
+  /** Stop after N runs (tests, cron-like use). */
+  runs?: string;
 }
 
 export function registerCanaryWatch(canary: Command): void {
@@ -18,11 +35,74 @@ export function registerCanaryWatch(canary: Command): void {
     .option('--every <duration>', 'interval between runs', '5m')
     .option('--url <url>', 'base URL to run against instead of the environment target')
     .option('--file <file>', 'canary file (*.canary.ts) outside the config (repeatable)', collect)
+    .option('--runs <n>', 'stop after this many runs')
     .action(async (names: string[], flags: CanaryWatchFlags) => {
       process.exitCode = await runCanaryWatch(names, flags);
     });
 }
 
-export async function runCanaryWatch(_names: string[], _flags: CanaryWatchFlags): Promise<ExitCode> {
-  notBuiltYet('canary watch');
+export async function runCanaryWatch(names: string[], flags: CanaryWatchFlags): Promise<ExitCode> {
+  const everyMs = parseDuration(flags.every);
+  if (everyMs === undefined || everyMs < 1000)
+    throw new UsageError(`--every expects a duration of at least 1s, got "${flags.every}"`);
+  const maxRuns = flags.runs === undefined ? undefined : Number(flags.runs);
+  if (maxRuns !== undefined && (!Number.isInteger(maxRuns) || maxRuns < 1))
+    throw new UsageError('--runs expects a positive integer');
+  const { loaded, env } = await loadCommandContext(flags);
+  const outDir = prepareRunDir(createRunId(), flags.out);
+  const interrupt = createInterruptSignal();
+  const setupTimeline = new Timeline();
+  const target = flags.url
+    ? undefined
+    : await startLocalTarget({
+        env,
+        configDir: loaded.dir,
+        timeline: setupTimeline,
+        signal: interrupt.signal,
+      });
+  const baseUrl = flags.url ?? target?.url ?? env.target;
+  const telemetry = await createTelemetry(env, { suite: loaded.suite, otlp: false });
+  let failedLast = false;
+  try {
+    printHuman(
+      `watching canaries against ${baseUrl} every ${flags.every} (Ctrl-C to stop); artifacts in ${outDir}`,
+    );
+    await watchCanaries({
+      everyMs,
+      signal: interrupt.signal,
+      ...(maxRuns ? { maxRuns } : {}),
+      runOnce: async (iteration) => {
+        const selected = await loadCanaries(loaded, {
+          ...(names.length ? { names } : {}),
+          ...(flags.file?.length ? { files: flags.file } : {}),
+        });
+        const { canaries } = await runCanaries({
+          ...selected,
+          baseUrl,
+          env: flags.url ? 'url' : env.name,
+          config: loaded.suite.canaries,
+          timeline: new Timeline(),
+          telemetry,
+          outDir: `${outDir}/run-${iteration}`,
+          signal: interrupt.signal,
+        });
+        return canaries;
+      },
+      onRun: (results, iteration) => {
+        failedLast = results.some((r) => r.status === 'failed');
+        const stamp = new Date().toISOString();
+        for (const r of results) {
+          printHuman(
+            `${stamp} #${iteration} ${r.status === 'passed' ? 'PASS' : 'FAIL'} ${r.name} ${r.durationMs} ms${r.error ? ` — ${r.error}` : ''}`,
+          );
+        }
+      },
+    });
+  } finally {
+    interrupt.dispose();
+    await telemetry.close();
+    await target?.stop();
+  }
+  if (interrupt.signal.aborted) return 130;
+  return failedLast ? 1 : 0;
 }

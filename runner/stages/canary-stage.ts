@@ -10,6 +10,8 @@ export interface CanaryStageOptions {
   names?: readonly string[];
   /** Canary files (relative to the working directory) instead of the config's `canaries.files`. */
   files?: readonly string[];
+  /** Run against this URL instead of the run's target (`canary run --url`). */
+  baseUrl?: string;
 }
 
 /** One check per canary: its verdict, its duration, and the failed step's reason. */
@@ -57,7 +59,7 @@ export function createCanaryStage(options: CanaryStageOptions = {}): Stage {
       }
       const { canaries, artifacts } = await runCanaries({
         ...loaded,
-        baseUrl: context.targetUrl,
+        baseUrl: options.baseUrl ?? context.targetUrl,
         env: context.env.name,
         config: context.loaded.suite.canaries,
         timeline: context.timeline,
