@@ -30,7 +30,8 @@ export function awsEnvironmentNames(suite: Suite): string[] {
 
 /** The CDK app: one stack per aws environment of the suite, checked by cdk-nag. */
 export function createOpsproofApp(options: CreateAppOptions): { app: App; stacks: OpsproofStack[] } {
-  const app = new App({ outdir: options.outdir ?? 'cdk.out' });
+  // No CDKMetadata resource: templates stay byte-stable across library versions (snapshot, alarm tests).
+  const app = new App({ outdir: options.outdir ?? 'cdk.out', analyticsReporting: false });
   const names = options.envNames ?? awsEnvironmentNames(options.suite);
   const stacks = names.map((name) => {
     const env = resolveEnvironment(options.suite, name);

@@ -147,8 +147,8 @@ function dependsOn(alarm: RegisteredAlarm, underTest: Set<string>): boolean {
 
 /**
  * The experiment's `aws:cloudwatch:alarm` stop conditions resolved to deployed alarms; each must be
- * independent of the alarms under test. With none configured: the composite service-down alarm, else
- * the first critical alarm, that is independent.
+ * independent of the alarms under test. With none configured: the first independent one of the
+ * service-down composite, the canary alarms, the critical alarms.
  */
 function resolveStopAlarms(
   name: string,
@@ -176,10 +176,13 @@ function resolveStopAlarms(
       return alarm;
     });
   }
+  // Guardrail preference: the service-down composite, else a canary (customer-visible impact), else
+  // any critical alarm — the first one independent of the alarms under test.
+  const rank = (a: RegisteredAlarm) => (a.source === 'composite' ? 0 : a.source === 'canary' ? 1 : 2);
   const candidates = props.alarms
     .all()
-    .filter((a) => a.source === 'composite' || a.severity === 'critical')
-    .sort((a, b) => Number(b.source === 'composite') - Number(a.source === 'composite'));
+    .filter((a) => a.source === 'composite' || a.source === 'canary' || a.severity === 'critical')
+    .sort((a, b) => rank(a) - rank(b));
   const fallback = candidates.find((a) => !dependsOn(a, underTest));
   if (!fallback) {
     throw new Error(

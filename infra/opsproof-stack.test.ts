@@ -1,0 +1,197 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { loadCanaries } from '../canaries/load-canaries.ts';
+import { loadSuite } from '../core/load-config.ts';
+import type { Suite } from '../core/schema.ts';
+import { awsEnvironmentNames, createOpsproofApp, stackName } from './create-app.ts';
+import { PINNED_CANARY_RUNTIME } from './synthetics-canaries.ts';
+import { iamStatements, writeFixtureCanaryZip } from './test-fixtures.ts';
+
+const root = resolve(import.meta.dirname, '..');
+
+// The demo suite, synthesized once for the whole file.
+let suite: Suite;
+let canaryNames: string[];
+let outdir: string;
+const templates = new Map<string, Template>();
+
+beforeAll(async () => {
+  const loaded = await loadSuite({ cwd: root });
+  suite = loaded.suite;
+  const found = await loadCanaries(loaded);
+  canaryNames = found.canaries.map((c) => c.definition.options.name);
+  const dir = mkdtempSync(join(tmpdir(), 'opsproof-infra-'));
+  const packaged = await Promise.all(
+    found.canaries.map((c) =>
+      writeFixtureCanaryZip(
+        join(dir, 'zips'),
+        c.definition.options.name,
+        c.definition.options.schedule ?? suite.canaries.schedule,
+      ),
+    ),
+  );
+  outdir = join(dir, 'cdk.out');
+  const { app, stacks } = createOpsproofApp({ suite, canaries: packaged, outdir });
+  // Throws when cdk-nag (a CDK validation plugin) reports an unacknowledged finding.
+  const assembly = app.synth();
+  for (const stack of stacks) {
+    templates.set(stack.stackName, Template.fromJSON(assembly.getStackByName(stack.stackName).template));
+  }
+});
+
+const demoStacks = ['OpsproofDemo-Staging', 'OpsproofDemo-Prod'];
+
+test('one stack per aws environment, named after service and environment', () => {
+  expect(awsEnvironmentNames(suite)).toEqual(['staging', 'prod']);
+  expect([...templates.keys()]).toEqual(demoStacks);
+  expect(stackName('opsproof-demo', 'staging')).toBe('OpsproofDemo-Staging');
+  for (const name of demoStacks) expect(existsSync(join(outdir, `${name}.template.json`))).toBe(true);
+});
+
+describe.each(demoStacks)('%s', (name) => {
+  const template = () => templates.get(name) as Template;
+
+  test('one Playwright Synthetics canary per suite canary, every five minutes', () => {
+    expect(canaryNames.length).toBeGreaterThan(0);
+    template().resourceCountIs('AWS::Synthetics::Canary', canaryNames.length);
+    for (const canary of canaryNames) {
+      template().hasResourceProperties('AWS::Synthetics::Canary', {
+        Name: `demo-${canary}`,
+        RuntimeVersion: PINNED_CANARY_RUNTIME.name,
+        Schedule: { Expression: 'rate(5 minutes)' },
+        RunConfig: { TimeoutInSeconds: 60, MemoryInMB: 1024 },
+      });
+    }
+  });
+
+  test('the artifacts bucket is encrypted, private, TLS-only and expires artifacts', () => {
+    template().hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LifecycleConfiguration: {
+        Rules: [
+          {
+            Id: 'expire-canary-artifacts',
+            ExpirationInDays: suite.canaries.artifactRetentionDays,
+            Status: 'Enabled',
+          },
+          {},
+        ],
+      },
+    });
+    const policies = template().findResources('AWS::S3::BucketPolicy');
+    const denies = Object.values(policies).flatMap((p) =>
+      (p.Properties.PolicyDocument.Statement as { Effect: string; Condition?: unknown }[]).filter(
+        (s) => s.Effect === 'Deny' && JSON.stringify(s.Condition).includes('aws:SecureTransport'),
+      ),
+    );
+    expect(denies.length).toBe(Object.keys(policies).length);
+  });
+
+  test('one FIS experiment template per experiment, each with an alarm stop condition', () => {
+    const experiments = Object.keys(suite.experiments);
+    template().resourceCountIs('AWS::FIS::ExperimentTemplate', experiments.length);
+    const found = template().findResources('AWS::FIS::ExperimentTemplate');
+    for (const resource of Object.values(found)) {
+      const stops = resource.Properties.StopConditions as { Source: string; Value: unknown }[];
+      expect(stops.some((s) => s.Source === 'aws:cloudwatch:alarm')).toBe(true);
+      expect(resource.Properties.LogConfiguration.LogSchemaVersion).toBe(2);
+    }
+    expect(
+      Object.values(found)
+        .map((r) => r.Properties.Tags.Name)
+        .sort(),
+    ).toEqual([...experiments].sort());
+  });
+
+  test('stop conditions point at the configured, independent alarms', () => {
+    const byName = Object.fromEntries(
+      Object.values(template().findResources('AWS::FIS::ExperimentTemplate')).map((r) => [
+        r.Properties.Tags.Name,
+        JSON.stringify(r.Properties.StopConditions),
+      ]),
+    );
+    expect(byName['api-latency']).toContain('HighErrorRate');
+    expect(byName['api-errors']).toContain('CanaryFailing');
+    expect(byName['process-kill']).toContain('HighLatencyP99');
+  });
+
+  test('an SNS topic per severity, encrypted and TLS-only', () => {
+    template().resourceCountIs('AWS::SNS::Topic', 3);
+    for (const severity of ['critical', 'warning', 'info']) {
+      template().hasResourceProperties('AWS::SNS::Topic', {
+        TopicName: `opsproof-demo-${name.endsWith('Prod') ? 'prod' : 'staging'}-${severity}`,
+        KmsMasterKeyId: {},
+      });
+    }
+  });
+
+  test('suite alarms are deployed under the environment prefix with their own properties', () => {
+    const prefix = name.endsWith('Prod') ? 'opsproof-demo-prod-' : 'opsproof-demo-staging-';
+    template().hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: `${prefix}HighErrorRate`,
+      Namespace: 'AWS/ApiGateway',
+      MetricName: '5XXError',
+      Statistic: 'Average',
+      Period: 60,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+      Threshold: 0.05,
+      TreatMissingData: 'notBreaching',
+    });
+    template().hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: `${prefix}HighLatencyP99`,
+      ExtendedStatistic: 'p99',
+    });
+    // The suite's canary alarm watches the deployed (prefixed) canary.
+    template().hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: `${prefix}CanaryFailing`,
+      Dimensions: [{ Name: 'CanaryName', Value: 'demo-api-roundtrip' }],
+    });
+    template().hasResourceProperties('AWS::CloudWatch::CompositeAlarm', {
+      AlarmName: `${prefix}ServiceDown`,
+    });
+    template().resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+
+  test('no IAM statement allows every action or every action of a service', () => {
+    const json = template().toJSON() as Parameters<typeof iamStatements>[0];
+    const statements = iamStatements(json);
+    expect(statements.length).toBeGreaterThan(0);
+    for (const { owner, statement } of statements) {
+      const actions = Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+      for (const action of actions) {
+        expect(action, owner).not.toBe('*');
+        expect(action, owner).not.toMatch(/^[a-z0-9-]+:\*$/);
+      }
+    }
+  });
+});
+
+test('cdk-nag reports no unacknowledged finding', () => {
+  const report = join(outdir, 'validation-report.json');
+  if (existsSync(report)) {
+    const parsed = JSON.parse(readFileSync(report, 'utf8')) as { pluginReports: { conclusion: string }[] };
+    expect(parsed.pluginReports.every((r) => r.conclusion === 'success')).toBe(true);
+  }
+  // Synthesis itself throws on a failed validation (see beforeAll); reaching here means it passed.
+  expect(templates.size).toBe(2);
+});
+
+test('snapshot of the staging stack (asset hashes scrubbed)', () => {
+  const json = JSON.stringify(templates.get('OpsproofDemo-Staging')?.toJSON(), null, 2).replace(
+    /[0-9a-f]{64}/g,
+    '[asset-hash]',
+  );
+  expect(json).toMatchSnapshot();
+});
