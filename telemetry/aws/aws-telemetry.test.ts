@@ -1,0 +1,328 @@
+import {
+  CloudWatchClient,
+  DescribeAlarmHistoryCommand,
+  DescribeAlarmsCommand,
+  PutMetricAlarmCommand,
+  SetAlarmStateCommand,
+} from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchLogsClient,
+  CreateLogGroupCommand,
+  CreateLogStreamCommand,
+  PutLogEventsCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { GetTraceSummariesCommand, XRayClient } from '@aws-sdk/client-xray';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { EnvironmentError } from '../../core/errors.ts';
+import { requireTool } from '../../core/tools.ts';
+import { createAlarmEventsQueue, parseAlarmStateChangeEvent } from './alarm-events.ts';
+import {
+  AwsTelemetry,
+  buildLogsFilterPattern,
+  buildXrayFilterExpression,
+  createAwsClients,
+  parseHistoryData,
+} from './aws-telemetry.ts';
+import { type MotoServer, startMotoServer } from './start-moto-server.ts';
+import { withAwsRetries } from './with-aws-retries.ts';
+
+const moto = requireTool('moto_server');
+const region = 'us-east-1';
+
+describe.skipIf(moto.skip !== undefined)(`aws provider against moto ${moto.skip ?? ''}`, () => {
+  let server: MotoServer;
+  const saved = { ...process.env };
+  beforeAll(async () => {
+    server = await startMotoServer(moto.path!);
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL: server.endpoint,
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      AWS_REGION: region,
+    });
+  });
+  afterAll(async () => {
+    for (const key of ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION']) {
+      if (saved[key] === undefined) delete process.env[key];
+      else process.env[key] = saved[key];
+    }
+    await server?.close();
+  });
+
+  test('metrics, alarm state by prefix, and metric statistics', async () => {
+    const telemetry = new AwsTelemetry({ clients: createAwsClients(region), alarmPrefix: 'demo-' });
+    const cw = new CloudWatchClient({ region });
+    const now = new Date();
+    await telemetry.putMetricData('Demo', [
+      { MetricName: 'Errors', Dimensions: [{ Name: 'Service', Value: 'api' }], Value: 3, Timestamp: now },
+      { MetricName: 'Errors', Dimensions: [{ Name: 'Service', Value: 'api' }], Value: 5, Timestamp: now },
+    ]);
+    const stats = await telemetry.getMetricStatistics({
+      id: { Namespace: 'Demo', MetricName: 'Errors', Dimensions: [{ Name: 'Service', Value: 'api' }] },
+      statistic: 'Sum',
+      periodSeconds: 60,
+      from: new Date(now.getTime() - 120_000),
+      to: new Date(now.getTime() + 60_000),
+    });
+    expect(stats.reduce((n, d) => n + d.value, 0)).toBe(8);
+
+    await cw.send(
+      new PutMetricAlarmCommand({
+        AlarmName: 'demo-HighErrorRate',
+        Namespace: 'Demo',
+        MetricName: 'Errors',
+        Statistic: 'Sum',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 5,
+        ComparisonOperator: 'GreaterThanThreshold',
+      }),
+    );
+    await cw.send(
+      new SetAlarmStateCommand({ AlarmName: 'demo-HighErrorRate', StateValue: 'ALARM', StateReason: 'test' }),
+    );
+    expect(await telemetry.getAlarmState('HighErrorRate')).toBe('ALARM');
+    expect(await telemetry.getAlarmState('Nope')).toBeUndefined();
+    expect(await telemetry.listAlarmNames()).toContain('HighErrorRate');
+    cw.destroy();
+    await telemetry.close();
+  });
+
+  test('push path: the EventBridge rule routes alarm state changes into SQS, read by long polling', async () => {
+    const sqs = new SQSClient({ region });
+    const events = new EventBridgeClient({ region });
+    const { queueUrl } = await createAlarmEventsQueue(
+      { sqs, events },
+      { suite: 'test', alarmPrefix: 'demo-' },
+    );
+    const telemetry = new AwsTelemetry({
+      clients: createAwsClients(region),
+      alarmPrefix: 'demo-',
+      alarmEventsQueueUrl: queueUrl,
+      queueWaitSeconds: 1,
+    });
+    const received = new Promise((resolve) => telemetry.onAlarmStateChange(resolve));
+    // moto does not emit CloudWatch's own events: the event is put as CloudWatch would send it.
+    await events.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            Source: 'aws.cloudwatch',
+            DetailType: 'CloudWatch Alarm State Change',
+            Detail: JSON.stringify({
+              alarmName: 'demo-HighErrorRate',
+              state: { value: 'ALARM', reason: 'Threshold Crossed', timestamp: new Date().toISOString() },
+              previousState: { value: 'OK' },
+            }),
+          },
+        ],
+      }),
+    );
+    expect(await received).toMatchObject({ alarmName: 'HighErrorRate', oldState: 'OK', newState: 'ALARM' });
+    await telemetry.close();
+    sqs.destroy();
+    events.destroy();
+  });
+
+  test('CloudWatch Logs by JSON field', async () => {
+    const telemetry = new AwsTelemetry({ clients: createAwsClients(region), logGroups: ['/demo/api'] });
+    const logs = new CloudWatchLogsClient({ region });
+    await logs.send(new CreateLogGroupCommand({ logGroupName: '/demo/api' }));
+    await logs.send(new CreateLogStreamCommand({ logGroupName: '/demo/api', logStreamName: 's' }));
+    await logs.send(
+      new PutLogEventsCommand({
+        logGroupName: '/demo/api',
+        logStreamName: 's',
+        logEvents: [
+          { timestamp: Date.now(), message: JSON.stringify({ correlationId: 'cid-1', route: '/api' }) },
+          { timestamp: Date.now(), message: JSON.stringify({ correlationId: 'cid-2', route: '/api' }) },
+        ],
+      }),
+    );
+    const found = await telemetry.findLogs({
+      fields: { correlationId: 'cid-1' },
+      from: new Date(Date.now() - 60_000),
+    });
+    expect(found.map((r) => r.fields.correlationId)).toEqual(['cid-1']);
+    logs.destroy();
+    await telemetry.close();
+  });
+});
+
+describe('where moto lacks an API or a failure mode: aws-sdk-client-mock with API-reference shapes', () => {
+  test('X-Ray GetTraceSummaries with an annotation filter (moto: "Not implemented yet" for filters)', async () => {
+    const xray = new XRayClient({ region, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+    const mock = mockClient(xray);
+    mock.on(GetTraceSummariesCommand).resolves({
+      TraceSummaries: [
+        {
+          Id: '1-6560a4d0-a006649127e371903a2de979',
+          StartTime: new Date('2026-01-01T00:00:01Z'),
+          Duration: 0.25,
+          ResponseTime: 0.25,
+          Annotations: { correlation_id: [{ AnnotationValue: { StringValue: 'cid-1' } }] },
+        },
+      ],
+      ApproximateTime: new Date('2026-01-01T00:01:00Z'),
+      TracesProcessedCount: 1,
+    });
+    const telemetry = new AwsTelemetry({ clients: { ...createAwsClients(region), xray } });
+    const from = new Date('2026-01-01T00:00:00Z');
+    const to = new Date('2026-01-01T00:05:00Z');
+    const traces = await telemetry.findTraces({ attributes: { correlation_id: 'cid-1' }, from, to });
+    expect(traces).toMatchObject([
+      {
+        traceId: '1-6560a4d0-a006649127e371903a2de979',
+        durationMs: 250,
+        attributes: { correlation_id: 'cid-1' },
+      },
+    ]);
+    expect(mock.commandCalls(GetTraceSummariesCommand)[0]!.args[0].input).toEqual({
+      StartTime: from,
+      EndTime: to,
+      FilterExpression: 'annotation.correlation_id = "cid-1"',
+    });
+    await telemetry.close();
+  });
+
+  test('DescribeAlarmHistory (not in moto): state changes parsed from HistoryData', async () => {
+    const cw = new CloudWatchClient({ region, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+    const mock = mockClient(cw);
+    mock.on(DescribeAlarmHistoryCommand).resolves({
+      AlarmHistoryItems: [
+        {
+          AlarmName: 'demo-HighErrorRate',
+          Timestamp: new Date('2026-01-01T00:05:00Z'),
+          HistoryItemType: 'StateUpdate',
+          HistorySummary: 'Alarm updated from OK to ALARM',
+          HistoryData: JSON.stringify({
+            version: '1.0',
+            oldState: { stateValue: 'OK', stateReason: 'Threshold Crossed: no datapoints were breaching' },
+            newState: {
+              stateValue: 'ALARM',
+              stateReason:
+                'Threshold Crossed: 2 out of the last 3 datapoints were greater than the threshold (0.05)',
+            },
+          }),
+        },
+      ],
+    });
+    const clients = { ...createAwsClients(region), cloudwatch: cw };
+    const telemetry = new AwsTelemetry({ clients, alarmPrefix: 'demo-' });
+    const history = await telemetry.getAlarmHistory('HighErrorRate', {
+      from: new Date('2026-01-01T00:00:00Z'),
+    });
+    expect(history).toEqual([
+      {
+        alarmName: 'HighErrorRate',
+        timestamp: new Date('2026-01-01T00:05:00Z'),
+        oldState: 'OK',
+        newState: 'ALARM',
+        reason: 'Threshold Crossed: 2 out of the last 3 datapoints were greater than the threshold (0.05)',
+      },
+    ]);
+    expect(mock.commandCalls(DescribeAlarmHistoryCommand)[0]!.args[0].input).toMatchObject({
+      AlarmName: 'demo-HighErrorRate',
+      HistoryItemType: 'StateUpdate',
+    });
+    await telemetry.close();
+  });
+
+  test('throttling is retried with backoff, then becomes an environment error (exit 3)', async () => {
+    const cw = new CloudWatchClient({ region, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+    const mock = mockClient(cw);
+    const throttled = Object.assign(new Error('Rate exceeded'), {
+      name: 'Throttling',
+      $metadata: { httpStatusCode: 400 },
+    });
+    mock
+      .on(DescribeAlarmsCommand)
+      .rejectsOnce(throttled)
+      .resolves({ MetricAlarms: [{ AlarmName: 'A', StateValue: 'OK' }] });
+    const delays: number[] = [];
+    const sleep = async (ms: number) => {
+      delays.push(ms);
+    };
+    const clients = { ...createAwsClients(region), cloudwatch: cw };
+    const ok = new AwsTelemetry({ clients, retry: { sleep } });
+    expect(await ok.getAlarmState('A')).toBe('OK');
+    expect(delays).toHaveLength(1);
+
+    mock.reset();
+    mock.on(DescribeAlarmsCommand).rejects(throttled);
+    const error = await new AwsTelemetry({ clients, retry: { sleep, attempts: 4 } })
+      .getAlarmState('A')
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EnvironmentError);
+    expect((error as EnvironmentError).exitCode).toBe(3);
+    expect((error as EnvironmentError).message).toBe(
+      'AWS kept throttling CloudWatch DescribeAlarms after 4 attempts.',
+    );
+    expect(delays).toHaveLength(1 + 3);
+    expect(delays[3]!).toBeGreaterThan(delays[1]! / 2);
+  });
+
+  test.each([
+    'ExpiredToken',
+    'ExpiredTokenException',
+    'CredentialsProviderError',
+    'UnrecognizedClientException',
+  ])('%s becomes one sentence about credentials (exit 3)', async (name) => {
+    const error = await withAwsRetries('X-Ray GetTraceSummaries', () =>
+      Promise.reject(
+        Object.assign(new Error('The security token included in the request is expired'), { name }),
+      ),
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EnvironmentError);
+    expect((error as EnvironmentError).problem).toBe('credentials');
+    expect((error as EnvironmentError).message).toBe(
+      `AWS credentials are missing or expired (X-Ray GetTraceSummaries: ${name}).`,
+    );
+  });
+});
+
+describe('pure builders and parsers', () => {
+  test.each([
+    [{ correlation_id: 'abc' }, 'annotation.correlation_id = "abc"'],
+    [
+      { 'http.route': '/x', n: 3, ok: true },
+      'annotation.http_route = "/x" AND annotation.n = 3 AND annotation.ok = true',
+    ],
+  ])('X-Ray filter %o', (attrs, expected) => {
+    expect(buildXrayFilterExpression(attrs)).toBe(expected);
+  });
+
+  test.each([
+    [{ correlationId: 'abc' }, '{ ($.correlationId = "abc") }'],
+    [{ correlationId: 'abc', status: 500 }, '{ ($.correlationId = "abc") && ($.status = 500) }'],
+    [{}, ''],
+  ])('Logs filter pattern %o', (fields, expected) => {
+    expect(buildLogsFilterPattern(fields)).toBe(expected);
+  });
+
+  test('history data and EventBridge events', () => {
+    expect(parseHistoryData('A', new Date(0), 'not json')).toBeUndefined();
+    expect(parseAlarmStateChangeEvent('{"detail-type":"Other"}')).toBeUndefined();
+    expect(
+      parseAlarmStateChangeEvent(
+        JSON.stringify({
+          'detail-type': 'CloudWatch Alarm State Change',
+          detail: {
+            alarmName: 'A',
+            state: { value: 'OK', reason: 'r', timestamp: '2026-01-01T00:00:00Z' },
+            previousState: { value: 'ALARM' },
+          },
+        }),
+      ),
+    ).toEqual({
+      alarmName: 'A',
+      timestamp: new Date('2026-01-01T00:00:00Z'),
+      oldState: 'ALARM',
+      newState: 'OK',
+      reason: 'r',
+    });
+  });
+});
