@@ -1,6 +1,18 @@
 import { type Command, Option } from 'commander';
-import type { ExitCode } from '../core/errors.ts';
-import { addCommonFlags, type CommonFlags, collect, notBuiltYet } from './command-kit.ts';
+import { parseDuration } from '../core/duration.ts';
+import { type ExitCode, UsageError } from '../core/errors.ts';
+import { type LoadProfile, type LoadProfileInput, loadProfileSchema } from '../core/schema.ts';
+import { buildKpiThresholds } from '../load/evaluate-kpis.ts';
+import { findK6 } from '../load/k6-engine.ts';
+import { LOAD_ENGINES } from '../load/run-load.ts';
+import { createLoadStage } from '../runner/stages/load-stage.ts';
+import {
+  addCommonFlags,
+  type CommonFlags,
+  collect,
+  loadCommandContext,
+  runStagesCommand,
+} from './command-kit.ts';
 
 export interface LoadRunFlags extends CommonFlags {
   url?: string;
@@ -31,6 +43,94 @@ export function registerLoadRun(load: Command): void {
     });
 }
 
-export async function runLoadRun(_name: string | undefined, _flags: LoadRunFlags): Promise<ExitCode> {
-  notBuiltYet('load run');
+export async function runLoadRun(name: string | undefined, flags: LoadRunFlags): Promise<ExitCode> {
+  // Everything a user can get wrong is checked before any load is sent.
+  if (flags.engine && !LOAD_ENGINES.includes(flags.engine)) {
+    throw new UsageError(`unknown engine "${flags.engine}"`, { hint: `engines: ${LOAD_ENGINES.join(', ')}` });
+  }
+  buildKpiThresholds(flags.kpi ?? []);
+  const url = flags.url ? parseUrl(flags.url) : undefined;
+  const { loaded } = await loadCommandContext(flags);
+  const profiles = loaded.suite.load.profiles;
+  const adHoc = !name && (flags.rate !== undefined || flags.connections !== undefined);
+  const profileName = adHoc ? 'adhoc' : (name ?? loaded.suite.load.default);
+  if (!profileName) {
+    throw new UsageError('no load profile given and no load.default in the config', {
+      hint: 'name a profile, or run ad hoc: --url URL --rate N [--duration 30s]',
+    });
+  }
+  const base: LoadProfileInput | undefined = adHoc ? {} : profiles[profileName];
+  if (!base) {
+    const known = Object.keys(profiles);
+    throw new UsageError(`no load profile "${profileName}"`, {
+      hint: known.length ? `profiles: ${known.join(', ')}` : 'define one under load.profiles',
+    });
+  }
+  const profile = buildProfile(base, flags);
+  if ((flags.engine ?? profile.engine) === 'k6') findK6();
+  return runStagesCommand({
+    command: ['load run', name].filter(Boolean).join(' '),
+    stages: [
+      createLoadStage({
+        profileName,
+        profile,
+        ...(flags.engine ? { engine: flags.engine } : {}),
+        ...(url ? { url } : {}),
+      }),
+    ],
+    flags,
+    options: { kpis: flags.kpi ?? [], ...(flags.baseline ? { baseline: flags.baseline } : {}) },
+    // With --url the target is already running somewhere: start nothing.
+    ...(url ? { run: { startTarget: false } } : {}),
+  });
+}
+
+/** The profile with `--rate`/`--connections`/`--duration`/`--engine` applied; `--connections` alone is closed. */
+export function buildProfile(base: LoadProfileInput, flags: LoadRunFlags): LoadProfile {
+  const input: LoadProfileInput = { ...base };
+  if (flags.rate !== undefined) {
+    const rate = Number(flags.rate);
+    if (!Number.isFinite(rate) || rate <= 0) {
+      throw new UsageError(`--rate must be a number of requests per second above 0, got "${flags.rate}"`);
+    }
+    input.rate = rate;
+    input.model = 'open';
+    delete input.stages;
+  }
+  if (flags.connections !== undefined) {
+    const connections = Number(flags.connections);
+    if (!Number.isInteger(connections) || connections < 1) {
+      throw new UsageError(`--connections must be a whole number of at least 1, got "${flags.connections}"`);
+    }
+    input.connections = connections;
+    if (flags.rate === undefined) input.model = 'closed';
+  }
+  if (flags.duration !== undefined) {
+    if (parseDuration(flags.duration) === undefined) {
+      throw new UsageError(`--duration expects a duration like 30s or 5m, got "${flags.duration}"`);
+    }
+    input.duration = flags.duration;
+  }
+  if (flags.engine) input.engine = flags.engine;
+  const parsed = loadProfileSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new UsageError(
+      `invalid load profile: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'profile'}: ${i.message}`).join('; ')}`,
+    );
+  }
+  const profile = parsed.data;
+  if (profile.model === 'open' && !profile.stages?.length && profile.rate === undefined) {
+    throw new UsageError('an open-model run needs --rate N (or --connections N for a closed-model run)');
+  }
+  return profile;
+}
+
+function parseUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('not http(s)');
+    return url.replace(/\/+$/, '');
+  } catch {
+    throw new UsageError(`--url expects an http(s) URL, got "${url}"`);
+  }
 }

@@ -1,0 +1,76 @@
+import { UsageError } from '../../core/errors.ts';
+import type { LoadProfile } from '../../core/schema.ts';
+import { evaluateBaseline, loadBaseline } from '../../load/evaluate-baseline.ts';
+import { buildKpiThresholds, evaluateKpis } from '../../load/evaluate-kpis.ts';
+import { runLoad } from '../../load/run-load.ts';
+import type { RunContext, Stage, StageOutcome } from '../stage.ts';
+
+export interface LoadStageOptions {
+  /** Profile name in the config. @defaultValue the suite's `load.default` */
+  profileName?: string;
+  /** An ad-hoc profile (`opsproof load run --rate …`), instead of one from the config. */
+  profile?: LoadProfile;
+  /** Engine override (`--engine`). */
+  engine?: string;
+  /** Target override (`--url`). @defaultValue context.targetUrl */
+  url?: string;
+}
+
+/**
+ * The gate's load stage: runs a load profile against the target and holds it to the KPIs — the
+ * suite's, the environment's, the profile's thresholds and `--kpi` overrides, in that order — and,
+ * with `--baseline`, to an earlier run.
+ */
+export function createLoadStage(options: LoadStageOptions = {}): Stage {
+  return {
+    name: 'load',
+    async run(context: RunContext): Promise<StageOutcome> {
+      const { suite } = context.loaded;
+      const name = options.profileName ?? (options.profile ? 'adhoc' : suite.load.default);
+      if (!name) return { skipped: 'no load profile: set load.default in the config' };
+      const profile = options.profile ?? suite.load.profiles[name];
+      if (!profile) {
+        const known = Object.keys(suite.load.profiles);
+        throw new UsageError(`no load profile "${name}"`, {
+          hint: known.length ? `profiles: ${known.join(', ')}` : 'define one under load.profiles',
+        });
+      }
+      const thresholds = buildKpiThresholds(
+        suite.kpis,
+        context.env.kpis,
+        profile.thresholds,
+        context.options.kpis,
+      );
+      const headers: Record<string, string> = {};
+      for (const [key, value] of Object.entries(context.env.headers ?? {})) {
+        // Secret references are resolved by the provider layer; never send the placeholder itself.
+        if (!value.includes('${secret:')) headers[key] = value;
+      }
+      const summary = await runLoad(profile, {
+        target: options.url ?? context.targetUrl,
+        timeline: context.timeline,
+        signal: context.signal,
+        ...(options.engine ? { engine: options.engine } : {}),
+        headers,
+        name,
+        thresholds,
+        workDir: context.outDir,
+      });
+      const checks = evaluateKpis(thresholds, summary);
+      if (context.options.baseline) {
+        checks.push(...evaluateBaseline(summary, await loadBaseline(context.options.baseline)));
+      }
+      const engine = options.engine ?? profile.engine;
+      return {
+        load: summary,
+        checks,
+        ...(engine === 'k6'
+          ? { artifacts: [{ name: `${name}.k6.ts`, path: `${name}.k6.ts`, kind: 'script' as const }] }
+          : {}),
+      };
+    },
+  };
+}
+
+/** The gate's load stage with the suite's default profile. */
+export const loadStage: Stage = createLoadStage();
