@@ -4,26 +4,15 @@
  * per aws environment into cdk.out/. Needs no AWS credentials and no network.
  */
 import { resolve } from 'node:path';
-import { type LoadedSuite, loadSuite } from '../core/load-config.ts';
+import { packageCanaries } from '../canaries/package-canaries.ts';
+import { loadSuite } from '../core/load-config.ts';
 import { collectNagFindings } from './collect-nag-findings.ts';
 import { createOpsproofApp } from './create-app.ts';
-import type { PackagedCanary } from './synthetics-canaries.ts';
-
-type PackageCanaries = (options: { loaded: LoadedSuite; outDir: string }) => Promise<PackagedCanary[]>;
-
-/** canaries/package-canaries.ts (canaries team), imported by path so infra type-checks before it lands. */
-async function loadPackager(): Promise<PackageCanaries> {
-  const specifier = '../canaries/package-canaries.ts';
-  const mod = (await import(specifier)) as { packageCanaries?: PackageCanaries };
-  if (typeof mod.packageCanaries !== 'function') throw new Error(`${specifier} exports no packageCanaries`);
-  return mod.packageCanaries;
-}
 
 const outdir = process.env.CDK_OUTDIR ?? 'cdk.out';
 const loaded = await loadSuite({
   ...(process.env.OPSPROOF_CONFIG ? { config: process.env.OPSPROOF_CONFIG } : {}),
 });
-const packageCanaries = await loadPackager();
 const packaged = await packageCanaries({ loaded, outDir: resolve(outdir, 'canary-packages') });
 const { app, stacks } = createOpsproofApp({ suite: loaded.suite, canaries: packaged, outdir });
 const assembly = app.synth();

@@ -1,14 +1,18 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { loadAlarmTestFile } from '../assertions/alarm-tests/load-alarm-tests.ts';
+import { runAlarmTestFile } from '../assertions/alarm-tests/run-alarm-tests.ts';
 import { loadCanaries } from '../canaries/load-canaries.ts';
+import { packageCanaries } from '../canaries/package-canaries.ts';
 import { loadSuite } from '../core/load-config.ts';
 import type { Suite } from '../core/schema.ts';
 import { awsEnvironmentNames, createOpsproofApp, stackName } from './create-app.ts';
+import { buildDeployedAlarmTestFile } from './deployed-alarm-tests.ts';
 import { PINNED_CANARY_RUNTIME } from './synthetics-canaries.ts';
-import { iamStatements, writeFixtureCanaryZip } from './test-fixtures.ts';
+import { iamStatements } from './test-fixtures.ts';
 
 const root = resolve(import.meta.dirname, '..');
 
@@ -16,6 +20,7 @@ const root = resolve(import.meta.dirname, '..');
 let suite: Suite;
 let canaryNames: string[];
 let outdir: string;
+let dir: string;
 const templates = new Map<string, Template>();
 
 beforeAll(async () => {
@@ -23,16 +28,9 @@ beforeAll(async () => {
   suite = loaded.suite;
   const found = await loadCanaries(loaded);
   canaryNames = found.canaries.map((c) => c.definition.options.name);
-  const dir = mkdtempSync(join(tmpdir(), 'opsproof-infra-'));
-  const packaged = await Promise.all(
-    found.canaries.map((c) =>
-      writeFixtureCanaryZip(
-        join(dir, 'zips'),
-        c.definition.options.name,
-        c.definition.options.schedule ?? suite.canaries.schedule,
-      ),
-    ),
-  );
+  dir = mkdtempSync(join(tmpdir(), 'opsproof-infra-'));
+  // The real packager: the stacks deploy exactly the zips `opsproof canary package` builds.
+  const packaged = await packageCanaries({ loaded, outDir: join(dir, 'canary-packages') });
   outdir = join(dir, 'cdk.out');
   const { app, stacks } = createOpsproofApp({ suite, canaries: packaged, outdir });
   // Throws when cdk-nag (a CDK validation plugin) reports an unacknowledged finding.
@@ -194,4 +192,29 @@ test('snapshot of the staging stack (asset hashes scrubbed)', () => {
     '[asset-hash]',
   );
   expect(json).toMatchSnapshot();
+});
+
+describe.each([
+  ['OpsproofDemo-Staging', 'opsproof-demo-staging-'],
+  ['OpsproofDemo-Prod', 'opsproof-demo-prod-'],
+])('the demo alarm unit tests pass against the synthesized %s alarms', (stack, alarmPrefix) => {
+  test('every test of demo/alarms/demo.alarms.yaml', async () => {
+    const source = readFileSync(join(root, 'demo/alarms/demo.alarms.yaml'), 'utf8');
+    const file = join(dir, `${stack}.alarms.yaml`);
+    writeFileSync(
+      file,
+      buildDeployedAlarmTestFile(source, {
+        template: join(outdir, `${stack}.template.json`),
+        alarmPrefix,
+        canaryPrefix: 'demo-',
+        canaryNames,
+      }),
+    );
+    const loaded = await loadAlarmTestFile(file);
+    // Only the template's alarms: nothing copied by hand.
+    for (const name of loaded.alarms.keys()) expect(name.startsWith(alarmPrefix)).toBe(true);
+    const results = runAlarmTestFile(loaded);
+    expect(results.length).toBeGreaterThan(0);
+    expect(results.filter((r) => !r.passed).map((r) => r.test)).toEqual([]);
+  });
 });

@@ -1,16 +1,14 @@
 import { Annotations, Duration, Size, aws_s3 as s3, aws_synthetics as synthetics } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import type { PackagedCanary as FullPackagedCanary } from '../canaries/package-canaries.ts';
 import { parseDuration } from '../core/duration.ts';
 import type { CanariesConfig } from '../core/schema.ts';
 
-/** What `packageCanaries` (canaries/package-canaries.ts) returns for one canary. */
-export interface PackagedCanary {
-  name: string;
-  zipPath: string;
-  handler: string;
-  runtimeVersion: string;
-  schedule: string;
-}
+/** What `packageCanaries` (canaries/package-canaries.ts) returns for one canary: the fields infra uses. */
+export type PackagedCanary = Pick<
+  FullPackagedCanary,
+  'name' | 'zipPath' | 'handler' | 'runtimeVersion' | 'schedule'
+>;
 
 /**
  * The Playwright runtime pinned for deployed canaries: the newest `syn-nodejs-playwright-*` constant
@@ -51,7 +49,6 @@ export class SyntheticsCanaries extends Construct {
     });
 
     const timeoutMs = parseDuration(props.config.timeout) ?? 60_000;
-    const stepTimeoutMs = parseDuration(props.config.stepTimeout) ?? 30_000;
     for (const canary of props.canaries) {
       const deployedName = deployedCanaryName(props.prefix, canary.name);
       const runtime = canary.runtimeVersion.startsWith('syn-nodejs-playwright-')
@@ -71,7 +68,6 @@ export class SyntheticsCanaries extends Construct {
         environmentVariables: {
           OPSPROOF_ENV: props.envName,
           OPSPROOF_BASE_URL: props.target.replace(/\/+$/, ''),
-          OPSPROOF_STEP_TIMEOUT_MS: String(stepTimeoutMs),
         },
         artifactsBucketLocation: { bucket: this.bucket, prefix: deployedName },
         successRetentionPeriod: Duration.days(Math.min(retentionDays, 455)),
