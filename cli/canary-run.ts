@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { runRemoteCanaries } from '../canaries/deployed-canaries.ts';
+import { loadCanaries } from '../canaries/load-canaries.ts';
 import { type ExitCode, UsageError } from '../core/errors.ts';
 import { createCanaryStage } from '../runner/stages/canary-stage.ts';
 import {
@@ -58,6 +59,11 @@ export async function runCanaryRun(names: string[], flags: CanaryRunFlags): Prom
     return runs.every((r) => r.status === 'passed') ? 0 : 1;
   }
   const baseUrl = flags.url ? parseUrl(flags.url) : undefined;
+  if (names.length) {
+    // An unknown name is a usage error (exit 2) before anything starts, not a failed run.
+    const { loaded } = await loadCommandContext(flags);
+    await loadCanaries(loaded, { names, ...(flags.file?.length ? { files: flags.file } : {}) });
+  }
   return runStagesCommand({
     command: ['canary run', ...names].join(' '),
     stages: [
