@@ -6,4 +6,8 @@ import { register as registerTsx } from 'tsx/esm/api';
 
 registerTsx();
 register('./resolve-opsproof.js', import.meta.url);
-await import('../cli/main.ts');
+const { main } = await import('../cli/main.ts');
+const code = await main(process.argv);
+// Exit explicitly so idle keep-alive sockets cannot hold the process open; stdio writes to files and
+// pipes are synchronous on POSIX, so nothing printed is lost.
+process.exit(code);

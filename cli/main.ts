@@ -103,8 +103,3 @@ export async function main(argv: readonly string[]): Promise<number> {
     return code;
   }
 }
-
-const code = await main(process.argv);
-// Exit explicitly so idle keep-alive sockets cannot hold the process open; stdio writes are synchronous
-// for files and pipes on POSIX, so nothing printed is lost.
-process.exit(code);

@@ -221,7 +221,11 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunResult> {
       } catch (error) {
         runError = error;
         status = isAbort(error, signal) ? 'skipped' : 'error';
-        message = isAbort(error, signal) ? 'interrupted' : describeError(error);
+        message = isAbort(error, signal)
+          ? 'interrupted'
+          : isOpsproofError(error)
+            ? error.message
+            : describeError(error);
       }
       const durationMs = Math.round(clock.now() - stageStart);
       timeline.emit({
@@ -257,7 +261,8 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunResult> {
     error = describeError(signal.reason ?? runError);
   } else if (runError !== undefined) {
     status = 'error';
-    error = describeError(runError);
+    // Our own errors already say what went wrong in one sentence; their causes are for debugging.
+    error = isOpsproofError(runError) ? runError.message : describeError(runError);
     if (isOpsproofError(runError) && runError.hint) error += ` (${runError.hint})`;
   } else {
     status = summarizeStatus(checks);
