@@ -1,0 +1,161 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { FisClient, ListExperimentTemplatesCommand } from '@aws-sdk/client-fis';
+import { STSClient } from '@aws-sdk/client-sts';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { InterruptedError } from '../core/errors.ts';
+import { type ExperimentInput, experimentSchema } from '../core/schema.ts';
+import { Timeline } from '../core/timeline.ts';
+import { requireTool } from '../core/tools.ts';
+import { EXPERIMENT_TAG } from './build-fis-template.ts';
+import { runFisExperiment } from './run-fis-experiment.ts';
+
+const moto = requireTool('moto_server');
+let server: ChildProcess | undefined;
+let endpoint = '';
+const region = 'eu-west-1';
+const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+let fis: FisClient;
+let sts: STSClient;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+beforeAll(async () => {
+  if (moto.skip) return;
+  const port = await freePort();
+  endpoint = `http://127.0.0.1:${port}`;
+  server = spawn(moto.path!, ['-H', '127.0.0.1', '-p', String(port)], {
+    stdio: process.env.MOTO_DEBUG ? 'inherit' : 'ignore',
+  });
+  for (let i = 0; i < 100; i++) {
+    if (
+      await fetch(`${endpoint}/moto-api/`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  fis = new FisClient({ region, endpoint, credentials });
+  sts = new STSClient({ region, endpoint, credentials });
+});
+afterAll(() => {
+  server?.kill('SIGKILL');
+});
+
+const fnArn = 'arn:aws:lambda:eu-west-1:123456789012:function:opsproof-demo-api';
+const delay = (targets: ExperimentInput['targets'], extra: Partial<ExperimentInput> = {}) =>
+  experimentSchema.parse({
+    targets,
+    actions: {
+      delay: {
+        actionId: 'aws:lambda:invocation-add-delay',
+        parameters: { duration: 'PT1M', invocationPercentage: '100', startupDelayMilliseconds: '1500' },
+        targets: { Functions: 'Functions' },
+      },
+    },
+    stopConditions: [{ source: 'aws:cloudwatch:alarm', value: 'HighErrorRate' }],
+    ...extra,
+  });
+const byArn = {
+  Functions: { resourceType: 'aws:lambda:function', resourceArns: [fnArn], selectionMode: 'ALL' },
+};
+const byTag = {
+  Functions: { resourceType: 'aws:lambda:function', resourceTags: { service: 'none' }, selectionMode: 'ALL' },
+};
+
+const options = (timeline: Timeline, signal = new AbortController().signal) => ({
+  service: 'opsproof-demo',
+  region,
+  timeline,
+  signal,
+  fis,
+  sts,
+  pollMs: 20,
+});
+
+describe.skipIf(moto.skip)('FIS engine against moto', () => {
+  test('creates the template, starts the experiment, follows it to completed', async () => {
+    const timeline = new Timeline();
+    const journal = await runFisExperiment('fis-delay', delay(byArn), options(timeline));
+    expect(journal).toMatchObject({
+      engine: 'fis',
+      status: 'completed',
+      dryRun: false,
+      fisExperimentId: expect.any(String),
+    });
+    expect(journal.activities).toMatchObject([
+      { name: 'delay', actionId: 'aws:lambda:invocation-add-delay', status: 'succeeded' },
+    ]);
+    expect(timeline.records().map((r) => r.type)).toEqual([
+      'experiment.start',
+      'action.start',
+      'fault.start',
+      'fault.end',
+      'action.end',
+      'experiment.end',
+    ]);
+    // A second run updates the same template instead of creating another.
+    await runFisExperiment('fis-delay', delay(byArn), options(new Timeline()));
+    const templates = (await fis.send(new ListExperimentTemplatesCommand({}))).experimentTemplates ?? [];
+    expect(templates.filter((t) => t.tags?.[EXPERIMENT_TAG] === 'fis-delay')).toHaveLength(1);
+  });
+
+  test('Ctrl-C stops the running experiment and the journal says interrupted', async () => {
+    const timeline = new Timeline();
+    const interrupt = new AbortController();
+    timeline.on((r) => {
+      if (r.type === 'action.start') interrupt.abort(new InterruptedError('SIGINT'));
+    });
+    const journal = await runFisExperiment(
+      'fis-interrupt',
+      delay(byArn),
+      options(timeline, interrupt.signal),
+    );
+    expect(journal.status).toBe('interrupted');
+    const state = await fis.send(
+      new (await import('@aws-sdk/client-fis')).GetExperimentCommand({ id: journal.fisExperimentId! }),
+    );
+    expect(state.experiment?.state?.status).toBe('stopped');
+    expect(journal.activities[0]?.status).toBe('stopped');
+    expect(timeline.find('fault.end')?.reason).toBe('interrupted');
+  });
+
+  test('targets that resolve to nothing fail the experiment unless allowed', async () => {
+    const failed = await runFisExperiment('fis-empty', delay(byTag), options(new Timeline()));
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toMatch(/resolved to nothing/);
+    const allowed = await runFisExperiment(
+      'fis-empty-ok',
+      delay(byTag, { allowEmptyTargets: true }),
+      options(new Timeline()),
+    );
+    expect(allowed.status).toBe('completed');
+  });
+
+  test('dry run previews with actionsMode skip-all', async () => {
+    const journal = await runFisExperiment('fis-preview', delay(byArn), {
+      ...options(new Timeline()),
+      dryRun: true,
+    });
+    expect(journal).toMatchObject({ dryRun: true, status: 'completed' });
+    // Read moto's raw answer: client-fis 3.523 does not model actionsMode.
+    const raw = (await (
+      await fetch(`${endpoint}/experiments/${journal.fisExperimentId}`, {
+        // moto routes by the credential scope of the signature.
+        headers: { authorization: `AWS4-HMAC-SHA256 Credential=testing/20260101/${region}/fis/aws4_request` },
+      })
+    ).json()) as {
+      experiment: { experimentOptions: { actionsMode: string } };
+    };
+    expect(raw.experiment.experimentOptions.actionsMode).toBe('skip-all');
+  });
+});

@@ -1,0 +1,344 @@
+import {
+  CreateExperimentTemplateCommand,
+  FisClient,
+  type Experiment as FisExperiment,
+  GetExperimentCommand,
+  ListExperimentResolvedTargetsCommand,
+  ListExperimentTemplatesCommand,
+  StartExperimentCommand,
+  StopExperimentCommand,
+  UpdateExperimentTemplateCommand,
+} from '@aws-sdk/client-fis';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { type Clock, systemClock } from '../core/clock.ts';
+import { describeError, EnvironmentError } from '../core/errors.ts';
+import type { ActivityRecord, ExperimentJournal, JournalStatus } from '../core/run-result.ts';
+import type { Experiment } from '../core/schema.ts';
+import type { Timeline } from '../core/timeline.ts';
+import { buildFisTemplateInput, EXPERIMENT_TAG, SERVICE_TAG } from './build-fis-template.ts';
+import { alarmNameFromArn } from './fis-catalog.ts';
+import { validateExperiment } from './validate-experiment.ts';
+
+export interface FisExperimentOptions {
+  service: string;
+  region: string;
+  /** Looked up with STS GetCallerIdentity when absent. */
+  accountId?: string;
+  alarmPrefix?: string;
+  timeline: Timeline;
+  signal: AbortSignal;
+  clock?: Clock;
+  /** `--dry-run`: start with `actionsMode: skip-all` (FIS's preview: targets resolve, nothing is injected). */
+  dryRun?: boolean;
+  /** GetExperiment polling interval. @defaultValue 2000 */
+  pollMs?: number;
+  /** Longest wait for a stopped experiment to settle after Ctrl-C. @defaultValue 60_000 */
+  stopTimeoutMs?: number;
+  /** Injected clients (tests); default clients use the SDK's credential and endpoint chain. */
+  fis?: FisClient;
+  sts?: STSClient;
+}
+
+/**
+ * StartExperiment's `experimentOptions.actionsMode` (FIS's preview, `skip-all`) is newer than the
+ * newest @aws-sdk/client-fis on npm for us (3.523), whose serializer drops it; this build-step
+ * middleware adds it to the JSON body before the request is signed.
+ */
+function addActionsMode(command: StartExperimentCommand, actionsMode: 'skip-all' | 'run-all'): void {
+  command.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { body?: unknown; headers?: Record<string, string> };
+      if (typeof request.body === 'string') {
+        const body = JSON.parse(request.body) as Record<string, unknown>;
+        body.experimentOptions = { ...(body.experimentOptions as object | undefined), actionsMode };
+        request.body = JSON.stringify(body);
+        if (request.headers)
+          request.headers['content-length'] = String(Buffer.byteLength(request.body as string));
+      }
+      return next(args);
+    },
+    { step: 'build', priority: 'high', name: 'opsproofActionsMode' },
+  );
+}
+
+const TERMINAL = new Set(['completed', 'stopped', 'failed', 'cancelled']);
+
+function awsError(what: string, error: unknown): EnvironmentError {
+  const name = (error as { name?: string }).name ?? '';
+  const credentials = /Credential|UnrecognizedClient|InvalidClientTokenId|ExpiredToken|AccessDenied/.test(
+    name,
+  );
+  return new EnvironmentError(credentials ? 'credentials' : 'aws-api', `${what}: ${describeError(error)}`, {
+    cause: error,
+    ...(credentials
+      ? { hint: 'check AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID …) and the role FIS assumes' }
+      : {}),
+  });
+}
+
+/**
+ * Runs an experiment as an AWS FIS experiment: creates or updates its template (found by tag), starts
+ * it (or previews it with `actionsMode: skip-all`), follows its state and its actions' states onto the
+ * Timeline, stops it on Ctrl-C / SIGTERM, and maps the end state to the journal: completed →
+ * completed, stopped by a stop condition → aborted, stopped by us → interrupted, failed / cancelled →
+ * failed / aborted. A template whose targets resolve to nothing fails unless `allowEmptyTargets`.
+ * AWS API failures before the experiment starts throw {@link EnvironmentError} (exit 3).
+ */
+export async function runFisExperiment(
+  name: string,
+  experiment: Experiment,
+  options: FisExperimentOptions,
+): Promise<ExperimentJournal> {
+  const clock = options.clock ?? systemClock;
+  const { timeline } = options;
+  const dryRun = options.dryRun ?? false;
+  const errors = validateExperiment(name, experiment).filter((d) => d.severity === 'error');
+  if (errors.length > 0)
+    throw new EnvironmentError(
+      'other',
+      `experiment ${name} is not valid: ${errors.map((d) => `${d.path}: ${d.message}`).join('; ')}`,
+    );
+  const fis = options.fis ?? new FisClient({ region: options.region });
+  let accountId = options.accountId;
+  if (!accountId) {
+    try {
+      const sts = options.sts ?? new STSClient({ region: options.region });
+      accountId = (await sts.send(new GetCallerIdentityCommand({}))).Account;
+    } catch (error) {
+      throw awsError('could not read the AWS account (STS GetCallerIdentity)', error);
+    }
+    if (!accountId) throw new EnvironmentError('credentials', 'STS returned no account id');
+  }
+  const input = buildFisTemplateInput(name, experiment, {
+    service: options.service,
+    region: options.region,
+    accountId,
+    ...(options.alarmPrefix === undefined ? {} : { alarmPrefix: options.alarmPrefix }),
+  });
+
+  // Create or update the template (found by its opsproof tags).
+  let templateId: string | undefined;
+  try {
+    let nextToken: string | undefined;
+    do {
+      const page = await fis.send(new ListExperimentTemplatesCommand({ nextToken }));
+      const found = page.experimentTemplates?.find(
+        (t) => t.tags?.[EXPERIMENT_TAG] === name && t.tags?.[SERVICE_TAG] === options.service,
+      );
+      if (found?.id) templateId = found.id;
+      nextToken = templateId ? undefined : page.nextToken;
+    } while (nextToken);
+    if (templateId) {
+      await fis.send(
+        new UpdateExperimentTemplateCommand({
+          id: templateId,
+          description: input.description,
+          stopConditions: input.stopConditions,
+          targets: input.targets,
+          actions: input.actions,
+          roleArn: input.roleArn,
+          experimentOptions: {
+            emptyTargetResolutionMode: input.experimentOptions?.emptyTargetResolutionMode,
+          },
+        }),
+      );
+    } else {
+      const created = await fis.send(
+        new CreateExperimentTemplateCommand({ ...input, clientToken: crypto.randomUUID() }),
+      );
+      templateId = created.experimentTemplate?.id;
+    }
+  } catch (error) {
+    throw awsError(`could not create or update the FIS template of ${name}`, error);
+  }
+  if (!templateId) throw new EnvironmentError('aws-api', 'FIS returned no template id');
+
+  const startedAt = clock.wall();
+  const t0 = clock.now();
+  timeline.emit({ type: 'experiment.start', experiment: name, engine: 'fis', dryRun });
+  let started: FisExperiment | undefined;
+  try {
+    const start = new StartExperimentCommand({
+      experimentTemplateId: templateId,
+      clientToken: crypto.randomUUID(),
+      tags: { [EXPERIMENT_TAG]: name },
+    });
+    if (dryRun) addActionsMode(start, 'skip-all');
+    started = (await fis.send(start)).experiment;
+  } catch (error) {
+    timeline.emit({ type: 'experiment.end', experiment: name, status: 'failed', deviated: false });
+    throw awsError(`could not start FIS experiment from template ${templateId}`, error);
+  }
+  const experimentId = started?.id;
+  if (!experimentId) throw new EnvironmentError('aws-api', 'FIS returned no experiment id');
+
+  // Follow: action states onto the timeline; stop on Ctrl-C.
+  const actionStatus = new Map<string, string>();
+  const activities = new Map<string, ActivityRecord>();
+  const where = `fis:${templateId}`;
+  const track = (current: FisExperiment) => {
+    for (const [action, state] of Object.entries(current.actions ?? {})) {
+      const status = state.state?.status ?? 'pending';
+      const before = actionStatus.get(action) ?? 'pending';
+      if (status === before) continue;
+      actionStatus.set(action, status);
+      const actionId = state.actionId ?? experiment.actions[action]?.actionId ?? '';
+      const faultId = `${experimentId}:${action}`;
+      if (before === 'pending' || before === 'initiating') {
+        if (
+          status !== 'pending' &&
+          status !== 'initiating' &&
+          status !== 'cancelled' &&
+          status !== 'skipped'
+        ) {
+          timeline.emit({ type: 'action.start', experiment: name, action, actionId });
+          timeline.emit({ type: 'fault.start', faultId, spec: actionId, experiment: name, action, where });
+          activities.set(action, {
+            name: action,
+            actionId,
+            status: 'succeeded',
+            startedAt: (state.startTime ?? clock.wall()).toISOString(),
+            endedAt: '',
+            durationMs: 0,
+          });
+        }
+      }
+      if (['completed', 'stopped', 'failed', 'cancelled', 'skipped'].includes(status)) {
+        const record = activities.get(action) ?? {
+          name: action,
+          actionId,
+          status: 'skipped' as const,
+          startedAt: clock.wall().toISOString(),
+          endedAt: '',
+          durationMs: 0,
+        };
+        record.status =
+          status === 'completed'
+            ? 'succeeded'
+            : status === 'failed'
+              ? 'failed'
+              : status === 'stopped'
+                ? 'stopped'
+                : 'skipped';
+        const end = state.endTime ?? clock.wall();
+        record.endedAt = end.toISOString();
+        record.durationMs = Math.max(0, end.getTime() - new Date(record.startedAt).getTime());
+        if (state.state?.reason) record.output = state.state.reason;
+        if (status === 'failed') record.error = state.state?.reason ?? 'failed';
+        activities.set(action, record);
+        if (activities.get(action) && before !== 'pending') {
+          timeline.emit({
+            type: 'fault.end',
+            faultId,
+            reason: status === 'completed' ? 'completed' : options.signal.aborted ? 'interrupted' : 'stopped',
+          });
+          timeline.emit({
+            type: 'action.end',
+            experiment: name,
+            action,
+            actionId,
+            status,
+            ...(record.error ? { error: record.error } : {}),
+          });
+        }
+      }
+    }
+  };
+
+  let current: FisExperiment = started!;
+  let stopRequested = false;
+  let emptyTargets = false;
+  let checkedTargets = false;
+  const stopDeadline = () => clock.now() + (options.stopTimeoutMs ?? 60_000);
+  let deadline = Number.POSITIVE_INFINITY;
+  const requestStop = async () => {
+    if (stopRequested) return;
+    stopRequested = true;
+    deadline = stopDeadline();
+    try {
+      await fis.send(new StopExperimentCommand({ id: experimentId }));
+    } catch {
+      // Keep polling: it may have ended on its own.
+    }
+  };
+  let pollError: unknown;
+  while (!TERMINAL.has(current.state?.status ?? '')) {
+    if (options.signal.aborted) await requestStop();
+    if (clock.now() > deadline) break;
+    await clock.sleep(options.pollMs ?? 2000, stopRequested ? undefined : options.signal).catch(() => {});
+    try {
+      current = (await fis.send(new GetExperimentCommand({ id: experimentId }))).experiment ?? current;
+      pollError = undefined;
+    } catch (error) {
+      pollError = error;
+      continue;
+    }
+    track(current);
+    const status = current.state?.status ?? '';
+    if (
+      !checkedTargets &&
+      !dryRun &&
+      status !== 'pending' &&
+      status !== 'initiating' &&
+      Object.keys(experiment.targets).length > 0
+    ) {
+      checkedTargets = true;
+      try {
+        const resolved = await fis.send(new ListExperimentResolvedTargetsCommand({ experimentId }));
+        if ((resolved.resolvedTargets ?? []).length === 0 && !experiment.allowEmptyTargets) {
+          emptyTargets = true;
+          await requestStop();
+        }
+      } catch {
+        // Not every FIS endpoint lists resolved targets; FIS's own emptyTargetResolutionMode still applies.
+      }
+    }
+  }
+  track(current);
+
+  const fisStatus: string = current.state?.status ?? 'unknown';
+  const reason = current.state?.reason ?? '';
+  let status: JournalStatus;
+  let stoppedBy: string | undefined;
+  let error: string | undefined;
+  if (emptyTargets) {
+    status = 'failed';
+    error = `the targets of ${name} resolved to nothing (set allowEmptyTargets to allow it)`;
+  } else if (options.signal.aborted) {
+    status = 'interrupted';
+    error = TERMINAL.has(fisStatus)
+      ? describeError(options.signal.reason)
+      : `interrupted; FIS experiment ${experimentId} is still ${fisStatus}`;
+  } else if (fisStatus === 'completed') {
+    status = 'completed';
+  } else if (fisStatus === 'stopped') {
+    status = 'aborted';
+    const alarm =
+      /alarm[^:]*:\s*(\S+)/i.exec(reason)?.[1] ?? input.stopConditions?.find((c) => c.value)?.value;
+    stoppedBy = alarm ? alarmNameFromArn(alarm) : undefined;
+    error = reason || 'stopped by a stop condition';
+  } else if (fisStatus === 'cancelled') {
+    status = 'aborted';
+    error = reason || 'cancelled';
+  } else {
+    status = 'failed';
+    error = reason || (pollError ? describeError(pollError) : `FIS experiment ended ${fisStatus}`);
+    if (/target/i.test(reason) && /resolv|empty|no /i.test(reason))
+      error = `${reason} (the targets resolved to nothing; set allowEmptyTargets to allow it)`;
+  }
+  timeline.emit({ type: 'experiment.end', experiment: name, status, deviated: false });
+  return {
+    experiment: name,
+    engine: 'fis',
+    status,
+    deviated: false,
+    startedAt: startedAt.toISOString(),
+    endedAt: clock.wall().toISOString(),
+    durationMs: Math.round(clock.now() - t0),
+    dryRun,
+    activities: [...activities.values()],
+    fisExperimentId: experimentId,
+    ...(stoppedBy === undefined ? {} : { stoppedBy }),
+    ...(error === undefined ? {} : { error }),
+  };
+}
