@@ -1,0 +1,228 @@
+/**
+ * Load-engine benchmark (`npm run bench -- load`, or `npx tsx bench/load.bench.ts [flags]`):
+ *
+ * 1. Throughput: req/s of the open-model engine flat out (closed model, N connections) and of the
+ *    autocannon engine, each as a ratio to wrk (/usr/bin/wrk) against the same loopback target, a
+ *    bare HTTP server in its own process. Goal ≥ 0.8× wrk.
+ * 2. Accuracy: a server answering in exactly 100 ms, 200 req/s for 10 s: p50/p95/p99 within 5 %.
+ * 3. Honesty: a server stalling 200 ms once a second (else ~1 ms) at 500 req/s: what our engine,
+ *    autocannon and wrk report, against the true p99 derived from the stall pattern (190 ms).
+ * 4. Memory: peak RSS of an open-model run at the maximum rate measured in 1, for --rss-duration
+ *    seconds (default 300 = the issue's 5 minutes), in a process of its own. Goal < 150 MB.
+ *
+ * Flags: --duration S (throughput runs, default 5) --accuracy-duration S (default 10)
+ *        --connections N (default 50) --rss-duration S (default 300; 0 skips)
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import autocannon from 'autocannon';
+import { build } from 'esbuild';
+import { loadProfileSchema } from '../core/schema.ts';
+import { findTool } from '../core/tools.ts';
+import { runAutocannonEngine } from '../load/autocannon-engine.ts';
+import { runOpenEngine } from '../load/open-engine.ts';
+
+const args = process.argv.slice(2);
+const flag = (name: string, fallback: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i === -1 ? fallback : Number(args[i + 1]);
+};
+const exec = promisify(execFile);
+
+// The RSS child: runs the open engine at a rate for a duration and prints its peak RSS.
+if (args[0] === '--rss-child') {
+  const [, url, rate, seconds] = args;
+  const started = performance.now();
+  const summary = await runOpenEngine(
+    loadProfileSchema.parse({ rate: Number(rate), duration: `${seconds}s`, maxInFlight: 1000 }),
+    { target: url! },
+  );
+  const maxRssMb = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(
+    `${JSON.stringify({ maxRssMb, requests: summary.requests, rps: summary.rps, dropped: summary.dropped, p99: summary.latencyMs.p99, wallS: (performance.now() - started) / 1000 })}\n`,
+  );
+  process.exit(0);
+}
+
+const durationS = flag('duration', 5);
+const accuracyS = flag('accuracy-duration', 10);
+const connections = flag('connections', 50);
+const rssS = flag('rss-duration', 300);
+/**
+ * The open model's "maximum rate": a share of the closed-model flat-out rate, because an open model
+ * at 100 % of capacity has no headroom and its queue (and memory) grows until the in-flight cap.
+ */
+const RSS_RATE_SHARE = flag('rss-share', 0.7);
+
+/** A loopback server in its own process: `fast`, `fixed` (100 ms) or `stall` (200 ms every 1 s). */
+const SERVER = `
+const http = require('node:http');
+const kind = process.argv[1];
+const origin = performance.now();
+const handler = kind === 'fixed' ? (q, s) => { q.resume(); setTimeout(() => s.end('ok'), 100); }
+  : kind === 'stall' ? (q, s) => { q.resume(); const ph = (performance.now() - origin) % 1000;
+      if (ph < 200) setTimeout(() => s.end('ok'), 200 - ph); else s.end('ok'); }
+  : (q, s) => { q.resume(); s.end('ok'); };
+const server = http.createServer({ keepAliveTimeout: 60000 }, handler);
+server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+`;
+
+async function startServer(kind: 'fast' | 'fixed' | 'stall'): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['-e', SERVER, kind], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((resolve) =>
+    child.stdout!.once('data', (d) => resolve(String(d).trim())),
+  );
+  return { url: `http://127.0.0.1:${port}`, child };
+}
+
+async function runWrk(url: string, seconds: number): Promise<{ rps: number; p99: string; raw: string }> {
+  const wrk = findTool('wrk');
+  if (!wrk) throw new Error('wrk not found: apt-get install wrk');
+  const { stdout } = await exec(wrk, ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', `${url}/`]);
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]);
+  const p99 = /99%\s+(\S+)/.exec(stdout)?.[1] ?? '?';
+  return { rps, p99, raw: stdout };
+}
+
+const rows: string[][] = [];
+const table = (header: string[], body: string[][]) => {
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
+};
+
+console.error(`node ${process.version}, ${connections} connections, throughput runs ${durationS}s`);
+
+// 1. Throughput.
+const fast = await startServer('fast');
+let maxRps = 0;
+try {
+  const wrk = await runWrk(fast.url, durationS);
+  const closed = loadProfileSchema.parse({
+    model: 'closed',
+    connections,
+    duration: `${durationS}s`,
+    warmup: '1s',
+  });
+  const open = await runOpenEngine(closed, { target: fast.url });
+  const ac = await runAutocannonEngine(closed, { target: fast.url });
+  maxRps = open.rps;
+  rows.push(['wrk -t1', wrk.rps.toFixed(0), '1.00']);
+  rows.push(['open engine (closed model)', open.rps.toFixed(0), (open.rps / wrk.rps).toFixed(2)]);
+  rows.push(['autocannon engine', ac.rps.toFixed(0), (ac.rps / wrk.rps).toFixed(2)]);
+  console.log(
+    `\n## Throughput (fast loopback server, ${connections} connections, ${durationS}s; goal ≥ 0.80× wrk)\n`,
+  );
+  console.log(table(['generator', 'req/s', 'ratio to wrk'], rows));
+} finally {
+  fast.child.kill();
+}
+
+// 2. Accuracy against exactly 100 ms.
+const fixed = await startServer('fixed');
+try {
+  const s = await runOpenEngine(loadProfileSchema.parse({ rate: 200, duration: `${accuracyS}s` }), {
+    target: fixed.url,
+  });
+  const err = (v: number) => `${v.toFixed(1)} ms (${(((v - 100) / 100) * 100).toFixed(1)} %)`;
+  console.log(`\n## 100 ms server, 200 req/s for ${accuracyS}s (goal: each within 5 % of 100 ms)\n`);
+  console.log(
+    table(
+      ['p50', 'p95', 'p99', 'requests'],
+      [[err(s.latencyMs.p50), err(s.latencyMs.p95), err(s.latencyMs.p99), String(s.requests)]],
+    ),
+  );
+} finally {
+  fixed.child.kill();
+}
+
+// 3. Honesty against a stalling server.
+const stall = await startServer('stall');
+try {
+  const ours = await runOpenEngine(loadProfileSchema.parse({ rate: 500, duration: `${accuracyS}s` }), {
+    target: stall.url,
+  });
+  const acRate = await autocannon({ url: stall.url, connections, duration: accuracyS, overallRate: 500 });
+  const acFlat = await autocannon({ url: stall.url, connections, duration: accuracyS });
+  const wrk = await runWrk(stall.url, accuracyS);
+  console.log(
+    `\n## Stalling server (200 ms stall once a second, else ~1 ms), ${accuracyS}s; true p99 = 190 ms\n`,
+  );
+  console.log(
+    table(
+      ['tool', 'how', 'p50', 'p99', 'p99 error vs 190 ms'],
+      [
+        [
+          'opsproof open engine',
+          '500 req/s open model',
+          `${ours.latencyMs.p50} ms`,
+          `${ours.latencyMs.p99} ms`,
+          pct(ours.latencyMs.p99),
+        ],
+        [
+          'autocannon',
+          `overallRate 500, ${connections} conns (its CO correction)`,
+          `${acRate.latency.p50} ms`,
+          `${acRate.latency.p99} ms`,
+          pct(acRate.latency.p99),
+        ],
+        [
+          'autocannon',
+          `${connections} conns flat out`,
+          `${acFlat.latency.p50} ms`,
+          `${acFlat.latency.p99} ms`,
+          pct(acFlat.latency.p99),
+        ],
+        ['wrk -t1', `${connections} conns flat out`, '-', wrk.p99, '(closed loop)'],
+      ],
+    ),
+  );
+} finally {
+  stall.child.kill();
+}
+
+function pct(v: number): string {
+  return `${(((v - 190) / 190) * 100).toFixed(1)} %`;
+}
+
+// 4. Peak RSS at the maximum rate.
+if (rssS > 0) {
+  const target = await startServer('fast');
+  try {
+    const rate = Math.max(Math.floor(maxRps * RSS_RATE_SHARE), 100);
+    const { stdout } = await exec(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        fileURLToPath(import.meta.url),
+        '--rss-child',
+        target.url,
+        String(rate),
+        String(rssS),
+      ],
+      { timeout: (rssS + 120) * 1000, maxBuffer: 1 << 20 },
+    );
+    const r = JSON.parse(stdout.trim().split('\n').at(-1)!);
+    console.log(
+      `\n## Peak RSS, open model at ${rate} req/s (${RSS_RATE_SHARE * 100} % of the flat-out rate) for ${rssS}s (goal < 150 MB)\n`,
+    );
+    console.log(
+      table(
+        ['peak RSS', 'requests', 'achieved req/s', 'dropped', 'p99'],
+        [
+          [
+            `${r.maxRssMb.toFixed(1)} MB`,
+            String(r.requests),
+            String(r.rps),
+            String(r.dropped),
+            `${r.p99} ms`,
+          ],
+        ],
+      ),
+    );
+  } finally {
+    target.child.kill();
+  }
+}
