@@ -13,6 +13,7 @@ import { formatErrorForExit } from './command-kit.ts';
 import { registerDemo } from './demo.ts';
 import { registerDrill } from './drill.ts';
 import { registerGate } from './gate.ts';
+import { registerInfraCost } from './infra-cost.ts';
 import { registerLoadK6 } from './load-k6.ts';
 import { registerLoadRun } from './load-run.ts';
 import { registerReport } from './report.ts';
@@ -53,6 +54,7 @@ export function buildProgram(): Command {
 
   const alarms = program.command('alarms').description('CloudWatch alarm definitions');
   registerAlarmsTest(alarms);
+  registerInfraCost(program);
 
   registerReport(program);
   program.addHelpText('after', () => `\nAll commands:\n${formatCommandTree(program)}`);

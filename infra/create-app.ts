@@ -2,6 +2,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { resolveEnvironment } from '../core/load-config.ts';
 import type { Suite } from '../core/schema.ts';
+import { awsEnvironmentNames, stackName } from './deployment-settings.ts';
 import { OpsproofStack } from './opsproof-stack.ts';
 import type { PackagedCanary } from './synthetics-canaries.ts';
 
@@ -14,18 +15,6 @@ export interface CreateAppOptions {
   envNames?: string[];
   /** Run the cdk-nag AwsSolutions checks. @defaultValue true */
   nag?: boolean;
-}
-
-/** `opsproof-demo` + `staging` → `OpsproofDemo-Staging`. */
-export function stackName(service: string, envName: string): string {
-  return `${pascal(service)}-${pascal(envName)}`;
-}
-
-/** Environments deployed by infra: those whose provider is aws. */
-export function awsEnvironmentNames(suite: Suite): string[] {
-  return Object.entries(suite.environments)
-    .filter(([, env]) => env.provider === 'aws')
-    .map(([name]) => name);
 }
 
 /** The CDK app: one stack per aws environment of the suite, checked by cdk-nag. */
@@ -46,10 +35,4 @@ export function createOpsproofApp(options: CreateAppOptions): { app: App; stacks
   return { app, stacks };
 }
 
-function pascal(s: string): string {
-  return s
-    .split(/[^A-Za-z0-9]+/)
-    .filter(Boolean)
-    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
-    .join('');
-}
+export { awsEnvironmentNames, stackName };

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import type { PackagedCanary as FullPackagedCanary } from '../canaries/package-canaries.ts';
 import { parseDuration } from '../core/duration.ts';
 import type { CanariesConfig } from '../core/schema.ts';
+import { CANARY_MEMORY_MB } from './deployment-settings.ts';
 
 /** What `packageCanaries` (canaries/package-canaries.ts) returns for one canary: the fields infra uses. */
 export type PackagedCanary = Pick<
@@ -16,9 +17,6 @@ export type PackagedCanary = Pick<
  * for another Playwright runtime keeps its own runtime, with a synth warning.
  */
 export const PINNED_CANARY_RUNTIME = synthetics.Runtime.SYNTHETICS_NODEJS_PLAYWRIGHT_6_0;
-
-/** Memory of one canary run: Synthetics' minimum is 960 MB; Chromium is comfortable with 1 GiB. */
-export const CANARY_MEMORY_MB = 1024;
 
 export interface SyntheticsCanariesProps {
   canaries: PackagedCanary[];

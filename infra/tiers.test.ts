@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { createOpsproofApp } from './create-app.ts';
+import { countAlarms } from './estimate-cost.ts';
 import type { PackagedCanary } from './synthetics-canaries.ts';
 import { ordersSuite, parseSuite, writeFixtureCanaryZip } from './test-fixtures.ts';
 
@@ -176,4 +177,22 @@ test('an unknown stop-condition alarm is refused with the names that exist', () 
   expect(() => createOpsproofApp({ suite, canaries, envNames: ['staging'], nag: false })).toThrow(
     /"NoSuchAlarm" is not deployed; known: .*ServiceDown/,
   );
+});
+
+test.each([
+  ['Orders-Dev', 'dev'],
+  ['Orders-Prod', 'prod'],
+])('the cost estimate counts the alarms %s deploys', (stack, env) => {
+  const template = templates.get(stack) as Template;
+  let metrics = 0;
+  for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
+    const math = alarm.Properties.Metrics as { MetricStat?: unknown }[] | undefined;
+    metrics += math ? math.filter((m) => m.MetricStat).length : 1;
+  }
+  const composite = Object.keys(template.findResources('AWS::CloudWatch::CompositeAlarm')).length;
+  expect(countAlarms(parseSuite(ordersSuite), env, canaries)).toEqual({
+    standard: metrics,
+    highResolution: 0,
+    composite,
+  });
 });
