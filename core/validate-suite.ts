@@ -1,5 +1,6 @@
 import { type Diagnostic, diagnosticsFromZod, hasErrors } from './diagnostics.ts';
 import { type Suite, suiteSchema } from './schema.ts';
+import { validateNoLiteralCredentials } from './secrets.ts';
 
 export interface SuiteValidation {
   /** Present when there are no error diagnostics. */
@@ -126,6 +127,8 @@ function validateReferences(suite: Suite): Diagnostic[] {
       }
     }
   }
+
+  out.push(...validateNoLiteralCredentials(suite));
 
   if (suite.canaries.files.length === 0)
     warn('canaries.files', 'no canary files: the canary stage will have nothing to run');
