@@ -14,7 +14,14 @@ const loaded = await loadSuite({
   ...(process.env.OPSPROOF_CONFIG ? { config: process.env.OPSPROOF_CONFIG } : {}),
 });
 const packaged = await packageCanaries({ loaded, outDir: resolve(outdir, 'canary-packages') });
-const { app, stacks } = createOpsproofApp({ suite: loaded.suite, canaries: packaged, outdir });
+// OPSPROOF_DEV_FROM=staging adds a relaxed `dev` stack built from that environment.
+const devFrom = process.env.OPSPROOF_DEV_FROM;
+const { app, stacks } = createOpsproofApp({
+  suite: loaded.suite,
+  canaries: packaged,
+  outdir,
+  ...(devFrom ? { devFrom } : {}),
+});
 const assembly = app.synth();
 
 const errors = collectNagFindings(assembly).filter((f) => f.level === 'error');

@@ -15,6 +15,11 @@ export interface CreateAppOptions {
   envNames?: string[];
   /** Run the cdk-nag AwsSolutions checks. @defaultValue true */
   nag?: boolean;
+  /**
+   * Also deploy a `dev` stack: this environment's target and resources with the relaxed dev tier,
+   * its own alarm prefix (`<service>-dev-`) and canary prefix (`dev-` + the environment's).
+   */
+  devFrom?: string;
 }
 
 /** The CDK app: one stack per aws environment of the suite, checked by cdk-nag. */
@@ -31,6 +36,32 @@ export function createOpsproofApp(options: CreateAppOptions): { app: App; stacks
       canaries: options.canaries,
     });
   });
+  if (options.devFrom) {
+    if (options.suite.environments.dev) {
+      throw new Error(`the suite already has an environment "dev"; drop devFrom (${options.devFrom})`);
+    }
+    const base = resolveEnvironment(options.suite, options.devFrom);
+    const env = {
+      ...base,
+      name: 'dev',
+      tier: 'dev' as const,
+      production: false,
+      aws: {
+        ...base.aws,
+        alarmPrefix: `${options.suite.service}-dev-`,
+        canaryPrefix: `dev-${base.aws?.canaryPrefix ?? ''}`,
+      },
+    };
+    stacks.push(
+      new OpsproofStack(app, stackName(options.suite.service, 'dev'), {
+        suite: options.suite,
+        env,
+        envName: 'dev',
+        tier: 'dev',
+        canaries: options.canaries,
+      }),
+    );
+  }
   if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   return { app, stacks };
 }

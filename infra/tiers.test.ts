@@ -196,3 +196,22 @@ test.each([
     composite,
   });
 });
+
+test('devFrom adds a relaxed dev stack with its own prefixes', () => {
+  const { dev: _dev, ...environments } = parseSuite(ordersSuite).environments;
+  const suite = { ...parseSuite(ordersSuite), environments };
+  const { app, stacks } = createOpsproofApp({
+    suite,
+    canaries,
+    envNames: ['staging'],
+    devFrom: 'staging',
+    nag: false,
+  });
+  expect(stacks.map((s) => s.stackName)).toEqual(['Orders-Staging', 'Orders-Dev']);
+  const template = Template.fromJSON(app.synth().getStackByName('Orders-Dev').template);
+  template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    AlarmName: 'orders-dev-Lambda-orders-ErrorRate',
+    Threshold: 0.05,
+  });
+  template.hasResourceProperties('AWS::Synthetics::Canary', { Name: 'dev-checkout' });
+});
