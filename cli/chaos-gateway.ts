@@ -1,6 +1,11 @@
 import type { Command } from 'commander';
-import type { ExitCode } from '../core/errors.ts';
-import { collect, notBuiltYet } from './command-kit.ts';
+import { startFaultGateway } from '../chaos/fault-gateway.ts';
+import { parseFaultSpec } from '../chaos/parse-fault-spec.ts';
+import { parseDuration } from '../core/duration.ts';
+import { EXIT, type ExitCode, UsageError } from '../core/errors.ts';
+import { Timeline } from '../core/timeline.ts';
+import { createInterruptSignal } from '../runner/run.ts';
+import { collect, printHuman } from './command-kit.ts';
 
 export interface ChaosGatewayFlags {
   upstream: string;
@@ -29,6 +34,57 @@ export function registerChaosGateway(chaos: Command): void {
     });
 }
 
-export async function runChaosGateway(_flags: ChaosGatewayFlags): Promise<ExitCode> {
-  notBuiltYet('chaos gateway');
+/** `127.0.0.1:8081` → `{ host, port }`; a bare port means loopback. */
+function parseAddress(value: string | undefined, flag: string): { host: string; port: number } | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(?:\[?([^\]]*?)\]?:)?(\d{1,5})$/.exec(value.trim());
+  const port = Number(match?.[2]);
+  if (!match || port > 65535)
+    throw new UsageError(`${flag}: expected HOST:PORT, got ${JSON.stringify(value)}`);
+  return { host: match[1] || '127.0.0.1', port };
+}
+
+/**
+ * Runs the fault gateway until Ctrl-C / SIGTERM, then clears every fault and exits 130. Prints one
+ * JSON line with the addresses on stdout (for scripts), human lines on stderr.
+ */
+export async function runChaosGateway(flags: ChaosGatewayFlags): Promise<ExitCode> {
+  const ttlMs = parseDuration(flags.ttl);
+  if (ttlMs === undefined || ttlMs <= 0)
+    throw new UsageError(`--ttl: expected a duration like 60s, got ${flags.ttl}`);
+  const specs = (flags.fault ?? []).map(parseFaultSpec);
+  const listen = parseAddress(flags.listen, '--listen');
+  const control = parseAddress(flags.control, '--control');
+  const timeline = new Timeline();
+  timeline.on((r) => {
+    if (r.type === 'fault.start') printHuman(`fault ${r.faultId} on: ${r.spec}`);
+    if (r.type === 'fault.end') printHuman(`fault ${r.faultId} off (${r.reason})`);
+  });
+  const interrupt = createInterruptSignal();
+  const gateway = await startFaultGateway({
+    upstream: flags.upstream,
+    ...(listen ? { listen } : {}),
+    ...(control ? { control } : {}),
+    defaultTtlMs: ttlMs,
+    timeline,
+  });
+  try {
+    printHuman(`fault gateway ${gateway.url} → ${gateway.upstream}`);
+    printHuman(
+      `control API ${gateway.controlUrl} (GET/POST /faults, DELETE /faults/:id, POST /reset); default TTL ${flags.ttl}`,
+    );
+    process.stdout.write(
+      `${JSON.stringify({ url: gateway.url, controlUrl: gateway.controlUrl, upstream: gateway.upstream })}\n`,
+    );
+    for (const spec of specs) gateway.addFault(spec, ttlMs);
+    await new Promise<void>((resolve) => {
+      if (interrupt.signal.aborted) resolve();
+      interrupt.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+  } finally {
+    interrupt.dispose();
+    await gateway.close();
+  }
+  printHuman('fault gateway stopped; no fault left active');
+  return EXIT.interrupted;
 }

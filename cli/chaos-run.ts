@@ -1,26 +1,84 @@
+import { existsSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { guardChaos, isInteractive } from '../chaos/guard.ts';
+import { loadFisTemplate } from '../chaos/load-fis-template.ts';
 import type { ExitCode } from '../core/errors.ts';
-import { addCommonFlags, type CommonFlags, notBuiltYet } from './command-kit.ts';
+import { UsageError } from '../core/errors.ts';
+import type { Experiment } from '../core/schema.ts';
+import { createChaosStage } from '../runner/stages/chaos-stage.ts';
+import {
+  addCommonFlags,
+  type CommonFlags,
+  loadCommandContext,
+  printHuman,
+  runStagesCommand,
+} from './command-kit.ts';
 
 export interface ChaosRunFlags extends CommonFlags {
   dryRun?: boolean;
   allowProduction?: boolean;
+  confirmEnv?: string;
+  gatewayControl?: string;
 }
 
 export function registerChaosRun(chaos: Command): void {
   const command = chaos
     .command('run')
     .description('run a chaos experiment (local fault gateway, or AWS FIS) with its expectations')
-    .argument('<experiment>', 'experiment from the config (experiments.<name>)');
+    .argument(
+      '<experiment>',
+      'experiment from the config (experiments.<name>), or an FIS template .json file',
+    );
   addCommonFlags(command);
   command
     .option('--dry-run', 'print what would be injected, inject nothing')
     .option('--allow-production', 'allow the experiment against a production environment')
+    .option('--confirm-env <name>', 'non-interactive runs in production must name the environment here')
+    .option('--gateway-control <url>', 'control API of a running `opsproof chaos gateway` to inject through')
     .action(async (experiment: string, flags: ChaosRunFlags) => {
       process.exitCode = await runChaosRun(experiment, flags);
     });
 }
 
-export async function runChaosRun(_experiment: string, _flags: ChaosRunFlags): Promise<ExitCode> {
-  notBuiltYet('chaos run');
+export async function runChaosRun(experimentArg: string, flags: ChaosRunFlags): Promise<ExitCode> {
+  const { loaded, env } = await loadCommandContext(flags);
+  let name = experimentArg;
+  let experiment: Experiment | undefined = loaded.suite.experiments[experimentArg];
+  let extra: Record<string, Experiment> | undefined;
+  if (!experiment && experimentArg.endsWith('.json') && existsSync(resolve(experimentArg))) {
+    name = basename(experimentArg, '.json');
+    const template = await loadFisTemplate(resolve(experimentArg), name);
+    for (const warning of template.warnings) printHuman(`warning: ${warning.path}: ${warning.message}`);
+    experiment = template.experiment;
+    extra = { [name]: experiment };
+  }
+  if (!experiment) {
+    throw new UsageError(`unknown experiment "${experimentArg}"`, {
+      hint: `experiments in the config: ${Object.keys(loaded.suite.experiments).join(', ') || '(none)'}, or pass an FIS template .json file`,
+    });
+  }
+  // The guard runs here too, so a refusal is a usage error (exit 2) before anything starts.
+  guardChaos({
+    envName: env.name,
+    env,
+    experimentName: name,
+    experiment,
+    allowProduction: flags.allowProduction ?? false,
+    confirmEnv: flags.confirmEnv,
+    interactive: isInteractive(),
+  });
+  return runStagesCommand({
+    command: `chaos run ${name}`,
+    stages: [
+      createChaosStage({
+        experiments: [name],
+        ...(extra ? { extraExperiments: extra } : {}),
+        ...(flags.confirmEnv ? { confirmEnv: flags.confirmEnv } : {}),
+        ...(flags.gatewayControl ? { gatewayControlUrl: flags.gatewayControl } : {}),
+      }),
+    ],
+    flags,
+    options: { dryRun: flags.dryRun ?? false, allowProduction: flags.allowProduction ?? false },
+  });
 }

@@ -1,0 +1,323 @@
+import { buildLocalPlan } from '../../chaos/build-local-plan.ts';
+import {
+  createControlApiController,
+  createInProcessController,
+  type FaultController,
+} from '../../chaos/fault-controller.ts';
+import { type FaultGateway, startFaultGateway } from '../../chaos/fault-gateway.ts';
+import { guardChaos, isInteractive } from '../../chaos/guard.ts';
+import { runFisExperiment } from '../../chaos/run-fis-experiment.ts';
+import { runLocalExperiment } from '../../chaos/run-local-experiment.ts';
+import type { Clock } from '../../core/clock.ts';
+import { parseDuration } from '../../core/duration.ts';
+import { describeError, UsageError } from '../../core/errors.ts';
+import type {
+  Check,
+  CheckStatus,
+  ExpectationResult,
+  ExperimentJournal,
+  LoadSummary,
+} from '../../core/run-result.ts';
+import type { Expectation, Experiment, LoadProfile } from '../../core/schema.ts';
+import type { Timeline } from '../../core/timeline.ts';
+import type { Telemetry } from '../../telemetry/port.ts';
+import type { RunContext, Stage, StageOutcome } from '../stage.ts';
+
+/** `load/run-load.ts` (load team), used when present. */
+type RunLoad = (
+  profile: LoadProfile & { name?: string },
+  options: { target: string; timeline: Timeline; signal: AbortSignal; name?: string },
+) => Promise<LoadSummary>;
+/** `assertions/evaluate-expectation.ts` (telemetry team), used when present. */
+type EvaluateExpectations = (
+  expectations: readonly Expectation[],
+  options: {
+    timeline: Timeline;
+    telemetry: Telemetry;
+    clock: Clock;
+    signal: AbortSignal;
+    /** Only timeline records at or after this `t` count (the experiment's own faults). */
+    fromT?: number;
+    experiment?: string;
+  },
+) => Promise<ExpectationResult[]>;
+
+/** Imports an optional module of another capability; `undefined` while it does not exist yet. */
+async function importOptional<T>(relative: string, exportName: string): Promise<T | undefined> {
+  const url = new URL(relative, import.meta.url).href;
+  try {
+    const mod = (await import(url)) as Record<string, unknown>;
+    return typeof mod[exportName] === 'function' ? (mod[exportName] as T) : undefined;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (
+      code === 'ERR_MODULE_NOT_FOUND' &&
+      String((error as Error).message).includes(relative.split('/').pop()!)
+    )
+      return undefined;
+    throw error;
+  }
+}
+
+export interface ChaosStageOptions {
+  /** Experiments to run (default: every experiment of the suite, in order). */
+  experiments?: string[];
+  /** `--confirm-env`: names the production environment for non-interactive runs. */
+  confirmEnv?: string;
+  /** Control API of an already running fault gateway to use instead of starting one. */
+  gatewayControlUrl?: string;
+  /** Whether a person is at the terminal. @defaultValue stdin is a TTY and CI is unset */
+  interactive?: boolean;
+  /** FIS polling interval. */
+  fisPollMs?: number;
+  /** Experiments from outside the config (FIS template files), by name. */
+  extraExperiments?: Record<string, Experiment>;
+}
+
+function experimentCheck(journal: ExperimentJournal, experiment: Experiment): Check {
+  let status: CheckStatus;
+  let message: string;
+  if (journal.dryRun) {
+    status = 'skipped';
+    message = `${journal.activities.map((a) => a.output ?? a.name).join('; ')}`;
+  } else if (journal.status === 'completed') {
+    status = journal.deviated ? 'failed' : 'passed';
+    message = journal.deviated
+      ? 'the experiment ran, but an expectation did not hold'
+      : `completed: ${journal.activities.map((a) => a.output ?? a.name).join('; ')}`;
+  } else if (journal.status === 'interrupted') {
+    status = 'error';
+    message = 'interrupted; every fault was cleared';
+  } else if (journal.status === 'aborted') {
+    status = 'failed';
+    message = `stopped by stop condition ${journal.stoppedBy ?? '(unknown)'}: ${journal.error ?? ''}`.trim();
+  } else {
+    status = 'failed';
+    message = journal.error ?? 'failed';
+  }
+  return {
+    id: `experiment:${journal.experiment}`,
+    kind: 'experiment',
+    name: `experiment ${journal.experiment}${experiment.description ? ` (${experiment.description})` : ''}`,
+    status,
+    measured: journal.status,
+    threshold: 'completed',
+    message,
+    stage: 'chaos',
+  };
+}
+
+function expectationCheck(result: ExpectationResult, experiment: string, index: number): Check {
+  return {
+    id: `expectation:${experiment}:${index}:${result.kind}`,
+    kind: 'expectation',
+    name: `${experiment}: ${result.name}`,
+    status: result.status,
+    measured: result.measuredMs,
+    threshold: result.deadlineMs === null ? null : `<=${result.deadlineMs}ms`,
+    unit: 'ms',
+    message: result.message,
+    stage: 'chaos',
+    ...(result.runbook === undefined ? {} : { runbook: result.runbook }),
+  };
+}
+
+/**
+ * The gate's chaos stage: runs each experiment (local fault gateway on the embedded provider, AWS FIS
+ * on aws) through the chaos guard, with its load profile running during the fault and its
+ * expectations evaluated against the timeline and telemetry, and returns the journals, expectation
+ * results and checks.
+ */
+export function createChaosStage(options: ChaosStageOptions = {}): Stage {
+  return {
+    name: 'chaos',
+    async run(context: RunContext): Promise<StageOutcome> {
+      const suite = options.extraExperiments
+        ? {
+            ...context.loaded.suite,
+            experiments: { ...context.loaded.suite.experiments, ...options.extraExperiments },
+          }
+        : context.loaded.suite;
+      const names = options.experiments ?? Object.keys(suite.experiments);
+      if (names.length === 0) return { skipped: 'the suite defines no experiments' };
+      for (const name of names) {
+        if (!suite.experiments[name]) {
+          throw new UsageError(`unknown experiment "${name}"`, {
+            hint: `experiments in the config: ${Object.keys(suite.experiments).join(', ') || '(none)'}`,
+          });
+        }
+      }
+      const interactive = options.interactive ?? isInteractive();
+      for (const name of names) {
+        guardChaos({
+          envName: context.env.name,
+          env: context.env,
+          experimentName: name,
+          experiment: suite.experiments[name]!,
+          allowProduction: context.options.allowProduction,
+          confirmEnv: options.confirmEnv,
+          interactive,
+        });
+      }
+
+      const experiments: ExperimentJournal[] = [];
+      const expectations: ExpectationResult[] = [];
+      const checks: Check[] = [];
+      const runLoad = context.options.dryRun
+        ? undefined
+        : await importOptional<RunLoad>('../../load/run-load.ts', 'runLoad');
+      const evaluate = context.options.dryRun
+        ? undefined
+        : await importOptional<EvaluateExpectations>(
+            '../../assertions/evaluate-expectation.ts',
+            'evaluateExpectations',
+          );
+      let gateway: FaultGateway | undefined;
+      try {
+        for (const name of names) {
+          if (context.signal.aborted) break;
+          const experiment = suite.experiments[name]!;
+          const engine = context.env.provider === 'aws' ? 'fis' : 'local';
+
+          // Where faults go and where load is sent.
+          let faults: FaultController | undefined;
+          let loadTarget = context.targetUrl;
+          if (engine === 'local') {
+            const needsGateway = buildLocalPlan(name, experiment).some((s) => s.effect.kind === 'fault');
+            const controlUrl = options.gatewayControlUrl ?? context.target?.controlUrl;
+            if (controlUrl) faults = createControlApiController(controlUrl);
+            else if (needsGateway) {
+              gateway ??= await startFaultGateway({
+                upstream: context.target?.directUrl ?? context.targetUrl,
+                telemetry: context.telemetry,
+                apiName: suite.service,
+                clock: context.clock,
+              });
+              faults = createInProcessController(gateway);
+              loadTarget = gateway.url;
+            }
+          }
+
+          const fromT = context.timeline.elapsed();
+          const stopLoad = new AbortController();
+          const loadSignal = AbortSignal.any([context.signal, stopLoad.signal]);
+          const profile = experiment.load ? suite.load.profiles[experiment.load] : undefined;
+          if (experiment.load && !profile && !context.options.dryRun) {
+            context.timeline.emit({
+              type: 'progress',
+              stage: 'chaos',
+              level: 'warn',
+              message: `experiment ${name}: load profile "${experiment.load}" is not defined; running without load`,
+            });
+          }
+          const loading =
+            runLoad && profile
+              ? runLoad(
+                  { ...profile, name: experiment.load },
+                  {
+                    target: loadTarget,
+                    timeline: context.timeline,
+                    signal: loadSignal,
+                    name: experiment.load,
+                  },
+                ).catch((error: unknown) => {
+                  if (!loadSignal.aborted)
+                    context.timeline.emit({
+                      type: 'progress',
+                      stage: 'chaos',
+                      level: 'warn',
+                      message: `experiment ${name}: load failed: ${describeError(error)}`,
+                    });
+                })
+              : undefined;
+          if (loading && profile?.warmup) {
+            await context.clock.sleep(parseDuration(profile.warmup) ?? 0, context.signal).catch(() => {});
+          }
+          const expecting =
+            evaluate && experiment.expect.length > 0
+              ? evaluate(experiment.expect, {
+                  timeline: context.timeline,
+                  telemetry: context.telemetry,
+                  clock: context.clock,
+                  signal: context.signal,
+                  fromT,
+                  experiment: name,
+                })
+              : undefined;
+
+          let journal: ExperimentJournal;
+          try {
+            journal =
+              engine === 'fis'
+                ? await runFisExperiment(name, experiment, {
+                    service: suite.service,
+                    region: requireRegion(context),
+                    ...(context.env.aws?.accountId ? { accountId: context.env.aws.accountId } : {}),
+                    ...(context.env.aws?.alarmPrefix ? { alarmPrefix: context.env.aws.alarmPrefix } : {}),
+                    timeline: context.timeline,
+                    signal: context.signal,
+                    clock: context.clock,
+                    dryRun: context.options.dryRun,
+                    ...(options.fisPollMs ? { pollMs: options.fisPollMs } : {}),
+                  })
+                : await runLocalExperiment(name, experiment, {
+                    ...(faults ? { faults } : {}),
+                    ...(context.target?.process ? { process: context.target.process } : {}),
+                    telemetry: context.telemetry,
+                    timeline: context.timeline,
+                    clock: context.clock,
+                    signal: context.signal,
+                    dryRun: context.options.dryRun,
+                  });
+          } finally {
+            if (!expecting) stopLoad.abort();
+          }
+
+          if (expecting && journal.status === 'completed') {
+            const results = await expecting.catch((error: unknown): ExpectationResult[] => [
+              {
+                name: 'expectations',
+                kind: 'error',
+                status: context.signal.aborted ? 'skipped' : 'error',
+                measuredMs: null,
+                deadlineMs: null,
+                message: describeError(error),
+                experiment: name,
+              },
+            ]);
+            for (const [i, result] of results.entries()) {
+              const tagged = { ...result, experiment: name };
+              expectations.push(tagged);
+              checks.push(expectationCheck(tagged, name, i));
+            }
+            journal = {
+              ...journal,
+              deviated: results.some((r) => r.status === 'failed' || r.status === 'error'),
+            };
+          } else {
+            expecting?.catch(() => {});
+          }
+          stopLoad.abort();
+          await loading;
+          experiments.push(journal);
+          checks.unshift(experimentCheck(journal, experiment));
+        }
+      } finally {
+        await gateway?.close();
+      }
+      return { experiments, expectations, checks };
+    },
+  };
+}
+
+function requireRegion(context: RunContext): string {
+  const region = context.env.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+  if (!region)
+    throw new UsageError(`environment ${context.env.name} has no region`, {
+      hint: 'set environments.<name>.region (FIS experiments run in one region)',
+    });
+  return region;
+}
+
+/** The gate's chaos stage over every experiment of the suite. */
+export const chaosStage: Stage = createChaosStage();
