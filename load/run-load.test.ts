@@ -2,10 +2,8 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { EnvironmentError, UsageError } from '../core/errors.ts';
 import { loadProfileSchema } from '../core/schema.ts';
 import { Timeline } from '../core/timeline.ts';
-import { buildKpiThresholds } from './evaluate-kpis.ts';
 import { runLoad } from './run-load.ts';
 import { startFixedDelayServer, startServer, type TestServer } from './test-servers.ts';
-import { requireK6 } from './test-tools.ts';
 
 let fixed: TestServer;
 beforeAll(async () => {
@@ -73,30 +71,3 @@ test('autocannon engine: closed model with p95 from our histogram', async () => 
   expect(summary.latencyMs.p95).toBeLessThanOrEqual(summary.latencyMs.max);
   expect(summary.histogram).toBeTypeOf('string');
 });
-
-const k6 = requireK6();
-
-test.skipIf(k6.skip)(
-  'k6 engine agrees with the open-model engine within 10 % (100 ms server)',
-  async () => {
-    const profile = loadProfileSchema.parse({ rate: 100, duration: '3s', warmup: '1s' });
-    const thresholds = buildKpiThresholds(['p(99)<1000', 'rate<0.01']);
-    const viaK6 = await runLoad(profile, {
-      target: fixed.url,
-      timeline: new Timeline(),
-      engine: 'k6',
-      thresholds,
-    });
-    const viaOpen = await runLoad(profile, { target: fixed.url, timeline: new Timeline(), engine: 'open' });
-    expect(viaK6.engine).toBe('k6');
-    expect(viaK6.requests).toBeGreaterThanOrEqual(295);
-    expect(viaK6.errors).toBe(0);
-    expect(viaK6.dropped).toBe(0);
-    for (const p of ['p50', 'p95', 'p99'] as const) {
-      expect(Math.abs(viaK6.latencyMs[p] - viaOpen.latencyMs[p]) / viaOpen.latencyMs[p]).toBeLessThanOrEqual(
-        0.1,
-      );
-    }
-  },
-  30_000,
-);
