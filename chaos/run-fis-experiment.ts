@@ -266,6 +266,8 @@ export async function runFisExperiment(
     if (options.signal.aborted) await requestStop();
     if (clock.now() > deadline) break;
     await clock.sleep(options.pollMs ?? 2000, stopRequested ? undefined : options.signal).catch(() => {});
+    // Interrupted while waiting: stop first, before another read lets the experiment move on.
+    if (options.signal.aborted && !stopRequested) continue;
     try {
       current = (await fis.send(new GetExperimentCommand({ id: experimentId }))).experiment ?? current;
       pollError = undefined;

@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
 import { startFaultGateway } from '../chaos/fault-gateway.ts';
+import { requireTool } from '../core/tools.ts';
 
 const bin = fileURLToPath(new URL('../bin/opsproof.js', import.meta.url));
 
@@ -86,3 +87,134 @@ test('Ctrl-C during `opsproof chaos run` clears every fault and exits 130', asyn
     await new Promise((r) => upstream.close(r));
   }
 });
+
+const moto = requireTool('moto_server');
+
+test.skipIf(moto.skip)(
+  '`opsproof chaos run` on an aws environment drives FIS (moto) and stops the experiment on SIGINT',
+  async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const endpoint = `http://127.0.0.1:${port}`;
+    const server = spawn(moto.path!, ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+    const dir = mkdtempSync(join(tmpdir(), 'opsproof-fis-'));
+    try {
+      for (let i = 0; i < 100; i++) {
+        const up = await fetch(`${endpoint}/moto-api/`).then(
+          (r) => r.ok,
+          () => false,
+        );
+        if (up) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      writeFileSync(
+        join(dir, 'opsproof.config.json'),
+        JSON.stringify({
+          service: 'fis-test',
+          alarms: [
+            {
+              AlarmName: 'HighErrorRate',
+              Namespace: 'AWS/ApiGateway',
+              MetricName: '5XXError',
+              Statistic: 'Average',
+              Period: 60,
+              EvaluationPeriods: 1,
+              Threshold: 0.05,
+              ComparisonOperator: 'GreaterThanThreshold',
+            },
+          ],
+          environments: {
+            staging: {
+              target: 'https://api.example.com',
+              provider: 'aws',
+              region: 'eu-west-1',
+              aws: { accountId: '123456789012' },
+            },
+          },
+          experiments: {
+            delay: {
+              targets: {
+                Functions: {
+                  resourceType: 'aws:lambda:function',
+                  resourceArns: ['arn:aws:lambda:eu-west-1:123456789012:function:api'],
+                  selectionMode: 'ALL',
+                },
+              },
+              actions: {
+                delay: {
+                  actionId: 'aws:lambda:invocation-add-delay',
+                  parameters: { duration: 'PT5M', startupDelayMilliseconds: '1500' },
+                  targets: { Functions: 'Functions' },
+                },
+              },
+              stopConditions: [{ source: 'aws:cloudwatch:alarm', value: 'HighErrorRate' }],
+            },
+          },
+        }),
+      );
+      const child = spawn(
+        process.execPath,
+        [
+          bin,
+          'chaos',
+          'run',
+          'delay',
+          '--env',
+          'staging',
+          '--config',
+          join(dir, 'opsproof.config.json'),
+          '--out',
+          join(dir, 'run'),
+        ],
+        {
+          stdio: ['ignore', 'ignore', 'pipe'],
+          env: {
+            ...process.env,
+            AWS_ENDPOINT_URL: endpoint,
+            AWS_ACCESS_KEY_ID: 'testing',
+            AWS_SECRET_ACCESS_KEY: 'testing',
+            AWS_REGION: 'eu-west-1',
+          },
+        },
+      );
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      const auth = {
+        authorization: 'AWS4-HMAC-SHA256 Credential=testing/20260101/eu-west-1/fis/aws4_request',
+      };
+      type Listed = { experiments: { id: string; state: { status: string } }[] };
+      let listed: Listed = { experiments: [] };
+      for (let i = 0; i < 300; i++) {
+        listed = (await (await fetch(`${endpoint}/experiments`, { headers: auth })).json()) as Listed;
+        if (listed.experiments[0]?.state.status === 'running') break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(listed.experiments[0]?.state.status, stderr).toBe('running');
+      const templates = (await (
+        await fetch(`${endpoint}/experimentTemplates`, { headers: auth })
+      ).json()) as {
+        experimentTemplates: { tags: Record<string, string> }[];
+      };
+      expect(templates.experimentTemplates[0]?.tags).toMatchObject({ 'opsproof:experiment': 'delay' });
+      child.kill('SIGINT');
+      expect(await exited, stderr).toBe(130);
+      const after = (await (await fetch(`${endpoint}/experiments`, { headers: auth })).json()) as Listed;
+      expect(after.experiments[0]?.state.status).toBe('stopped');
+      const result = JSON.parse(readFileSync(join(dir, 'run', 'result.json'), 'utf8')) as {
+        experiments: { engine: string; status: string; fisExperimentId: string }[];
+      };
+      expect(result.experiments[0]).toMatchObject({
+        engine: 'fis',
+        status: 'interrupted',
+        fisExperimentId: listed.experiments[0]?.id,
+      });
+    } finally {
+      server.kill('SIGKILL');
+    }
+  },
+);
