@@ -32,6 +32,8 @@ export interface RunCanariesOptions {
   signal?: AbortSignal;
   /** Headers every request of `http` carries (the environment's `headers`). */
   headers?: Record<string, string>;
+  /** Removes secrets from failure snippets before they are written. */
+  redact?: (text: string) => string;
   /** A browser to reuse (watch mode); otherwise one is launched for the run when needed. */
   browser?: Browser;
   executablePath?: string;
@@ -151,7 +153,8 @@ async function runAttempt(
         : []),
     ];
     const path = join(dir, `${base}.txt`);
-    await writeFile(join(options.outDir, path), `${lines.join('\n')}\n`);
+    const snippet = `${lines.join('\n')}\n`;
+    await writeFile(join(options.outDir, path), options.redact ? options.redact(snippet) : snippet);
     artifacts.push({ name: `${name}: ${step.name} (response)`, path, kind: 'snippet' });
   };
 

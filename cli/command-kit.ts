@@ -9,13 +9,17 @@ import {
   type ResolvedEnvironment,
   resolveEnvironment,
 } from '../core/load-config.ts';
+import { createRedactor } from '../core/redact.ts';
 import { exitCodeForStatus, type RunResult } from '../core/run-result.ts';
+import { expandHeaders, resolveSecrets } from '../core/secrets.ts';
 import { formatSummary } from '../reports/format-summary.ts';
 import { createProgressReporter } from '../reports/progress-reporter.ts';
 import { type Reporter, ReporterMultiplexer } from '../reports/reporter.ts';
 import { createRunDirReporters } from '../reports/run-dir-reporters.ts';
 import { createInterruptSignal, createRunId, type ExecuteRunInput, executeRun } from '../runner/run.ts';
 import type { RunOptions, Stage } from '../runner/stage.ts';
+import { redactRunDir } from '../security/redact-run-dir.ts';
+import { createRedactingReporter } from '../security/redacting-reporter.ts';
 
 /** Flags every run-like command takes. */
 export interface CommonFlags {
@@ -108,12 +112,20 @@ export interface RunCommandInput {
  * reporters, terminal summary, exit code. Domain commands call this with their stages.
  */
 export async function runStagesCommand(input: RunCommandInput): Promise<ExitCode> {
-  const { loaded, env } = await loadCommandContext(input.flags);
+  const context = await loadCommandContext(input.flags);
+  const { loaded } = context;
+  // Secrets are resolved once (exit 3 when one is missing); headers carry their values, and every
+  // byte written or printed from here on goes through the redactor built from them.
+  const secrets = await resolveSecrets(context.env);
+  const env = context.env.headers
+    ? { ...context.env, headers: expandHeaders(context.env.headers, secrets) }
+    : context.env;
+  const redactor = createRedactor({ secrets: [...Object.values(secrets), ...loaded.suite.redact] });
   const runId = createRunId();
   const outDir = prepareRunDir(runId, input.flags.out);
   const multiplexer = new ReporterMultiplexer([
     createProgressReporter({ stream: human }),
-    ...createRunDirReporters({ outDir, redact: (text) => text }),
+    ...createRunDirReporters({ outDir, redact: redactor.text }),
     ...(input.reporters ?? []),
   ]);
   const interrupt = createInterruptSignal();
@@ -124,21 +136,30 @@ export async function runStagesCommand(input: RunCommandInput): Promise<ExitCode
       stages: input.stages,
       loaded,
       env,
-      options: input.options,
+      options: { ...input.options, redact: redactor.text },
       outDir,
       runId,
-      reporter: multiplexer,
+      reporter: createRedactingReporter(multiplexer, redactor),
       signal: interrupt.signal,
       ...input.run,
     });
   } finally {
     interrupt.dispose();
+    // Whatever a stage wrote into the run directory (snippets, HAR, k6 output) is redacted too.
+    redactRunDir(outDir, redactor);
   }
   for (const failure of multiplexer.failures) {
-    printHuman(`warning: reporter ${failure.reporter} failed in ${failure.hook}: ${String(failure.error)}`);
+    printHuman(
+      redactor.text(
+        `warning: reporter ${failure.reporter} failed in ${failure.hook}: ${String(failure.error)}`,
+      ),
+    );
   }
-  printHuman(formatSummary(result, { reportPath: relativePath(resolve(outDir, 'report.html')) }));
-  if (input.flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  const safe = redactor.value(result);
+  printHuman(
+    redactor.text(formatSummary(safe, { reportPath: relativePath(resolve(outDir, 'report.html')) })),
+  );
+  if (input.flags.json) process.stdout.write(`${redactor.text(JSON.stringify(safe, null, 2))}\n`);
   return exitCodeForStatus(result.status);
 }
 

@@ -21,6 +21,8 @@ export interface RunOptions {
   dryRun: boolean;
   /** Baseline result.json to compare load against. */
   baseline?: string;
+  /** Removes secrets from text a stage writes into the run directory (snippets, HAR, logs). */
+  redact?: (text: string) => string;
 }
 
 /** A target started for the run (the demo service, or `environments.X.start`). */

@@ -11,6 +11,8 @@ export interface CreateTelemetryOptions {
   clock?: Clock;
   /** Embedded: start the OTLP receiver. @defaultValue true */
   otlp?: boolean;
+  /** Embedded: removes secrets from captured log lines before they are stored. */
+  redactLog?: (line: string) => string;
 }
 
 /**
@@ -31,6 +33,7 @@ export async function createTelemetry(
     timeScale: env.timeScale,
     timeline: options.timeline,
     clock: options.clock,
+    ...(options.redactLog ? { redactLog: options.redactLog } : {}),
   });
   return telemetry.start({ otlp: options.otlp ?? true });
 }

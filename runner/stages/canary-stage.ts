@@ -68,6 +68,7 @@ export function createCanaryStage(options: CanaryStageOptions = {}): Stage {
         stage: name,
         signal: context.signal,
         ...(context.env.headers ? { headers: plainHeaders(context.env.headers) } : {}),
+        ...(context.options.redact ? { redact: context.options.redact } : {}),
       });
       return { canaries, artifacts, checks: buildCanaryChecks(canaries, name) };
     },

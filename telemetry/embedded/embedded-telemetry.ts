@@ -43,6 +43,8 @@ export interface EmbeddedTelemetryOptions {
   metrics?: MetricStore;
   maxSpans?: number;
   maxLogRecords?: number;
+  /** Removes secrets from captured log lines before they are stored. */
+  redactLog?: (line: string) => string;
 }
 
 interface AlarmRuntime {
@@ -91,7 +93,7 @@ export class EmbeddedTelemetry implements Telemetry {
   constructor(options: EmbeddedTelemetryOptions = {}) {
     this.metrics = options.metrics ?? new MetricStore();
     this.spans = new SpanStore({ maxSpans: options.maxSpans });
-    this.logs = new LogStore({ maxRecords: options.maxLogRecords });
+    this.logs = new LogStore({ maxRecords: options.maxLogRecords, redact: options.redactLog });
     this.timeScale = options.timeScale ?? 1;
     this.#clock = options.clock ?? systemClock;
     this.#timeline = options.timeline;

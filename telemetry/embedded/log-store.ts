@@ -53,10 +53,13 @@ function fieldAt(fields: Record<string, unknown>, path: string): unknown {
 export class LogStore {
   readonly #records: LogRecord[] = [];
   readonly #max: number;
+  readonly #redact: ((line: string) => string) | undefined;
   #evicted = 0;
 
-  constructor(options: { maxRecords?: number } = {}) {
+  /** `redact` removes secrets from every captured line before it is stored (raw and parsed). */
+  constructor(options: { maxRecords?: number; redact?: (line: string) => string } = {}) {
     this.#max = options.maxRecords ?? 50_000;
+    this.#redact = options.redact;
   }
 
   get size(): number {
@@ -99,7 +102,7 @@ export class LogStore {
   capture(stream: Readable, source: string, now: () => number = Date.now): () => void {
     const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
     lines.on('line', (line) => {
-      if (line.trim() !== '') this.add(parseLogLine(line, source, now()));
+      if (line.trim() !== '') this.add(parseLogLine(this.#redact ? this.#redact(line) : line, source, now()));
     });
     return () => lines.close();
   }

@@ -1,0 +1,241 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createRedactor, REDACTED } from '../core/redact.ts';
+import { repoPath } from '../core/tools.ts';
+import { EmbeddedTelemetry } from '../telemetry/embedded/embedded-telemetry.ts';
+
+// Plants secrets in real runs through the CLI and searches every file of the run directory, stdout
+// and stderr for each of them, raw, URL-encoded and base64. This is the proof behind "nothing secret
+// leaks" in the README's Guarantees.
+
+/** Resolved through `${secret:API_TOKEN}` from an environment variable, sent as `Authorization: Bearer …`. */
+const API_TOKEN = 'tok-Q7vX9mZ2pL4sN8wR';
+/** Sent by the canary as `?token=…` in a URL (not configured anywhere: the URL rule must catch it). */
+const URL_TOKEN = 'urlTok-5Hd8Kq2Wz7Jc';
+/** A `redact` literal of the suite, echoed by the target in its response body and its log line. */
+const LITERAL = 'acct-9F3kP1xV6tB0';
+const SECRETS = { API_TOKEN, URL_TOKEN, LITERAL };
+
+const forms = (value: string) => ({
+  raw: value,
+  urlEncoded: encodeURIComponent(value),
+  base64: Buffer.from(value).toString('base64'),
+  bearerBase64: Buffer.from(`Bearer ${value}`).toString('base64'),
+});
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name));
+}
+
+/** Every place a planted secret was found, as `file: SECRET (form)`. */
+function findLeaks(haystacks: Record<string, string>): string[] {
+  const leaks: string[] = [];
+  for (const [where, text] of Object.entries(haystacks)) {
+    for (const [name, value] of Object.entries(SECRETS)) {
+      for (const [form, needle] of Object.entries(forms(value))) {
+        if (text.includes(needle)) leaks.push(`${where}: ${name} (${form})`);
+      }
+    }
+  }
+  return leaks;
+}
+
+function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [repoPath('bin', 'opsproof.js'), ...args], {
+      cwd: repoPath(),
+      env: { ...process.env, CI: 'true', FORCE_COLOR: '0', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('no secret leaks from a run', () => {
+  let server: Server;
+  let baseUrl: string;
+  let work: string;
+  const seen: { path: string; authorization: string | undefined }[] = [];
+  const targetLog: string[] = [];
+
+  beforeAll(async () => {
+    server = createServer((req: IncomingMessage, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      seen.push({ path: url.pathname, authorization: req.headers.authorization });
+      // The target's own log line carries the redact literal, as a careless service would.
+      targetLog.push(JSON.stringify({ msg: 'request', path: url.pathname, account: LITERAL }));
+      if (url.pathname === '/ok') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ ok: true, account: LITERAL }));
+        return;
+      }
+      // A failing endpoint echoing everything it got: the snippet and the error carry every secret.
+      res.writeHead(500, { 'content-type': 'application/json', 'set-cookie': `sid=${API_TOKEN}` });
+      res.end(
+        JSON.stringify({
+          error: 'boom',
+          account: LITERAL,
+          echoedAuthorization: req.headers.authorization,
+          echoedUrl: req.url,
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    work = mkdtempSync(join(tmpdir(), 'opsproof-leaks-'));
+    writeFileSync(
+      join(work, 'opsproof.config.json'),
+      JSON.stringify({
+        service: 'leak-test',
+        environments: {
+          test: {
+            target: baseUrl,
+            secrets: { API_TOKEN: { env: 'LEAK_TEST_API_TOKEN' } },
+            headers: { Authorization: 'Bearer ${secret:API_TOKEN}', 'X-Trace': 'plain' },
+          },
+        },
+        redact: [LITERAL],
+      }),
+    );
+    writeFileSync(
+      join(work, 'leaky.canary.ts'),
+      `import { defineCanary } from 'opsproof';
+export default defineCanary({ name: 'leaky', type: 'api' }, async ({ http, step, baseUrl }) => {
+  await step('ok', async () => {
+    const res = await http.get(baseUrl + '/ok');
+    if (res.status !== 200) throw new Error('ok returned ' + res.status);
+  });
+  await step('fails with secrets everywhere', async () => {
+    const res = await http.get(baseUrl + '/fail?token=' + process.env.LEAK_TEST_URL_TOKEN + '&page=1');
+    throw new Error('fail returned ' + res.status + ': ' + res.body + ' cookie ' + res.headers['set-cookie']);
+  });
+});
+`,
+    );
+  }, 30_000);
+
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server?.close(() => resolve()));
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  test('canary run --json: the header is sent, the canary fails, and no artifact, stdout or stderr holds a secret', async () => {
+    const out = join(work, 'run-canary');
+    const { code, stdout, stderr } = await runCli(
+      [
+        'canary',
+        'run',
+        '--config',
+        join(work, 'opsproof.config.json'),
+        '--env',
+        'test',
+        '--url',
+        baseUrl,
+        '--file',
+        join(work, 'leaky.canary.ts'),
+        '--out',
+        out,
+        '--json',
+      ],
+      { LEAK_TEST_API_TOKEN: API_TOKEN, LEAK_TEST_URL_TOKEN: URL_TOKEN },
+    );
+    expect(code, stderr).toBe(1);
+    // The secrets really travelled: the header (expanded from the secret ref) and the URL token.
+    expect(seen.filter((s) => s.path === '/ok').map((s) => s.authorization)).toEqual([`Bearer ${API_TOKEN}`]);
+    expect(seen.some((s) => s.path === '/fail' && s.authorization === `Bearer ${API_TOKEN}`)).toBe(true);
+
+    const files = filesUnder(out);
+    const names = files.map((f) => relative(out, f)).sort();
+    expect(names).toEqual(expect.arrayContaining(['result.json', 'junit.xml', 'summary.md', 'report.html']));
+    const snippet = files.find((f) => f.endsWith('.txt'));
+    expect(snippet, `no failure snippet among ${names.join(', ')}`).toBeDefined();
+    const snippetText = readFileSync(snippet!, 'utf8');
+    // The snippet still says what happened, with the secrets replaced.
+    expect(snippetText).toContain('/fail?token=[REDACTED]');
+    expect(snippetText).toContain(REDACTED);
+
+    const result = JSON.parse(stdout) as { status: string; canaries: { error?: string }[] };
+    expect(result.status).toBe('failed');
+    expect(result.canaries[0]?.error).toContain('fail returned 500');
+
+    const haystacks: Record<string, string> = { stdout, stderr };
+    for (const file of files) haystacks[relative(out, file)] = readFileSync(file).toString('latin1');
+    expect(findLeaks(haystacks)).toEqual([]);
+    // Sanity of the search itself: the unredacted snippet would have been caught.
+    expect(findLeaks({ planted: `${API_TOKEN} ${URL_TOKEN} ${LITERAL}` })).toEqual(
+      expect.arrayContaining([
+        'planted: API_TOKEN (raw)',
+        'planted: URL_TOKEN (raw)',
+        'planted: LITERAL (raw)',
+      ]),
+    );
+  }, 90_000);
+
+  test('a missing secret stops the run before anything is sent (exit 3, names the secret, not a value)', async () => {
+    const before = seen.length;
+    const { code, stderr } = await runCli(
+      [
+        'canary',
+        'run',
+        '--config',
+        join(work, 'opsproof.config.json'),
+        '--env',
+        'test',
+        '--url',
+        baseUrl,
+        '--file',
+        join(work, 'leaky.canary.ts'),
+        '--out',
+        join(work, 'run-missing'),
+      ],
+      { LEAK_TEST_API_TOKEN: '' },
+    );
+    expect(code).toBe(3);
+    expect(stderr).toContain('secret "API_TOKEN" of environment "test" could not be resolved');
+    expect(seen.length).toBe(before);
+  }, 60_000);
+
+  test('captured target log lines are stored redacted', async () => {
+    const redactor = createRedactor({ secrets: [LITERAL, API_TOKEN] });
+    const telemetry = new EmbeddedTelemetry({ redactLog: redactor.text });
+    const stream = new PassThrough();
+    telemetry.captureLogs(stream, 'target');
+    const lines = [
+      ...targetLog,
+      JSON.stringify({ msg: 'auth', header: `Bearer ${API_TOKEN}` }),
+      `plain line with ?token=${URL_TOKEN} and ${LITERAL}`,
+    ];
+    stream.end(`${lines.join('\n')}\n`);
+    await new Promise((r) => setImmediate(r));
+    const records = telemetry.logs.find({ from: new Date(0) });
+    expect(records).toHaveLength(lines.length);
+    expect(records.some((r) => r.fields.account === REDACTED)).toBe(true);
+    expect(findLeaks({ logs: JSON.stringify(records) })).toEqual([]);
+    await telemetry.close();
+  });
+});
