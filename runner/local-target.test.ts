@@ -1,0 +1,96 @@
+import { describe, expect, test } from 'vitest';
+import { EnvironmentError } from '../core/errors.ts';
+import type { ResolvedEnvironment } from '../core/load-config.ts';
+import { Timeline } from '../core/timeline.ts';
+import { validateSuite } from '../core/validate-suite.ts';
+import { startLocalTarget } from './local-target.ts';
+
+// A tiny target: answers /health/ready, prints one line per request, listens on $PORT.
+const SERVER = `
+const http = require('node:http');
+http.createServer((req, res) => {
+  console.log(JSON.stringify({ path: req.url }));
+  res.writeHead(req.url === '/health/ready' ? 200 : 404); res.end('ok');
+}).listen(Number(process.env.PORT), '127.0.0.1');
+`;
+
+function env(start: Record<string, unknown>): ResolvedEnvironment {
+  const { suite, diagnostics } = validateSuite({
+    service: 'svc',
+    environments: { local: { target: 'http://127.0.0.1:0', start } },
+  });
+  if (!suite) throw new Error(JSON.stringify(diagnostics));
+  return { ...suite.environments.local!, name: 'local' };
+}
+
+async function get(url: string): Promise<number | string> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+    await res.body?.cancel();
+    return res.status;
+  } catch (error) {
+    return (error as Error).name;
+  }
+}
+
+describe('startLocalTarget with environments.X.start', () => {
+  test('starts, pipes log lines, pauses, resumes, restarts, kills and stops the process', async () => {
+    const lines: string[] = [];
+    const timeline = new Timeline();
+    const target = await startLocalTarget({
+      env: env({ command: [process.execPath, '-e', SERVER] }),
+      configDir: process.cwd(),
+      timeline,
+      onLog: (line, source) => lines.push(`${source}:${line}`),
+    });
+    try {
+      expect(target).toBeDefined();
+      expect(target!.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(await get(`${target!.url}/health/ready`)).toBe(200);
+      expect(lines).toContain('stdout:{"path":"/health/ready"}');
+      expect(timeline.ofType('target.start')).toHaveLength(1);
+
+      target!.process!.pause();
+      expect(target!.process!.running).toBe(false);
+      expect(await get(`${target!.url}/health/ready`)).toBe('TimeoutError');
+      target!.process!.resume();
+      expect(target!.process!.running).toBe(true);
+      expect(await get(`${target!.url}/health/ready`)).toBe(200);
+
+      await target!.process!.kill('SIGKILL');
+      expect(target!.process!.running).toBe(false);
+      expect(await get(`${target!.url}/health/ready`)).toBe('TypeError');
+      await target!.process!.restart();
+      expect(await get(`${target!.url}/health/ready`)).toBe(200);
+      expect(timeline.ofType('target.start')).toHaveLength(2);
+    } finally {
+      await target?.stop();
+    }
+    expect(await get(`${target!.url}/health/ready`)).toBe('TypeError');
+    expect(timeline.ofType('target.exit').length).toBeGreaterThanOrEqual(2);
+  });
+
+  test('a process that exits before it is ready is an environment error naming it', async () => {
+    const promise = startLocalTarget({
+      env: env({ command: [process.execPath, '-e', 'console.error("no config"); process.exit(4)'] }),
+      configDir: process.cwd(),
+    });
+    await expect(promise).rejects.toBeInstanceOf(EnvironmentError);
+    await expect(promise).rejects.toThrow(/exited \(4\) before .* answered; last output: no config/);
+  });
+
+  test('a process that never gets ready times out', async () => {
+    const promise = startLocalTarget({
+      env: env({ command: [process.execPath, '-e', 'setInterval(() => {}, 1000)'], readyTimeout: '500ms' }),
+      configDir: process.cwd(),
+    });
+    await expect(promise).rejects.toThrow(/did not become ready/);
+  });
+
+  test('no demo and no start: nothing to start', async () => {
+    const { suite } = validateSuite({ service: 's', environments: { e: { target: 'http://127.0.0.1:1' } } });
+    expect(
+      await startLocalTarget({ env: { ...suite!.environments.e!, name: 'e' }, configDir: '/' }),
+    ).toBeUndefined();
+  });
+});

@@ -1,0 +1,201 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { EnvironmentError, UsageError } from '../core/errors.ts';
+import type { LoadedSuite, ResolvedEnvironment } from '../core/load-config.ts';
+import { validateSuite } from '../core/validate-suite.ts';
+import type { Reporter } from '../reports/reporter.ts';
+import { createRunId, executeRun, selectStages } from './run.ts';
+import type { Stage, StartedTarget } from './stage.ts';
+
+function loadedSuite(): { loaded: LoadedSuite; env: ResolvedEnvironment } {
+  const { suite } = validateSuite({
+    service: 'svc',
+    environments: { local: { target: 'http://127.0.0.1:9' } },
+  });
+  return {
+    loaded: { suite: suite!, file: '/x/opsproof.config.ts', dir: '/x', warnings: [] },
+    env: { ...suite!.environments.local!, name: 'local' },
+  };
+}
+
+const outDir = () => mkdtempSync(join(tmpdir(), 'opsproof-run-'));
+
+function stage(name: Stage['name'], run: Stage['run']): Stage {
+  return { name, run };
+}
+
+describe('executeRun', () => {
+  test('merges outcomes, records stages and events, and hands the result to the reporter', async () => {
+    const { loaded, env } = loadedSuite();
+    const events: string[] = [];
+    let ended: unknown;
+    const reporter: Reporter = {
+      name: 'spy',
+      onEvent: (r) =>
+        events.push(r.type === 'stage.start' || r.type === 'stage.end' ? `${r.type}:${r.stage}` : r.type),
+      onEnd: (result) => {
+        ended = result;
+        return [];
+      },
+    };
+    const result = await executeRun({
+      command: 'gate',
+      loaded,
+      env,
+      outDir: outDir(),
+      signal: new AbortController().signal,
+      reporter,
+      stages: [
+        stage('preflight', async () => ({
+          checks: [
+            {
+              id: 'a',
+              kind: 'health',
+              name: 'a',
+              status: 'passed',
+              measured: 200,
+              threshold: '2xx',
+              message: '',
+            },
+          ],
+        })),
+        stage('load', async () => ({
+          checks: [
+            {
+              id: 'b',
+              kind: 'kpi',
+              name: 'b',
+              status: 'failed',
+              measured: 1200,
+              threshold: 'p(99)<1000',
+              message: '',
+            },
+          ],
+        })),
+        stage('chaos', async () => ({ skipped: 'no experiments' })),
+      ],
+    });
+    expect(result.status).toBe('failed');
+    expect(result.checks.map((c) => [c.id, c.stage])).toEqual([
+      ['a', 'preflight'],
+      ['b', 'load'],
+    ]);
+    expect(result.stages.map((s) => [s.name, s.status])).toEqual([
+      ['preflight', 'passed'],
+      ['load', 'failed'],
+      ['chaos', 'skipped'],
+    ]);
+    expect(events).toEqual([
+      'run.start',
+      'stage.start:preflight',
+      'check',
+      'stage.end:preflight',
+      'stage.start:load',
+      'check',
+      'stage.end:load',
+      'stage.start:chaos',
+      'stage.end:chaos',
+      'run.end',
+    ]);
+    expect(ended).toBe(result);
+    expect(result.timeline.at(-1)?.type).toBe('run.end');
+  });
+
+  test('a throwing stage errors the run, skips the rest, and clean-up still runs', async () => {
+    const { loaded, env } = loadedSuite();
+    let laterRan = false;
+    const result = await executeRun({
+      command: 'gate',
+      loaded,
+      env,
+      outDir: outDir(),
+      signal: new AbortController().signal,
+      stages: [
+        stage('preflight', async () => {
+          throw new EnvironmentError('target-unreachable', 'target is down.');
+        }),
+        stage('load', async () => {
+          laterRan = true;
+          return {};
+        }),
+      ],
+    });
+    expect(result.status).toBe('error');
+    expect(result.error).toBe('target is down.');
+    expect(laterRan).toBe(false);
+    expect(result.stages.map((s) => [s.name, s.status])).toEqual([
+      ['preflight', 'error'],
+      ['load', 'skipped'],
+    ]);
+  });
+
+  test('an abort mid-stage ends the run as interrupted', async () => {
+    const { loaded, env } = loadedSuite();
+    const controller = new AbortController();
+    const result = await executeRun({
+      command: 'gate',
+      loaded,
+      env,
+      outDir: outDir(),
+      signal: controller.signal,
+      stages: [
+        stage('load', async ({ signal }) => {
+          controller.abort(new Error('SIGINT'));
+          throw signal.reason;
+        }),
+        stage('chaos', async () => ({})),
+      ],
+    });
+    expect(result.status).toBe('interrupted');
+    expect(result.stages.map((s) => s.status)).toEqual(['skipped', 'skipped']);
+  });
+
+  test('without demo or start, stages hit env.target and no target is started', async () => {
+    const { loaded, env } = loadedSuite();
+    // No demo/start: the run uses env.target as it is and starts nothing.
+    const seen: (StartedTarget | undefined)[] = [];
+    const result = await executeRun({
+      command: 'gate',
+      loaded,
+      env,
+      outDir: outDir(),
+      signal: new AbortController().signal,
+      stages: [
+        stage('preflight', async (context) => {
+          seen.push(context.target);
+          expect(context.targetUrl).toBe('http://127.0.0.1:9');
+          return {};
+        }),
+      ],
+    });
+    expect(seen).toEqual([undefined]);
+    expect(result.target).toBe('http://127.0.0.1:9');
+  });
+});
+
+describe('selectStages', () => {
+  const stages = ['preflight', 'canaries', 'load', 'chaos'].map((name) =>
+    stage(name as Stage['name'], async () => ({})),
+  );
+  test.each([
+    [{}, ['preflight', 'canaries', 'load', 'chaos']],
+    [{ only: ['load'] }, ['load']],
+    [{ skip: ['chaos', 'canaries'] }, ['preflight', 'load']],
+    [{ only: ['preflight', 'load'], skip: ['load'] }, ['preflight']],
+  ])('%o', (selection, names) => {
+    expect(selectStages(stages, selection).map((s) => s.name)).toEqual(names);
+  });
+
+  test('an unknown stage is a usage error naming the known ones', () => {
+    expect(() => selectStages(stages, { only: ['lod'] })).toThrow(UsageError);
+    expect(() => selectStages(stages, { skip: ['lod'] })).toThrow(/expected one of "preflight", "canaries"/);
+  });
+});
+
+test('run ids sort by time and are unique', () => {
+  const a = createRunId(new Date('2026-01-01T00:00:00Z'));
+  expect(a).toMatch(/^20260101T000000Z-[0-9a-f]{4}$/);
+  expect(createRunId(new Date('2026-01-01T00:00:01Z')) > a).toBe(true);
+});
