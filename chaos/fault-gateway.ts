@@ -321,21 +321,25 @@ export async function startFaultGateway(options: FaultGatewayOptions): Promise<F
   };
 
   const forward = (req: http.IncomingMessage, res: http.ServerResponse, started: number): void => {
-    const headers: Record<string, string | string[]> = {};
-    for (const name in req.headers) {
-      const value = req.headers[name];
-      if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
+    // Raw header pairs go to undici as they came (minus hop-by-hop): no per-request objects.
+    const raw = req.rawHeaders;
+    const headers: string[] = [];
+    let hasBody = false;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i]!.toLowerCase();
+      if (HOP_BY_HOP.has(name)) continue;
+      if (name === 'content-length' || name === 'transfer-encoding') hasBody = true;
+      headers.push(raw[i]!, raw[i + 1]!);
     }
-    const hasBody =
-      req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
     let status = 502;
     let upstream: Dispatcher.DispatchController | undefined;
-    const onClose = () => {
+    /** Small bodies are collected and written with the headers in one `end()` (one syscall). */
+    let chunks: Buffer[] | undefined;
+    let size = 0;
+    res.on('close', () => {
       if (!res.writableFinished && upstream && !upstream.aborted)
         upstream.abort(new Error('client went away'));
-    };
-    res.on('close', onClose);
-    // undici's dispatch API: the cheapest way to stream an upstream response into `res`.
+    });
     pool.dispatch(
       {
         method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
@@ -347,22 +351,32 @@ export async function startFaultGateway(options: FaultGatewayOptions): Promise<F
         onRequestStart(controller) {
           upstream = controller;
         },
-        onResponseStart(controller, statusCode, responseHeaders) {
+        onResponseStart(_controller, statusCode, responseHeaders) {
           if (statusCode < 200) return;
           status = statusCode;
-          const out: http.OutgoingHttpHeaders = {};
           for (const name in responseHeaders) {
             const value = responseHeaders[name];
-            if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
+            if (value !== undefined && !HOP_BY_HOP.has(name)) res.setHeader(name, value);
           }
-          res.writeHead(statusCode, out);
-          res.on('drain', () => controller.resume());
+          res.statusCode = statusCode;
+          chunks = [];
         },
         onResponseData(controller, chunk) {
+          if (chunks !== undefined) {
+            size += chunk.length;
+            chunks.push(chunk);
+            if (size <= 65_536) return;
+            // Large body: stream from here on, with backpressure.
+            for (const c of chunks) res.write(c);
+            chunks = undefined;
+            res.on('drain', () => controller.resume());
+            return;
+          }
           if (!res.write(chunk)) controller.pause();
         },
         onResponseEnd() {
-          res.end();
+          if (chunks === undefined) res.end();
+          else res.end(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
           batch.record(status, clock.now() - started);
         },
         onResponseError(_controller, error: NodeJS.ErrnoException) {
@@ -370,6 +384,7 @@ export async function startFaultGateway(options: FaultGatewayOptions): Promise<F
             res.destroy();
             return;
           }
+          res.removeHeader('content-length');
           batch.record(502, clock.now() - started);
           sendJson(res, 502, { message: 'Bad Gateway', error: error.code ?? error.message });
         },
