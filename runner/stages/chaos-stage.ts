@@ -1,3 +1,4 @@
+import { evaluateExpectations } from '../../assertions/evaluate-expectation.ts';
 import { buildLocalPlan } from '../../chaos/build-local-plan.ts';
 import {
   createControlApiController,
@@ -8,56 +9,12 @@ import { type FaultGateway, startFaultGateway } from '../../chaos/fault-gateway.
 import { guardChaos, isInteractive } from '../../chaos/guard.ts';
 import { runFisExperiment } from '../../chaos/run-fis-experiment.ts';
 import { runLocalExperiment } from '../../chaos/run-local-experiment.ts';
-import type { Clock } from '../../core/clock.ts';
 import { parseDuration } from '../../core/duration.ts';
 import { describeError, UsageError } from '../../core/errors.ts';
-import type {
-  Check,
-  CheckStatus,
-  ExpectationResult,
-  ExperimentJournal,
-  LoadSummary,
-} from '../../core/run-result.ts';
-import type { Expectation, Experiment, LoadProfile } from '../../core/schema.ts';
-import type { Timeline } from '../../core/timeline.ts';
-import type { Telemetry } from '../../telemetry/port.ts';
+import type { Check, CheckStatus, ExpectationResult, ExperimentJournal } from '../../core/run-result.ts';
+import type { Expectation, Experiment } from '../../core/schema.ts';
+import { runLoad } from '../../load/run-load.ts';
 import type { RunContext, Stage, StageOutcome } from '../stage.ts';
-
-/** `load/run-load.ts` (load team), used when present. */
-type RunLoad = (
-  profile: LoadProfile & { name?: string },
-  options: { target: string; timeline: Timeline; signal: AbortSignal; name?: string },
-) => Promise<LoadSummary>;
-/** `assertions/evaluate-expectation.ts` (telemetry team), used when present. */
-type EvaluateExpectations = (
-  expectations: readonly Expectation[],
-  options: {
-    timeline: Timeline;
-    telemetry: Telemetry;
-    clock: Clock;
-    signal: AbortSignal;
-    /** Only timeline records at or after this `t` count (the experiment's own faults). */
-    fromT?: number;
-    experiment?: string;
-  },
-) => Promise<ExpectationResult[]>;
-
-/** Imports an optional module of another capability; `undefined` while it does not exist yet. */
-async function importOptional<T>(relative: string, exportName: string): Promise<T | undefined> {
-  const url = new URL(relative, import.meta.url).href;
-  try {
-    const mod = (await import(url)) as Record<string, unknown>;
-    return typeof mod[exportName] === 'function' ? (mod[exportName] as T) : undefined;
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (
-      code === 'ERR_MODULE_NOT_FOUND' &&
-      String((error as Error).message).includes(relative.split('/').pop()!)
-    )
-      return undefined;
-    throw error;
-  }
-}
 
 export interface ChaosStageOptions {
   /** Experiments to run (default: every experiment of the suite, in order). */
@@ -163,15 +120,7 @@ export function createChaosStage(options: ChaosStageOptions = {}): Stage {
       const experiments: ExperimentJournal[] = [];
       const expectations: ExpectationResult[] = [];
       const checks: Check[] = [];
-      const runLoad = context.options.dryRun
-        ? undefined
-        : await importOptional<RunLoad>('../../load/run-load.ts', 'runLoad');
-      const evaluate = context.options.dryRun
-        ? undefined
-        : await importOptional<EvaluateExpectations>(
-            '../../assertions/evaluate-expectation.ts',
-            'evaluateExpectations',
-          );
+      const live = !context.options.dryRun;
       let gateway: FaultGateway | undefined;
       try {
         for (const name of names) {
@@ -198,7 +147,6 @@ export function createChaosStage(options: ChaosStageOptions = {}): Stage {
             }
           }
 
-          const fromT = context.timeline.elapsed();
           const stopLoad = new AbortController();
           const loadSignal = AbortSignal.any([context.signal, stopLoad.signal]);
           const profile = experiment.load ? suite.load.profiles[experiment.load] : undefined;
@@ -211,16 +159,13 @@ export function createChaosStage(options: ChaosStageOptions = {}): Stage {
             });
           }
           const loading =
-            runLoad && profile
-              ? runLoad(
-                  { ...profile, name: experiment.load },
-                  {
-                    target: loadTarget,
-                    timeline: context.timeline,
-                    signal: loadSignal,
-                    name: experiment.load,
-                  },
-                ).catch((error: unknown) => {
+            live && profile
+              ? runLoad(profile, {
+                  target: loadTarget,
+                  timeline: context.timeline,
+                  signal: loadSignal,
+                  ...(experiment.load ? { name: experiment.load } : {}),
+                }).catch((error: unknown) => {
                   if (!loadSignal.aborted)
                     context.timeline.emit({
                       type: 'progress',
@@ -233,17 +178,23 @@ export function createChaosStage(options: ChaosStageOptions = {}): Stage {
           if (loading && profile?.warmup) {
             await context.clock.sleep(parseDuration(profile.warmup) ?? 0, context.signal).catch(() => {});
           }
-          const expecting =
-            evaluate && experiment.expect.length > 0
-              ? evaluate(experiment.expect, {
-                  timeline: context.timeline,
-                  telemetry: context.telemetry,
-                  clock: context.clock,
-                  signal: context.signal,
-                  fromT,
-                  experiment: name,
-                })
-              : undefined;
+          // Expectations anchored on the start are watched from now; those anchored on the end of the
+          // fault start once the experiment ended, so their anchor is this experiment's last event.
+          const evaluate = (list: Expectation[]) =>
+            evaluateExpectations(list, {
+              timeline: context.timeline,
+              telemetry: context.telemetry,
+              clock: context.clock,
+              signal: context.signal,
+              experiment: name,
+              alarms: suite.alarms,
+              timeScale: context.env.timeScale,
+            });
+          const isLate = (e: Expectation) =>
+            'after' in e && (e.after === 'fault.end' || e.after === 'experiment.end');
+          const early = experiment.expect.filter((e) => !isLate(e));
+          const late = experiment.expect.filter(isLate);
+          const expecting = live && early.length > 0 ? evaluate(early) : undefined;
 
           let journal: ExperimentJournal;
           try {
@@ -270,21 +221,24 @@ export function createChaosStage(options: ChaosStageOptions = {}): Stage {
                     dryRun: context.options.dryRun,
                   });
           } finally {
-            if (!expecting) stopLoad.abort();
+            if (!expecting && late.length === 0) stopLoad.abort();
           }
 
-          if (expecting && journal.status === 'completed') {
-            const results = await expecting.catch((error: unknown): ExpectationResult[] => [
-              {
-                name: 'expectations',
-                kind: 'error',
-                status: context.signal.aborted ? 'skipped' : 'error',
-                measuredMs: null,
-                deadlineMs: null,
-                message: describeError(error),
-                experiment: name,
-              },
-            ]);
+          if (live && experiment.expect.length > 0 && journal.status === 'completed') {
+            const lateResults = late.length > 0 ? evaluate(late) : Promise.resolve([]);
+            const results = await Promise.all([expecting ?? Promise.resolve([]), lateResults])
+              .then(([a, b]) => [...a, ...b])
+              .catch((error: unknown): ExpectationResult[] => [
+                {
+                  name: 'expectations',
+                  kind: 'error',
+                  status: context.signal.aborted ? 'skipped' : 'error',
+                  measuredMs: null,
+                  deadlineMs: null,
+                  message: describeError(error),
+                  experiment: name,
+                },
+              ]);
             for (const [i, result] of results.entries()) {
               const tagged = { ...result, experiment: name };
               expectations.push(tagged);
