@@ -18,6 +18,8 @@ export interface StartTargetOptions {
   configDir: string;
   timeline?: Timeline;
   signal?: AbortSignal;
+  /** Extra environment for the target process (e.g. `OTEL_EXPORTER_OTLP_ENDPOINT`). */
+  extraEnv?: Record<string, string>;
   /** Every line the target prints. Telemetry's log capture hooks in here. */
   onLog?: ((line: string, source: TargetLogSource) => void) | undefined;
 }
@@ -55,7 +57,7 @@ export async function findFreePort(host = '127.0.0.1'): Promise<number> {
 export async function startLocalTarget(options: StartTargetOptions): Promise<StartedTarget | undefined> {
   const spec = await buildTargetSpec(options.env, options.configDir);
   if (!spec) return undefined;
-  return startTargetProcess(spec, options);
+  return startTargetProcess({ ...spec, env: { ...spec.env, ...options.extraEnv } }, options);
 }
 
 async function buildTargetSpec(

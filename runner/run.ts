@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { type Clock, systemClock } from '../core/clock.ts';
 import { describeError, InterruptedError, isOpsproofError, UsageError } from '../core/errors.ts';
 import type { LoadedSuite, ResolvedEnvironment } from '../core/load-config.ts';
@@ -15,7 +16,7 @@ import {
 } from '../core/run-result.ts';
 import { Timeline } from '../core/timeline.ts';
 import type { Reporter } from '../reports/reporter.ts';
-import { EmbeddedTelemetry } from '../telemetry/embedded/embedded-telemetry.ts';
+import { asEmbedded, createTelemetry } from '../telemetry/create-telemetry.ts';
 import type { Telemetry } from '../telemetry/port.ts';
 import { type StartTargetOptions, startLocalTarget } from './local-target.ts';
 import type { RunContext, RunOptions, Stage, StageOutcome, StartedTarget } from './stage.ts';
@@ -45,6 +46,19 @@ export interface ExecuteRunInput {
   startTarget?: boolean;
   /** Lines the started target prints (stdout and stderr), e.g. for log capture. */
   onTargetLog?: StartTargetOptions['onLog'];
+}
+
+/** A telemetry that holds nothing: stages of a run whose provider failed to start never reach it. */
+function inertTelemetry(provider: 'embedded' | 'aws'): Telemetry {
+  return {
+    provider,
+    putMetricData: async () => {},
+    getAlarmState: async () => undefined,
+    getAlarmHistory: async () => [],
+    findTraces: async () => [],
+    findLogs: async () => [],
+    close: async () => {},
+  };
 }
 
 /** `20260101T120000Z-3f2a`: sortable, unique enough for one machine, safe in paths. */
@@ -118,7 +132,6 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunResult> {
   const signal = input.signal ?? interrupt!.signal;
   const options: RunOptions = { kpis: [], allowProduction: false, dryRun: false, ...input.options };
   const ownsTelemetry = input.telemetry === undefined;
-  const telemetry = input.telemetry ?? new EmbeddedTelemetry();
 
   const timeline = new Timeline(clock);
   const reporter = input.reporter;
@@ -144,20 +157,38 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunResult> {
     target: input.env.demo || input.env.start ? null : input.env.target,
   });
 
+  // The telemetry provider (embedded: metric store, alarms, OTLP receiver, log capture) exists before
+  // the target starts, so the target can export traces to it and its log lines are captured.
+  let telemetry: Telemetry | undefined = input.telemetry;
+  const targetLogs = new PassThrough();
   try {
+    telemetry ??= await createTelemetry(input.env, {
+      suite: input.loaded.suite,
+      timeline,
+      clock,
+      ...(options.redact ? { redactLog: options.redact } : {}),
+    });
+    const embedded = asEmbedded(telemetry);
+    embedded?.captureLogs(targetLogs, 'target');
     if (input.startTarget !== false) {
       target = await startLocalTarget({
         env: input.env,
         configDir: input.loaded.dir,
         timeline,
         signal,
-        onLog: input.onTargetLog,
+        extraEnv: embedded?.otlpUrl ? { OTEL_EXPORTER_OTLP_ENDPOINT: embedded.otlpUrl } : {},
+        onLog: (line, source) => {
+          if (source === 'stdout') targetLogs.write(`${line}\n`);
+          input.onTargetLog?.(line, source);
+        },
       });
       if (target) targetUrl = target.url;
     }
   } catch (error) {
     runError = error;
   }
+  // Stages always get a telemetry, even when the provider failed to start (the run is erroring then).
+  const stageTelemetry: Telemetry = telemetry ?? inertTelemetry(input.env.provider);
 
   const context: RunContext = {
     runId,
@@ -167,7 +198,7 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunResult> {
     targetUrl: targetUrl ?? input.env.target,
     target,
     timeline,
-    telemetry,
+    telemetry: stageTelemetry,
     clock,
     signal,
     outDir,
@@ -250,7 +281,8 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunResult> {
     } catch (error) {
       runError ??= error;
     }
-    if (ownsTelemetry) await telemetry.close().catch(() => {});
+    targetLogs.end();
+    if (ownsTelemetry) await telemetry?.close().catch(() => {});
     interrupt?.dispose();
   }
 
