@@ -1,0 +1,52 @@
+import { mkdtempSync, readlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { ConfigError, EnvironmentError, InterruptedError, UsageError } from '../core/errors.ts';
+import { formatErrorForExit, prepareRunDir } from './command-kit.ts';
+
+describe('formatErrorForExit', () => {
+  test.each([
+    [new UsageError('load run is not built yet'), 2, 'error: load run is not built yet'],
+    [
+      new EnvironmentError('tool-missing', 'k6 was not found', { hint: 'run npm run setup' }),
+      3,
+      'error: k6 was not found\nhint: run npm run setup',
+    ],
+    [new InterruptedError('SIGINT'), 130, 'error: interrupted by SIGINT'],
+    [
+      new ConfigError('opsproof.config.ts: 1 problem', [
+        { path: 'kpis.p99', severity: 'error', message: 'bad' },
+      ]),
+      2,
+      'error: opsproof.config.ts: 1 problem\n  ✖ kpis.p99: bad',
+    ],
+  ])('%s → exit %d', (error, code, text) => {
+    expect(formatErrorForExit(error, {})).toEqual({ code, text });
+  });
+
+  test('an unknown error exits 3 without a stack trace unless OPSPROOF_DEBUG=1', () => {
+    const error = new TypeError('cannot read x of undefined');
+    const plain = formatErrorForExit(error, {});
+    expect(plain.code).toBe(3);
+    expect(plain.text).toContain('internal error: cannot read x of undefined');
+    expect(plain.text).not.toMatch(/\n\s+at /);
+    expect(formatErrorForExit(error, { OPSPROOF_DEBUG: '1' }).text).toMatch(/\n\s+at /);
+  });
+});
+
+describe('prepareRunDir', () => {
+  test('defaults to reports/<run-id>/ and points reports/latest at the newest', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'opsproof-kit-'));
+    expect(prepareRunDir('run-1', undefined, cwd)).toBe(join(cwd, 'reports', 'run-1'));
+    expect(readlinkSync(join(cwd, 'reports', 'latest'))).toBe('run-1');
+    prepareRunDir('run-2', undefined, cwd);
+    expect(readlinkSync(join(cwd, 'reports', 'latest'))).toBe('run-2');
+  });
+
+  test('--out is used as given and leaves latest alone', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'opsproof-kit-'));
+    expect(prepareRunDir('run-1', 'custom/out', cwd)).toBe(join(cwd, 'custom', 'out'));
+    expect(() => readlinkSync(join(cwd, 'custom', 'latest'))).toThrow();
+  });
+});
