@@ -11,6 +11,7 @@
  * Goal: ratio ≥ 0.7.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type AddressInfo, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import autocannon from 'autocannon';
@@ -81,10 +82,32 @@ async function measure(url: string): Promise<number> {
   return result.requests.average;
 }
 
+/** The demo service on a free port with its log lines to /dev/null (the bench measures the proxy, not a log pipe). */
+async function startDemo(): Promise<{ child: ChildProcess; url: string }> {
+  const port = await new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, ['--import', 'tsx', demoServer, '--port', String(port)], {
+    stdio: 'ignore',
+  });
+  for (let i = 0; i < 200; i++) {
+    const ready = await fetch(`${url}/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ready) return { child, url };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill();
+  throw new Error('the demo service did not become ready');
+}
+
 const upstream =
-  upstreamKind === 'tiny'
-    ? await startProcess(['--input-type=module', '-e', UPSTREAM])
-    : await startProcess(['--import', 'tsx', demoServer, '--port', '0']);
+  upstreamKind === 'tiny' ? await startProcess(['--input-type=module', '-e', UPSTREAM]) : await startDemo();
 const gateway = await startProcess(['--import', 'tsx', '--input-type=module', '-e', GATEWAY], [upstream.url]);
 try {
   await measure(upstream.url); // warm both up (JIT, keep-alive pools)
