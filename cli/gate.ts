@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import type { ExitCode } from '../core/errors.ts';
-import { gateStages } from '../runner/gate.ts';
 import { selectStages } from '../runner/run.ts';
 import {
   addCommonFlags,
@@ -33,6 +32,9 @@ export function registerGate(program: Command): void {
 }
 
 export async function runGate(flags: GateFlags): Promise<ExitCode> {
+  // Loaded here, not at the top: the stages pull in Playwright, the AWS SDK and the engines, which
+  // `opsproof --help` and the other commands do not need.
+  const { gateStages } = await import('../runner/gate.ts');
   const stages = selectStages(gateStages(), { only: flags.only, skip: flags.skip });
   return runStagesCommand({
     command: 'gate',
