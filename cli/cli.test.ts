@@ -143,6 +143,43 @@ describe('gate against a local server', () => {
   });
 });
 
+test('Ctrl-C while the target starts stops it and exits 130', async () => {
+  const dir = tempDir();
+  const pidFile = join(dir, 'target.pid');
+  const target = `require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000);`;
+  writeConfig(
+    dir,
+    `{ service: 'tiny', environments: { local: { target: 'http://127.0.0.1:0', start: { command: [${JSON.stringify(process.execPath)}, '-e', ${JSON.stringify(target)}], readyTimeout: '60s' } } } }`,
+  );
+  const child = spawn(process.execPath, [repoPath('bin', 'opsproof.js'), 'gate', '--json'], {
+    cwd: dir,
+    env: { ...process.env, CI: 'true' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+  const deadline = Date.now() + 60_000;
+  while (!existsSync(pidFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  const targetPid = Number(readFileSync(pidFile, 'utf8'));
+  child.kill('SIGINT');
+  expect(await closed).toBe(130);
+  expect((JSON.parse(stdout) as RunResult).status).toBe('interrupted');
+  // The target was killed; give init a moment to reap it.
+  const alive = () => {
+    try {
+      process.kill(targetPid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  for (let i = 0; i < 50 && alive(); i++) await new Promise((r) => setTimeout(r, 100));
+  expect(alive()).toBe(false);
+});
+
 test('a config with three mistakes lists all three with their paths and exits 2', async () => {
   const dir = tempDir();
   writeConfig(
