@@ -224,6 +224,7 @@ export function createChaosStage(options: ChaosStageOptions = {}): Stage {
             if (!expecting && late.length === 0) stopLoad.abort();
           }
 
+          const expectationChecks: Check[] = [];
           if (live && experiment.expect.length > 0 && journal.status === 'completed') {
             const lateResults = late.length > 0 ? evaluate(late) : Promise.resolve([]);
             const results = await Promise.all([expecting ?? Promise.resolve([]), lateResults])
@@ -242,7 +243,7 @@ export function createChaosStage(options: ChaosStageOptions = {}): Stage {
             for (const [i, result] of results.entries()) {
               const tagged = { ...result, experiment: name };
               expectations.push(tagged);
-              checks.push(expectationCheck(tagged, name, i));
+              expectationChecks.push(expectationCheck(tagged, name, i));
             }
             journal = {
               ...journal,
@@ -254,7 +255,7 @@ export function createChaosStage(options: ChaosStageOptions = {}): Stage {
           stopLoad.abort();
           await loading;
           experiments.push(journal);
-          checks.unshift(experimentCheck(journal, experiment));
+          checks.push(experimentCheck(journal, experiment), ...expectationChecks);
         }
       } finally {
         await gateway?.close();
