@@ -21,8 +21,11 @@ export function createInProcessController(gateway: FaultGateway): FaultControlle
   };
 }
 
-/** A client of the control API (`GET/POST /faults`, `DELETE /faults/:id`) of a running gateway. */
-export function createControlApiController(controlUrl: string): FaultController {
+/**
+ * A client of the control API (`GET/POST /faults`, `DELETE /faults/:id`) of a running gateway;
+ * `where` names the gateway in journals (its proxy URL, when known).
+ */
+export function createControlApiController(controlUrl: string, where?: string): FaultController {
   const base = controlUrl.replace(/\/$/, '');
   const call = async (method: string, path: string, body?: unknown): Promise<unknown> => {
     let res: Response;
@@ -56,7 +59,7 @@ export function createControlApiController(controlUrl: string): FaultController 
     return json;
   };
   return {
-    where: base,
+    where: where ?? base,
     addFault: async (spec, ttlMs, options) =>
       (await call('POST', '/faults', { spec, ttl: ttlMs, ...options })) as Fault,
     removeFault: async (id) => {

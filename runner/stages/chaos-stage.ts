@@ -133,8 +133,9 @@ export function createChaosStage(options: ChaosStageOptions = {}): Stage {
           let loadTarget = context.targetUrl;
           if (engine === 'local') {
             const needsGateway = buildLocalPlan(name, experiment).some((s) => s.effect.kind === 'fault');
-            const controlUrl = options.gatewayControlUrl ?? context.target?.controlUrl;
-            if (controlUrl) faults = createControlApiController(controlUrl);
+            if (options.gatewayControlUrl) faults = createControlApiController(options.gatewayControlUrl);
+            else if (context.target?.controlUrl)
+              faults = createControlApiController(context.target.controlUrl, context.targetUrl);
             else if (needsGateway) {
               gateway ??= await startFaultGateway({
                 upstream: context.target?.directUrl ?? context.targetUrl,
