@@ -25,7 +25,7 @@ const template = {
         parameters: { duration: 'PT2M', invocationPercentage: '30', preventExecution: 'true' },
         targets: { Functions: 'Functions' },
       },
-      then: { actionId: 'aws:fis:wait', parameters: { duration: 'PT1M' }, startAfter: ['errors'] },
+      settle: { actionId: 'aws:fis:wait', parameters: { duration: 'PT1M' }, startAfter: ['errors'] },
     },
     stopConditions: [
       {
@@ -49,7 +49,7 @@ describe('parseFisTemplate', () => {
       description: 'Lambda errors',
       allowEmptyTargets: true,
       tags: { team: 'sre' },
-      actions: { then: { startAfter: ['errors'] } },
+      actions: { settle: { startAfter: ['errors'] } },
       stopConditions: [
         { source: 'aws:cloudwatch:alarm', value: expect.stringContaining(':alarm:HighErrorRate') },
       ],
