@@ -3,7 +3,9 @@ import { EnvironmentError } from '../core/errors.ts';
 import type { ResolvedEnvironment } from '../core/load-config.ts';
 import { Timeline } from '../core/timeline.ts';
 import { validateSuite } from '../core/validate-suite.ts';
-import { startLocalTarget } from './local-target.ts';
+import type { Telemetry } from '../telemetry/port.ts';
+import type { MetricDatum } from '../telemetry/types.ts';
+import { startLocalTarget, withFaultGateway } from './local-target.ts';
 
 // A tiny target: answers /health/ready, prints one line per request, listens on $PORT.
 const SERVER = `
@@ -93,4 +95,45 @@ describe('startLocalTarget with environments.X.start', () => {
       await startLocalTarget({ env: { ...suite!.environments.e!, name: 'e' }, configDir: '/' }),
     ).toBeUndefined();
   });
+});
+
+test('withFaultGateway: clients go through the gateway, which records API metrics and injects faults', async () => {
+  const put: { namespace: string; data: readonly MetricDatum[] }[] = [];
+  const telemetry: Telemetry = {
+    provider: 'embedded',
+    putMetricData: async (namespace, data) => {
+      put.push({ namespace, data });
+    },
+    getAlarmState: async () => undefined,
+    getAlarmHistory: async () => [],
+    findTraces: async () => [],
+    findLogs: async () => [],
+    close: async () => {},
+  };
+  const direct = await startLocalTarget({
+    env: env({ command: [process.execPath, '-e', SERVER] }),
+    configDir: process.cwd(),
+  });
+  const target = await withFaultGateway(direct!, { telemetry, apiName: 'svc' });
+  try {
+    expect(target.url).not.toBe(direct!.url);
+    expect(target.directUrl).toBe(direct!.url);
+    expect(await get(`${target.url}/health/ready`)).toBe(200);
+    const res = await fetch(`${target.controlUrl}/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ spec: 'error:status=503,percent=100', ttl: '30s' }),
+    });
+    expect(res.status).toBe(201);
+    expect(await get(`${target.url}/health/ready`)).toBe(503);
+    expect(await get(`${direct!.url}/health/ready`)).toBe(200);
+  } finally {
+    await target.stop();
+  }
+  expect(await get(`${direct!.url}/health/ready`)).toBe('TypeError');
+  const names = put
+    .filter((p) => p.namespace === 'AWS/ApiGateway')
+    .flatMap((p) => p.data.map((d) => d.MetricName));
+  expect(names).toContain('Count');
+  expect(names).toContain('5XXError');
 });

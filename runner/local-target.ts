@@ -3,11 +3,14 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { startFaultGateway } from '../chaos/fault-gateway.ts';
+import type { Clock } from '../core/clock.ts';
 import { parseDuration } from '../core/duration.ts';
 import { EnvironmentError } from '../core/errors.ts';
 import type { ResolvedEnvironment } from '../core/load-config.ts';
 import type { Timeline } from '../core/timeline.ts';
 import { repoPath, repoRoot } from '../core/tools.ts';
+import type { Telemetry } from '../telemetry/port.ts';
 import type { StartedTarget } from './stage.ts';
 
 export type TargetLogSource = 'stdout' | 'stderr';
@@ -245,6 +248,40 @@ export async function startTargetProcess(
     async stop() {
       stopping = true;
       if (child.exitCode === null && child.signalCode === null) await kill('SIGTERM');
+    },
+  };
+}
+
+/**
+ * Puts the local fault gateway in front of a started target: clients (canaries, load) use the
+ * gateway's URL, so every request is recorded as API Gateway-shaped metrics in the run's telemetry and
+ * chaos experiments inject faults through its control API. Stopping the result closes the gateway
+ * (clearing every fault) before the target.
+ */
+export async function withFaultGateway(
+  target: StartedTarget,
+  options: { telemetry: Telemetry; apiName: string; clock?: Clock },
+): Promise<StartedTarget> {
+  const gateway = await startFaultGateway({
+    upstream: target.directUrl,
+    telemetry: options.telemetry,
+    apiName: options.apiName,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  return {
+    url: gateway.url.replace(/\/$/, ''),
+    directUrl: target.directUrl,
+    controlUrl: gateway.controlUrl,
+    get pid() {
+      return target.pid;
+    },
+    ...(target.process ? { process: target.process } : {}),
+    async stop() {
+      try {
+        await gateway.close();
+      } finally {
+        await target.stop();
+      }
     },
   };
 }

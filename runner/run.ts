@@ -18,7 +18,7 @@ import { Timeline } from '../core/timeline.ts';
 import type { Reporter } from '../reports/reporter.ts';
 import { asEmbedded, createTelemetry } from '../telemetry/create-telemetry.ts';
 import type { Telemetry } from '../telemetry/port.ts';
-import { type StartTargetOptions, startLocalTarget } from './local-target.ts';
+import { type StartTargetOptions, startLocalTarget, withFaultGateway } from './local-target.ts';
 import type { RunContext, RunOptions, Stage, StageOutcome, StartedTarget } from './stage.ts';
 
 const VERSION = (
@@ -44,6 +44,8 @@ export interface ExecuteRunInput {
   telemetry?: Telemetry;
   /** Whether to start the local target (`env.demo` / `env.start`). @defaultValue true */
   startTarget?: boolean;
+  /** Put the fault gateway in front of a started target (embedded provider). @defaultValue true */
+  faultGateway?: boolean;
   /** Lines the started target prints (stdout and stderr), e.g. for log capture. */
   onTargetLog?: StartTargetOptions['onLog'];
 }
@@ -182,6 +184,18 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunResult> {
           input.onTargetLog?.(line, source);
         },
       });
+      // Embedded provider: requests go through the fault gateway, which records them as metrics.
+      if (target && input.env.provider === 'embedded' && input.faultGateway !== false) {
+        const direct = target;
+        target = await withFaultGateway(direct, {
+          telemetry,
+          apiName: input.loaded.suite.service,
+          clock,
+        }).catch(async (error: unknown) => {
+          await direct.stop();
+          throw error;
+        });
+      }
       if (target) targetUrl = target.url;
     }
   } catch (error) {
