@@ -3,6 +3,7 @@ import { buildHtml } from './build-html.ts';
 import { buildJson } from './build-json.ts';
 import { buildJunit } from './build-junit.ts';
 import { buildMarkdown } from './build-markdown.ts';
+import { loadChartAssets } from './load-chart-assets.ts';
 import type { Reporter } from './reporter.ts';
 import { noRedaction, type Redact, writeReport } from './write-report.ts';
 
@@ -13,7 +14,7 @@ export const REPORT_FORMATS: Record<ReportFormat, { file: string; build: (result
   json: { file: 'result.json', build: buildJson },
   junit: { file: 'junit.xml', build: buildJunit },
   md: { file: 'summary.md', build: buildMarkdown },
-  html: { file: 'report.html', build: buildHtml },
+  html: { file: 'report.html', build: (result) => buildHtml(result, loadChartAssets()) },
 };
 
 /** A reporter writing one format into the run directory at the end of the run. */

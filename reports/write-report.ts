@@ -20,3 +20,11 @@ export function writeReport(
   writeFileSync(path, redact(content));
   return file;
 }
+
+/** Binary artifacts (screenshots): written as they are — redaction applies to text. */
+export function writeBinaryReport(outDir: string, file: string, content: Uint8Array): string {
+  const path = resolve(outDir, file);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, content);
+  return file;
+}
