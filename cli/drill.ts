@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import type { ExitCode } from '../core/errors.ts';
-import { addCommonFlags, type CommonFlags, notBuiltYet } from './command-kit.ts';
+import { addCommonFlags, type CommonFlags, loadCommandContext, runStagesCommand } from './command-kit.ts';
 
 export interface DrillFlags extends CommonFlags {
   allowProduction?: boolean;
+  confirmEnv?: string;
   dryRun?: boolean;
 }
 
@@ -15,11 +16,25 @@ export function registerDrill(program: Command): void {
   addCommonFlags(command);
   command.option('--dry-run', 'print the plan without injecting faults');
   command.option('--allow-production', 'allow the drill against a production environment');
+  command.option('--confirm-env <name>', 'name the production environment (non-interactive runs)');
   command.action(async (name: string, flags: DrillFlags) => {
     process.exitCode = await runDrill(name, flags);
   });
 }
 
-export async function runDrill(_name: string, _flags: DrillFlags): Promise<ExitCode> {
-  notBuiltYet('drill');
+export async function runDrill(name: string, flags: DrillFlags): Promise<ExitCode> {
+  // Loaded here: the drill pulls in the engines, which `opsproof --help` does not need.
+  const [{ drillStages }, { resolveDrill }] = await Promise.all([
+    import('../runner/drill.ts'),
+    import('../runner/stages/drill-stage.ts'),
+  ]);
+  // An unknown drill is a usage error before anything starts (exit 2).
+  const { loaded } = await loadCommandContext(flags);
+  resolveDrill(loaded.suite, name);
+  return runStagesCommand({
+    command: `drill ${name}`,
+    stages: drillStages(name, flags.confirmEnv ? { confirmEnv: flags.confirmEnv } : {}),
+    flags,
+    options: { allowProduction: flags.allowProduction === true, dryRun: flags.dryRun === true },
+  });
 }

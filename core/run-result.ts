@@ -179,6 +179,44 @@ export interface DrillReport {
   objectiveMs?: number | null;
   impact: { requests: number; failedRequests: number; durationMs: number };
   actionItems: string[];
+  description?: string;
+  /** The experiment that caused the incident. */
+  experiment?: string;
+  /** Alarm the drill is about (alert drills), or that detected the outage. */
+  alarm?: string;
+  /** Post-incident root cause, e.g. `injected by drill dr: process-kill`. */
+  rootCause?: string;
+  /** Wall clock of the incident's start (fault injected), ISO. */
+  incidentStartedAt?: string;
+  /** Time from the incident's start until the first notification was delivered, in ms. */
+  timeToNotifyMs?: number | null;
+  /** Post-incident timeline: detection, response, mitigation, resolution (and what measured them). */
+  milestones?: DrillMilestone[];
+  /** Alarm notifications delivered during the drill (alert drills). */
+  notifications?: DrillNotification[];
+  /** Runbooks of the alarms that fired (absolute path or URL). */
+  runbooks?: { alarm: string; runbook: string }[];
+}
+
+export interface DrillMilestone {
+  name: 'detection' | 'response' | 'mitigation' | 'resolution';
+  /** ms from the incident's start; `null` when it never happened. */
+  atMs: number | null;
+  /** Wall clock, ISO, when it happened. */
+  at?: string;
+  /** What marked it, e.g. `canary api-roundtrip failed`. */
+  source: string;
+}
+
+export interface DrillNotification {
+  alarm: string;
+  severity: string;
+  state: string;
+  /** Where it was delivered (route name or URL). */
+  route: string;
+  /** ms from the incident's start. */
+  atMs: number;
+  at: string;
 }
 
 export interface Artifact {
