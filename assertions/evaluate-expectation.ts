@@ -283,20 +283,16 @@ async function evaluateStaysOk(alarm: string, during: string, ctx: ExpectationCo
   let fromT: number;
   let toT: number;
   if (during === 'load') {
-    const start = ctx.timeline.ofType('load.start').at(-1);
-    if (!start) {
+    const window = await waitForHealthyLoadWindow(ctx);
+    if (!window) {
       return {
         status: 'skipped',
         measuredMs: null,
         deadlineMs: null,
-        message: 'no load ran, so there is no window to watch',
+        message: 'no load ran without a fault, so there is no healthy window to watch',
       };
     }
-    const end =
-      ctx.timeline.ofType('load.end').find((r) => r.t >= start.t) ??
-      (await ctx.timeline.waitFor('load.end', (r) => r.t >= start.t, { fromT: start.t, signal: ctx.signal }));
-    fromT = start.t;
-    toT = end.t;
+    ({ fromT, toT } = window);
   } else {
     fromT = ctx.timeline.elapsed();
     toT = fromT + parseDurationStrict(during, 'during');
@@ -440,13 +436,16 @@ async function evaluateMetricWithin(
   let fromT: number;
   let toT: number;
   if (e.during === 'load') {
-    const start = ctx.timeline.ofType('load.start').at(-1);
-    if (!start) return { status: 'skipped', measuredMs: null, deadlineMs: null, message: 'no load ran' };
-    const end =
-      ctx.timeline.ofType('load.end').find((r) => r.t >= start.t) ??
-      (await ctx.timeline.waitFor('load.end', (r) => r.t >= start.t, { fromT: start.t, signal: ctx.signal }));
-    fromT = start.t;
-    toT = end.t;
+    const window = await waitForHealthyLoadWindow(ctx);
+    if (!window) {
+      return {
+        status: 'skipped',
+        measuredMs: null,
+        deadlineMs: null,
+        message: 'no load ran without a fault',
+      };
+    }
+    ({ fromT, toT } = window);
   } else {
     fromT = ctx.timeline.elapsed();
     toT = fromT + parseDurationStrict(e.during, 'during');
@@ -490,4 +489,86 @@ async function evaluateMetricWithin(
         ? `${points.length} ${e.statistic} datapoints of ${e.metricName} within ${bounds}`
         : `${outside.length} of ${points.length} ${e.statistic} datapoints of ${e.metricName} outside ${bounds}, e.g. ${worst.value} at ${worst.timestamp.toISOString()}`,
   };
+}
+
+/** Extra time a running load gets past its planned duration before the window is given up on. */
+const LOAD_END_SLACK_MS = 30_000;
+
+/**
+ * The window of the most recent load that ran with no fault active: the healthy load that
+ * "stays OK during load" is about (loads running under a chaos fault are expected to alarm). A
+ * load still running is waited for, bounded by its planned duration plus a slack.
+ */
+async function waitForHealthyLoadWindow(
+  ctx: ExpectationContext,
+): Promise<{ fromT: number; toT: number } | undefined> {
+  const windows = findLoadWindows(ctx.timeline.records());
+  const healthy = windows.filter((w) => !w.faulted);
+  const done = healthy.filter((w) => w.toT !== undefined).at(-1);
+  const running = healthy.filter((w) => w.toT === undefined).at(-1);
+  if (running && (!done || running.fromT > done.fromT)) {
+    const deadline = running.fromT + running.durationMs + LOAD_END_SLACK_MS - ctx.timeline.elapsed();
+    const timeout = new AbortController();
+    const onAbort = () => timeout.abort(ctx.signal?.reason);
+    ctx.signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(
+      () => timeout.abort(new Error('load did not end in time')),
+      Math.max(0, deadline),
+    );
+    try {
+      const end = await ctx.timeline.waitFor(
+        'load.end',
+        (r) => r.profile === running.profile && r.t >= running.fromT,
+        {
+          fromT: running.fromT,
+          signal: timeout.signal,
+        },
+      );
+      if (!end.aborted) return { fromT: running.fromT, toT: end.t };
+    } catch (error) {
+      if (ctx.signal?.aborted) throw error;
+    } finally {
+      clearTimeout(timer);
+      ctx.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+  return done ? { fromT: done.fromT, toT: done.toT! } : undefined;
+}
+
+interface LoadWindow {
+  profile: string;
+  fromT: number;
+  toT: number | undefined;
+  durationMs: number;
+  /** A fault was active at some point of the window, or the load ended early: not a healthy window. */
+  faulted: boolean;
+}
+
+/** Pairs every load.start with its load.end (by profile, in order) and marks windows a fault overlapped. */
+export function findLoadWindows(records: readonly TimelineRecord[]): LoadWindow[] {
+  const windows: LoadWindow[] = [];
+  const active = new Set<string>();
+  for (const record of records) {
+    if (record.type === 'fault.start') {
+      active.add(record.faultId);
+      for (const w of windows) if (w.toT === undefined) w.faulted = true;
+    } else if (record.type === 'fault.end') {
+      active.delete(record.faultId);
+    } else if (record.type === 'load.start') {
+      windows.push({
+        profile: record.profile,
+        fromT: record.t,
+        toT: undefined,
+        durationMs: record.durationMs,
+        faulted: active.size > 0,
+      });
+    } else if (record.type === 'load.end') {
+      const open = windows.find((w) => w.toT === undefined && w.profile === record.profile);
+      if (open) {
+        open.toT = record.t;
+        if (record.aborted) open.faulted = true;
+      }
+    }
+  }
+  return windows;
 }

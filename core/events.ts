@@ -44,7 +44,15 @@ export type TimelineEvent =
       inFlight: number;
       dropped: number;
     }
-  | { type: 'load.end'; profile: string; requests: number; errors: number; dropped: number }
+  | {
+      type: 'load.end';
+      profile: string;
+      requests: number;
+      errors: number;
+      dropped: number;
+      /** The load stopped early (aborted or failed); its counts are not meaningful. */
+      aborted?: boolean;
+    }
   | { type: 'experiment.start'; experiment: string; engine: 'local' | 'fis'; dryRun: boolean }
   | { type: 'experiment.end'; experiment: string; status: JournalStatus; deviated: boolean }
   | { type: 'action.start'; experiment: string; action: string; actionId: string }

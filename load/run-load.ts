@@ -55,12 +55,26 @@ export async function runLoad(profile: LoadProfile, options: RunLoadOptions): Pr
     durationMs: parseDurationStrict(profile.duration),
   });
   const engineOptions = { ...options, name };
-  const summary =
-    engine === 'open'
-      ? await runOpenEngine(profile, engineOptions)
-      : engine === 'autocannon'
-        ? await runAutocannonEngine(profile, engineOptions)
-        : await runK6Engine(profile, engineOptions);
+  let summary: LoadSummary;
+  try {
+    summary =
+      engine === 'open'
+        ? await runOpenEngine(profile, engineOptions)
+        : engine === 'autocannon'
+          ? await runAutocannonEngine(profile, engineOptions)
+          : await runK6Engine(profile, engineOptions);
+  } catch (error) {
+    // Every load.start gets its load.end, so windows on the timeline always close.
+    options.timeline.emit({
+      type: 'load.end',
+      profile: name,
+      requests: 0,
+      errors: 0,
+      dropped: 0,
+      aborted: true,
+    });
+    throw error;
+  }
   options.timeline.emit({
     type: 'load.end',
     profile: name,
