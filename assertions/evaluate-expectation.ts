@@ -280,25 +280,16 @@ async function evaluateAlarmTransition(
 async function evaluateStaysOk(alarm: string, during: string, ctx: ExpectationContext): Promise<Outcome> {
   const unknown = await requireAlarm(alarm, ctx);
   if (unknown) return unknown;
-  let fromT: number;
-  let toT: number;
-  if (during === 'load') {
-    const window = await waitForHealthyLoadWindow(ctx);
-    if (!window) {
-      return {
-        status: 'skipped',
-        measuredMs: null,
-        deadlineMs: null,
-        message: 'no load ran without a fault, so there is no healthy window to watch',
-      };
-    }
-    ({ fromT, toT } = window);
-  } else {
-    fromT = ctx.timeline.elapsed();
-    toT = fromT + parseDurationStrict(during, 'during');
-    const wait = toT - ctx.timeline.elapsed();
-    if (wait > 0) await ctx.clock.sleep(wait, ctx.signal);
+  const window = await resolveWatchWindow(during, ctx);
+  if (!window) {
+    return {
+      status: 'skipped',
+      measuredMs: null,
+      deadlineMs: null,
+      message: 'no load ran without a fault, so there is no healthy window to watch',
+    };
   }
+  const { fromT, toT } = window;
   const windowMs = toT - fromT;
   const nowWall = ctx.clock.wall().getTime();
   const fromWall = nowWall - (ctx.timeline.elapsed() - fromT);
@@ -433,25 +424,11 @@ async function evaluateMetricWithin(
       message: 'this provider cannot read metric statistics',
     };
   }
-  let fromT: number;
-  let toT: number;
-  if (e.during === 'load') {
-    const window = await waitForHealthyLoadWindow(ctx);
-    if (!window) {
-      return {
-        status: 'skipped',
-        measuredMs: null,
-        deadlineMs: null,
-        message: 'no load ran without a fault',
-      };
-    }
-    ({ fromT, toT } = window);
-  } else {
-    fromT = ctx.timeline.elapsed();
-    toT = fromT + parseDurationStrict(e.during, 'during');
-    const wait = toT - ctx.timeline.elapsed();
-    if (wait > 0) await ctx.clock.sleep(wait, ctx.signal);
+  const window = await resolveWatchWindow(e.during, ctx);
+  if (!window) {
+    return { status: 'skipped', measuredMs: null, deadlineMs: null, message: 'no load ran without a fault' };
   }
+  const { fromT, toT } = window;
   const nowWall = ctx.clock.wall().getTime();
   const elapsed = ctx.timeline.elapsed();
   const periodSeconds = Math.max(1, Math.round(parseDurationStrict(e.period, 'period') / 1000));
@@ -489,6 +466,22 @@ async function evaluateMetricWithin(
         ? `${points.length} ${e.statistic} datapoints of ${e.metricName} within ${bounds}`
         : `${outside.length} of ${points.length} ${e.statistic} datapoints of ${e.metricName} outside ${bounds}, e.g. ${worst.value} at ${worst.timestamp.toISOString()}`,
   };
+}
+
+/**
+ * The window an expectation watches: the last fault-free load (`'load'`), or a fixed duration from
+ * now, waited out.
+ */
+async function resolveWatchWindow(
+  during: string,
+  ctx: ExpectationContext,
+): Promise<{ fromT: number; toT: number } | undefined> {
+  if (during === 'load') return waitForHealthyLoadWindow(ctx);
+  const fromT = ctx.timeline.elapsed();
+  const toT = fromT + parseDurationStrict(during, 'during');
+  const wait = toT - ctx.timeline.elapsed();
+  if (wait > 0) await ctx.clock.sleep(wait, ctx.signal);
+  return { fromT, toT };
 }
 
 /** Extra time a running load gets past its planned duration before the window is given up on. */
