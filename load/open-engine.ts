@@ -26,6 +26,14 @@ export interface EngineOptions {
   name?: string;
 }
 
+/** A request that did not complete within the profile's `timeout` (outcome code `timeout`). */
+class RequestDeadlineError extends Error {
+  readonly code = 'timeout';
+  constructor(timeoutMs: number) {
+    super(`request did not complete within ${timeoutMs} ms`);
+  }
+}
+
 /** At most this many arrivals are sent per timer tick before yielding to I/O, when far behind. */
 const MAX_BATCH = 512;
 /**
@@ -80,9 +88,15 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
   function send(request: PreparedRequest, done: (outcome: number | string, success: boolean) => void): void {
     inFlight += 1;
     let status = 0;
+    let settled = false;
+    // undici's headersTimeout/bodyTimeout are idle timeouts: a target trickling a byte now and then
+    // never trips them. This deadline bounds the whole request, so it ends as a timeout error.
+    let deadline: NodeJS.Timeout | undefined;
     // undici's classic handler API: the least overhead per request (no body stream, data discarded).
     const handler: Dispatcher.DispatchHandler = {
-      onConnect() {},
+      onConnect(abort) {
+        deadline = setTimeout(() => abort(new RequestDeadlineError(timeoutMs)), timeoutMs);
+      },
       onHeaders(statusCode) {
         status = statusCode;
         return true;
@@ -98,6 +112,9 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
       },
     };
     const finish = (outcome: number | string, success: boolean) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
       inFlight -= 1;
       if (!stopped) done(outcome, success);
       if (inFlight === 0) onIdle?.();
