@@ -130,7 +130,7 @@ export default defineSuite({
 
   experiments: {
     'api-latency': {
-      description: 'Every API invocation is delayed by 1.5 s for 20 s.',
+      description: 'Every API invocation is delayed by 1.5 s for 10 s.',
       targets: {
         Functions: {
           resourceType: 'aws:lambda:function',
@@ -141,19 +141,19 @@ export default defineSuite({
       actions: {
         delay: {
           actionId: 'aws:lambda:invocation-add-delay',
-          parameters: { duration: 'PT20S', invocationPercentage: '100', startupDelayMilliseconds: '1500' },
+          parameters: { duration: 'PT10S', invocationPercentage: '100', startupDelayMilliseconds: '1500' },
           targets: { Functions: 'Functions' },
         },
       },
       stopConditions: [{ source: 'aws:cloudwatch:alarm', value: 'HighErrorRate' }],
       load: 'background',
       expect: [
-        { kind: 'alarm-fires', alarm: 'HighLatencyP99', within: '15s', after: 'fault.start' },
-        { kind: 'alarm-recovers', alarm: 'HighLatencyP99', within: '20s', after: 'fault.end' },
+        { kind: 'alarm-fires', alarm: 'HighLatencyP99', within: '10s', after: 'fault.start' },
+        { kind: 'alarm-recovers', alarm: 'HighLatencyP99', within: '15s', after: 'fault.end' },
       ],
     },
     'api-errors': {
-      description: '30 % of API invocations fail for 20 s.',
+      description: '30 % of API invocations fail for 10 s.',
       targets: {
         Functions: {
           resourceType: 'aws:lambda:function',
@@ -164,15 +164,15 @@ export default defineSuite({
       actions: {
         errors: {
           actionId: 'aws:lambda:invocation-error',
-          parameters: { duration: 'PT20S', invocationPercentage: '30', preventExecution: 'true' },
+          parameters: { duration: 'PT10S', invocationPercentage: '30', preventExecution: 'true' },
           targets: { Functions: 'Functions' },
         },
       },
       stopConditions: [{ source: 'aws:cloudwatch:alarm', value: 'CanaryFailing' }],
       load: 'background',
       expect: [
-        { kind: 'alarm-fires', alarm: 'HighErrorRate', within: '15s', after: 'fault.start' },
-        { kind: 'alarm-recovers', alarm: 'HighErrorRate', within: '20s', after: 'fault.end' },
+        { kind: 'alarm-fires', alarm: 'HighErrorRate', within: '10s', after: 'fault.start' },
+        { kind: 'alarm-recovers', alarm: 'HighErrorRate', within: '15s', after: 'fault.end' },
       ],
     },
     'process-kill': {

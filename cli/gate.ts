@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import type { ExitCode } from '../core/errors.ts';
-import { selectStages } from '../runner/run.ts';
 import {
   addCommonFlags,
   addStageSelectionFlags,
@@ -14,6 +13,7 @@ export interface GateFlags extends CommonFlags {
   only?: string[];
   skip?: string[];
   allowProduction?: boolean;
+  confirmEnv?: string;
 }
 
 export function registerGate(program: Command): void {
@@ -26,6 +26,7 @@ export function registerGate(program: Command): void {
   command.option('--kpi <expr>', "KPI override in k6 syntax, e.g. 'p(99)<800' (repeatable)", collect);
   addStageSelectionFlags(command);
   command.option('--allow-production', 'allow chaos against a production environment');
+  command.option('--confirm-env <name>', 'name the production environment (non-interactive runs)');
   command.action(async (flags: GateFlags) => {
     process.exitCode = await runGate(flags);
   });
@@ -35,7 +36,11 @@ export async function runGate(flags: GateFlags): Promise<ExitCode> {
   // Loaded here, not at the top: the stages pull in Playwright, the AWS SDK and the engines, which
   // `opsproof --help` and the other commands do not need.
   const { gateStages } = await import('../runner/gate.ts');
-  const stages = selectStages(gateStages(), { only: flags.only, skip: flags.skip });
+  const stages = gateStages({
+    only: flags.only,
+    skip: flags.skip,
+    ...(flags.confirmEnv ? { confirmEnv: flags.confirmEnv } : {}),
+  });
   return runStagesCommand({
     command: 'gate',
     stages,

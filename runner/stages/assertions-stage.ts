@@ -1,6 +1,7 @@
 import { describeExpectation, evaluateExpectations } from '../../assertions/evaluate-expectation.ts';
 import type { Check, ExpectationResult } from '../../core/run-result.ts';
 import type { Expectation } from '../../core/schema.ts';
+import { resolveRunbook } from '../resolve-runbook.ts';
 import type { RunContext, Stage, StageOutcome } from '../stage.ts';
 
 /** An expectation's result as a check of the run (kind `expectation`). Pure. */
@@ -22,11 +23,17 @@ export function buildExpectationCheck(
   };
 }
 
+export interface AssertionsStageOptions {
+  /** Only the expectations with these names. */
+  names?: readonly string[];
+}
+
 /**
  * The gate's assertion stage: the suite's top-level expectations (or the `names` chosen), evaluated
- * against the run's timeline and telemetry with their deadlines.
+ * against the run's timeline and telemetry with their deadlines. Runbooks of alarms are linked as
+ * absolute paths (or URLs) so every report links them.
  */
-export function createAssertionsStage(options: { names?: readonly string[] } = {}): Stage {
+export function createAssertionsStage(options: AssertionsStageOptions = {}): Stage {
   return {
     name: 'assertions',
     async run(context: RunContext): Promise<StageOutcome> {
@@ -45,10 +52,18 @@ export function createAssertionsStage(options: { names?: readonly string[] } = {
         signal: context.signal,
         alarms: context.loaded.suite.alarms,
         timeScale: context.env.provider === 'embedded' ? context.env.timeScale : 1,
-      });
+      }).then((results) => withRunbooks(results, context.loaded.dir));
       return { expectations, checks: expectations.map((r) => buildExpectationCheck(r)) };
     },
   };
+}
+
+/** Expectation results with their runbooks resolved against the config's folder. */
+export function withRunbooks(results: readonly ExpectationResult[], configDir: string): ExpectationResult[] {
+  return results.map((r) => {
+    const runbook = resolveRunbook(r.runbook, configDir);
+    return runbook ? { ...r, runbook } : r;
+  });
 }
 
 export const assertionsStage: Stage = createAssertionsStage();

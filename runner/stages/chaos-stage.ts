@@ -15,6 +15,7 @@ import type { Check, CheckStatus, ExpectationResult, ExperimentJournal } from '.
 import type { Expectation, Experiment } from '../../core/schema.ts';
 import { runLoad } from '../../load/run-load.ts';
 import type { RunContext, Stage, StageOutcome } from '../stage.ts';
+import { withRunbooks } from './assertions-stage.ts';
 
 export interface ChaosStageOptions {
   /** Experiments to run (default: every experiment of the suite, in order). */
@@ -241,7 +242,7 @@ export function createChaosStage(options: ChaosStageOptions = {}): Stage {
                   experiment: name,
                 },
               ]);
-            for (const [i, result] of results.entries()) {
+            for (const [i, result] of withRunbooks(results, context.loaded.dir).entries()) {
               const tagged = { ...result, experiment: name };
               expectations.push(tagged);
               expectationChecks.push(expectationCheck(tagged, name, i));

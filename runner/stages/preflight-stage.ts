@@ -1,5 +1,9 @@
+import { checkDeployedCanaries } from '../../canaries/deployed-canaries.ts';
+import { loadCanaries } from '../../canaries/load-canaries.ts';
+import { guardChaos, isInteractive } from '../../chaos/guard.ts';
 import { describeError, EnvironmentError } from '../../core/errors.ts';
-import type { Check } from '../../core/run-result.ts';
+import type { Check, StageName } from '../../core/run-result.ts';
+import { findToolOrThrow, type ToolName } from '../../core/tools.ts';
 import type { RunContext, Stage, StageOutcome } from '../stage.ts';
 
 /** Why a connection failed, in words, from undici's error codes. */
@@ -37,38 +41,119 @@ async function probe(url: string, signal: AbortSignal): Promise<number> {
  */
 export const preflightStage: Stage = {
   name: 'preflight',
-  async run(context: RunContext): Promise<StageOutcome> {
-    for (const warning of context.loaded.warnings) {
-      context.timeline.emit({ type: 'progress', stage: 'preflight', level: 'warn', message: warning });
-    }
-    const base = context.targetUrl.replace(/\/$/, '');
-    let path = '/health/ready';
-    let status: number;
-    try {
-      status = await probe(base + path, context.signal);
-      if (status === 404) {
-        path = '/';
-        status = await probe(base + path, context.signal);
-      }
-    } catch (error) {
-      if (context.signal.aborted) throw context.signal.reason;
-      throw new EnvironmentError(
-        'target-unreachable',
-        `target ${base} of environment "${context.env.name}" is unreachable: ${describeConnectError(error)}.`,
-        { cause: error },
-      );
-    }
-    const ok = status >= 200 && status < 400;
-    const check: Check = {
-      id: 'health:ready',
-      kind: 'health',
-      name: `target answers ${path}`,
-      status: ok ? 'passed' : 'failed',
-      measured: status,
-      threshold: '2xx or 3xx',
-      unit: 'status',
-      message: ok ? `GET ${path} answered ${status}` : `GET ${base}${path} answered ${status}`,
-    };
-    return { checks: [check] };
-  },
+  run: checkTarget,
 };
+
+export interface GatePreflightOptions {
+  /** The stages the gate will run after preflight: only their tools and guardrails are checked. */
+  stages: readonly StageName[];
+  /** `--confirm-env` for non-interactive chaos in production. */
+  confirmEnv?: string;
+  interactive?: boolean;
+}
+
+/**
+ * The gate's preflight: the target answers, the chaos guardrails allow every experiment in this
+ * environment, the tools the chosen stages need are installed (Chromium for browser canaries, k6 for
+ * k6 profiles), and on aws the deployed canaries are passing. A missing tool is an environment error
+ * (exit 3) and a refused experiment a usage error (exit 2), both before any load or fault.
+ */
+export function createGatePreflightStage(options: GatePreflightOptions): Stage {
+  return {
+    name: 'preflight',
+    async run(context: RunContext): Promise<StageOutcome> {
+      const outcome = await checkTarget(context);
+      const checks = [...(outcome.checks ?? [])];
+      const { suite } = context.loaded;
+      const wants = (stage: StageName) => options.stages.includes(stage);
+
+      if (wants('chaos')) {
+        const names = Object.keys(suite.experiments);
+        const interactive = options.interactive ?? isInteractive();
+        for (const name of names) {
+          guardChaos({
+            envName: context.env.name,
+            env: context.env,
+            experimentName: name,
+            experiment: suite.experiments[name]!,
+            allowProduction: context.options.allowProduction,
+            confirmEnv: options.confirmEnv,
+            interactive,
+          });
+        }
+        checks.push({
+          id: 'preflight:guardrails',
+          kind: 'preflight',
+          name: 'chaos guardrails',
+          status: names.length ? 'passed' : 'skipped',
+          measured: `${names.length} experiment${names.length === 1 ? '' : 's'}`,
+          threshold: null,
+          message: context.env.production
+            ? `production environment ${context.env.name}: allowed by --allow-production, every experiment has a stop condition`
+            : `${context.env.name} is not a production environment`,
+        });
+      }
+
+      const tools = new Set<ToolName>();
+      if (context.env.provider === 'embedded' && (wants('canaries') || wants('canaries-after'))) {
+        const { canaries } = await loadCanaries(context.loaded);
+        if (canaries.some((c) => c.definition.options.type === 'browser')) tools.add('chromium');
+      }
+      const profiles = [
+        ...(wants('load') && suite.load.default ? [suite.load.default] : []),
+        ...(wants('chaos') ? Object.values(suite.experiments).map((e) => e.load) : []),
+      ];
+      if (profiles.some((p) => p !== undefined && suite.load.profiles[p]?.engine === 'k6')) tools.add('k6');
+      for (const tool of tools) {
+        const path = findToolOrThrow(tool);
+        checks.push({
+          id: `preflight:tool:${tool}`,
+          kind: 'preflight',
+          name: `${tool} is installed`,
+          status: 'passed',
+          measured: path,
+          threshold: null,
+          message: `${tool} at ${path}`,
+        });
+      }
+
+      if (context.env.provider === 'aws') checks.push(...(await checkDeployedCanaries(context.env)));
+      return { checks };
+    },
+  };
+}
+
+async function checkTarget(context: RunContext): Promise<StageOutcome> {
+  for (const warning of context.loaded.warnings) {
+    context.timeline.emit({ type: 'progress', stage: 'preflight', level: 'warn', message: warning });
+  }
+  const base = context.targetUrl.replace(/\/$/, '');
+  let path = '/health/ready';
+  let status: number;
+  try {
+    status = await probe(base + path, context.signal);
+    if (status === 404) {
+      path = '/';
+      status = await probe(base + path, context.signal);
+    }
+  } catch (error) {
+    if (context.signal.aborted) throw context.signal.reason;
+    throw new EnvironmentError(
+      'target-unreachable',
+      `target ${base} of environment "${context.env.name}" is unreachable: ${describeConnectError(error)}.`,
+      { cause: error },
+    );
+  }
+  const ok = status >= 200 && status < 400;
+  const check: Check = {
+    id: 'health:ready',
+    kind: 'health',
+    name: `target answers ${path}`,
+    status: ok ? 'passed' : 'failed',
+    measured: status,
+    threshold: '2xx or 3xx',
+    unit: 'status',
+    message: ok ? `GET ${path} answered ${status}` : `GET ${base}${path} answered ${status}`,
+  };
+  return { checks: [check] };
+}
