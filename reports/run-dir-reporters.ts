@@ -5,6 +5,7 @@ import { buildJunit } from './build-junit.ts';
 import { buildMarkdown } from './build-markdown.ts';
 import { loadChartAssets } from './load-chart-assets.ts';
 import type { Reporter } from './reporter.ts';
+import { createScreenshotReporter } from './screenshot-reporter.ts';
 import { noRedaction, type Redact, writeReport } from './write-report.ts';
 
 export type ReportFormat = 'json' | 'junit' | 'md' | 'html';
@@ -30,12 +31,22 @@ export function createFileReporter(
   };
 }
 
-/** result.json, junit.xml, summary.md and report.html into `outDir`. */
+/**
+ * result.json, junit.xml, summary.md and report.html into `outDir`, then (with the html format and
+ * Chromium present) report.png, a screenshot of the rendered report.
+ */
 export function createRunDirReporters(options: {
   outDir: string;
   formats?: readonly ReportFormat[];
   redact?: Redact;
+  /** Render report.html in Chromium into report.png. @defaultValue true unless OPSPROOF_SCREENSHOT=0 */
+  screenshot?: boolean;
 }): Reporter[] {
   const formats = options.formats ?? (['json', 'junit', 'md', 'html'] as const);
-  return formats.map((format) => createFileReporter(format, options.outDir, options.redact));
+  const screenshot =
+    (options.screenshot ?? process.env.OPSPROOF_SCREENSHOT !== '0') && formats.includes('html');
+  return [
+    ...formats.map((format) => createFileReporter(format, options.outDir, options.redact)),
+    ...(screenshot ? [createScreenshotReporter({ outDir: options.outDir, redact: options.redact })] : []),
+  ];
 }

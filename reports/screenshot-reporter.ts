@@ -73,7 +73,7 @@ export async function renderReport(htmlPath: string, options: RenderOptions = {}
     const charts = await page.evaluate(() => {
       const instances =
         (window as unknown as { opsproofCharts?: Record<string, unknown> }).opsproofCharts ?? {};
-      return [...document.querySelectorAll('canvas')].map((canvas) => {
+      return Array.from(document.querySelectorAll('canvas')).map((canvas) => {
         let paintedPixels = 0;
         const context = canvas.getContext('2d');
         if (context && canvas.width > 0 && canvas.height > 0) {
