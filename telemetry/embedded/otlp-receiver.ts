@@ -203,7 +203,12 @@ export async function startOtlpReceiver(
         rejected++;
         const tooLarge = error instanceof RangeError;
         res
-          .writeHead(tooLarge ? 413 : 400, { 'content-type': 'application/json' })
+          // A refused upload may still be arriving: close the connection, so the client does not
+          // reuse a socket whose request body was never read to its end.
+          .writeHead(tooLarge ? 413 : 400, {
+            'content-type': 'application/json',
+            ...(req.complete ? {} : { connection: 'close' }),
+          })
           .end(JSON.stringify({ error: error instanceof Error ? error.message : String(error) }));
       });
   });
