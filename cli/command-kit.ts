@@ -12,7 +12,7 @@ import {
 import { createRedactor } from '../core/redact.ts';
 import { exitCodeForStatus, type RunResult } from '../core/run-result.ts';
 import { expandHeaders, resolveSecrets } from '../core/secrets.ts';
-import { formatSummary } from '../reports/format-summary.ts';
+import { formatSummary, shouldUseColor } from '../reports/format-summary.ts';
 import { createProgressReporter } from '../reports/progress-reporter.ts';
 import { type Reporter, ReporterMultiplexer } from '../reports/reporter.ts';
 import { createRunDirReporters } from '../reports/run-dir-reporters.ts';
@@ -157,7 +157,13 @@ export async function runStagesCommand(input: RunCommandInput): Promise<ExitCode
   }
   const safe = redactor.value(result);
   printHuman(
-    redactor.text(formatSummary(safe, { reportPath: relativePath(resolve(outDir, 'report.html')) })),
+    redactor.text(
+      formatSummary(safe, {
+        runDir: relativePath(outDir),
+        reportPath: relativePath(resolve(outDir, 'report.html')),
+        color: shouldUseColor(process.stderr),
+      }),
+    ),
   );
   if (input.flags.json) process.stdout.write(`${redactor.text(JSON.stringify(safe, null, 2))}\n`);
   return exitCodeForStatus(result.status);

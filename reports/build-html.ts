@@ -463,7 +463,7 @@ var logScale=lat.length>0&&Math.max.apply(null,lat)/Math.max(0.01,Math.min.apply
 make('chart-latency',{type:'line',data:{datasets:[
   {label:'p99 (ms)',data:data.latency.p99,borderColor:'#8250df',backgroundColor:'#8250df',pointRadius:0,borderWidth:2,spanGaps:false},
   {label:'p50 (ms)',data:data.latency.p50,borderColor:'#0969da',backgroundColor:'#0969da',pointRadius:0,borderWidth:2,spanGaps:false}]},
-  options:{parsing:false,interaction:{mode:'nearest',axis:'x',intersect:false},scales:{x:timeAxis(),y:{type:logScale?'logarithmic':'linear',min:logScale?Math.pow(10,Math.floor(Math.log10(Math.min.apply(null,lat)))):undefined,beginAtZero:!logScale,title:{display:true,text:'latency (ms)'+(logScale?', log scale':'')}}},plugins:{annotation:{annotations:marks(true)}}}});
+  options:{parsing:false,interaction:{mode:'nearest',axis:'x',intersect:false},scales:{x:timeAxis(),y:{type:logScale?'logarithmic':'linear',min:logScale?Math.pow(10,Math.floor(Math.log10(Math.min.apply(null,lat)))):undefined,max:logScale?Math.pow(10,Math.ceil(Math.log10(Math.max.apply(null,lat)*1.2))):undefined,beginAtZero:!logScale,title:{display:true,text:'latency (ms)'+(logScale?', log scale':'')}}},plugins:{annotation:{annotations:marks(true)}}}});
 make('chart-throughput',{type:'line',data:{datasets:[
   {label:'requests/s',data:data.throughput.rps,borderColor:'#1a7f37',backgroundColor:'#1a7f37',pointRadius:0,borderWidth:2,spanGaps:false},
   {label:'errors/s',data:data.throughput.errors,borderColor:'#cf222e',backgroundColor:'#cf222e',pointRadius:0,borderWidth:2,spanGaps:false}]},

@@ -17,13 +17,13 @@ export const MARKDOWN_MAX_ROWS = 200;
 /** Characters per table cell (long alarm reasons, response snippets). */
 const MAX_CELL = 400;
 
-/** Text for a table cell: one line, pipes escaped, HTML inert, bounded. */
+/** Text for a table cell: one line, pipes escaped, HTML and entities inert, bounded. */
 function cell(text: string): string {
   const short = text.length > MAX_CELL ? `${text.slice(0, MAX_CELL - 1)}…` : text;
+  // Only what could start markup or an entity is escaped, so `p(99)<1` stays readable as raw text.
   return short
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
+    .replace(/&(?=#?\w+;)/g, '&amp;')
+    .replace(/<(?=[A-Za-z/!?])/g, '&lt;')
     .replace(/\|/g, '\\|')
     .replace(/\r?\n/g, '<br>');
 }

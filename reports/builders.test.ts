@@ -225,7 +225,7 @@ describe('buildMarkdown', () => {
     const header = lines.indexOf('|  | Check | Measured | Threshold | Message |');
     expect(header).toBeGreaterThan(0);
     expect(lines[header + 2]).toMatch(
-      /^\| ❌ \| p\(99\)&lt;1 \| 5\.12 ms \| `p\(99\)<1` \| p\(99\) = 5\.115 ms/,
+      /^\| ❌ \| p\(99\)<1 \| 5\.12 ms \| `p\(99\)<1` \| p\(99\) = 5\.115 ms/,
     );
     expect(lines[header + 2]).toContain('([runbook](docs/runbooks/high-latency.md))');
     expect(lines[header + 3]).toMatch(/^\| ❌ \| api-latency: HighLatencyP99 returns to OK/);
@@ -243,7 +243,10 @@ describe('buildMarkdown', () => {
   });
 
   test('markup is inert, pipes escaped, javascript: links are not links', () => {
-    expect(md).not.toMatch(/<script|<img/);
+    expect(md).not.toMatch(/<script|<img|<\/script/);
+    expect(md).toContain(
+      '&lt;/script>&lt;script>alert(1)&lt;/script>&lt;img src=x onerror=alert(2)>&amp;amp;',
+    );
     expect(md).not.toContain('](javascript:');
     const out = buildMarkdown(sampleResult({ checks: [{ ...sampleResult().checks[0]!, name: 'a | b' }] }));
     expect(out).toContain('a \\| b');

@@ -108,6 +108,8 @@ export interface ScreenshotReporterOptions {
   redact?: Redact;
   /** Chromium to use; default: {@link findTool}. When there is none, the reporter does nothing. */
   chromiumPath?: string;
+  /** A running browser to reuse instead of launching one (tests). */
+  browser?: Browser;
   timeoutMs?: number;
 }
 
@@ -122,8 +124,12 @@ export function createScreenshotReporter(options: ScreenshotReporterOptions): Re
     async onEnd(result: RunResult) {
       const html = resolve(options.outDir, 'report.html');
       const chromiumPath = options.chromiumPath ?? findTool('chromium');
-      if (!chromiumPath || !existsSync(html)) return [];
-      const rendered = await renderReport(html, { chromiumPath, timeoutMs: options.timeoutMs });
+      if ((!chromiumPath && !options.browser) || !existsSync(html)) return [];
+      const rendered = await renderReport(html, {
+        chromiumPath,
+        browser: options.browser,
+        timeoutMs: options.timeoutMs,
+      });
       const written = [writeBinaryReport(options.outDir, SCREENSHOT_ARTIFACT.path, rendered.png)];
       addArtifact(options.outDir, result, options.redact ?? noRedaction);
       const problems = [
