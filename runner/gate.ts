@@ -31,7 +31,12 @@ export function gateStages(options: GateOptions = {}): Stage[] {
     createCanaryStage({ name: 'canaries-after' }),
     createAssertionsStage(),
   ];
-  const chosen = selectStages(all(createGatePreflightStage({ stages: [] })), options);
+  // `--only preflight,load` and `--only preflight load` say the same.
+  const split = (names?: readonly string[]) => names?.flatMap((n) => n.split(',')).filter(Boolean);
+  const chosen = selectStages(all(createGatePreflightStage({ stages: [] })), {
+    only: split(options.only),
+    skip: split(options.skip),
+  });
   const names = chosen.map((s) => s.name);
   return chosen.map((s) =>
     s.name === 'preflight' ? createGatePreflightStage({ stages: names, ...confirm }) : s,
