@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { startFaultGateway } from '../chaos/fault-gateway.ts';
 import type { Clock } from '../core/clock.ts';
 import { parseDuration } from '../core/duration.ts';
@@ -137,18 +138,26 @@ export async function startTargetProcess(
   spec: TargetProcessSpec,
   options: Pick<StartTargetOptions, 'timeline' | 'signal' | 'onLog'> = {},
 ): Promise<StartedTarget> {
-  let child: ChildProcess;
+  let child!: ChildProcess;
   let paused = false;
   let stopping = false;
   const stderrTail: string[] = [];
 
+  const guardian = startTargetGuardian();
+  const signalTarget = (proc: ChildProcess, signal: NodeJS.Signals): boolean =>
+    signalProcessGroup(proc, signal);
+
   const spawnChild = () => {
+    // Its own process group: signals reach the target's children too (`npm start` → sh → node), and
+    // the guardian can clean up the whole group.
     const proc = spawn(spec.command, spec.args, {
       cwd: spec.cwd,
       env: spec.env,
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: process.platform !== 'win32',
     });
     proc.on('error', () => {});
+    if (proc.pid !== undefined) guardian.watch(proc.pid);
     for (const source of ['stdout', 'stderr'] as const) {
       const stream = proc[source];
       if (!stream) continue;
@@ -161,6 +170,7 @@ export async function startTargetProcess(
       });
     }
     proc.once('exit', (code, signal) => {
+      if (proc.pid !== undefined) guardian.forget(proc.pid);
       options.timeline?.emit({ type: 'target.exit', name: spec.name, pid: proc.pid, code, signal });
     });
     return proc;
@@ -188,7 +198,7 @@ export async function startTargetProcess(
       if (await isReady(readyUrl, options.signal)) return;
       await new Promise((r) => setTimeout(r, 100));
     }
-    proc.kill('SIGKILL');
+    signalTarget(proc, 'SIGKILL');
     throw new EnvironmentError(
       'target-unreachable',
       `${spec.name} did not become ready: ${readyUrl} gave no 2xx within ${spec.readyTimeoutMs} ms`,
@@ -200,25 +210,37 @@ export async function startTargetProcess(
     try {
       await waitUntilReady(child);
     } catch (error) {
-      child.kill('SIGKILL');
+      signalTarget(child, 'SIGKILL');
       throw error;
     }
     options.timeline?.emit({ type: 'target.start', name: spec.name, pid: child.pid, url: spec.url });
   };
 
+  const setPaused = (value: boolean) => {
+    paused = value;
+    if (child.pid !== undefined) guardian.paused(child.pid, value);
+  };
+
   const kill = async (signal: NodeJS.Signals = 'SIGTERM') => {
     if (paused) {
-      child.kill('SIGCONT');
-      paused = false;
+      signalTarget(child, 'SIGCONT');
+      setPaused(false);
     }
-    child.kill(signal);
+    signalTarget(child, signal);
     if (!(await waitForExit(child, 5000))) {
-      child.kill('SIGKILL');
+      signalTarget(child, 'SIGKILL');
       await waitForExit(child, 5000);
     }
   };
 
-  await start();
+  try {
+    await start();
+  } catch (error) {
+    const spawned = child as ChildProcess | undefined;
+    if (spawned) await waitForExit(spawned, 5000);
+    guardian.exit();
+    throw error;
+  }
 
   return {
     url: spec.url,
@@ -233,12 +255,12 @@ export async function startTargetProcess(
         await start();
       },
       pause() {
-        if (!paused && child.kill('SIGSTOP')) paused = true;
+        if (!paused && signalTarget(child, 'SIGSTOP')) setPaused(true);
       },
       resume() {
         if (paused) {
-          child.kill('SIGCONT');
-          paused = false;
+          signalTarget(child, 'SIGCONT');
+          setPaused(false);
         }
       },
       get running() {
@@ -247,7 +269,84 @@ export async function startTargetProcess(
     },
     async stop() {
       stopping = true;
-      if (child.exitCode === null && child.signalCode === null) await kill('SIGTERM');
+      try {
+        if (child.exitCode === null && child.signalCode === null) await kill('SIGTERM');
+      } finally {
+        guardian.exit();
+      }
+    },
+  };
+}
+
+/**
+ * Sends a signal to a target's process group (it is spawned as the group's leader), falling back
+ * to the process alone. False when neither exists any more.
+ */
+function signalProcessGroup(proc: ChildProcess, signal: NodeJS.Signals): boolean {
+  if (proc.pid === undefined) return false;
+  if (process.platform !== 'win32') {
+    try {
+      process.kill(-proc.pid, signal);
+      return true;
+    } catch {
+      // Not a group leader (or gone): signal the process itself.
+    }
+  }
+  return proc.kill(signal);
+}
+
+const GUARDIAN_PATH = fileURLToPath(new URL('./target-guardian.js', import.meta.url));
+
+/** The controller's side of `target-guardian.js`: what it must clean up should this process die. */
+export interface TargetGuardian {
+  readonly pid: number | undefined;
+  watch(pid: number): void;
+  paused(pid: number, paused: boolean): void;
+  forget(pid: number): void;
+  /** The run stopped its targets: the guardian cleans up anything left and exits. */
+  exit(): void;
+}
+
+/**
+ * Starts the guardian of one run's targets: a plain-JS process in its own process group, holding an
+ * IPC channel to this one. When the channel disconnects — this process died, even by SIGKILL — it
+ * resumes and terminates every target it was told about (SIGKILL after 3 s) and exits. Its handles
+ * are unref'd: it never keeps the controller alive.
+ */
+export function startTargetGuardian(): TargetGuardian {
+  let guardian: ChildProcess | undefined;
+  try {
+    guardian = spawn(process.execPath, [GUARDIAN_PATH], {
+      stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+      detached: process.platform !== 'win32',
+    });
+    guardian.on('error', () => {});
+    guardian.unref();
+    guardian.channel?.unref();
+  } catch {
+    guardian = undefined;
+  }
+  const send = (message: object) => {
+    if (!guardian?.connected) return;
+    try {
+      guardian.send(message, (error) => {
+        // The guardian is gone (it exited after `exit`); nothing left to tell it.
+        void error;
+      });
+    } catch {
+      // Channel closed in the meantime.
+    }
+  };
+  return {
+    get pid() {
+      return guardian?.pid;
+    },
+    watch: (pid) => send({ type: 'watch', pid }),
+    paused: (pid, paused) => send({ type: 'paused', pid, paused }),
+    forget: (pid) => send({ type: 'forget', pid }),
+    exit() {
+      send({ type: 'exit' });
+      if (guardian?.connected) guardian.disconnect();
     },
   };
 }

@@ -1,0 +1,105 @@
+// The target guardian: a tiny process started next to every target opsproof starts, so a target never
+// outlives the controller — not even after kill -9, which no handler in the controller can catch.
+//
+// The controller (runner/local-target.ts) talks to it over an IPC channel:
+//   { type: 'watch', pid }          a target's process group (pid = pgid) to clean up
+//   { type: 'paused', pid, paused } whether it is SIGSTOPped (it is resumed first either way)
+//   { type: 'forget', pid }         the target exited on its own or was stopped
+//   { type: 'exit' }                the run stopped its targets normally: clean up what is left, exit
+// When the channel disconnects (the controller died by any means), every watched group gets SIGCONT
+// and SIGTERM, then SIGKILL after GRACE_MS, and the guardian exits.
+//
+// Plain JavaScript without dependencies so it starts in milliseconds, and it holds nothing but the
+// channel: it cannot outlive the controller by more than the grace period.
+
+import { readdirSync, readFileSync } from 'node:fs';
+
+const GRACE_MS = 3000;
+const POLL_MS = 50;
+
+/** pid → { paused } */
+const watched = new Map();
+let cleaning = false;
+
+function signalGroup(pid, signal) {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // Gone already.
+    }
+  }
+}
+
+/** Whether any live (non-zombie) process remains in the group. */
+function groupAlive(pgid) {
+  try {
+    process.kill(-pgid, 0);
+  } catch {
+    return false;
+  }
+  let entries;
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return true; // No /proc: trust kill(0).
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // "pid (comm) state ppid pgrp …"; comm may hold spaces and parentheses.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') return true;
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return false;
+}
+
+async function cleanUpAndExit() {
+  if (cleaning) return;
+  cleaning = true;
+  const pids = [...watched.keys()];
+  for (const pid of pids) {
+    // A stopped process cannot act on SIGTERM: resume it first.
+    signalGroup(pid, 'SIGCONT');
+    signalGroup(pid, 'SIGTERM');
+  }
+  const deadline = Date.now() + GRACE_MS;
+  let alive = pids.filter(groupAlive);
+  while (alive.length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    alive = alive.filter(groupAlive);
+  }
+  for (const pid of alive) signalGroup(pid, 'SIGKILL');
+  process.exit(0);
+}
+
+process.on('message', (message) => {
+  if (!message || typeof message !== 'object') return;
+  const pid = Number(message.pid);
+  switch (message.type) {
+    case 'watch':
+      if (Number.isInteger(pid) && pid > 0) watched.set(pid, { paused: false });
+      break;
+    case 'paused':
+      if (watched.has(pid)) watched.get(pid).paused = message.paused === true;
+      break;
+    case 'forget':
+      watched.delete(pid);
+      break;
+    case 'exit':
+      void cleanUpAndExit();
+      break;
+  }
+});
+process.on('disconnect', () => void cleanUpAndExit());
+// Started in its own process group, so a terminal's Ctrl-C never reaches it; should a signal reach it
+// anyway, clean up rather than leave targets without a guardian.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => void cleanUpAndExit());
+// The controller may have died before this process even started listening.
+if (!process.connected) void cleanUpAndExit();
