@@ -118,6 +118,8 @@ function runExperiment(
       signal: context.signal,
       clock: context.clock,
       dryRun: context.options.dryRun,
+      // A drill times the fault: read FIS's action states every second.
+      pollMs: 1000,
     });
   }
   return runLocalExperiment(name, experiment, {
@@ -344,13 +346,18 @@ async function runAlertDrill(
     telemetry.provider === 'embedded'
       ? await startNotificationSink({ telemetry, alarms: suite.alarms, timeline, clock })
       : undefined;
+  // The routing check leaves its queue subscribed to the alarm's topic: the real fault's notification
+  // is read from it too.
   const routing =
     telemetry.provider === 'aws' && !context.options.dryRun
-      ? await import('../check-alarm-routing.ts').then((m) => m.checkAlarmRouting(context, drill.alarm))
+      ? await import('../check-alarm-routing.ts').then((m) =>
+          m.checkAlarmRouting(context, alarm, { keepSubscribed: true }),
+        )
       : undefined;
 
-  const load = startDrillLoad(context, drill.load ?? experiment.load, loadTarget);
+  let load: ReturnType<typeof startDrillLoad> | undefined;
   try {
+    load = startDrillLoad(context, drill.load ?? experiment.load, loadTarget);
     if (load.warmupMs > 0) await clock.sleep(load.warmupMs, context.signal);
     // Steady state first: the alarm must be out of ALARM before the fault, or the drill measures nothing.
     const steadyDeadline = clock.now() + alarmWithinMs;
@@ -401,6 +408,18 @@ async function runAlertDrill(
       recoverAfterFaultEndMs !== null && faultEnd
         ? Math.round(faultEnd.t - t0 + recoverAfterFaultEndMs)
         : null;
+    // Without pushed state changes (aws polling the state) the transitions are the measured times.
+    const pointAt = (t: number) => ({
+      t,
+      at: new Date(Date.parse(faultStart!.at) + (t - t0)).toISOString(),
+    });
+    const alarmPoint =
+      alarmRecord ?? (faultStart && timeToAlarmMs !== null ? pointAt(t0 + timeToAlarmMs) : undefined);
+    const okPoint =
+      okRecord ??
+      (faultEnd && recoverAfterFaultEndMs !== null
+        ? pointAt(faultEnd.t + recoverAfterFaultEndMs)
+        : undefined);
 
     // Notification: the ALARM notification at the alarm's severity route (and OK when it cleared).
     const checks: Check[] = [experimentCheck(drillName, journal)];
@@ -467,15 +486,72 @@ async function runAlertDrill(
         ...(delivered ? { at: new Date(delivered.receivedAt).toISOString() } : {}),
         source: `${alarm.severity} notification delivered (on-call paged)`,
       };
+    } else if (routing) {
+      // aws: the routing check proved the topic with SetAlarmState; the real fault's ALARM message
+      // must now reach the same topic's subscriber.
+      checks.push(routing.check);
+      const subscriber = routing.subscriber;
+      const startWall = faultStart ? Date.parse(faultStart.at) : Number.POSITIVE_INFINITY;
+      const deployedName = `${context.env.aws?.alarmPrefix ?? ''}${drill.alarm}`;
+      const fromFault =
+        (state: string) => (m: { AlarmName: string; NewStateValue: string; receivedAt: number }) =>
+          m.AlarmName === deployedName && m.NewStateValue === state && m.receivedAt >= startWall;
+      if (subscriber && faultStart && timeToAlarmMs !== null) {
+        const until = clock.now() + 30_000;
+        while (
+          !(
+            subscriber.messages.some(fromFault('ALARM')) &&
+            (okPoint === undefined || subscriber.messages.some(fromFault('OK')))
+          ) &&
+          clock.now() < until &&
+          !context.signal.aborted
+        ) {
+          await subscriber.poll(1).catch(() => []);
+        }
+      }
+      for (const m of subscriber?.messages ?? []) {
+        if (m.AlarmName !== deployedName || m.receivedAt < startWall) continue;
+        notifications.push({
+          alarm: drill.alarm,
+          severity: alarm.severity,
+          state: m.NewStateValue,
+          route: m.TopicArn ?? routing.topicArn ?? '',
+          atMs: m.receivedAt - startWall,
+          at: new Date(m.receivedAt).toISOString(),
+        });
+      }
+      const delivered = subscriber?.messages.find(fromFault('ALARM'));
+      timeToNotifyMs = delivered ? delivered.receivedAt - startWall : null;
+      if (subscriber) {
+        checks.push({
+          id: `drill:${drillName}:notification`,
+          kind: 'drill',
+          name: `${drill.alarm} notification of the fault reaches the ${alarm.severity} topic`,
+          status: delivered ? 'passed' : 'failed',
+          measured: timeToNotifyMs,
+          threshold: `ALARM message on ${routing.topicArn}`,
+          unit: 'ms',
+          message: delivered
+            ? `ALARM message on ${routing.topicArn} ${formatDuration(timeToNotifyMs!)} after the fault`
+            : `no ALARM message of ${deployedName} reached a subscriber of ${routing.topicArn} after the fault`,
+          stage: 'drill',
+          ...(runbook ? { runbook } : {}),
+        });
+      }
+      response = delivered
+        ? {
+            name: 'response',
+            atMs: timeToNotifyMs,
+            at: new Date(delivered.receivedAt).toISOString(),
+            source: `${alarm.severity} topic notified (ALARM message read by the drill's subscriber)`,
+          }
+        : {
+            name: 'response',
+            atMs: null,
+            source: `${alarm.severity} topic not notified of the fault (routing check: ${routing.check.status})`,
+          };
     } else {
-      if (routing) checks.push(routing.check);
-      response = {
-        name: 'response',
-        atMs: routing?.atMs ?? null,
-        source: routing
-          ? 'alarm action executed (SetAlarmState routing check)'
-          : 'no notification path checked',
-      };
+      response = { name: 'response', atMs: null, source: 'no notification path checked' };
     }
     checks.push(
       deadlineCheck(
@@ -488,7 +564,7 @@ async function runAlertDrill(
       ),
     );
 
-    const endT = okRecord?.t ?? timeline.elapsed();
+    const endT = okPoint?.t ?? timeline.elapsed();
     const report: DrillReport = {
       name: drillName,
       kind: 'alert',
@@ -505,19 +581,20 @@ async function runAlertDrill(
       objectiveMs: recoverWithinMs,
       impact: measureImpact(timeline.ofType('load.tick'), t0, endT),
       milestones: [
-        milestone('detection', t0, alarmRecord, `alarm ${drill.alarm} entered ALARM`),
+        milestone('detection', t0, alarmPoint, `alarm ${drill.alarm} entered ALARM`),
         response,
         milestone('mitigation', t0, faultEnd, `fault of ${drill.experiment} removed`),
-        milestone('resolution', t0, okRecord, `alarm ${drill.alarm} returned to OK`),
+        milestone('resolution', t0, okPoint, `alarm ${drill.alarm} returned to OK`),
       ],
       notifications,
-      runbooks: alarmRecord && runbook ? [{ alarm: drill.alarm, runbook }] : [],
+      runbooks: alarmPoint && runbook ? [{ alarm: drill.alarm, runbook }] : [],
       actionItems: [...DRILL_ACTION_ITEMS],
     };
     return { report, checks, expectations, journal };
   } finally {
-    await load.stop();
+    await load?.stop();
     await sink?.close();
+    await routing?.subscriber?.close();
   }
 }
 
