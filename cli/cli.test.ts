@@ -141,6 +141,40 @@ describe('gate against a local server', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('unknown stage "nope"');
   });
+
+  test.each([
+    { command: ['gate'], extra: ['--only', 'nope'], problems: 3 },
+    { command: ['load', 'run', '--rate', '5'], extra: [], problems: 2 },
+  ])(
+    'bad --kpi values of $command.0 exit 2 before anything runs, all named in one error',
+    async ({ command, extra, problems }) => {
+      // A target on a closed port: had the run started, it would have exited 3 (unreachable).
+      const closed = createServer();
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+      const port = (closed.address() as AddressInfo).port;
+      await new Promise((resolve) => closed.close(resolve));
+      const dir = tempDir();
+      writeConfig(
+        dir,
+        `{ service: 'tiny', environments: { local: { target: 'http://127.0.0.1:${port}' } } }`,
+      );
+      const run = await runCli(
+        [...command, '--kpi', 'fast please', '--kpi', 'p(95)<300', '--kpi', 'rate<2', ...extra, '--json'],
+        { cwd: dir },
+      );
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toContain(`error: ${problems} problems with the arguments:`);
+      expect(run.stderr).toContain('--kpi "fast please" is not a threshold');
+      expect(run.stderr).toContain('--kpi "rate<2": rate is a fraction between 0 and 1');
+      expect(run.stderr).not.toContain('p(95)<300"');
+      if (extra.length) expect(run.stderr).toContain('unknown stage "nope"');
+      // The accepted syntax, once.
+      expect(run.stderr).toContain("hint: a KPI is a k6 threshold AGG OP NUMBER, e.g. 'p(95)<300'");
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+      expect(existsSync(join(dir, 'reports'))).toBe(false);
+    },
+  );
 });
 
 test('Ctrl-C while the target starts stops it and exits 130', async () => {

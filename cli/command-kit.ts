@@ -12,6 +12,7 @@ import {
 import { createRedactor } from '../core/redact.ts';
 import { exitCodeForStatus, type RunResult } from '../core/run-result.ts';
 import { expandHeaders, resolveSecrets } from '../core/secrets.ts';
+import { parseThreshold } from '../core/threshold.ts';
 import { formatSummary, shouldUseColor } from '../reports/format-summary.ts';
 import { createProgressReporter } from '../reports/progress-reporter.ts';
 import { type Reporter, ReporterMultiplexer } from '../reports/reporter.ts';
@@ -45,6 +46,45 @@ export function addCommonFlags(
 /** Collects a repeatable option (`--kpi A --kpi B`) into an array. */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
+}
+
+/** A check of one flag's value that throws a UsageError when it is wrong. */
+export type UsageCheck = () => void;
+
+/** What `--kpi` accepts, for every message about a bad one. */
+export const KPI_SYNTAX_HINT =
+  "a KPI is a k6 threshold AGG OP NUMBER, e.g. 'p(95)<300', 'rate<0.01', 'rps>100' " +
+  '(AGG: p(N), avg, min, max, med, rate, rps, count; OP: <, <=, >, >=, ==, !=)';
+
+/** One check per `--kpi` value: each must parse as a k6 threshold (core/threshold.ts). */
+export function kpiChecks(expressions: readonly string[] | undefined): UsageCheck[] {
+  return (expressions ?? []).map((expression) => () => {
+    const parsed = parseThreshold(expression);
+    if (!parsed.ok) throw new UsageError(`--kpi ${parsed.error}`, { hint: KPI_SYNTAX_HINT });
+  });
+}
+
+/**
+ * Runs every check before anything starts and throws one UsageError naming every bad flag value
+ * (exit 2), so users fix them all at once rather than one run at a time.
+ */
+export function validateUsage(checks: readonly UsageCheck[]): void {
+  const errors: UsageError[] = [];
+  for (const check of checks) {
+    try {
+      check();
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+      errors.push(error);
+    }
+  }
+  if (errors.length === 0) return;
+  if (errors.length === 1) throw errors[0];
+  const hints = [...new Set(errors.flatMap((e) => (e.hint ? [e.hint] : [])))];
+  throw new UsageError(
+    `${errors.length} problems with the arguments:\n${errors.map((e) => `  - ${e.message}`).join('\n')}`,
+    hints.length > 0 ? { hint: hints.join('; ') } : undefined,
+  );
 }
 
 /** `--only STAGE…` / `--skip STAGE…` for commands that run several stages. */

@@ -1,11 +1,14 @@
 import type { Command } from 'commander';
 import type { ExitCode } from '../core/errors.ts';
+import type { Stage } from '../runner/stage.ts';
 import {
   addCommonFlags,
   addStageSelectionFlags,
   type CommonFlags,
   collect,
+  kpiChecks,
   runStagesCommand,
+  validateUsage,
 } from './command-kit.ts';
 
 export interface GateFlags extends CommonFlags {
@@ -36,11 +39,18 @@ export async function runGate(flags: GateFlags): Promise<ExitCode> {
   // Loaded here, not at the top: the stages pull in Playwright, the AWS SDK and the engines, which
   // `opsproof --help` and the other commands do not need.
   const { gateStages } = await import('../runner/gate.ts');
-  const stages = gateStages({
-    only: flags.only,
-    skip: flags.skip,
-    ...(flags.confirmEnv ? { confirmEnv: flags.confirmEnv } : {}),
-  });
+  // Every bad --kpi and --only/--skip value is named in one usage error (exit 2) before the run.
+  let stages: Stage[] = [];
+  validateUsage([
+    ...kpiChecks(flags.kpi),
+    () => {
+      stages = gateStages({
+        only: flags.only,
+        skip: flags.skip,
+        ...(flags.confirmEnv ? { confirmEnv: flags.confirmEnv } : {}),
+      });
+    },
+  ]);
   return runStagesCommand({
     command: 'gate',
     stages,

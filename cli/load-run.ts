@@ -10,8 +10,10 @@ import {
   addCommonFlags,
   type CommonFlags,
   collect,
+  kpiChecks,
   loadCommandContext,
   runStagesCommand,
+  validateUsage,
 } from './command-kit.ts';
 
 export interface LoadRunFlags extends CommonFlags {
@@ -45,9 +47,16 @@ export function registerLoadRun(load: Command): void {
 
 export async function runLoadRun(name: string | undefined, flags: LoadRunFlags): Promise<ExitCode> {
   // Everything a user can get wrong is checked before any load is sent.
-  if (flags.engine && !LOAD_ENGINES.includes(flags.engine)) {
-    throw new UsageError(`unknown engine "${flags.engine}"`, { hint: `engines: ${LOAD_ENGINES.join(', ')}` });
-  }
+  validateUsage([
+    () => {
+      if (flags.engine && !LOAD_ENGINES.includes(flags.engine)) {
+        throw new UsageError(`unknown engine "${flags.engine}"`, {
+          hint: `engines: ${LOAD_ENGINES.join(', ')}`,
+        });
+      }
+    },
+    ...kpiChecks(flags.kpi),
+  ]);
   buildKpiThresholds(flags.kpi ?? []);
   const url = flags.url ? parseUrl(flags.url) : undefined;
   const { loaded } = await loadCommandContext(flags);

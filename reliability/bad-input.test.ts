@@ -199,7 +199,7 @@ describe('CLI arguments (the commander program in-process)', () => {
           'load run --connections',
           'load run --engine',
           'load run --kpi',
-          // Not `gate --kpi`: cli/gate.ts does not validate --kpi before the run (see README).
+          'gate --kpi',
           'gate --env',
           'chaos gateway --upstream http://127.0.0.1:1 --ttl',
           'chaos gateway --upstream http://127.0.0.1:1 --listen',
