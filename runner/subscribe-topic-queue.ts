@@ -17,7 +17,7 @@ export interface TopicAlarmMessage {
   StateChangeTime: string;
   /** The topic the message was published to (from the SNS envelope). */
   TopicArn: string | null;
-  /** Wall clock epoch ms when the subscriber read it from the queue. */
+  /** Wall clock epoch ms when the message reached the queue (SQS `SentTimestamp`), else when read. */
   receivedAt: number;
 }
 
@@ -122,12 +122,14 @@ export async function subscribeTopicQueue(
           QueueUrl: queueUrl,
           MaxNumberOfMessages: 10,
           WaitTimeSeconds: waitSeconds,
+          MessageSystemAttributeNames: ['SentTimestamp'],
         }),
       );
       const received = res.Messages ?? [];
       const fresh: TopicAlarmMessage[] = [];
       for (const m of received) {
-        const parsed = parseTopicAlarmMessage(m.Body ?? '', now());
+        const sent = Number(m.Attributes?.SentTimestamp);
+        const parsed = parseTopicAlarmMessage(m.Body ?? '', Number.isFinite(sent) && sent > 0 ? sent : now());
         if (parsed) fresh.push(parsed);
       }
       if (received.length > 0) {
