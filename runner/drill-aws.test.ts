@@ -287,7 +287,7 @@ describe.skipIf(moto.skip)('aws drills against moto', () => {
       alarm: 'HighErrorRate',
       experiment: 'api-errors',
     });
-    expect(result.experiments[0]).toMatchObject({ engine: 'fis', status: 'completed' });
+    expect(result.experiments?.[0]).toMatchObject({ engine: 'fis', status: 'completed' });
     expect(report.timeToAlarmMs).toBeGreaterThan(0);
     expect(report.timeToRecoverMs).toBeGreaterThan(report.timeToAlarmMs!);
     // Delivered to the queue (SQS SentTimestamp) after the alarm fired, before it recovered.
@@ -340,8 +340,8 @@ describe.skipIf(moto.skip)('aws drills against moto', () => {
       alarm: 'TasksDown',
       objectiveMs: 15_000,
     });
-    expect(result.experiments[0]).toMatchObject({ engine: 'fis', status: 'completed' });
-    expect(result.experiments[0]?.activities).toMatchObject([
+    expect(result.experiments?.[0]).toMatchObject({ engine: 'fis', status: 'completed' });
+    expect(result.experiments?.[0]?.activities).toMatchObject([
       { actionId: 'aws:ecs:stop-task', status: 'succeeded' },
     ]);
     expect(report.timeToDetectMs).toBeGreaterThan(0);
