@@ -290,8 +290,10 @@ describe.skipIf(moto.skip)('aws drills against moto', () => {
     expect(result.experiments?.[0]).toMatchObject({ engine: 'fis', status: 'completed' });
     expect(report.timeToAlarmMs).toBeGreaterThan(0);
     expect(report.timeToRecoverMs).toBeGreaterThan(report.timeToAlarmMs!);
-    // Delivered to the queue (SQS SentTimestamp) after the alarm fired, before it recovered.
-    expect(report.timeToNotifyMs).toBeGreaterThanOrEqual(report.timeToAlarmMs!);
+    // Delivered to the queue (SQS SentTimestamp) when the alarm fired, before it recovered. Against
+    // moto the time to alarm is the first state poll (every 250 ms) that reads ALARM, so the
+    // delivery may be stamped up to one poll before it.
+    expect(report.timeToNotifyMs).toBeGreaterThan(report.timeToAlarmMs! - 500);
     expect(report.timeToNotifyMs).toBeLessThan(report.timeToRecoverMs!);
     expect(result.checks.map((c) => [c.id, c.status])).toEqual([
       ['health:ready', 'passed'],
