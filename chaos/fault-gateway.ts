@@ -92,6 +92,17 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ]);
 
+/**
+ * Cheap pre-filter on a header name's length: only names as long as a hop-by-hop header (or
+ * content-length / transfer-encoding) are lower-cased and looked up.
+ */
+const HOP_BY_HOP_LENGTHS = new Set(
+  [...HOP_BY_HOP, 'content-length', 'transfer-encoding'].map((h) => h.length),
+);
+function mayBeHopByHop(name: string): boolean {
+  return HOP_BY_HOP_LENGTHS.has(name.length);
+}
+
 /** `true` for `localhost`, 127.0.0.0/8 and ::1. */
 export function isLoopbackHost(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
@@ -102,6 +113,11 @@ interface ActiveFault extends Fault {
   pathRe: RegExp | undefined;
   stopTtl: AbortController;
 }
+
+const kForward = Symbol('forward');
+type ForwardedResponse = http.ServerResponse & {
+  [kForward]?: { abortUpstream: ((error: Error) => void) | undefined };
+};
 
 /** Per-flush batch of API Gateway metrics: counts and a latency histogram of rounded values. */
 class MetricBatch {
@@ -320,26 +336,95 @@ export async function startFaultGateway(options: FaultGatewayOptions): Promise<F
     return rest;
   };
 
+  /**
+   * One forwarded request: the undici handler (classic API — raw header arrays, no controller or
+   * parsed-header objects per response) and its state in one object, with no per-request closures
+   * beyond the client-gone listener.
+   */
+  /** One shared `close` listener (`this` is the response) instead of a closure per request. */
+  function onClientGone(this: ForwardedResponse): void {
+    if (!this.writableFinished) this[kForward]?.abortUpstream?.(new Error('client went away'));
+  }
+
+  class Forward implements Dispatcher.DispatchHandler {
+    status = 502;
+    abortUpstream: ((error: Error) => void) | undefined = undefined;
+    /** Small bodies are collected and written with the headers in one `end()` (one syscall). */
+    chunks: Buffer[] | undefined = undefined;
+    size = 0;
+    resume: (() => void) | undefined = undefined;
+    constructor(
+      readonly res: http.ServerResponse,
+      readonly started: number,
+    ) {}
+    onConnect(abort: (error: Error) => void): void {
+      this.abortUpstream = abort;
+    }
+    onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+      if (statusCode < 200) return true;
+      this.status = statusCode;
+      this.resume = resume;
+      const headers: string[] = [];
+      for (let i = 0; i < rawHeaders.length; i += 2) {
+        const name = rawHeaders[i]!.toString('latin1');
+        if (mayBeHopByHop(name) && HOP_BY_HOP.has(name.toLowerCase())) continue;
+        headers.push(name, rawHeaders[i + 1]!.toString('latin1'));
+      }
+      this.res.writeHead(statusCode, headers);
+      this.chunks = [];
+      return true;
+    }
+    onData(chunk: Buffer): boolean {
+      const chunks = this.chunks;
+      if (chunks !== undefined) {
+        this.size += chunk.length;
+        chunks.push(chunk);
+        if (this.size <= 65_536) return true;
+        // Large body: stream from here on, with backpressure.
+        for (const c of chunks) this.res.write(c);
+        this.chunks = undefined;
+        this.res.on('drain', () => this.resume?.());
+        return true;
+      }
+      return this.res.write(chunk);
+    }
+    onComplete(): void {
+      const { res, chunks } = this;
+      if (chunks === undefined) res.end();
+      else res.end(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, this.size));
+      batch.record(this.status, clock.now() - this.started);
+    }
+    onError(error: Error): void {
+      const res = this.res;
+      if (res.headersSent || res.destroyed) {
+        res.destroy();
+        return;
+      }
+      batch.record(502, clock.now() - this.started);
+      sendJson(res, 502, {
+        message: 'Bad Gateway',
+        error: (error as NodeJS.ErrnoException).code ?? error.message,
+      });
+    }
+  }
+
   const forward = (req: http.IncomingMessage, res: http.ServerResponse, started: number): void => {
-    // Raw header pairs go to undici as they came (minus hop-by-hop): no per-request objects.
+    // Raw header pairs go to undici as they came (minus hop-by-hop): no per-request header objects.
     const raw = req.rawHeaders;
     const headers: string[] = [];
     let hasBody = false;
     for (let i = 0; i < raw.length; i += 2) {
-      const name = raw[i]!.toLowerCase();
-      if (HOP_BY_HOP.has(name)) continue;
-      if (name === 'content-length' || name === 'transfer-encoding') hasBody = true;
-      headers.push(raw[i]!, raw[i + 1]!);
+      const name = raw[i]!;
+      if (mayBeHopByHop(name)) {
+        const lower = name.toLowerCase();
+        if (HOP_BY_HOP.has(lower)) continue;
+        if (lower === 'content-length' || lower === 'transfer-encoding') hasBody = true;
+      }
+      headers.push(name, raw[i + 1]!);
     }
-    let status = 502;
-    let upstream: Dispatcher.DispatchController | undefined;
-    /** Small bodies are collected and written with the headers in one `end()` (one syscall). */
-    let chunks: Buffer[] | undefined;
-    let size = 0;
-    res.on('close', () => {
-      if (!res.writableFinished && upstream && !upstream.aborted)
-        upstream.abort(new Error('client went away'));
-    });
+    const handler = new Forward(res, started);
+    (res as ForwardedResponse)[kForward] = handler;
+    res.on('close', onClientGone);
     pool.dispatch(
       {
         method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
@@ -347,48 +432,7 @@ export async function startFaultGateway(options: FaultGatewayOptions): Promise<F
         headers,
         body: hasBody ? req : null,
       },
-      {
-        onRequestStart(controller) {
-          upstream = controller;
-        },
-        onResponseStart(_controller, statusCode, responseHeaders) {
-          if (statusCode < 200) return;
-          status = statusCode;
-          for (const name in responseHeaders) {
-            const value = responseHeaders[name];
-            if (value !== undefined && !HOP_BY_HOP.has(name)) res.setHeader(name, value);
-          }
-          res.statusCode = statusCode;
-          chunks = [];
-        },
-        onResponseData(controller, chunk) {
-          if (chunks !== undefined) {
-            size += chunk.length;
-            chunks.push(chunk);
-            if (size <= 65_536) return;
-            // Large body: stream from here on, with backpressure.
-            for (const c of chunks) res.write(c);
-            chunks = undefined;
-            res.on('drain', () => controller.resume());
-            return;
-          }
-          if (!res.write(chunk)) controller.pause();
-        },
-        onResponseEnd() {
-          if (chunks === undefined) res.end();
-          else res.end(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
-          batch.record(status, clock.now() - started);
-        },
-        onResponseError(_controller, error: NodeJS.ErrnoException) {
-          if (res.headersSent || res.destroyed) {
-            res.destroy();
-            return;
-          }
-          res.removeHeader('content-length');
-          batch.record(502, clock.now() - started);
-          sendJson(res, 502, { message: 'Bad Gateway', error: error.code ?? error.message });
-        },
-      },
+      handler,
     );
   };
 
