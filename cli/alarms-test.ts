@@ -1,10 +1,5 @@
 import type { Command } from 'commander';
-import { loadAlarmTestFile } from '../assertions/alarm-tests/load-alarm-tests.ts';
-import {
-  type AlarmTestResult,
-  formatAlarmTestReport,
-  runAlarmTestFile,
-} from '../assertions/alarm-tests/run-alarm-tests.ts';
+import type { AlarmTestResult } from '../assertions/alarm-tests/run-alarm-tests.ts';
 import { EXIT, type ExitCode } from '../core/errors.ts';
 import { addCommonFlags, type CommonFlags, printHuman } from './command-kit.ts';
 
@@ -22,6 +17,10 @@ export function registerAlarmsTest(alarms: Command): void {
 }
 
 export async function runAlarmsTest(files: string[], flags: AlarmsTestFlags): Promise<ExitCode> {
+  const [{ loadAlarmTestFile }, { formatAlarmTestReport, runAlarmTestFile }] = await Promise.all([
+    import('../assertions/alarm-tests/load-alarm-tests.ts'),
+    import('../assertions/alarm-tests/run-alarm-tests.ts'),
+  ]);
   // Every file is loaded first: a malformed one stops the command (exit 2) before anything runs.
   const loaded = [];
   for (const file of files) loaded.push(await loadAlarmTestFile(file));

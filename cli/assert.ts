@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { describeExpectation } from '../assertions/evaluate-expectation.ts';
 import { type ExitCode, UsageError } from '../core/errors.ts';
-import { createAssertionsStage } from '../runner/stages/assertions-stage.ts';
 import { addCommonFlags, type CommonFlags, loadCommandContext, runStagesCommand } from './command-kit.ts';
 
 export type AssertFlags = CommonFlags;
@@ -18,6 +16,10 @@ export function registerAssert(program: Command): void {
 }
 
 export async function runAssert(names: string[], flags: AssertFlags): Promise<ExitCode> {
+  const [{ describeExpectation }, { createAssertionsStage }] = await Promise.all([
+    import('../assertions/evaluate-expectation.ts'),
+    import('../runner/stages/assertions-stage.ts'),
+  ]);
   if (names.length > 0) {
     const { loaded } = await loadCommandContext(flags);
     const known = loaded.suite.expectations.flatMap((e) => [

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { packageCanaries, SUPPORTED_RUNTIME_VERSIONS } from '../canaries/package-canaries.ts';
 import type { ExitCode } from '../core/errors.ts';
 import { addCommonFlags, type CommonFlags, loadCommandContext, printHuman } from './command-kit.ts';
 
@@ -16,6 +15,7 @@ export function registerCanaryPackage(canary: Command): void {
 }
 
 export async function runCanaryPackage(flags: CanaryPackageFlags): Promise<ExitCode> {
+  const { packageCanaries, SUPPORTED_RUNTIME_VERSIONS } = await import('../canaries/package-canaries.ts');
   const { loaded, env } = await loadCommandContext(flags);
   // A deployed canary reads OPSPROOF_BASE_URL; an aws environment's target is baked in as the default.
   const packaged = await packageCanaries({

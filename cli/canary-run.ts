@@ -1,8 +1,5 @@
 import type { Command } from 'commander';
-import { runRemoteCanaries } from '../canaries/deployed-canaries.ts';
-import { loadCanaries } from '../canaries/load-canaries.ts';
 import { type ExitCode, UsageError } from '../core/errors.ts';
-import { createCanaryStage } from '../runner/stages/canary-stage.ts';
 import {
   addCommonFlags,
   type CommonFlags,
@@ -48,6 +45,7 @@ export async function runCanaryRun(names: string[], flags: CanaryRunFlags): Prom
     if (flags.url || flags.file?.length)
       throw new UsageError('--remote runs the deployed canaries; drop --url/--file');
     const { loaded, env } = await loadCommandContext(flags);
+    const { runRemoteCanaries } = await import('../canaries/deployed-canaries.ts');
     const runs = await runRemoteCanaries({ loaded, env, names });
     for (const run of runs) {
       const when = run.completedAt ? ` at ${run.completedAt}` : '';
@@ -59,6 +57,10 @@ export async function runCanaryRun(names: string[], flags: CanaryRunFlags): Prom
     return runs.every((r) => r.status === 'passed') ? 0 : 1;
   }
   const baseUrl = flags.url ? parseUrl(flags.url) : undefined;
+  const [{ loadCanaries }, { createCanaryStage }] = await Promise.all([
+    import('../canaries/load-canaries.ts'),
+    import('../runner/stages/canary-stage.ts'),
+  ]);
   if (names.length) {
     // An unknown name is a usage error (exit 2) before anything starts, not a failed run.
     const { loaded } = await loadCommandContext(flags);

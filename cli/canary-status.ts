@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { fetchDeployedCanaries } from '../canaries/deployed-canaries.ts';
 import type { ExitCode } from '../core/errors.ts';
 import { addCommonFlags, type CommonFlags, loadCommandContext, printHuman } from './command-kit.ts';
 
@@ -15,6 +14,7 @@ export function registerCanaryStatus(canary: Command): void {
 
 export async function runCanaryStatus(flags: CanaryStatusFlags): Promise<ExitCode> {
   const { env } = await loadCommandContext(flags);
+  const { fetchDeployedCanaries } = await import('../canaries/deployed-canaries.ts');
   const deployed = await fetchDeployedCanaries(env);
   if (flags.json) process.stdout.write(`${JSON.stringify(deployed, null, 2)}\n`);
   if (deployed.length === 0)

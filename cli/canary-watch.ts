@@ -1,13 +1,6 @@
 import type { Command } from 'commander';
-import { loadCanaries } from '../canaries/load-canaries.ts';
-import { runCanaries } from '../canaries/run-canaries.ts';
-import { watchCanaries } from '../canaries/watch-canaries.ts';
 import { parseDuration } from '../core/duration.ts';
 import { type ExitCode, UsageError } from '../core/errors.ts';
-import { Timeline } from '../core/timeline.ts';
-import { startLocalTarget } from '../runner/local-target.ts';
-import { createInterruptSignal, createRunId } from '../runner/run.ts';
-import { createTelemetry } from '../telemetry/create-telemetry.ts';
 import {
   addCommonFlags,
   type CommonFlags,
@@ -49,6 +42,23 @@ export async function runCanaryWatch(names: string[], flags: CanaryWatchFlags): 
   if (maxRuns !== undefined && (!Number.isInteger(maxRuns) || maxRuns < 1))
     throw new UsageError('--runs expects a positive integer');
   const { loaded, env } = await loadCommandContext(flags);
+  const [
+    { loadCanaries },
+    { runCanaries },
+    { watchCanaries },
+    { Timeline },
+    { startLocalTarget },
+    { createInterruptSignal, createRunId },
+    { createTelemetry },
+  ] = await Promise.all([
+    import('../canaries/load-canaries.ts'),
+    import('../canaries/run-canaries.ts'),
+    import('../canaries/watch-canaries.ts'),
+    import('../core/timeline.ts'),
+    import('../runner/local-target.ts'),
+    import('../runner/run.ts'),
+    import('../telemetry/create-telemetry.ts'),
+  ]);
   const outDir = prepareRunDir(createRunId(), flags.out);
   const interrupt = createInterruptSignal();
   const setupTimeline = new Timeline();

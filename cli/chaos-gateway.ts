@@ -1,10 +1,6 @@
 import type { Command } from 'commander';
-import { startFaultGateway } from '../chaos/fault-gateway.ts';
-import { parseFaultSpec } from '../chaos/parse-fault-spec.ts';
 import { parseDuration } from '../core/duration.ts';
 import { EXIT, type ExitCode, UsageError } from '../core/errors.ts';
-import { Timeline } from '../core/timeline.ts';
-import { createInterruptSignal } from '../runner/run.ts';
 import { collect, printHuman } from './command-kit.ts';
 
 export interface ChaosGatewayFlags {
@@ -49,6 +45,13 @@ function parseAddress(value: string | undefined, flag: string): { host: string; 
  * JSON line with the addresses on stdout (for scripts), human lines on stderr.
  */
 export async function runChaosGateway(flags: ChaosGatewayFlags): Promise<ExitCode> {
+  const [{ startFaultGateway }, { parseFaultSpec }, { Timeline }, { createInterruptSignal }] =
+    await Promise.all([
+      import('../chaos/fault-gateway.ts'),
+      import('../chaos/parse-fault-spec.ts'),
+      import('../core/timeline.ts'),
+      import('../runner/run.ts'),
+    ]);
   const ttlMs = parseDuration(flags.ttl);
   if (ttlMs === undefined || ttlMs <= 0)
     throw new UsageError(`--ttl: expected a duration like 60s, got ${flags.ttl}`);

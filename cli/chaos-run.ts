@@ -1,12 +1,9 @@
 import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { guardChaos, isInteractive } from '../chaos/guard.ts';
-import { loadFisTemplate } from '../chaos/load-fis-template.ts';
 import type { ExitCode } from '../core/errors.ts';
 import { UsageError } from '../core/errors.ts';
 import type { Experiment } from '../core/schema.ts';
-import { createChaosStage } from '../runner/stages/chaos-stage.ts';
 import {
   addCommonFlags,
   type CommonFlags,
@@ -43,6 +40,11 @@ export function registerChaosRun(chaos: Command): void {
 
 export async function runChaosRun(experimentArg: string, flags: ChaosRunFlags): Promise<ExitCode> {
   const { loaded, env } = await loadCommandContext(flags);
+  const [{ guardChaos, isInteractive }, { loadFisTemplate }, { createChaosStage }] = await Promise.all([
+    import('../chaos/guard.ts'),
+    import('../chaos/load-fis-template.ts'),
+    import('../runner/stages/chaos-stage.ts'),
+  ]);
   let name = experimentArg;
   let experiment: Experiment | undefined = loaded.suite.experiments[experimentArg];
   let extra: Record<string, Experiment> | undefined;

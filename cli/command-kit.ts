@@ -3,24 +3,16 @@ import { basename, dirname, relative, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { formatDiagnostics } from '../core/diagnostics.ts';
 import { ConfigError, EXIT, type ExitCode, isOpsproofError, UsageError } from '../core/errors.ts';
-import {
-  type LoadedSuite,
-  loadSuite,
-  type ResolvedEnvironment,
-  resolveEnvironment,
-} from '../core/load-config.ts';
-import { createRedactor } from '../core/redact.ts';
+import type { LoadedSuite, ResolvedEnvironment } from '../core/load-config.ts';
 import { exitCodeForStatus, type RunResult } from '../core/run-result.ts';
-import { expandHeaders, resolveSecrets } from '../core/secrets.ts';
 import { parseThreshold } from '../core/threshold.ts';
-import { formatSummary, shouldUseColor } from '../reports/format-summary.ts';
-import { createProgressReporter } from '../reports/progress-reporter.ts';
-import { type Reporter, ReporterMultiplexer } from '../reports/reporter.ts';
-import { createRunDirReporters } from '../reports/run-dir-reporters.ts';
-import { createInterruptSignal, createRunId, type ExecuteRunInput, executeRun } from '../runner/run.ts';
+import type { Reporter } from '../reports/reporter.ts';
+import type { ExecuteRunInput } from '../runner/run.ts';
 import type { RunOptions, Stage } from '../runner/stage.ts';
-import { redactRunDir } from '../security/redact-run-dir.ts';
-import { createRedactingReporter } from '../security/redacting-reporter.ts';
+
+// Every command file imports this kit, and `opsproof --help` imports every command file: the kit
+// imports only what parsing flags and printing errors need at load time. The runner, reporters and
+// config loader are imported when a command runs.
 
 /** Flags every run-like command takes. */
 export interface CommonFlags {
@@ -105,6 +97,7 @@ export function printHuman(text: string): void {
 export async function loadCommandContext(
   flags: Pick<CommonFlags, 'env' | 'config'>,
 ): Promise<{ loaded: LoadedSuite; env: ResolvedEnvironment }> {
+  const { loadSuite, resolveEnvironment } = await import('../core/load-config.ts');
   const loaded = await loadSuite({ config: flags.config });
   return { loaded, env: resolveEnvironment(loaded.suite, flags.env) };
 }
@@ -145,6 +138,8 @@ export interface RunCommandInput {
   reporters?: Reporter[];
   /** Passed through to `executeRun` (tests, engines that need the target's logs). */
   run?: Partial<Pick<ExecuteRunInput, 'onTargetLog' | 'telemetry' | 'startTarget'>>;
+  /** The config and environment, when the command loaded them already (`loadCommandContext`). */
+  context?: { loaded: LoadedSuite; env: ResolvedEnvironment };
 }
 
 /**
@@ -152,7 +147,29 @@ export interface RunCommandInput {
  * reporters, terminal summary, exit code. Domain commands call this with their stages.
  */
 export async function runStagesCommand(input: RunCommandInput): Promise<ExitCode> {
-  const context = await loadCommandContext(input.flags);
+  // The config first: a mistake in it is reported before the runner and reporters are loaded.
+  const context = input.context ?? (await loadCommandContext(input.flags));
+  const [
+    { createRedactor },
+    { expandHeaders, resolveSecrets },
+    { formatSummary, shouldUseColor },
+    { createProgressReporter },
+    { ReporterMultiplexer },
+    { createRunDirReporters },
+    { createInterruptSignal, createRunId, executeRun },
+    { redactRunDir },
+    { createRedactingReporter },
+  ] = await Promise.all([
+    import('../core/redact.ts'),
+    import('../core/secrets.ts'),
+    import('../reports/format-summary.ts'),
+    import('../reports/progress-reporter.ts'),
+    import('../reports/reporter.ts'),
+    import('../reports/run-dir-reporters.ts'),
+    import('../runner/run.ts'),
+    import('../security/redact-run-dir.ts'),
+    import('../security/redacting-reporter.ts'),
+  ]);
   const { loaded } = context;
   // Secrets are resolved once (exit 3 when one is missing); headers carry their values, and every
   // byte written or printed from here on goes through the redactor built from them.

@@ -1,12 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { startFaultGateway } from '../chaos/fault-gateway.ts';
 import { EnvironmentError, EXIT, type ExitCode, UsageError } from '../core/errors.ts';
-import { loadSuite, resolveEnvironment } from '../core/load-config.ts';
-import { Timeline } from '../core/timeline.ts';
-import { type DemoStack, startDemoStack } from '../demo/start-demo-stack.ts';
-import { formatEvent } from '../reports/format-event.ts';
-import { asEmbedded, createTelemetry } from '../telemetry/create-telemetry.ts';
+import type { DemoStack } from '../demo/start-demo-stack.ts';
 import type { Telemetry } from '../telemetry/port.ts';
 import { printHuman } from './command-kit.ts';
 
@@ -37,6 +32,21 @@ export async function runDemo(flags: DemoFlags): Promise<ExitCode> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new UsageError(`--port must be an integer from 0 to 65535, got "${flags.port}"`);
   }
+  const [
+    { startFaultGateway },
+    { loadSuite, resolveEnvironment },
+    { Timeline },
+    { startDemoStack },
+    { formatEvent },
+    { asEmbedded, createTelemetry },
+  ] = await Promise.all([
+    import('../chaos/fault-gateway.ts'),
+    import('../core/load-config.ts'),
+    import('../core/timeline.ts'),
+    import('../demo/start-demo-stack.ts'),
+    import('../reports/format-event.ts'),
+    import('../telemetry/create-telemetry.ts'),
+  ]);
   const loaded = await loadSuite({ config: DEMO_SUITE });
   const env = resolveEnvironment(loaded.suite, 'local');
   const timeline = new Timeline();

@@ -23,18 +23,20 @@ export function registerDrill(program: Command): void {
 }
 
 export async function runDrill(name: string, flags: DrillFlags): Promise<ExitCode> {
+  // The config first: a mistake in it is reported before the engines are loaded.
+  const context = await loadCommandContext(flags);
   // Loaded here: the drill pulls in the engines, which `opsproof --help` does not need.
   const [{ drillStages }, { resolveDrill }] = await Promise.all([
     import('../runner/drill.ts'),
     import('../runner/stages/drill-stage.ts'),
   ]);
   // An unknown drill is a usage error before anything starts (exit 2).
-  const { loaded } = await loadCommandContext(flags);
-  resolveDrill(loaded.suite, name);
+  resolveDrill(context.loaded.suite, name);
   return runStagesCommand({
     command: `drill ${name}`,
     stages: drillStages(name, flags.confirmEnv ? { confirmEnv: flags.confirmEnv } : {}),
     flags,
+    context,
     options: { allowProduction: flags.allowProduction === true, dryRun: flags.dryRun === true },
   });
 }

@@ -7,6 +7,7 @@ import {
   type CommonFlags,
   collect,
   kpiChecks,
+  loadCommandContext,
   runStagesCommand,
   validateUsage,
 } from './command-kit.ts';
@@ -36,6 +37,8 @@ export function registerGate(program: Command): void {
 }
 
 export async function runGate(flags: GateFlags): Promise<ExitCode> {
+  // The config first: a mistake in it is reported before the stages are loaded.
+  const context = await loadCommandContext(flags);
   // Loaded here, not at the top: the stages pull in Playwright, the AWS SDK and the engines, which
   // `opsproof --help` and the other commands do not need.
   const { gateStages } = await import('../runner/gate.ts');
@@ -55,6 +58,7 @@ export async function runGate(flags: GateFlags): Promise<ExitCode> {
     command: 'gate',
     stages,
     flags,
+    context,
     options: { kpis: flags.kpi ?? [], allowProduction: flags.allowProduction === true },
   });
 }

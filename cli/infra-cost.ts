@@ -1,9 +1,5 @@
 import type { Command } from 'commander';
-import { loadCanaries } from '../canaries/load-canaries.ts';
 import { UsageError } from '../core/errors.ts';
-import { loadSuite } from '../core/load-config.ts';
-import { awsEnvironmentNames } from '../infra/deployment-settings.ts';
-import { estimateCost, formatCostBreakdown } from '../infra/estimate-cost.ts';
 import { printHuman } from './command-kit.ts';
 
 export interface InfraCostFlags {
@@ -44,6 +40,13 @@ export async function runInfraCost(flags: InfraCostFlags): Promise<0> {
     fisGateRunsPerMonth: count('gate-runs', flags.gateRuns),
     notificationsPerMonth: count('notifications', flags.notifications),
   };
+  const [{ loadCanaries }, { loadSuite }, { awsEnvironmentNames }, { estimateCost, formatCostBreakdown }] =
+    await Promise.all([
+      import('../canaries/load-canaries.ts'),
+      import('../core/load-config.ts'),
+      import('../infra/deployment-settings.ts'),
+      import('../infra/estimate-cost.ts'),
+    ]);
   const loaded = await loadSuite({ ...(flags.config ? { config: flags.config } : {}) });
   const names = flags.env ? [flags.env] : awsEnvironmentNames(loaded.suite);
   if (names.length === 0) throw new UsageError('no environment with provider "aws": nothing is deployed');

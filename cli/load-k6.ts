@@ -2,9 +2,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { type ExitCode, UsageError } from '../core/errors.ts';
-import { buildK6Script } from '../load/build-k6-script.ts';
-import { buildTestRunManifest } from '../load/build-test-run.ts';
-import { buildKpiThresholds } from '../load/evaluate-kpis.ts';
 import { addCommonFlags, type CommonFlags, loadCommandContext, printHuman } from './command-kit.ts';
 
 export interface LoadK6Flags extends CommonFlags {
@@ -33,6 +30,11 @@ export async function runLoadK6(name: string | undefined, flags: LoadK6Flags): P
     throw new UsageError(`--parallelism must be a whole number of at least 1, got "${flags.parallelism}"`);
   }
   const { loaded, env } = await loadCommandContext(flags);
+  const [{ buildK6Script }, { buildTestRunManifest }, { buildKpiThresholds }] = await Promise.all([
+    import('../load/build-k6-script.ts'),
+    import('../load/build-test-run.ts'),
+    import('../load/evaluate-kpis.ts'),
+  ]);
   const profileName = name ?? loaded.suite.load.default;
   const profile = profileName ? loaded.suite.load.profiles[profileName] : undefined;
   if (!profileName || !profile) {

@@ -1,11 +1,7 @@
 import { type Command, Option } from 'commander';
 import { parseDuration } from '../core/duration.ts';
 import { type ExitCode, UsageError } from '../core/errors.ts';
-import { type LoadProfile, type LoadProfileInput, loadProfileSchema } from '../core/schema.ts';
-import { buildKpiThresholds } from '../load/evaluate-kpis.ts';
-import { findK6 } from '../load/k6-engine.ts';
-import { LOAD_ENGINES } from '../load/run-load.ts';
-import { createLoadStage } from '../runner/stages/load-stage.ts';
+import type { LoadProfile, LoadProfileInput, loadProfileSchema } from '../core/schema.ts';
 import {
   addCommonFlags,
   type CommonFlags,
@@ -46,6 +42,14 @@ export function registerLoadRun(load: Command): void {
 }
 
 export async function runLoadRun(name: string | undefined, flags: LoadRunFlags): Promise<ExitCode> {
+  const [{ loadProfileSchema }, { buildKpiThresholds }, { findK6 }, { LOAD_ENGINES }, { createLoadStage }] =
+    await Promise.all([
+      import('../core/schema.ts'),
+      import('../load/evaluate-kpis.ts'),
+      import('../load/k6-engine.ts'),
+      import('../load/run-load.ts'),
+      import('../runner/stages/load-stage.ts'),
+    ]);
   // Everything a user can get wrong is checked before any load is sent.
   validateUsage([
     () => {
@@ -75,7 +79,7 @@ export async function runLoadRun(name: string | undefined, flags: LoadRunFlags):
       hint: known.length ? `profiles: ${known.join(', ')}` : 'define one under load.profiles',
     });
   }
-  const profile = buildProfile(base, flags);
+  const profile = buildProfile(base, flags, loadProfileSchema);
   if ((flags.engine ?? profile.engine) === 'k6') findK6();
   return runStagesCommand({
     command: ['load run', name].filter(Boolean).join(' '),
@@ -95,7 +99,11 @@ export async function runLoadRun(name: string | undefined, flags: LoadRunFlags):
 }
 
 /** The profile with `--rate`/`--connections`/`--duration`/`--engine` applied; `--connections` alone is closed. */
-export function buildProfile(base: LoadProfileInput, flags: LoadRunFlags): LoadProfile {
+export function buildProfile(
+  base: LoadProfileInput,
+  flags: LoadRunFlags,
+  schema: typeof loadProfileSchema,
+): LoadProfile {
   const input: LoadProfileInput = { ...base };
   if (flags.rate !== undefined) {
     const rate = Number(flags.rate);
@@ -121,7 +129,7 @@ export function buildProfile(base: LoadProfileInput, flags: LoadRunFlags): LoadP
     input.duration = flags.duration;
   }
   if (flags.engine) input.engine = flags.engine;
-  const parsed = loadProfileSchema.safeParse(input);
+  const parsed = schema.safeParse(input);
   if (!parsed.success) {
     throw new UsageError(
       `invalid load profile: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'profile'}: ${i.message}`).join('; ')}`,
