@@ -34,13 +34,26 @@ const exec = promisify(execFile);
 if (args[0] === '--rss-child') {
   const [, url, rate, seconds] = args;
   const started = performance.now();
+  // process.memoryUsage() once a second: where the memory goes (V8 heap vs external vs the rest).
+  const mb = (bytes: number) => Math.round(bytes / 1048576);
+  const peak = { heapTotalMb: 0, heapUsedMb: 0, externalMb: 0 };
+  const rssAt: number[] = [];
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    peak.heapTotalMb = Math.max(peak.heapTotalMb, mb(m.heapTotal));
+    peak.heapUsedMb = Math.max(peak.heapUsedMb, mb(m.heapUsed));
+    peak.externalMb = Math.max(peak.externalMb, mb(m.external));
+    rssAt.push(mb(m.rss));
+  }, 1000);
   const summary = await runOpenEngine(
     loadProfileSchema.parse({ rate: Number(rate), duration: `${seconds}s`, maxInFlight: 1000 }),
     { target: url! },
   );
+  clearInterval(sampler);
   const maxRssMb = process.resourceUsage().maxRSS / 1024;
+  const rssMb = { start: rssAt[0], middle: rssAt[Math.floor(rssAt.length / 2)], end: rssAt.at(-1) };
   process.stdout.write(
-    `${JSON.stringify({ maxRssMb, requests: summary.requests, rps: summary.rps, dropped: summary.dropped, p99: summary.latencyMs.p99, wallS: (performance.now() - started) / 1000 })}\n`,
+    `${JSON.stringify({ maxRssMb, rssMb, ...peak, requests: summary.requests, rps: summary.rps, dropped: summary.dropped, p99: summary.latencyMs.p99, wallS: (performance.now() - started) / 1000 })}\n`,
   );
   process.exit(0);
 }
@@ -215,10 +228,20 @@ if (rssS > 0) {
     );
     console.log(
       table(
-        ['peak RSS', 'requests', 'achieved req/s', 'dropped', 'p99'],
+        [
+          'peak RSS',
+          'RSS start/middle/end',
+          'peak heap total/used, external',
+          'requests',
+          'achieved req/s',
+          'dropped',
+          'p99',
+        ],
         [
           [
             `${r.maxRssMb.toFixed(1)} MB`,
+            `${r.rssMb.start}/${r.rssMb.middle}/${r.rssMb.end} MB`,
+            `${r.heapTotalMb}/${r.heapUsedMb}, ${r.externalMb} MB`,
             String(r.requests),
             String(r.rps),
             String(r.dropped),

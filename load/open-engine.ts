@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { setImmediate as yieldToIo } from 'node:timers/promises';
 import { type Dispatcher, Pool } from 'undici';
 import { parseDurationStrict } from '../core/duration.ts';
@@ -76,49 +78,86 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
     bodyTimeout: timeoutMs,
     connectTimeout: Math.min(timeoutMs, 10_000),
     keepAliveTimeout: 30_000,
+    // Sockets opened for a burst (up to maxInFlight) close after 10 s idle instead of the server's
+    // hint (often 60 s), so a transient spike does not pin hundreds of sockets for the whole run.
+    keepAliveMaxTimeout: 10_000,
   });
   const nextId = createCorrelationIds();
+  // The first undici request in a process compiles llhttp (WebAssembly) and runs cold code: ~25 ms
+  // here, during which an open model at thousands of req/s piles up arrivals that then each open a
+  // connection. Warm the client up against a throwaway loopback server, never the target.
+  await warmUpHttpClient();
   const start = performance.now();
   const elapsed = () => performance.now() - start;
   let inFlight = 0;
   let stopped = false;
   let onIdle: (() => void) | undefined;
+  /** Requests on the wire, for the deadline sweep (insertion-ordered, no per-request timer). */
+  const exchanges = new Set<Exchange>();
 
-  /** Sends one request; calls back with its completion time and outcome. Never rejects. */
-  function send(request: PreparedRequest, done: (outcome: number | string, success: boolean) => void): void {
-    inFlight += 1;
-    let status = 0;
-    let settled = false;
-    // undici's headersTimeout/bodyTimeout are idle timeouts: a target trickling a byte now and then
-    // never trips them. This deadline bounds the whole request, so it ends as a timeout error.
-    let deadline: NodeJS.Timeout | undefined;
-    // undici's classic handler API: the least overhead per request (no body stream, data discarded).
-    const handler: Dispatcher.DispatchHandler = {
-      onConnect(abort) {
-        deadline = setTimeout(() => abort(new RequestDeadlineError(timeoutMs)), timeoutMs);
-      },
-      onHeaders(statusCode) {
-        status = statusCode;
-        return true;
-      },
-      onData() {
-        return true;
-      },
-      onComplete() {
-        finish(status, request.isSuccess(status));
-      },
-      onError(error) {
-        finish((error as { code?: string }).code ?? 'error', false);
-      },
-    };
-    const finish = (outcome: number | string, success: boolean) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(deadline);
+  /**
+   * One request in flight and its undici handler (the classic API: raw values, no body stream, no
+   * wrapper objects). A class, so a request costs one small object instead of a set of closures and
+   * a timer: memory per request in flight is what bounds the engine when the target saturates.
+   */
+  class Exchange implements Dispatcher.DispatchHandler {
+    status = 0;
+    settled = false;
+    /** Deadline (ms from start) once connected; `Infinity` while queued for a connection. */
+    deadline = Number.POSITIVE_INFINITY;
+    abortRequest: ((error: Error) => void) | undefined = undefined;
+    constructor(
+      readonly request: PreparedRequest,
+      readonly scenario: number,
+      /** Latency is measured from here: the intended send time (open) or the actual send (closed). */
+      readonly from: number,
+      readonly measured: boolean,
+      /** Closed model: the loop's next iteration. */
+      readonly then: (() => void) | undefined,
+    ) {}
+    onConnect(abort: (error: Error) => void): void {
+      // undici's headersTimeout/bodyTimeout are idle timeouts: a target trickling a byte now and then
+      // never trips them. This deadline bounds the whole request, so it ends as a timeout error.
+      this.abortRequest = abort;
+      this.deadline = elapsed() + timeoutMs;
+    }
+    onHeaders(statusCode: number): boolean {
+      this.status = statusCode;
+      return true;
+    }
+    onData(): boolean {
+      return true;
+    }
+    onComplete(): void {
+      this.finish(this.status, this.request.isSuccess(this.status));
+    }
+    onError(error: Error): void {
+      this.finish((error as { code?: string }).code ?? 'error', false);
+    }
+    finish(outcome: number | string, success: boolean): void {
+      if (this.settled) return;
+      this.settled = true;
+      exchanges.delete(this);
       inFlight -= 1;
-      if (!stopped) done(outcome, success);
+      if (!stopped) {
+        recorder.record(this.scenario, elapsed() - this.from, outcome, success, this.measured);
+        this.then?.();
+      }
       if (inFlight === 0) onIdle?.();
-    };
+    }
+  }
+
+  /** Sends one request; its Exchange records the outcome. Never throws. */
+  function send(
+    request: PreparedRequest,
+    scenario: number,
+    from: number,
+    measured: boolean,
+    then?: () => void,
+  ): void {
+    inFlight += 1;
+    const exchange = new Exchange(request, scenario, from, measured, then);
+    exchanges.add(exchange);
     try {
       pool.dispatch(
         {
@@ -128,13 +167,23 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
           headers: [...request.headers, CORRELATION_HEADER, nextId()],
           body: request.body ?? null,
         },
-        handler,
+        exchange,
       );
     } catch (error) {
       // Report asynchronously so a closed loop cannot recurse on synchronous failures.
-      setImmediate(() => finish((error as { code?: string }).code ?? 'error', false));
+      setImmediate(() => exchange.finish((error as { code?: string }).code ?? 'error', false));
     }
   }
+
+  /** Aborts requests past their deadline: one timer for the run instead of one per request. */
+  const sweepEveryMs = Math.max(10, Math.min(100, timeoutMs / 10));
+  const sweeper = setInterval(() => {
+    if (exchanges.size === 0) return;
+    const now = elapsed();
+    for (const exchange of exchanges) {
+      if (exchange.deadline <= now) exchange.abortRequest?.(new RequestDeadlineError(timeoutMs));
+    }
+  }, sweepEveryMs);
 
   const ticker = setInterval(() => recorder.tick(elapsed(), inFlight), 1000);
   const abort = () => {
@@ -178,6 +227,7 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
   } finally {
     stopped = true;
     clearInterval(ticker);
+    clearInterval(sweeper);
     options.signal?.removeEventListener('abort', abort);
     await pool.destroy().catch(() => {});
     recorder.destroy();
@@ -212,10 +262,7 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
         if (inFlight >= profile.maxInFlight) recorder.drop(measured);
         else {
           const request = mix.pick();
-          const scenario = scenarioIndex.get(request)!;
-          send(request, (outcome, success) =>
-            recorder.record(scenario, elapsed() - intended, outcome, success, measured),
-          );
+          send(request, scenarioIndex.get(request)!, intended, measured);
         }
         batch += 1;
         due = next();
@@ -232,11 +279,7 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
           const sentAt = elapsed();
           if (stopped || sentAt >= end) return resolve();
           const request = mix.pick();
-          const scenario = scenarioIndex.get(request)!;
-          send(request, (outcome, success) => {
-            recorder.record(scenario, elapsed() - sentAt, outcome, success, sentAt >= warmup);
-            again();
-          });
+          send(request, scenarioIndex.get(request)!, sentAt, sentAt >= warmup, again);
         };
         // Resolve on abort too: `send` stops calling back once stopped.
         const onStop = () => resolve();
@@ -245,4 +288,44 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
       });
     return Promise.all(Array.from({ length: connections }, loop)).then(() => {});
   }
+}
+
+let warmedUp: Promise<void> | undefined;
+
+/**
+ * Once per process: a few requests through a throwaway undici Pool to a throwaway loopback server, so
+ * llhttp's WebAssembly is compiled and undici's paths are warm before a run's clock starts. Best
+ * effort: any failure just leaves the client cold.
+ */
+function warmUpHttpClient(): Promise<void> {
+  warmedUp ??= (async () => {
+    const server = http.createServer((req, res) => {
+      req.resume();
+      res.end('ok');
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', resolve);
+      });
+      const pool = new Pool(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { connections: 4 });
+      try {
+        for (let round = 0; round < 5; round++) {
+          await Promise.all(
+            Array.from({ length: 4 }, () =>
+              pool.request({ path: '/', method: 'GET' }).then((r) => r.body.dump()),
+            ),
+          );
+        }
+      } finally {
+        await pool.destroy();
+      }
+    } catch {
+      // Warm-up is an optimisation only.
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  })();
+  return warmedUp;
 }
