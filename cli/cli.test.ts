@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 vi.setConfig({ testTimeout: 90_000 });
 
 import type { RunResult } from '../core/run-result.ts';
-import { repoPath } from '../core/tools.ts';
+import { findTool, repoPath } from '../core/tools.ts';
 import { buildProgram } from './main.ts';
 
 interface CliRun {
@@ -104,7 +104,13 @@ describe('gate against a local server', () => {
       expect(existsSync(join(runDir, file)), file).toBe(true);
     }
     expect(realpathSync(join(dir, 'reports', 'latest'))).toBe(runDir);
-    expect(JSON.parse(readFileSync(join(runDir, 'result.json'), 'utf8')).runId).toBe(result.runId);
+    // stdout and result.json are the same final value, including what reporters added after
+    // result.json was first written (report.png, when Chromium is here).
+    expect(JSON.parse(readFileSync(join(runDir, 'result.json'), 'utf8'))).toEqual(result);
+    if (findTool('chromium')) {
+      expect(existsSync(join(runDir, 'report.png'))).toBe(true);
+      expect(result.artifacts).toContainEqual(expect.objectContaining({ path: 'report.png' }));
+    }
   });
 
   test('a target that is not ready fails the health check: exit 1', async () => {

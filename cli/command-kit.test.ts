@@ -1,9 +1,10 @@
-import { mkdtempSync, readlinkSync } from 'node:fs';
+import { mkdtempSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { ConfigError, EnvironmentError, InterruptedError, UsageError } from '../core/errors.ts';
-import { formatErrorForExit, prepareRunDir } from './command-kit.ts';
+import { sampleResult } from '../reports/sample-result.ts';
+import { formatErrorForExit, prepareRunDir, readWrittenResult, validateUsage } from './command-kit.ts';
 
 describe('formatErrorForExit', () => {
   test.each([
@@ -48,5 +49,55 @@ describe('prepareRunDir', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'opsproof-kit-'));
     expect(prepareRunDir('run-1', 'custom/out', cwd)).toBe(join(cwd, 'custom', 'out'));
     expect(() => readlinkSync(join(cwd, 'custom', 'latest'))).toThrow();
+  });
+});
+
+describe('readWrittenResult', () => {
+  const result = sampleResult();
+  const withPng = {
+    ...result,
+    artifacts: [...result.artifacts, { name: 'png', path: 'report.png', kind: 'screenshot' as const }],
+  };
+  test.each([
+    ['this run, as reporters left it', JSON.stringify(withPng), withPng],
+    ['another run', JSON.stringify({ ...withPng, runId: 'other' }), undefined],
+    ['not JSON', '{', undefined],
+    ['missing', undefined, undefined],
+  ])('%s', (_name, content, expected) => {
+    const dir = mkdtempSync(join(tmpdir(), 'opsproof-kit-'));
+    if (content !== undefined) writeFileSync(join(dir, 'result.json'), content);
+    expect(readWrittenResult(dir, result)).toEqual(expected);
+  });
+});
+
+describe('validateUsage', () => {
+  const bad = (message: string, hint?: string) => () => {
+    throw new UsageError(message, hint ? { hint } : undefined);
+  };
+  test('passes when every check does', () => {
+    expect(() => validateUsage([() => {}, () => {}])).not.toThrow();
+  });
+  test('one problem is thrown as it is', () => {
+    expect(() => validateUsage([() => {}, bad('--kpi "x" is not a threshold', 'syntax')])).toThrow(
+      expect.objectContaining({ message: '--kpi "x" is not a threshold', hint: 'syntax' }),
+    );
+  });
+  test('several are listed in one usage error with their hints once each', () => {
+    expect(() => validateUsage([bad('a', 'h1'), bad('b', 'h1'), bad('c', 'h2')])).toThrow(
+      expect.objectContaining({
+        name: 'UsageError',
+        message: '3 problems with the arguments:\n  - a\n  - b\n  - c',
+        hint: 'h1; h2',
+      }),
+    );
+  });
+  test('anything but a usage error is not swallowed', () => {
+    expect(() =>
+      validateUsage([
+        () => {
+          throw new TypeError('bug');
+        },
+      ]),
+    ).toThrow(TypeError);
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { basename, dirname, relative, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { formatDiagnostics } from '../core/diagnostics.ts';
@@ -212,7 +212,9 @@ export async function runStagesCommand(input: RunCommandInput): Promise<ExitCode
       ),
     );
   }
-  const safe = redactor.value(result);
+  // Reporters may add to the result after result.json is first written (the screenshot reporter lists
+  // report.png): the summary and --json print the final value, the one result.json holds.
+  const safe = redactor.value(readWrittenResult(outDir, result) ?? result);
   printHuman(
     redactor.text(
       formatSummary(safe, {
@@ -224,6 +226,16 @@ export async function runStagesCommand(input: RunCommandInput): Promise<ExitCode
   );
   if (input.flags.json) process.stdout.write(`${redactor.text(JSON.stringify(safe, null, 2))}\n`);
   return exitCodeForStatus(result.status);
+}
+
+/** result.json of this run as the reporters left it; undefined when missing, unreadable or another run's. */
+export function readWrittenResult(outDir: string, result: RunResult): RunResult | undefined {
+  try {
+    const written = JSON.parse(readFileSync(resolve(outDir, 'result.json'), 'utf8')) as RunResult;
+    return written.runId === result.runId && written.status === result.status ? written : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function relativePath(file: string): string {
