@@ -14,7 +14,8 @@ import { type MotoServer, startMotoServer } from '../telemetry/aws/start-moto-se
 // SIGTERM or SIGINT at a random point of an experiment — before, during or after injection — and
 // afterwards nothing it injected is left: no fault on the gateway (the gateway's own TTL after
 // kill -9), no running FIS experiment (moto), no target left killed-and-not-restarted, stopped
-// (SIGSTOP) or orphaned. Seeded: OPSPROOF_SEED=<n> replays a run.
+// (SIGSTOP) or orphaned (after kill -9 the target guardian resumes and terminates it).
+// Seeded: OPSPROOF_SEED=<n> replays a run.
 
 const bin = fileURLToPath(new URL('../bin/opsproof.js', import.meta.url));
 const controller = fileURLToPath(new URL('./fixtures/chaos-controller.ts', import.meta.url));
@@ -232,8 +233,11 @@ async function gatewayRun(i: number, signal: KillSignal): Promise<Outcome> {
   };
 }
 
-/** Process fault: `aws:ecs:stop-task` kills -9 the started target and restarts it, then a wait. */
-async function processRun(i: number, signal: Exclude<KillSignal, 'SIGKILL'>): Promise<Outcome> {
+/**
+ * Process fault: `aws:ecs:stop-task` kills -9 the started target and restarts it, then a wait. After
+ * kill -9 of the controller the target guardian must end every target within 5 s.
+ */
+async function processRun(i: number, signal: KillSignal): Promise<Outcome> {
   const dir = tempDir();
   const name = `proc-${i}`;
   const pidFile = join(dir, 'pids');
@@ -273,19 +277,26 @@ async function processRun(i: number, signal: Exclude<KillSignal, 'SIGKILL'>): Pr
   await killAt(run.child, run.exited, killAtMs, signal);
   const exitCode = await run.exited;
   const leftovers: string[] = [];
+  const gone = (pid: number) => processState(pid) === undefined || processState(pid) === 'Z';
+  if (signal === 'SIGKILL') await until(() => pids().every(gone), 5000);
   for (const pid of pids()) {
     const state = processState(pid);
     if (state === 'T') leftovers.push(`target ${pid} left stopped (SIGSTOP)`);
     else if (state !== undefined && state !== 'Z') leftovers.push(`target ${pid} left running after exit`);
     if (isAlive(pid)) process.kill(pid, 'SIGKILL');
   }
-  if (!gracefulExit(exitCode)) leftovers.push(`exit ${exitCode}: ${run.output().slice(-400)}`);
+  if (signal !== 'SIGKILL' && !gracefulExit(exitCode))
+    leftovers.push(`exit ${exitCode}: ${run.output().slice(-400)}`);
   return { kind: 'process', signal, killAtMs, phase: early ? 'start-up' : 'target up', exitCode, leftovers };
 }
 
-/** A paused (SIGSTOP) target, its controller interrupted: the target must not stay stopped. */
-async function pauseRun(signal: Exclude<KillSignal, 'SIGKILL'>): Promise<Outcome> {
-  const run = spawnController([pauseController, tinyTarget]);
+/**
+ * A paused (SIGSTOP) target, its controller interrupted or killed -9: the target must not stay
+ * stopped; after kill -9 the guardian resumes it (it handles SIGTERM: a marker file) and ends it.
+ */
+async function pauseRun(signal: KillSignal): Promise<Outcome> {
+  const markerFile = join(tempDir(), 'sigterm');
+  const run = spawnController([pauseController, tinyTarget], { ...process.env, MARKER_FILE: markerFile });
   await until(() => /^\d+$/m.test(run.output()) || run.child.exitCode !== null, 15_000);
   const pid = Number(/^(\d+)$/m.exec(run.output())?.[1]);
   const killAtMs = Math.round(random() * 1000);
@@ -293,12 +304,17 @@ async function pauseRun(signal: Exclude<KillSignal, 'SIGKILL'>): Promise<Outcome
   if (processState(pid) !== 'T') leftovers.push(`target ${pid} was never paused (${processState(pid)})`);
   await killAt(run.child, run.exited, killAtMs, signal);
   const exitCode = await run.exited;
-  await until(() => processState(pid) === undefined, 3000);
+  await until(() => processState(pid) === undefined, signal === 'SIGKILL' ? 5000 : 3000);
   const state = processState(pid);
   if (state === 'T') leftovers.push(`target ${pid} left stopped (SIGSTOP)`);
   else if (state !== undefined && state !== 'Z') leftovers.push(`target ${pid} left running`);
-  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-  if (exitCode !== 130) leftovers.push(`exit ${exitCode}: ${run.output().slice(-400)}`);
+  if (isAlive(pid)) {
+    process.kill(pid, 'SIGCONT');
+    process.kill(pid, 'SIGKILL');
+  }
+  if (!existsSync(markerFile)) leftovers.push(`target ${pid} was not resumed and sent SIGTERM`);
+  if (exitCode !== (signal === 'SIGKILL' ? -1 : 130))
+    leftovers.push(`exit ${exitCode}: ${run.output().slice(-400)}`);
   return { kind: 'pause', signal, killAtMs, phase: 'paused', exitCode, leftovers };
 }
 
@@ -398,11 +414,11 @@ test('kill -9, SIGTERM and Ctrl-C of the controller at 50 random points leave no
     runs.push(() => gatewayRun(i, signal));
   }
   for (let i = 0; i < 10; i++) {
-    const signal = pick(graceful);
+    const signal = pick(signals);
     runs.push(() => processRun(i, signal));
   }
   for (let i = 0; i < 4; i++) {
-    const signal = graceful[i % 2]!;
+    const signal = signals[i % 3]!;
     runs.push(() => pauseRun(signal));
   }
   if (motoServer) {
