@@ -1,15 +1,12 @@
-import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { SERIAL_TEST_FILES, sharedTestConfig } from './vitest.serial-files.ts';
 
+/** The parallel pass: every test file except the timing-sensitive ones (see vitest.serial.config.ts). */
 export default defineConfig({
-  resolve: {
-    alias: { opsproof: fileURLToPath(new URL('./index.ts', import.meta.url)) },
-  },
+  ...sharedTestConfig,
   test: {
+    ...sharedTestConfig.test,
     include: ['**/*.test.ts'],
-    exclude: ['node_modules/**', 'reports/*/**', 'cdk.out/**', '.tools/**'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-    pool: 'forks',
+    exclude: [...sharedTestConfig.test.exclude, ...SERIAL_TEST_FILES],
   },
 });
