@@ -61,12 +61,13 @@ export async function runCanaryRun(names: string[], flags: CanaryRunFlags): Prom
     import('../canaries/load-canaries.ts'),
     import('../runner/stages/canary-stage.ts'),
   ]);
+  const context = await loadCommandContext(flags, baseUrl ? { adhocUrl: baseUrl } : {});
   if (names.length) {
     // An unknown name is a usage error (exit 2) before anything starts, not a failed run.
-    const { loaded } = await loadCommandContext(flags);
-    await loadCanaries(loaded, { names, ...(flags.file?.length ? { files: flags.file } : {}) });
+    await loadCanaries(context.loaded, { names, ...(flags.file?.length ? { files: flags.file } : {}) });
   }
   return runStagesCommand({
+    context,
     command: ['canary run', ...names].join(' '),
     stages: [
       createCanaryStage({

@@ -93,13 +93,35 @@ export function printHuman(text: string): void {
   human.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
-/** Loads the config and resolves `--env`. */
+/**
+ * Loads the config and resolves `--env`. With `adhocUrl` (a command's `--url`) and no config file in
+ * the working directory and no `--config`, runs against a one-environment suite for that URL, so ad
+ * hoc runs work outside a project.
+ */
 export async function loadCommandContext(
   flags: Pick<CommonFlags, 'env' | 'config'>,
+  options: { adhocUrl?: string } = {},
 ): Promise<{ loaded: LoadedSuite; env: ResolvedEnvironment }> {
-  const { loadSuite, resolveEnvironment } = await import('../core/load-config.ts');
+  const { CONFIG_FILE_NAMES, loadSuite, resolveEnvironment } = await import('../core/load-config.ts');
+  const cwd = process.cwd();
+  const noConfig = !flags.config && !CONFIG_FILE_NAMES.some((name) => existsSync(resolve(cwd, name)));
+  if (options.adhocUrl && noConfig) {
+    const loaded = await buildAdhocSuite(options.adhocUrl, flags.env, cwd);
+    return { loaded, env: resolveEnvironment(loaded.suite, flags.env) };
+  }
   const loaded = await loadSuite({ config: flags.config });
   return { loaded, env: resolveEnvironment(loaded.suite, flags.env) };
+}
+
+async function buildAdhocSuite(url: string, envName: string, cwd: string): Promise<LoadedSuite> {
+  const { validateSuite } = await import('../core/validate-suite.ts');
+  const { suite, diagnostics } = validateSuite({
+    service: 'adhoc',
+    environments: { [envName]: { target: url } },
+  });
+  if (!suite)
+    throw new ConfigError(`ad hoc run against ${url}:\n${formatDiagnostics(diagnostics)}`, diagnostics);
+  return { suite, file: resolve(cwd, '(ad hoc)'), dir: cwd, warnings: [] };
 }
 
 /**

@@ -63,7 +63,8 @@ export async function runLoadRun(name: string | undefined, flags: LoadRunFlags):
   ]);
   buildKpiThresholds(flags.kpi ?? []);
   const url = flags.url ? parseUrl(flags.url) : undefined;
-  const { loaded } = await loadCommandContext(flags);
+  const context = await loadCommandContext(flags, url ? { adhocUrl: url } : {});
+  const { loaded } = context;
   const profiles = loaded.suite.load.profiles;
   const adHoc = !name && (flags.rate !== undefined || flags.connections !== undefined);
   const profileName = adHoc ? 'adhoc' : (name ?? loaded.suite.load.default);
@@ -92,6 +93,7 @@ export async function runLoadRun(name: string | undefined, flags: LoadRunFlags):
       }),
     ],
     flags,
+    context,
     options: { kpis: flags.kpi ?? [], ...(flags.baseline ? { baseline: flags.baseline } : {}) },
     // With --url the target is already running somewhere: start nothing.
     ...(url ? { run: { startTarget: false } } : {}),

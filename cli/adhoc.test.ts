@@ -1,0 +1,82 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { repoRoot } from '../core/tools.ts';
+
+/** Ad hoc runs (`--url`) work from a folder with no opsproof config at all. */
+const bin = join(repoRoot, 'bin', 'opsproof.js');
+let server: Server;
+let url: string;
+let cwd: string;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    res.writeHead(req.url === '/broken' ? 500 : 200, { 'content-type': 'application/json' });
+    res.end('{"ok":true}');
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  cwd = mkdtempSync(join(tmpdir(), 'opsproof-adhoc-'));
+});
+afterAll(() => new Promise<void>((done) => server.close(() => done())));
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd,
+      env: { ...process.env, OPSPROOF_SCREENSHOT: '0', NO_COLOR: '1' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+test('load run --url --rate needs no config file', async () => {
+  const { code, stdout, stderr } = await run([
+    'load',
+    'run',
+    '--url',
+    url,
+    '--rate',
+    '50',
+    '--duration',
+    '1s',
+    '--json',
+  ]);
+  expect(stderr).not.toMatch(/no opsproof config/);
+  expect(code).toBe(0);
+  const result = JSON.parse(stdout);
+  expect(result.service).toBe('adhoc');
+  expect(result.load.requests).toBeGreaterThanOrEqual(40);
+});
+
+test('canary run --url --file needs no config file', async () => {
+  const file = join(cwd, 'ping.canary.ts');
+  writeFileSync(
+    file,
+    `import { defineCanary } from 'opsproof';
+export default defineCanary({ name: 'ping', type: 'api' }, async ({ http, step, baseUrl }) => {
+  await step('root', async () => {
+    const res = await http.get(baseUrl + '/');
+    if (res.status !== 200) throw new Error('root returned ' + res.status);
+  });
+});
+`,
+  );
+  const { code, stdout } = await run(['canary', 'run', '--url', url, '--file', file, '--json']);
+  expect(code).toBe(0);
+  expect(JSON.parse(stdout).canaries[0]).toMatchObject({ name: 'ping', status: 'passed' });
+});
+
+test('without --url, a missing config is still a config error (exit 2)', async () => {
+  const { code, stderr } = await run(['load', 'run', '--rate', '5', '--duration', '1s']);
+  expect(code).toBe(2);
+  expect(stderr).toMatch(/no opsproof config/);
+});
