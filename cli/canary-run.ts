@@ -5,6 +5,7 @@ import {
   type CommonFlags,
   collect,
   loadCommandContext,
+  parseUrlFlag,
   printHuman,
   runStagesCommand,
 } from './command-kit.ts';
@@ -30,16 +31,6 @@ export function registerCanaryRun(canary: Command): void {
     });
 }
 
-function parseUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('not http(s)');
-    return url.replace(/\/+$/, '');
-  } catch {
-    throw new UsageError(`--url expects an http(s) URL, got "${url}"`);
-  }
-}
-
 export async function runCanaryRun(names: string[], flags: CanaryRunFlags): Promise<ExitCode> {
   if (flags.remote) {
     if (flags.url || flags.file?.length)
@@ -56,7 +47,7 @@ export async function runCanaryRun(names: string[], flags: CanaryRunFlags): Prom
     if (flags.json) process.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
     return runs.every((r) => r.status === 'passed') ? 0 : 1;
   }
-  const baseUrl = flags.url ? parseUrl(flags.url) : undefined;
+  const baseUrl = flags.url ? parseUrlFlag(flags.url) : undefined;
   const [{ loadCanaries }, { createCanaryStage }] = await Promise.all([
     import('../canaries/load-canaries.ts'),
     import('../runner/stages/canary-stage.ts'),

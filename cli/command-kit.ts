@@ -86,6 +86,17 @@ export function addStageSelectionFlags(command: Command): Command {
     .addOption(new Option('--skip <stage...>', 'skip these stages'));
 }
 
+/** A `--url` value: an http(s) URL without trailing slashes, or a usage error. */
+export function parseUrlFlag(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('not http(s)');
+    return url.replace(/\/+$/, '');
+  } catch {
+    throw new UsageError(`--url expects an http(s) URL, got "${url}"`);
+  }
+}
+
 /** Where human output goes: always stderr, so stdout stays machine-readable. */
 export const human: NodeJS.WritableStream = process.stderr;
 

@@ -8,6 +8,7 @@ import {
   collect,
   kpiChecks,
   loadCommandContext,
+  parseUrlFlag,
   runStagesCommand,
   validateUsage,
 } from './command-kit.ts';
@@ -62,7 +63,7 @@ export async function runLoadRun(name: string | undefined, flags: LoadRunFlags):
     ...kpiChecks(flags.kpi),
   ]);
   buildKpiThresholds(flags.kpi ?? []);
-  const url = flags.url ? parseUrl(flags.url) : undefined;
+  const url = flags.url ? parseUrlFlag(flags.url) : undefined;
   const context = await loadCommandContext(flags, url ? { adhocUrl: url } : {});
   const { loaded } = context;
   const profiles = loaded.suite.load.profiles;
@@ -142,14 +143,4 @@ export function buildProfile(
     throw new UsageError('an open-model run needs --rate N (or --connections N for a closed-model run)');
   }
   return profile;
-}
-
-function parseUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('not http(s)');
-    return url.replace(/\/+$/, '');
-  } catch {
-    throw new UsageError(`--url expects an http(s) URL, got "${url}"`);
-  }
 }
