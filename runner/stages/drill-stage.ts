@@ -167,6 +167,24 @@ function startDrillLoad(context: RunContext, profileName: string | undefined, ta
   };
 }
 
+/**
+ * Waits (at most 1.5 s) for the load tick that closes the second containing `endT`, when a load is
+ * running: an outage shorter than a second otherwise ends before any tick reports it.
+ */
+async function awaitClosingTick(context: RunContext, endT: number): Promise<void> {
+  const { timeline } = context;
+  const running = timeline.ofType('load.start').length > timeline.ofType('load.end').length;
+  if (!running || timeline.find('load.tick', (r) => r.t >= endT, endT)) return;
+  try {
+    await timeline.waitFor('load.tick', (r) => r.t >= endT, {
+      fromT: endT,
+      signal: AbortSignal.any([context.signal, AbortSignal.timeout(1500)]),
+    });
+  } catch (error) {
+    if (context.signal.aborted) throw error;
+  }
+}
+
 /** Requests and failures the load saw from `fromT` to `toT` (timeline ms), from its per-second ticks. */
 export function measureImpact(
   ticks: readonly RecordOf<'load.tick'>[],
@@ -565,6 +583,7 @@ async function runAlertDrill(
     );
 
     const endT = okPoint?.t ?? timeline.elapsed();
+    await awaitClosingTick(context, endT);
     const report: DrillReport = {
       name: drillName,
       kind: 'alert',
@@ -804,6 +823,7 @@ async function runDrDrill(
       ),
     ];
     const endT = recovered?.t ?? timeline.elapsed();
+    await awaitClosingTick(context, endT);
     const pointAt = (t: number | undefined) =>
       t === undefined
         ? undefined
