@@ -565,3 +565,16 @@ export function findLoadWindows(records: readonly TimelineRecord[]): LoadWindow[
   }
   return windows;
 }
+
+/**
+ * The threshold an expectation's measured time is held to, as reports show it: a deadline
+ * (`<=10000ms`) for things that must happen in time, a window (`>=12002ms`) for an alarm that must
+ * stay out of ALARM throughout it.
+ */
+export function formatExpectationThreshold(
+  result: Pick<ExpectationResult, 'kind' | 'deadlineMs'>,
+): string | null {
+  if (result.deadlineMs === null) return null;
+  const ms = Math.round(result.deadlineMs);
+  return result.kind === 'alarm-stays-ok' ? `>=${ms}ms` : `<=${ms}ms`;
+}

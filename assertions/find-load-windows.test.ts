@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
 import type { TimelineEvent, TimelineRecord } from '../core/events.ts';
-import { findLoadWindows } from './evaluate-expectation.ts';
+import { findLoadWindows, formatExpectationThreshold } from './evaluate-expectation.ts';
 
 const at = (t: number, event: TimelineEvent): TimelineRecord => ({
   ...event,
@@ -52,4 +52,12 @@ test.each([
   const windows = findLoadWindows(records);
   expect(windows).toHaveLength(expected.length);
   for (const [i, e] of expected.entries()) expect(windows[i]).toMatchObject(e);
+});
+
+test.each([
+  [{ kind: 'alarm-fires', deadlineMs: 10_000 }, '<=10000ms'],
+  [{ kind: 'alarm-stays-ok', deadlineMs: 12_001.635 }, '>=12002ms'],
+  [{ kind: 'trace-appears', deadlineMs: null }, null],
+])('formatExpectationThreshold(%o) = %s', (result, expected) => {
+  expect(formatExpectationThreshold(result)).toBe(expected);
 });

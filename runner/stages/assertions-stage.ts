@@ -1,4 +1,8 @@
-import { describeExpectation, evaluateExpectations } from '../../assertions/evaluate-expectation.ts';
+import {
+  describeExpectation,
+  evaluateExpectations,
+  formatExpectationThreshold,
+} from '../../assertions/evaluate-expectation.ts';
 import type { Check, ExpectationResult } from '../../core/run-result.ts';
 import type { Expectation } from '../../core/schema.ts';
 import { resolveRunbook } from '../resolve-runbook.ts';
@@ -15,7 +19,7 @@ export function buildExpectationCheck(
     name: result.name,
     status: result.status,
     measured: result.measuredMs,
-    threshold: result.deadlineMs === null ? null : `<=${result.deadlineMs}ms`,
+    threshold: formatExpectationThreshold(result),
     unit: 'ms',
     message: result.message,
     stage,

@@ -1,4 +1,4 @@
-import { evaluateExpectations } from '../../assertions/evaluate-expectation.ts';
+import { evaluateExpectations, formatExpectationThreshold } from '../../assertions/evaluate-expectation.ts';
 import { buildLocalPlan } from '../../chaos/build-local-plan.ts';
 import {
   createControlApiController,
@@ -72,7 +72,7 @@ function expectationCheck(result: ExpectationResult, experiment: string, index: 
     name: `${experiment}: ${result.name}`,
     status: result.status,
     measured: result.measuredMs,
-    threshold: result.deadlineMs === null ? null : `<=${result.deadlineMs}ms`,
+    threshold: formatExpectationThreshold(result),
     unit: 'ms',
     message: result.message,
     stage: 'chaos',
