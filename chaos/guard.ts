@@ -48,6 +48,29 @@ export function guardChaos(input: ChaosGuardInput): void {
   }
 }
 
+/** {@link guardChaos} for each named experiment of a suite, in one environment. */
+export function guardExperiments(input: {
+  envName: string;
+  env: ChaosGuardInput['env'];
+  experiments: Record<string, Experiment>;
+  names: readonly string[];
+  allowProduction: boolean;
+  confirmEnv?: string | undefined;
+  interactive: boolean;
+}): void {
+  for (const name of input.names) {
+    guardChaos({
+      envName: input.envName,
+      env: input.env,
+      experimentName: name,
+      experiment: input.experiments[name]!,
+      allowProduction: input.allowProduction,
+      confirmEnv: input.confirmEnv,
+      interactive: input.interactive,
+    });
+  }
+}
+
 /** The alarm names of an experiment's stop conditions. */
 export function stopConditionAlarms(experiment: Experiment): string[] {
   return experiment.stopConditions

@@ -6,7 +6,7 @@ import {
   type FaultController,
 } from '../../chaos/fault-controller.ts';
 import { type FaultGateway, startFaultGateway } from '../../chaos/fault-gateway.ts';
-import { guardChaos, isInteractive } from '../../chaos/guard.ts';
+import { guardExperiments, isInteractive } from '../../chaos/guard.ts';
 import { runFisExperiment } from '../../chaos/run-fis-experiment.ts';
 import { runLocalExperiment } from '../../chaos/run-local-experiment.ts';
 import { parseDuration } from '../../core/duration.ts';
@@ -105,18 +105,15 @@ export function createChaosStage(options: ChaosStageOptions = {}): Stage {
           });
         }
       }
-      const interactive = options.interactive ?? isInteractive();
-      for (const name of names) {
-        guardChaos({
-          envName: context.env.name,
-          env: context.env,
-          experimentName: name,
-          experiment: suite.experiments[name]!,
-          allowProduction: context.options.allowProduction,
-          confirmEnv: options.confirmEnv,
-          interactive,
-        });
-      }
+      guardExperiments({
+        envName: context.env.name,
+        env: context.env,
+        experiments: suite.experiments,
+        names,
+        allowProduction: context.options.allowProduction,
+        confirmEnv: options.confirmEnv,
+        interactive: options.interactive ?? isInteractive(),
+      });
 
       const experiments: ExperimentJournal[] = [];
       const expectations: ExpectationResult[] = [];

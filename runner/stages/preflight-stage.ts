@@ -1,6 +1,6 @@
 import { checkDeployedCanaries } from '../../canaries/deployed-canaries.ts';
 import { loadCanaries } from '../../canaries/load-canaries.ts';
-import { guardChaos, isInteractive } from '../../chaos/guard.ts';
+import { guardExperiments, isInteractive } from '../../chaos/guard.ts';
 import { describeError, EnvironmentError } from '../../core/errors.ts';
 import type { Check, StageName } from '../../core/run-result.ts';
 import { findToolOrThrow, type ToolName } from '../../core/tools.ts';
@@ -69,18 +69,15 @@ export function createGatePreflightStage(options: GatePreflightOptions): Stage {
 
       if (wants('chaos') && Object.keys(suite.experiments).length > 0) {
         const names = Object.keys(suite.experiments);
-        const interactive = options.interactive ?? isInteractive();
-        for (const name of names) {
-          guardChaos({
-            envName: context.env.name,
-            env: context.env,
-            experimentName: name,
-            experiment: suite.experiments[name]!,
-            allowProduction: context.options.allowProduction,
-            confirmEnv: options.confirmEnv,
-            interactive,
-          });
-        }
+        guardExperiments({
+          envName: context.env.name,
+          env: context.env,
+          experiments: suite.experiments,
+          names,
+          allowProduction: context.options.allowProduction,
+          confirmEnv: options.confirmEnv,
+          interactive: options.interactive ?? isInteractive(),
+        });
         checks.push({
           id: 'preflight:guardrails',
           kind: 'preflight',
