@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { FisClient, ListExperimentTemplatesCommand } from '@aws-sdk/client-fis';
 import { STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -65,6 +66,7 @@ const delay = (targets: ExperimentInput['targets'], extra: Partial<ExperimentInp
     stopConditions: [{ source: 'aws:cloudwatch:alarm', value: 'HighErrorRate' }],
     ...extra,
   });
+const missingGuardian = fileURLToPath(new URL('./fixtures/no-such-guardian.js', import.meta.url));
 const byArn = {
   Functions: { resourceType: 'aws:lambda:function', resourceArns: [fnArn], selectionMode: 'ALL' },
 };
@@ -141,12 +143,31 @@ describe.skipIf(moto.skip)('FIS engine against moto', () => {
     expect(allowed.status).toBe('completed');
   });
 
+  test('a guardian that cannot start is a warning, and the experiment runs as before', async () => {
+    const timeline = new Timeline();
+    const journal = await runFisExperiment('fis-no-guardian', delay(byArn), {
+      ...options(timeline),
+      guardianScript: missingGuardian,
+    });
+    expect(journal.status).toBe('completed');
+    const warnings = timeline.records().filter((r) => r.type === 'progress' && r.level === 'warn');
+    expect(warnings.map((r) => (r.type === 'progress' ? r.message : ''))).toEqual([
+      expect.stringMatching(
+        /^the FIS guardian of fis-no-guardian did not start \(it exited \(code 1\) before/,
+      ),
+    ]);
+  });
+
   test('dry run previews with actionsMode skip-all', async () => {
+    const timeline = new Timeline();
     const journal = await runFisExperiment('fis-preview', delay(byArn), {
-      ...options(new Timeline()),
+      ...options(timeline),
       dryRun: true,
+      // A preview injects nothing, so no guardian is started (a broken one would be a warning).
+      guardianScript: missingGuardian,
     });
     expect(journal).toMatchObject({ dryRun: true, status: 'completed' });
+    expect(timeline.records().filter((r) => r.type === 'progress')).toEqual([]);
     // Read moto's raw answer: client-fis 3.523 does not model actionsMode.
     const raw = (await (
       await fetch(`${endpoint}/experiments/${journal.fisExperimentId}`, {

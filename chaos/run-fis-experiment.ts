@@ -17,6 +17,14 @@ import type { Experiment } from '../core/schema.ts';
 import type { Timeline } from '../core/timeline.ts';
 import { buildFisTemplateInput, EXPERIMENT_TAG, SERVICE_TAG } from './build-fis-template.ts';
 import { alarmNameFromArn } from './fis-catalog.ts';
+import {
+  type FisGuardian,
+  type GuardianCredentials,
+  readGuardianConnection,
+  readGuardianCredentials,
+  START_TAG,
+  startFisGuardian,
+} from './start-fis-guardian.ts';
 import { validateExperiment } from './validate-experiment.ts';
 
 export interface FisExperimentOptions {
@@ -37,6 +45,24 @@ export interface FisExperimentOptions {
   /** Injected clients (tests); default clients use the SDK's credential and endpoint chain. */
   fis?: FisClient;
   sts?: STSClient;
+  /**
+   * File the FIS guardian appends one JSON line to when it acts because this process is gone (or
+   * stopped following the experiment): the run directory's `fis-guardian.log`.
+   */
+  guardianLog?: string;
+  /** The FIS guardian program (tests). @defaultValue chaos/fis-guardian.js */
+  guardianScript?: string;
+}
+
+/** One experiment's guardian, from its start (beside the template calls) to `done` or `stop`. */
+interface GuardianSlot {
+  started: Promise<FisGuardian | Error>;
+  /** Told about an experiment (sent before StartExperiment). */
+  armed: boolean;
+  /** The engine followed the experiment to its end, or asked FIS to stop it. */
+  ended: boolean;
+  /** The experiment's id once FIS answered, for the warning when the guardian is lost. */
+  experimentId?: string;
 }
 
 /**
@@ -83,11 +109,77 @@ function awsError(what: string, error: unknown): EnvironmentError {
  * completed, stopped by a stop condition → aborted, stopped by us → interrupted, failed / cancelled →
  * failed / aborted. A template whose targets resolve to nothing fails unless `allowEmptyTargets`.
  * AWS API failures before the experiment starts throw {@link EnvironmentError} (exit 3).
+ *
+ * Unless it is a preview (which injects nothing), a guardian process (`fis-guardian.js`) watches the
+ * experiment: should this process die without following it to its end — kill -9 included — the
+ * guardian stops it. A guardian that cannot start is a warning on the Timeline, not an error.
  */
 export async function runFisExperiment(
   name: string,
   experiment: Experiment,
   options: FisExperimentOptions,
+): Promise<ExperimentJournal> {
+  if (options.dryRun) return startAndFollow(name, experiment, options, undefined);
+  const slot: GuardianSlot = {
+    started: startFisGuardian({
+      ...(options.guardianScript ? { script: options.guardianScript } : {}),
+      onLostGuardian: (how) =>
+        options.timeline.emit({
+          type: 'progress',
+          level: 'warn',
+          message: `the FIS guardian of ${name} ${how}: should opsproof be killed now (kill -9), FIS experiment ${slot.experimentId ?? name} runs on until FIS ends it`,
+        }),
+    }).catch((error: unknown) => (error instanceof Error ? error : new Error(describeError(error)))),
+    armed: false,
+    ended: false,
+  };
+  try {
+    return await startAndFollow(name, experiment, options, slot);
+  } finally {
+    // Followed to its end (or never started): the guardian just exits. Otherwise — this engine threw
+    // while the experiment may run — the guardian stops it.
+    void slot.started.then((guardian) => {
+      if (guardian instanceof Error) return;
+      if (slot.ended || !slot.armed) guardian.done();
+      else guardian.stop();
+    });
+  }
+}
+
+/** Waits for the guardian, then tells it what is about to start; a warning when there is none. */
+async function armGuardian(
+  slot: GuardianSlot,
+  fis: FisClient,
+  arm: { experiment: string; templateId: string; startTag: [string, string]; logFile?: string },
+  timeline: Timeline,
+): Promise<FisGuardian | undefined> {
+  const guardian = await slot.started;
+  const warn = (problem: string) =>
+    timeline.emit({
+      type: 'progress',
+      level: 'warn',
+      message: `the FIS guardian of ${arm.experiment} ${problem}: should opsproof be killed (kill -9), the FIS experiment runs on until FIS ends it`,
+    });
+  if (guardian instanceof Error) {
+    warn(`did not start (${guardian.message})`);
+    return undefined;
+  }
+  try {
+    guardian.arm({ ...arm, ...(await readGuardianConnection(fis)) });
+  } catch (error) {
+    guardian.done();
+    warn(`could not be told how to reach FIS (${describeError(error)})`);
+    return undefined;
+  }
+  slot.armed = true;
+  return guardian;
+}
+
+async function startAndFollow(
+  name: string,
+  experiment: Experiment,
+  options: FisExperimentOptions,
+  slot: GuardianSlot | undefined,
 ): Promise<ExperimentJournal> {
   const clock = options.clock ?? systemClock;
   const { timeline } = options;
@@ -153,6 +245,20 @@ export async function runFisExperiment(
   }
   if (!templateId) throw new EnvironmentError('aws-api', 'FIS returned no template id');
 
+  const clientToken = crypto.randomUUID();
+  const guardian = slot
+    ? await armGuardian(
+        slot,
+        fis,
+        {
+          experiment: name,
+          templateId,
+          startTag: [START_TAG, clientToken],
+          ...(options.guardianLog ? { logFile: options.guardianLog } : {}),
+        },
+        timeline,
+      )
+    : undefined;
   const startedAt = clock.wall();
   const t0 = clock.now();
   timeline.emit({ type: 'experiment.start', experiment: name, engine: 'fis', dryRun });
@@ -160,8 +266,8 @@ export async function runFisExperiment(
   try {
     const start = new StartExperimentCommand({
       experimentTemplateId: templateId,
-      clientToken: crypto.randomUUID(),
-      tags: { [EXPERIMENT_TAG]: name },
+      clientToken,
+      tags: { [EXPERIMENT_TAG]: name, [START_TAG]: clientToken },
     });
     if (dryRun) addActionsMode(start, 'skip-all');
     started = (await fis.send(start)).experiment;
@@ -171,6 +277,24 @@ export async function runFisExperiment(
   }
   const experimentId = started?.id;
   if (!experimentId) throw new EnvironmentError('aws-api', 'FIS returned no experiment id');
+  if (slot) slot.experimentId = experimentId;
+  guardian?.watch(experimentId);
+  // The SDK refreshes temporary credentials; the guardian gets each new set.
+  let sentCredentials: GuardianCredentials | undefined;
+  const refreshGuardianCredentials = async () => {
+    const credentials = await readGuardianCredentials(fis);
+    if (!guardian || !credentials) return;
+    if (
+      sentCredentials &&
+      credentials.accessKeyId === sentCredentials.accessKeyId &&
+      credentials.sessionToken === sentCredentials.sessionToken &&
+      credentials.expiration?.getTime() === sentCredentials.expiration?.getTime()
+    )
+      return;
+    if (sentCredentials) guardian.credentials(credentials);
+    sentCredentials = credentials;
+  };
+  if (guardian) await refreshGuardianCredentials();
 
   // Follow: action states onto the timeline; stop on Ctrl-C.
   const actionStatus = new Map<string, string>();
@@ -276,6 +400,7 @@ export async function runFisExperiment(
       continue;
     }
     track(current);
+    if (guardian) await refreshGuardianCredentials();
     const status = current.state?.status ?? '';
     if (
       !checkedTargets &&
@@ -297,6 +422,8 @@ export async function runFisExperiment(
     }
   }
   track(current);
+  // Ended, or FIS was asked to stop it (and the stop deadline passed): the guardian's job is done.
+  if (slot) slot.ended = true;
 
   const fisStatus: string = current.state?.status ?? 'unknown';
   const reason = current.state?.reason ?? '';
