@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { evaluateExpectations, formatExpectationThreshold } from '../../assertions/evaluate-expectation.ts';
 import { buildLocalPlan } from '../../chaos/build-local-plan.ts';
 import {
@@ -208,6 +209,7 @@ export function createChaosStage(options: ChaosStageOptions = {}): Stage {
                     signal: context.signal,
                     clock: context.clock,
                     dryRun: context.options.dryRun,
+                    guardianLog: join(context.outDir, 'fis-guardian.log'),
                     ...(options.fisPollMs ? { pollMs: options.fisPollMs } : {}),
                   })
                 : await runLocalExperiment(name, experiment, {

@@ -118,6 +118,7 @@ function runExperiment(
       signal: context.signal,
       clock: context.clock,
       dryRun: context.options.dryRun,
+      guardianLog: join(context.outDir, 'fis-guardian.log'),
       // A drill times the fault: read FIS's action states every second.
       pollMs: 1000,
     });
