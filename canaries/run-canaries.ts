@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { parseDuration } from '../core/duration.ts';
 import { describeError } from '../core/errors.ts';
+import { createRedactor } from '../core/redact.ts';
 import type { Artifact, CanaryRunResult, CanaryStepResult, StageName } from '../core/run-result.ts';
 import type { CanariesConfig } from '../core/schema.ts';
 import type { Timeline } from '../core/timeline.ts';
@@ -12,6 +13,7 @@ import { createCanaryHttp, type HttpRecord } from './canary-http.ts';
 import type { CanaryContext, CanaryDefinition } from './define-canary.ts';
 import { launchChromium } from './launch-chromium.ts';
 import type { CanaryLoadFailure, LoadedCanary } from './load-canaries.ts';
+import { createSecretTest, takeMaskedScreenshot } from './mask-secrets.ts';
 
 export interface RunCanariesOptions {
   canaries: readonly LoadedCanary[];
@@ -32,7 +34,10 @@ export interface RunCanariesOptions {
   signal?: AbortSignal;
   /** Headers every request of `http` carries (the environment's `headers`). */
   headers?: Record<string, string>;
-  /** Removes secrets from failure snippets before they are written. */
+  /**
+   * Removes secrets from failure snippets before they are written; screenshots mask every element whose
+   * text it would change. @defaultValue the redactor's credential patterns, no secret values
+   */
   redact?: (text: string) => string;
   /** A browser to reuse (watch mode); otherwise one is launched for the run when needed. */
   browser?: Browser;
@@ -123,6 +128,8 @@ async function runAttempt(
   let context: BrowserContext | undefined;
   let page: Page | undefined;
 
+  // The run's redactor decides what a screenshot masks; without one, its credential patterns still apply.
+  const showsSecret = createSecretTest(options.redact ?? createRedactor().text);
   const writeArtifact = async (step: StepState, reason: string): Promise<void> => {
     const dir = join('canaries', slug(name));
     const base = `attempt${attempt}-${slug(step.name)}`;
@@ -130,11 +137,13 @@ async function runAttempt(
     if (type === 'browser' && page && !page.isClosed()) {
       const path = join(dir, `${base}.png`);
       try {
-        await page.screenshot({ path: join(options.outDir, path), timeout: 5_000, fullPage: true });
+        // Masked before it is written: redaction cannot reach into an image afterwards.
+        const png = await takeMaskedScreenshot(page, { showsSecret, timeoutMs: 5_000, fullPage: true });
+        await writeFile(join(options.outDir, path), png);
         artifacts.push({ name: `${name}: ${step.name} (screenshot)`, path, kind: 'screenshot' });
         return;
       } catch {
-        // A page that cannot render (crashed, closed) still gets the text snippet below.
+        // A page that cannot render or be masked (crashed, closed, kept changing) gets the text snippet below.
       }
     }
     const last = step.records.at(-1);
