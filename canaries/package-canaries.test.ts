@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import JSZip from 'jszip';
+import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { LoadedSuite } from '../core/load-config.ts';
 import { suiteSchema } from '../core/schema.ts';
@@ -14,6 +15,32 @@ import { requireTool } from '../core/tools.ts';
 import { packageCanaries, SYNTHETICS_HANDLER } from './package-canaries.ts';
 
 const run = promisify(execFile);
+/** A token the canary's page shows; in AWS only the redactor's credential patterns can recognise it. */
+const BEARER = 'abcDEF123456789xyz';
+
+interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** Mask-coloured (#FF00FF) and dark pixels inside the box, inset by 2 px against anti-aliased edges. */
+function maskPixels(png: PNG, box: Box): { mask: number; total: number; dark: number } {
+  let mask = 0;
+  let total = 0;
+  let dark = 0;
+  for (let y = Math.ceil(box.y + 2); y < Math.floor(box.y + box.height - 2); y++) {
+    for (let x = Math.ceil(box.x + 2); x < Math.floor(box.x + box.width - 2); x++) {
+      const i = (png.width * y + x) * 4;
+      const [r, g, b] = [png.data[i] ?? -1, png.data[i + 1] ?? -1, png.data[i + 2] ?? -1];
+      total += 1;
+      if (r === 0xff && g === 0 && b === 0xff) mask += 1;
+      if (r < 100 && g < 100 && b < 100) dark += 1;
+    }
+  }
+  return { mask, total, dark };
+}
 const chromium = requireTool('chromium');
 const repo = join(import.meta.dirname, '..');
 
@@ -31,15 +58,27 @@ const FAKE_RUNTIME = `
 import { chromium } from ${JSON.stringify(pathToFileURL(join(repo, 'node_modules/playwright-core/index.mjs')).href)};
 export const calls = [];
 let browser;
+let lastPage;
 export const synthetics = {
   async executeStep(name, fn, stepConfig, page) {
     calls.push({ step: name, withPage: page !== undefined, stepConfig });
+    lastPage = page;
     try {
       const value = await fn();
       calls.push({ done: name, status: 'passed' });
       return value;
     } catch (error) {
       calls.push({ done: name, status: 'failed', error: error.message });
+      // As the runtime does with screenshotOnStepFailure: a full-page screenshot once the step rejected.
+      if (stepConfig?.screenshotOnStepFailure && page && process.env.FAKE_SHOTS) {
+        const boxes = {};
+        for (const id of (process.env.FAKE_MEASURE ?? '').split(',').filter(Boolean)) {
+          boxes[id] = await page.locator('#' + id).boundingBox();
+        }
+        const path = process.env.FAKE_SHOTS + '/' + name + '.png';
+        await page.screenshot({ path, fullPage: true });
+        calls.push({ screenshot: path, boxes });
+      }
       throw error;
     }
   },
@@ -48,7 +87,11 @@ export const synthetics = {
     return browser;
   },
   async newPage(b) { return (await b.newContext()).newPage(); },
-  async close() { await browser?.close(); },
+  async close() {
+    const left = await lastPage?.evaluate(() => document.querySelectorAll('[data-opsproof-mask],[data-opsproof-mask-overlay]').length).catch(() => -1);
+    calls.push({ marksLeft: left ?? null });
+    await browser?.close();
+  },
 };
 `;
 
@@ -61,7 +104,15 @@ console.log('RESULT ' + JSON.stringify({ calls, error }));
 `;
 
 interface Invocation {
-  calls: { step?: string; done?: string; status?: string; withPage?: boolean }[];
+  calls: {
+    step?: string;
+    done?: string;
+    status?: string;
+    withPage?: boolean;
+    screenshot?: string;
+    boxes?: Record<string, Box | null>;
+    marksLeft?: number | null;
+  }[];
   error: string | null;
 }
 
@@ -70,8 +121,14 @@ let server: Server;
 let url: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'opsproof-package-'));
-  server = createServer((_req, res) => {
+  server = createServer((req, res) => {
     res.setHeader('content-type', 'text/html');
+    if (req.url === '/leaky') {
+      res.end(
+        `<body style="font:16px sans-serif"><p id="control">Plain text</p><p id="bearer">Authorization: Bearer ${BEARER}</p><input id="password" type="password" value="hunter2-Pw9zz"><p id="url">Open https://example.test/cb?token=${BEARER}</p></body>`,
+      );
+      return;
+    }
     res.end(
       '<label for="q">Query</label><input id="q"><button onclick="s.textContent=\'Saved 1\'">Save</button><p id="s" role="status"></p>',
     );
@@ -102,6 +159,15 @@ export default defineCanary({ name: 'form', type: 'browser' }, async ({ page, st
 `,
   );
   await writeFile(
+    join(canaries, 'leaky.canary.ts'),
+    `import { defineCanary } from 'opsproof';
+export default defineCanary({ name: 'leaky', type: 'browser' }, async ({ page, step, baseUrl }) => {
+  await step('open', async () => { await page.goto(baseUrl + '/leaky'); });
+  await step('fails', async () => { throw new Error('planted failure'); });
+});
+`,
+  );
+  await writeFile(
     join(canaries, 'api.canary.ts'),
     `import { defineCanary } from 'opsproof';
 export default defineCanary({ name: 'api', type: 'api', schedule: 'rate(1 minute)' }, async ({ http, step, baseUrl }) => {
@@ -117,14 +183,14 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function invoke(zipPath: string, name: string): Promise<Invocation> {
+async function invoke(zipPath: string, name: string, env: NodeJS.ProcessEnv = {}): Promise<Invocation> {
   const zip = await JSZip.loadAsync(await readFile(zipPath));
   const target = join(dir, 'unzipped', name);
   await mkdir(target, { recursive: true });
   await writeFile(join(target, 'index.mjs'), (await zip.file('index.mjs')?.async('string')) ?? '');
   const { stdout } = await run(process.execPath, [join(dir, 'invoke.mjs'), join(target, 'index.mjs')], {
     cwd: dir,
-    env: { ...process.env, FAKE_CHROMIUM: chromium.path ?? '' },
+    env: { ...process.env, FAKE_CHROMIUM: chromium.path ?? '', ...env },
     timeout: 30_000,
   });
   const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
@@ -142,6 +208,7 @@ describe('packaged canaries for the Synthetics Playwright runtime', () => {
     expect(packaged.map((p) => [p.name, p.handler, p.schedule])).toEqual([
       ['api', SYNTHETICS_HANDLER, 'rate(1 minute)'],
       ['form', SYNTHETICS_HANDLER, 'rate(5 minutes)'],
+      ['leaky', SYNTHETICS_HANDLER, 'rate(5 minutes)'],
     ]);
     for (const p of packaged) {
       const zip = await JSZip.loadAsync(await readFile(p.zipPath));
@@ -169,6 +236,37 @@ describe('packaged canaries for the Synthetics Playwright runtime', () => {
         ['save', true],
       ]);
       expect(result.calls.filter((c) => c.done).every((c) => c.status === 'passed')).toBe(true);
+    },
+  );
+
+  test.skipIf(chromium.skip)(
+    "the runtime's failure screenshot shows password fields and credential-shaped text covered, plain text not",
+    async () => {
+      const [leaky] = await packageCanaries({
+        loaded: suiteWith(['canaries/leaky.canary.ts'], dir),
+        outDir: join(dir, 'zips'),
+        baseUrl: url,
+      });
+      const shots = join(dir, 'shots');
+      await mkdir(shots, { recursive: true });
+      const result = await invoke(leaky?.zipPath ?? '', 'leaky', {
+        FAKE_SHOTS: shots,
+        FAKE_MEASURE: 'control,bearer,password,url',
+      });
+      expect(result.error).toBe('planted failure');
+      const shot = result.calls.find((c) => c.screenshot);
+      expect(shot?.screenshot).toBe(join(shots, 'fails.png'));
+      const png = PNG.sync.read(await readFile(shot?.screenshot ?? 'missing'));
+      for (const id of ['bearer', 'password', 'url']) {
+        const { mask, total } = maskPixels(png, shot?.boxes?.[id] ?? { x: 0, y: 0, width: 0, height: 0 });
+        expect(total, `#${id} has no box`).toBeGreaterThan(0);
+        expect(mask, `#${id} not covered`).toBe(total);
+      }
+      const control = maskPixels(png, shot?.boxes?.control ?? { x: 0, y: 0, width: 0, height: 0 });
+      expect(control.mask).toBe(0);
+      expect(control.dark).toBeGreaterThan(0);
+      // The boxes are gone once the runtime is done with the step.
+      expect(result.calls.find((c) => 'marksLeft' in c)?.marksLeft).toBe(0);
     },
   );
 

@@ -1,6 +1,9 @@
+import type { Page } from 'playwright-core';
 import { parseDuration } from '../core/duration.ts';
+import { createRedactor } from '../core/redact.ts';
 import { createCanaryHttp } from './canary-http.ts';
 import type { CanaryContext, CanaryDefinition } from './define-canary.ts';
+import { coverSecrets, createSecretTest } from './mask-secrets.ts';
 
 /**
  * What our adapter uses of the runtime's `synthetics` object (`@aws/synthetics-playwright`, in the
@@ -28,6 +31,25 @@ export interface SyntheticsHandlerOptions {
   stepTimeout?: string;
 }
 
+/**
+ * In AWS the canary knows no secret values (none are packaged, none are resolved there), so the
+ * redactor's credential patterns decide, and password fields are always covered.
+ */
+const showsSecret = createSecretTest(createRedactor().text);
+
+/**
+ * Covers what shows a secret before the runtime's failure screenshot; when the page cannot be read,
+ * it is replaced by a blank one, so the screenshot shows nothing rather than everything.
+ */
+async function coverBeforeScreenshot(page: Page): Promise<(() => Promise<void>) | undefined> {
+  try {
+    return await coverSecrets(page, showsSecret);
+  } catch {
+    await page.goto('about:blank', { timeout: 5_000 }).catch(() => undefined);
+    return undefined;
+  }
+}
+
 interface TimeoutablePage {
   setDefaultTimeout?(ms: number): void;
   setDefaultNavigationTimeout?(ms: number): void;
@@ -38,7 +60,9 @@ interface TimeoutablePage {
  * becomes `synthetics.executeStep(name, fn, stepConfig, page)` (1:1, so the runtime's step metrics,
  * screenshots and report carry our step names); a thrown step rejects the handler, which the runtime
  * records as a failed run. The browser comes from `synthetics.launch()` / `newPage()` (the runtime's
- * own Chromium), never from the zip.
+ * own Chromium), never from the zip. The runtime takes the failure screenshot itself and offers no
+ * mask option, so a failing browser step covers secrets in the page before its error reaches the
+ * runtime, and uncovers them once the runtime is done with the step.
  */
 export function createSyntheticsHandler(
   definition: CanaryDefinition,
@@ -90,9 +114,24 @@ export function createSyntheticsHandler(
             }),
           ),
       });
-      const step = <R>(stepName: string, fn: () => Promise<R>): Promise<R> => {
+      const step = async <R>(stepName: string, fn: () => Promise<R>): Promise<R> => {
         steps += 1;
-        return synthetics.executeStep(stepName, fn, stepConfig, page);
+        if (type !== 'browser' || !page) return synthetics.executeStep(stepName, fn, stepConfig, page);
+        let uncover: (() => Promise<void>) | undefined;
+        const masked = async (): Promise<R> => {
+          try {
+            return await fn();
+          } catch (error) {
+            // The runtime screenshots the page once this rejects: what shows a secret is covered first.
+            uncover = await coverBeforeScreenshot(page as Page);
+            throw error;
+          }
+        };
+        try {
+          return await synthetics.executeStep(stepName, masked, stepConfig, page);
+        } finally {
+          await uncover?.();
+        }
       };
       const context = { http, step, baseUrl, env, page, log: (m: string) => console.log(`${name}: ${m}`) };
       await definition.fn(context as CanaryContext);
