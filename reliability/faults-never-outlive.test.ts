@@ -13,8 +13,9 @@ import { type MotoServer, startMotoServer } from '../telemetry/aws/start-moto-se
 // Faults never outlive a run: the controller (`opsproof chaos run`'s action) is killed with SIGKILL,
 // SIGTERM or SIGINT at a random point of an experiment — before, during or after injection — and
 // afterwards nothing it injected is left: no fault on the gateway (the gateway's own TTL after
-// kill -9), no running FIS experiment (moto), no target left killed-and-not-restarted, stopped
-// (SIGSTOP) or orphaned (after kill -9 the target guardian resumes and terminates it).
+// kill -9), no running FIS experiment (moto; after kill -9 the FIS guardian stops it), no target left
+// killed-and-not-restarted, stopped (SIGSTOP) or orphaned (after kill -9 the target guardian resumes
+// and terminates it).
 // Seeded: OPSPROOF_SEED=<n> replays a run.
 
 const bin = fileURLToPath(new URL('../bin/opsproof.js', import.meta.url));
@@ -318,8 +319,11 @@ async function pauseRun(signal: KillSignal): Promise<Outcome> {
   return { kind: 'pause', signal, killAtMs, phase: 'paused', exitCode, leftovers };
 }
 
-/** FIS experiment against moto; Ctrl-C / SIGTERM must leave it stopped, never running. */
-async function fisRun(i: number, signal: Exclude<KillSignal, 'SIGKILL'>): Promise<Outcome> {
+/**
+ * FIS experiment against moto; Ctrl-C / SIGTERM must leave it stopped, never running. After kill -9
+ * the FIS guardian (chaos/fis-guardian.js) must stop it within 10 s.
+ */
+async function fisRun(i: number, signal: KillSignal): Promise<Outcome> {
   const dir = tempDir();
   const name = `fis-${i}`;
   writeFileSync(
@@ -390,9 +394,17 @@ async function fisRun(i: number, signal: Exclude<KillSignal, 'SIGKILL'>): Promis
   await killAt(run.child, run.exited, killAtMs, signal);
   const exitCode = await run.exited;
   const leftovers: string[] = [];
-  const left = (await statuses()).filter((s) => s === 'running' || s === 'initiating' || s === 'pending');
-  if (left.length > 0) leftovers.push(`FIS experiment of ${name} still ${left.join(', ')}`);
-  if (!gracefulExit(exitCode)) leftovers.push(`exit ${exitCode}: ${run.output().slice(-400)}`);
+  const running = async () =>
+    (await statuses()).filter((s) => s === 'running' || s === 'initiating' || s === 'pending');
+  // Nobody is left to stop it after kill -9 but the guardian.
+  if (signal === 'SIGKILL') await until(async () => (await running()).length === 0, 10_000);
+  const left = await running();
+  if (left.length > 0)
+    leftovers.push(
+      `FIS experiment of ${name} still ${left.join(', ')}${signal === 'SIGKILL' ? ' 10 s after kill -9' : ''}`,
+    );
+  if (signal !== 'SIGKILL' && !gracefulExit(exitCode))
+    leftovers.push(`exit ${exitCode}: ${run.output().slice(-400)}`);
   fis.destroy();
   return {
     kind: 'fis',
@@ -406,7 +418,6 @@ async function fisRun(i: number, signal: Exclude<KillSignal, 'SIGKILL'>): Promis
 
 test('kill -9, SIGTERM and Ctrl-C of the controller at 50 random points leave nothing injected', async () => {
   const signals: KillSignal[] = ['SIGKILL', 'SIGTERM', 'SIGINT'];
-  const graceful: Exclude<KillSignal, 'SIGKILL'>[] = ['SIGTERM', 'SIGINT'];
   const runs: (() => Promise<Outcome>)[] = [];
   // Deterministic kinds and signals per seed; kill points are drawn when each run starts.
   for (let i = 0; i < 24; i++) {
@@ -423,7 +434,7 @@ test('kill -9, SIGTERM and Ctrl-C of the controller at 50 random points leave no
   }
   if (motoServer) {
     for (let i = 0; i < 12; i++) {
-      const signal = graceful[i % 2]!;
+      const signal = signals[i % 3]!;
       runs.push(() => fisRun(i, signal));
     }
   }
@@ -431,10 +442,15 @@ test('kill -9, SIGTERM and Ctrl-C of the controller at 50 random points leave no
   const outcomes = await Promise.all(runs.map((run) => pool(run)));
   const leftovers = outcomes.filter((o) => o.leftovers.length > 0);
   const byKind = (kind: Kind) => outcomes.filter((o) => o.kind === kind).length;
+  const killedWhileOn = (kind: Kind) =>
+    outcomes.filter(
+      (o) => o.kind === kind && o.signal === 'SIGKILL' && (o.phase === 'injected' || o.phase === 'running'),
+    ).length;
   console.log(
     `faults-never-outlive: seed ${seed}: ${outcomes.length} runs (gateway ${byKind('gateway')}, process ${byKind('process')}, pause ${byKind('pause')}, fis ${byKind('fis')}), ` +
       `signals ${signals.map((s) => `${s} ${outcomes.filter((o) => o.signal === s).length}`).join(', ')}, ` +
       `phases ${[...new Set(outcomes.map((o) => o.phase))].map((p) => `${p} ${outcomes.filter((o) => o.phase === p).length}`).join(', ')}, ` +
+      `kill -9 while on: gateway ${killedWhileOn('gateway')}, fis ${killedWhileOn('fis')}, ` +
       `leftovers ${leftovers.length}`,
   );
   expect(leftovers, JSON.stringify(leftovers, null, 2)).toEqual([]);
