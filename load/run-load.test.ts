@@ -71,3 +71,34 @@ test('autocannon engine: closed model with p95 from our histogram', async () => 
   expect(summary.latencyMs.p95).toBeLessThanOrEqual(summary.latencyMs.max);
   expect(summary.histogram).toBeTypeOf('string');
 });
+
+test('autocannon engine: every request carries its own correlation id', async () => {
+  const ids: string[] = [];
+  const server = await startServer((req, res) => {
+    // The reachability probe before the run carries no id; the profile's requests do.
+    if (req.url === '/a' || req.url === '/b') ids.push(String(req.headers['x-correlation-id']));
+    req.resume();
+    res.end('ok');
+  });
+  try {
+    const summary = await runLoad(
+      loadProfileSchema.parse({
+        model: 'closed',
+        connections: 4,
+        duration: '1s',
+        warmup: '0s',
+        requests: [
+          { method: 'GET', path: '/a', weight: 3 },
+          { method: 'POST', path: '/b', body: { x: 1 } },
+        ],
+      }),
+      { target: server.url, timeline: new Timeline(), engine: 'autocannon' },
+    );
+    expect(summary.requests).toBeGreaterThan(100);
+    expect(ids.length).toBeGreaterThanOrEqual(summary.requests);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-z]{10}$/);
+  } finally {
+    await server.close();
+  }
+});
