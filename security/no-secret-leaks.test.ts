@@ -5,9 +5,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { MASK_COLOR } from '../canaries/mask-secrets.ts';
 import { createRedactor, REDACTED } from '../core/redact.ts';
-import { repoPath } from '../core/tools.ts';
+import { repoPath, requireTool } from '../core/tools.ts';
 import { EmbeddedTelemetry } from '../telemetry/embedded/embedded-telemetry.ts';
 
 // Plants secrets in real runs through the CLI and searches every file of the run directory, stdout
@@ -21,6 +23,35 @@ const URL_TOKEN = 'urlTok-5Hd8Kq2Wz7Jc';
 /** A `redact` literal of the suite, echoed by the target in its response body and its log line. */
 const LITERAL = 'acct-9F3kP1xV6tB0';
 const SECRETS = { API_TOKEN, URL_TOKEN, LITERAL };
+/** Elements of the target's settings page: every one but `control` shows a secret. */
+const PAGE_ELEMENTS = ['control', 'echo', 'account', 'key', 'password'];
+const chromium = requireTool('chromium');
+
+interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** Mask-coloured and dark pixels inside the box (inset by 2 px against anti-aliased edges). */
+function maskPixels(png: PNG, box: Box): { mask: number; total: number; dark: number } {
+  let mask = 0;
+  let total = 0;
+  let dark = 0;
+  for (let y = Math.ceil(box.y + 2); y < Math.floor(box.y + box.height - 2); y++) {
+    for (let x = Math.ceil(box.x + 2); x < Math.floor(box.x + box.width - 2); x++) {
+      const i = (png.width * y + x) * 4;
+      const [r, g, b] = [png.data[i] ?? -1, png.data[i + 1] ?? -1, png.data[i + 2] ?? -1];
+      total += 1;
+      if (`#${[r, g, b].map((v) => v.toString(16).padStart(2, '0')).join('')}`.toUpperCase() === MASK_COLOR) {
+        mask += 1;
+      }
+      if (r < 100 && g < 100 && b < 100) dark += 1;
+    }
+  }
+  return { mask, total, dark };
+}
 
 const forms = (value: string) => ({
   raw: value,
@@ -88,6 +119,19 @@ describe('no secret leaks from a run', () => {
       seen.push({ path: url.pathname, authorization: req.headers.authorization });
       // The target's own log line carries the redact literal, as a careless service would.
       targetLog.push(JSON.stringify({ msg: 'request', path: url.pathname, account: LITERAL }));
+      if (url.pathname === '/page') {
+        // A careless page: it shows the token it was sent, the account literal split over two spans,
+        // and the token in an input; the password field holds it too.
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        res.end(`<!doctype html><body style="margin:8px;font:16px/1.5 sans-serif;color:#111;background:#fff">
+<p id="control">Welcome back to the settings page</p>
+<p id="echo">You sent: ${req.headers.authorization ?? 'nothing'}</p>
+<p id="account">Account <span>${LITERAL.slice(0, 5)}</span><span>${LITERAL.slice(5)}</span></p>
+<input id="key" value="${API_TOKEN}" size="40" style="display:block">
+<input id="password" type="password" value="${API_TOKEN}" style="display:block">
+</body>`);
+        return;
+      }
       if (url.pathname === '/ok') {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ ok: true, account: LITERAL }));
@@ -133,6 +177,21 @@ export default defineCanary({ name: 'leaky', type: 'api' }, async ({ http, step,
   await step('fails with secrets everywhere', async () => {
     const res = await http.get(baseUrl + '/fail?token=' + process.env.LEAK_TEST_URL_TOKEN + '&page=1');
     throw new Error('fail returned ' + res.status + ': ' + res.body + ' cookie ' + res.headers['set-cookie']);
+  });
+});
+`,
+    );
+    writeFileSync(
+      join(work, 'leaky-page.canary.ts'),
+      `import { writeFileSync } from 'node:fs';
+import { defineCanary } from 'opsproof';
+export default defineCanary({ name: 'leaky-page', type: 'browser' }, async ({ page, step, baseUrl }) => {
+  await step('open settings', async () => {
+    await page.goto(baseUrl + '/page');
+    const boxes = {};
+    for (const id of ${JSON.stringify(PAGE_ELEMENTS)}) boxes[id] = await page.locator('#' + id).boundingBox();
+    writeFileSync(process.env.LEAK_TEST_BOXES, JSON.stringify(boxes));
+    throw new Error('settings page check failed');
   });
 });
 `,
@@ -195,6 +254,59 @@ export default defineCanary({ name: 'leaky', type: 'api' }, async ({ http, step,
       ]),
     );
   }, 90_000);
+
+  test.skipIf(chromium.skip)(
+    'canary run with a browser canary: the failure screenshot masks every secret the page shows; the only other image is report.png',
+    async () => {
+      const out = join(work, 'run-browser');
+      const boxesFile = join(work, 'boxes.json');
+      const { code, stdout, stderr } = await runCli(
+        [
+          'canary',
+          'run',
+          '--config',
+          join(work, 'opsproof.config.json'),
+          '--env',
+          'test',
+          '--url',
+          baseUrl,
+          '--file',
+          join(work, 'leaky-page.canary.ts'),
+          '--out',
+          out,
+          '--json',
+        ],
+        { LEAK_TEST_API_TOKEN: API_TOKEN, LEAK_TEST_BOXES: boxesFile },
+      );
+      expect(code, stderr).toBe(1);
+      // The browser really sent the token (so the page really showed it).
+      expect(seen.some((s) => s.path === '/page' && s.authorization === `Bearer ${API_TOKEN}`)).toBe(true);
+
+      const files = filesUnder(out);
+      const images = files.filter((f) => /\.(png|jpe?g|webp|gif)$/i.test(f)).map((f) => relative(out, f));
+      // Image kinds a run writes: canary failure screenshots (masked, checked below) and report.png,
+      // rendered from report.html, which is written redacted (its text is searched below with the rest).
+      const shots = images.filter((f) => f.startsWith('canaries/'));
+      expect(shots).toEqual(['canaries/leaky-page/attempt1-open-settings.png']);
+      expect(images.filter((f) => !shots.includes(f))).toEqual(['report.png']);
+
+      const boxes = JSON.parse(readFileSync(boxesFile, 'utf8')) as Record<string, Box>;
+      const png = PNG.sync.read(readFileSync(join(out, shots[0]!)));
+      const unmasked = PAGE_ELEMENTS.filter((id) => id !== 'control').filter((id) => {
+        const { mask, total } = maskPixels(png, boxes[id]!);
+        return total === 0 || mask !== total;
+      });
+      expect(unmasked).toEqual([]);
+      const control = maskPixels(png, boxes.control!);
+      expect(control.mask).toBe(0);
+      expect(control.dark).toBeGreaterThan(0);
+
+      const haystacks: Record<string, string> = { stdout, stderr };
+      for (const file of files) haystacks[relative(out, file)] = readFileSync(file).toString('latin1');
+      expect(findLeaks(haystacks)).toEqual([]);
+    },
+    90_000,
+  );
 
   test('a missing secret stops the run before anything is sent (exit 3, names the secret, not a value)', async () => {
     const before = seen.length;
