@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseDuration } from '../core/duration.ts';
 import { type ExitCode, UsageError } from '../core/errors.ts';
@@ -6,6 +7,7 @@ import {
   type CommonFlags,
   collect,
   loadCommandContext,
+  loadRunSecrets,
   prepareRunDir,
   printHuman,
 } from './command-kit.ts';
@@ -41,7 +43,10 @@ export async function runCanaryWatch(names: string[], flags: CanaryWatchFlags): 
   const maxRuns = flags.runs === undefined ? undefined : Number(flags.runs);
   if (maxRuns !== undefined && (!Number.isInteger(maxRuns) || maxRuns < 1))
     throw new UsageError('--runs expects a positive integer');
-  const { loaded, env } = await loadCommandContext(flags);
+  const context = await loadCommandContext(flags);
+  const { loaded } = context;
+  // As for `canary run`: snippets, screenshots and printed errors go through the run's redactor.
+  const { env, redactor } = await loadRunSecrets(context);
   const [
     { loadCanaries },
     { runCanaries },
@@ -50,6 +55,7 @@ export async function runCanaryWatch(names: string[], flags: CanaryWatchFlags): 
     { startLocalTarget },
     { createInterruptSignal, createRunId },
     { createTelemetry },
+    { redactRunDir },
   ] = await Promise.all([
     import('../canaries/load-canaries.ts'),
     import('../canaries/run-canaries.ts'),
@@ -58,6 +64,7 @@ export async function runCanaryWatch(names: string[], flags: CanaryWatchFlags): 
     import('../runner/local-target.ts'),
     import('../runner/run.ts'),
     import('../telemetry/create-telemetry.ts'),
+    import('../security/redact-run-dir.ts'),
   ]);
   const outDir = prepareRunDir(createRunId(), flags.out);
   const interrupt = createInterruptSignal();
@@ -86,17 +93,23 @@ export async function runCanaryWatch(names: string[], flags: CanaryWatchFlags): 
           ...(names.length ? { names } : {}),
           ...(flags.file?.length ? { files: flags.file } : {}),
         });
-        const { canaries } = await runCanaries({
-          ...selected,
-          baseUrl,
-          env: flags.url ? 'url' : env.name,
-          config: loaded.suite.canaries,
-          timeline: new Timeline(),
-          telemetry,
-          outDir: `${outDir}/run-${iteration}`,
-          signal: interrupt.signal,
-        });
-        return canaries;
+        const runDir = `${outDir}/run-${iteration}`;
+        try {
+          const { canaries } = await runCanaries({
+            ...selected,
+            baseUrl,
+            env: flags.url ? 'url' : env.name,
+            config: loaded.suite.canaries,
+            timeline: new Timeline(),
+            telemetry,
+            outDir: runDir,
+            signal: interrupt.signal,
+            redact: redactor.text,
+          });
+          return redactor.value(canaries);
+        } finally {
+          if (existsSync(runDir)) redactRunDir(runDir, redactor);
+        }
       },
       onRun: (results, iteration) => {
         failedLast = results.some((r) => r.status === 'failed');

@@ -4,6 +4,7 @@ import { type Command, Option } from 'commander';
 import { formatDiagnostics } from '../core/diagnostics.ts';
 import { ConfigError, EXIT, type ExitCode, isOpsproofError, UsageError } from '../core/errors.ts';
 import type { LoadedSuite, ResolvedEnvironment } from '../core/load-config.ts';
+import type { Redactor } from '../core/redact.ts';
 import { exitCodeForStatus, type RunResult } from '../core/run-result.ts';
 import { parseThreshold } from '../core/threshold.ts';
 import type { Reporter } from '../reports/reporter.ts';
@@ -176,6 +177,27 @@ export interface RunCommandInput {
 }
 
 /**
+ * The run's secrets, resolved once (exit 3 when one is missing): the environment with its headers
+ * carrying their values, and the redactor built from them and the suite's `redact` literals — the one
+ * list that text artifacts are redacted against and canary screenshots masked against.
+ */
+export async function loadRunSecrets(context: {
+  loaded: LoadedSuite;
+  env: ResolvedEnvironment;
+}): Promise<{ env: ResolvedEnvironment; redactor: Redactor }> {
+  const [{ createRedactor }, { expandHeaders, resolveSecrets }] = await Promise.all([
+    import('../core/redact.ts'),
+    import('../core/secrets.ts'),
+  ]);
+  const secrets = await resolveSecrets(context.env);
+  const env = context.env.headers
+    ? { ...context.env, headers: expandHeaders(context.env.headers, secrets) }
+    : context.env;
+  const redactor = createRedactor({ secrets: [...Object.values(secrets), ...context.loaded.suite.redact] });
+  return { env, redactor };
+}
+
+/**
  * The whole life of a run-like command: config + env, run directory, stages through the runner,
  * reporters, terminal summary, exit code. Domain commands call this with their stages.
  */
@@ -183,8 +205,6 @@ export async function runStagesCommand(input: RunCommandInput): Promise<ExitCode
   // The config first: a mistake in it is reported before the runner and reporters are loaded.
   const context = input.context ?? (await loadCommandContext(input.flags));
   const [
-    { createRedactor },
-    { expandHeaders, resolveSecrets },
     { formatSummary, shouldUseColor },
     { createProgressReporter },
     { ReporterMultiplexer },
@@ -193,8 +213,6 @@ export async function runStagesCommand(input: RunCommandInput): Promise<ExitCode
     { redactRunDir },
     { createRedactingReporter },
   ] = await Promise.all([
-    import('../core/redact.ts'),
-    import('../core/secrets.ts'),
     import('../reports/format-summary.ts'),
     import('../reports/progress-reporter.ts'),
     import('../reports/reporter.ts'),
@@ -204,13 +222,8 @@ export async function runStagesCommand(input: RunCommandInput): Promise<ExitCode
     import('../security/redacting-reporter.ts'),
   ]);
   const { loaded } = context;
-  // Secrets are resolved once (exit 3 when one is missing); headers carry their values, and every
-  // byte written or printed from here on goes through the redactor built from them.
-  const secrets = await resolveSecrets(context.env);
-  const env = context.env.headers
-    ? { ...context.env, headers: expandHeaders(context.env.headers, secrets) }
-    : context.env;
-  const redactor = createRedactor({ secrets: [...Object.values(secrets), ...loaded.suite.redact] });
+  // Every byte written or printed from here on goes through the run's redactor.
+  const { env, redactor } = await loadRunSecrets(context);
   const runId = createRunId();
   const outDir = prepareRunDir(runId, input.flags.out);
   const multiplexer = new ReporterMultiplexer([
