@@ -17,7 +17,7 @@ import { EXPERIMENT_TAG } from './build-fis-template.ts';
 const fixture = fileURLToPath(new URL('./fixtures/fis-guardian-controller.ts', import.meta.url));
 const moto = requireTool('moto_server');
 const region = 'eu-west-1';
-const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+const credentials = { accessKeyId: 'testing', secretAccessKey: 'guardian-secret-7f3a' };
 let motoServer: MotoServer | undefined;
 let fis: FisClient;
 const dirs: string[] = [];
@@ -144,6 +144,10 @@ describe.skipIf(moto.skip || process.platform !== 'linux')('FIS guardian against
       const guardians = guardiansMarked(run.mark);
       expect(guardians, run.output()).toHaveLength(1);
       started.push(...guardians);
+      // Credentials reach it over the channel or its environment, never its argv.
+      expect(readFileSync(`/proc/${guardians[0]}/cmdline`, 'utf8')).not.toContain(
+        credentials.secretAccessKey,
+      );
       expect(run.output()).not.toMatch(/FIS guardian/);
 
       run.child.kill('SIGKILL');
@@ -156,7 +160,9 @@ describe.skipIf(moto.skip || process.platform !== 'linux')('FIS guardian against
       expect(stopped, JSON.stringify(await experimentsOf(run.name))).toBe(true);
       // It exits once it has stopped it, and says so in the run directory.
       expect(await until(() => isGone(guardians[0]!), 10_000)).toBe(true);
-      const lines = readFileSync(run.logFile, 'utf8').trim().split('\n');
+      const log = readFileSync(run.logFile, 'utf8');
+      expect(log).not.toContain(credentials.secretAccessKey);
+      const lines = log.trim().split('\n');
       expect(lines).toHaveLength(1);
       expect(JSON.parse(lines[0]!)).toMatchObject({
         experiment: run.name,
