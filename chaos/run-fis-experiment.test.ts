@@ -158,6 +158,21 @@ describe.skipIf(moto.skip)('FIS engine against moto', () => {
     ]);
   });
 
+  test('a guardian lost while the experiment runs is a warning', async () => {
+    const timeline = new Timeline();
+    const journal = await runFisExperiment('fis-lost-guardian', delay(byArn), {
+      ...options(timeline),
+      guardianScript: fileURLToPath(new URL('./fixtures/exit-on-watch-guardian.js', import.meta.url)),
+      // Three reads of 200 ms to completion: the guardian's exit is seen long before.
+      pollMs: 200,
+    });
+    expect(journal.status).toBe('completed');
+    const warnings = timeline.records().filter((r) => r.type === 'progress' && r.level === 'warn');
+    expect(warnings.map((r) => (r.type === 'progress' ? r.message : ''))).toEqual([
+      `the FIS guardian of fis-lost-guardian exited (code 3): should opsproof be killed now (kill -9), FIS experiment ${journal.fisExperimentId} runs on until FIS ends it`,
+    ]);
+  });
+
   test('dry run previews with actionsMode skip-all', async () => {
     const timeline = new Timeline();
     const journal = await runFisExperiment('fis-preview', delay(byArn), {

@@ -123,7 +123,7 @@ export function startFisGuardian(options: StartFisGuardianOptions = {}): Promise
     child.once('exit', (code, signal) => {
       const how = signal ?? `code ${code}`;
       if (!settled) fail(`it exited (${how}) before it was ready`);
-      else if (!finished) options.onLostGuardian?.(`it exited (${how})`);
+      else if (!finished) options.onLostGuardian?.(`exited (${how})`);
     });
     child.on('message', (message: { type?: unknown } | null) => {
       if (settled || message?.type !== 'ready') return;
