@@ -148,7 +148,7 @@ describe.skipIf(chromium.skip)('failure screenshots of browser canaries mask sec
       }
       const half = 6;
       res.end(`<!doctype html>
-<html><head><style>body{margin:8px;font:16px/1.5 sans-serif;color:#111;background:#fff} p{margin:8px 0} input{display:block;margin:8px 0;font:16px sans-serif}</style></head>
+<html><head><style>body{margin:8px;font:16px/1.5 sans-serif;color:#111;background:#fff} p{margin:8px 0} input{display:block;margin:8px 0;font:16px sans-serif} dialog::backdrop{background:transparent}</style></head>
 <body>
 <p id="control">Nothing secret on this line at all</p>
 <p id="text">Your API key is ${SECRET}</p>
@@ -161,6 +161,7 @@ describe.skipIf(chromium.skip)('failure screenshots of browser canaries mask sec
 <iframe id="frame" src="${frameUrl}/frame" style="width:600px;height:110px;border:0"></iframe>
 <div style="height:1600px"></div>
 <p id="below">Far below the fold: ${SECRET}</p>
+<dialog id="dialog"><p id="modal">In a modal dialog: ${SECRET}</p></dialog>
 </body></html>`);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -201,8 +202,14 @@ describe.skipIf(chromium.skip)('failure screenshots of browser canaries mask sec
         boxes = await measure(page);
       });
       await step('fails', async () => {
-        // Scrolled, as a page often is when a step fails: the masks must still sit on their elements.
+        // A modal dialog (the top layer) opens, and the page is scrolled, as it often is when a step
+        // fails: the masks must still sit on their elements.
+        await page.evaluate(() => (document.getElementById('dialog') as HTMLDialogElement).showModal());
         await page.evaluate(() => window.scrollTo(0, 150));
+        // The dialog is fixed: in the full-page image it sits where the scrolled viewport shows it.
+        const modal = await page.locator('#modal').boundingBox();
+        const scrollY = await page.evaluate(() => window.scrollY);
+        if (modal) boxes.modal = { ...modal, y: modal.y + scrollY };
         throw new Error('planted failure');
       }).catch(() => undefined);
       marksLeft = await page.evaluate((a) => document.querySelectorAll(`[${a}]`).length, MASK_ATTRIBUTE);
@@ -227,7 +234,7 @@ describe.skipIf(chromium.skip)('failure screenshots of browser canaries mask sec
     expect(png.height).toBeGreaterThan((boxes.below?.y ?? 0) + (boxes.below?.height ?? 0));
 
     const unmasked: string[] = [];
-    for (const id of [...mainIds, 'inner']) {
+    for (const id of [...mainIds, 'inner', 'modal']) {
       const box = boxes[id];
       expect(box, `no box for #${id}`).toBeDefined();
       const { mask, total } = maskPixels(png, box!);

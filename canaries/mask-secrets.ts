@@ -168,14 +168,24 @@ function unmarkElements(state: PageState, attribute: string): void {
   for (const element of state.elements) element.removeAttribute(attribute);
 }
 
-/** Draws an opaque box over every marked element, in a container appended to the document. */
+/**
+ * Draws an opaque box over every marked element, in a container appended to the document and raised
+ * into the top layer (as a manual popover) where the browser supports it, so modal dialogs and other
+ * popovers do not paint over it.
+ */
 function drawOverlay(state: PageState, args: { attribute: string; overlay: string; color: string }): void {
   const doc = document;
   const container = doc.createElement('div');
   container.setAttribute(args.overlay, '');
   container.style.cssText =
-    'position:absolute;left:0;top:0;width:0;height:0;margin:0;padding:0;border:0;z-index:2147483647;pointer-events:none;';
+    'position:absolute;inset:auto;left:0;top:0;width:0;height:0;margin:0;padding:0;border:0;overflow:visible;background:transparent;z-index:2147483647;pointer-events:none;';
   doc.documentElement.appendChild(container);
+  try {
+    container.setAttribute('popover', 'manual');
+    container.showPopover();
+  } catch {
+    // No popover support (or refused): the z-index above still covers everything outside the top layer.
+  }
   const origin = container.getBoundingClientRect();
   for (const element of state.elements) {
     if (!element.hasAttribute(args.attribute) || !element.isConnected) continue;

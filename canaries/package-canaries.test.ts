@@ -125,7 +125,7 @@ beforeAll(async () => {
     res.setHeader('content-type', 'text/html');
     if (req.url === '/leaky') {
       res.end(
-        `<body style="font:16px sans-serif"><p id="control">Plain text</p><p id="bearer">Authorization: Bearer ${BEARER}</p><input id="password" type="password" value="hunter2-Pw9zz"><p id="url">Open https://example.test/cb?token=${BEARER}</p></body>`,
+        `<body style="font:16px sans-serif"><p id="control">Plain text</p><p id="bearer">Authorization: Bearer ${BEARER}</p><input id="password" type="password" value="hunter2-Pw9zz"><p id="url">Open https://example.test/cb?token=${BEARER}</p><dialog id="dialog"><p id="modal">Session: Bearer ${BEARER}</p></dialog><script>document.getElementById('dialog').showModal();</script></body>`,
       );
       return;
     }
@@ -251,13 +251,14 @@ describe('packaged canaries for the Synthetics Playwright runtime', () => {
       await mkdir(shots, { recursive: true });
       const result = await invoke(leaky?.zipPath ?? '', 'leaky', {
         FAKE_SHOTS: shots,
-        FAKE_MEASURE: 'control,bearer,password,url',
+        FAKE_MEASURE: 'control,bearer,password,url,modal',
       });
       expect(result.error).toBe('planted failure');
       const shot = result.calls.find((c) => c.screenshot);
       expect(shot?.screenshot).toBe(join(shots, 'fails.png'));
       const png = PNG.sync.read(await readFile(shot?.screenshot ?? 'missing'));
-      for (const id of ['bearer', 'password', 'url']) {
+      // #modal sits in a modal dialog (the top layer, above any z-index): the boxes must cover it too.
+      for (const id of ['bearer', 'password', 'url', 'modal']) {
         const { mask, total } = maskPixels(png, shot?.boxes?.[id] ?? { x: 0, y: 0, width: 0, height: 0 });
         expect(total, `#${id} has no box`).toBeGreaterThan(0);
         expect(mask, `#${id} not covered`).toBe(total);
