@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { type Dispatcher, Pool } from 'undici';
 import { type Clock, systemClock } from '../core/clock.ts';
 import { parseDuration } from '../core/duration.ts';
@@ -15,6 +15,7 @@ import {
   formatFaultSpec,
   parseFaultSpec,
 } from './parse-fault-spec.ts';
+import { passThrough } from './pass-through.ts';
 
 export type { FaultSpec } from './parse-fault-spec.ts';
 export { FaultSpecError, formatFaultSpec, parseFaultSpec } from './parse-fault-spec.ts';
@@ -79,6 +80,12 @@ export interface FaultGatewayOptions {
   allowNonLoopbackUpstream?: boolean;
   /** Random source for percentages and jitter (tests). @defaultValue Math.random */
   random?: () => number;
+  /**
+   * Pass connections through unparsed while no fault is active (chaos/pass-through.ts); `false`
+   * serves every request on the HTTP path. Always off for an upstream with a path prefix.
+   * @defaultValue true
+   */
+  passThrough?: boolean;
 }
 
 const HOP_BY_HOP = new Set([
@@ -184,7 +191,7 @@ class MetricBatch {
   }
 }
 
-function listenOn(server: http.Server, host: string, port: number): Promise<AddressInfo> {
+function listenOn(server: net.Server, host: string, port: number): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       reject(
@@ -501,6 +508,36 @@ export async function startFaultGateway(options: FaultGatewayOptions): Promise<F
     } else apply();
   });
   proxy.keepAliveTimeout = 65_000;
+  // `proxy` never listens itself: `listener` below accepts and hands it connections. Its connection
+  // tracking (closeAllConnections, the headers/request timeout checks) starts on 'listening'.
+  proxy.emit('listening');
+
+  // Clients connect here. While no fault is active a connection is passed through (chaos/pass-through.ts);
+  // otherwise, and from the first request after a fault appears, the HTTP server above serves it.
+  const passThroughAllowed = upstreamPrefix === '' && options.passThrough !== false;
+  const upstreamTarget = {
+    host: upstreamUrl.hostname.replace(/^\[|\]$/g, ''),
+    port: Number(upstreamUrl.port || 80),
+  };
+  const passedThrough = new Set<net.Socket>();
+  const serveHttp = (socket: net.Socket, firstChunk?: Buffer): void => {
+    passedThrough.delete(socket);
+    proxy.emit('connection', socket);
+    // The HTTP server reads the socket from now on; the bytes already read go to its parser first.
+    if (firstChunk) socket.emit('data', firstChunk);
+  };
+  const listener = net.createServer((socket) => {
+    if (!passThroughAllowed || snapshot.length > 0) return serveHttp(socket);
+    passedThrough.add(socket);
+    socket.once('close', () => passedThrough.delete(socket));
+    passThrough(socket, {
+      upstream: upstreamTarget,
+      now: () => clock.now(),
+      record: (status, latencyMs) => batch.record(status, latencyMs),
+      mustHandOver: () => snapshot.length > 0,
+      handOver: serveHttp,
+    });
+  });
 
   const control = http.createServer((req, res) => {
     handleControl(req, res).catch((error: unknown) => {
@@ -571,12 +608,16 @@ export async function startFaultGateway(options: FaultGatewayOptions): Promise<F
     return ids.length;
   };
 
-  const proxyAddress = await listenOn(proxy, options.listen?.host ?? '127.0.0.1', options.listen?.port ?? 0);
+  const proxyAddress = await listenOn(
+    listener,
+    options.listen?.host ?? '127.0.0.1',
+    options.listen?.port ?? 0,
+  );
   let controlAddress: AddressInfo;
   try {
     controlAddress = await listenOn(control, controlHost, options.control?.port ?? 0);
   } catch (error) {
-    proxy.close();
+    listener.close();
     throw error;
   }
   gatewayUrl = formatUrl(proxyAddress);
@@ -596,9 +637,11 @@ export async function startFaultGateway(options: FaultGatewayOptions): Promise<F
         resetAll('stopped');
         if (flushTimer) clearInterval(flushTimer);
         const closing = Promise.all([
-          new Promise<void>((r) => proxy.close(() => r())),
+          new Promise<void>((r) => listener.close(() => r())),
           new Promise<void>((r) => control.close(() => r())),
         ]);
+        for (const socket of passedThrough) socket.destroy();
+        proxy.close(() => {});
         proxy.closeAllConnections();
         control.closeAllConnections();
         await pool.destroy();
