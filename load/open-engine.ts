@@ -14,6 +14,7 @@ import {
   createCorrelationIds,
   type PreparedRequest,
 } from './build-request-mix.ts';
+import { type Connection, ConnectionPool, type PooledExchange } from './connection-pool.ts';
 import { createLoadRecorder } from './create-load-recorder.ts';
 import { initHistograms } from './histogram.ts';
 
@@ -36,6 +37,12 @@ class RequestDeadlineError extends Error {
   }
 }
 
+/** Connections opened at once when requests wait for one (see load/connection-pool.ts). */
+const MAX_CONNECTING = 16;
+/** Sent this much after its intended time, a request does not open a new connection. */
+const LATE_MS = 2;
+/** An idle connection is closed after this long, so a burst's connections do not stay for the run. */
+const IDLE_CONNECTION_MS = 10_000;
 /** At most this many arrivals are sent per timer tick before yielding to I/O, when far behind. */
 const MAX_BATCH = 512;
 /**
@@ -71,16 +78,16 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
   if (closed && !profile.connections) {
     throw new UsageError('a closed-model profile needs connections (e.g. --connections 50)');
   }
-  const pool = new Pool(base.origin, {
-    connections: closed ? profile.connections! : profile.maxInFlight,
-    pipelining: 1,
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
-    connectTimeout: Math.min(timeoutMs, 10_000),
-    keepAliveTimeout: 30_000,
-    // Sockets opened for a burst (up to maxInFlight) close after 10 s idle instead of the server's
-    // hint (often 60 s), so a transient spike does not pin hundreds of sockets for the whole run.
-    keepAliveMaxTimeout: 10_000,
+  const pool = new ConnectionPool(base.origin, {
+    maxConnections: closed ? profile.connections! : profile.maxInFlight,
+    maxConnecting: closed ? profile.connections! : MAX_CONNECTING,
+    idleTimeoutMs: IDLE_CONNECTION_MS,
+    client: {
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      connectTimeout: Math.min(timeoutMs, 10_000),
+      keepAliveTimeout: 30_000,
+    },
   });
   const nextId = createCorrelationIds();
   // The first undici request in a process compiles llhttp (WebAssembly) and runs cold code: ~25 ms
@@ -100,13 +107,15 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
    * wrapper objects). A class, so a request costs one small object instead of a set of closures and
    * a timer: memory per request in flight is what bounds the engine when the target saturates.
    */
-  class Exchange implements Dispatcher.DispatchHandler {
+  class Exchange implements PooledExchange {
     status = 0;
     settled = false;
-    /** Deadline (ms from start) once connected; `Infinity` while queued for a connection. */
-    deadline = Number.POSITIVE_INFINITY;
+    connection: Connection | undefined = undefined;
+    /** Deadline (ms from start): `timeout` after it goes on the wire, or after it started waiting. */
+    deadline = elapsed() + timeoutMs;
     abortRequest: ((error: Error) => void) | undefined = undefined;
     constructor(
+      readonly dispatchOptions: Dispatcher.DispatchOptions,
       readonly request: PreparedRequest,
       readonly scenario: number,
       /** Latency is measured from here: the intended send time (open) or the actual send (closed). */
@@ -138,6 +147,7 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
       if (this.settled) return;
       this.settled = true;
       exchanges.delete(this);
+      pool.release(this);
       inFlight -= 1;
       if (!stopped) {
         recorder.record(this.scenario, elapsed() - this.from, outcome, success, this.measured);
@@ -156,19 +166,25 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
     then?: () => void,
   ): void {
     inFlight += 1;
-    const exchange = new Exchange(request, scenario, from, measured, then);
+    const exchange = new Exchange(
+      {
+        origin: base.origin,
+        path: basePath + request.path,
+        method: request.method,
+        headers: [...request.headers, CORRELATION_HEADER, nextId()],
+        body: request.body ?? null,
+      },
+      request,
+      scenario,
+      from,
+      measured,
+      then,
+    );
     exchanges.add(exchange);
     try {
-      pool.dispatch(
-        {
-          origin: base.origin,
-          path: basePath + request.path,
-          method: request.method,
-          headers: [...request.headers, CORRELATION_HEADER, nextId()],
-          body: request.body ?? null,
-        },
-        exchange,
-      );
+      // A request sent late because the generator fell behind waits for a busy connection rather
+      // than opening one (its wait still counts: latency is from the intended time).
+      pool.send(exchange, elapsed() - from < LATE_MS);
     } catch (error) {
       // Report asynchronously so a closed loop cannot recurse on synchronous failures.
       setImmediate(() => exchange.finish((error as { code?: string }).code ?? 'error', false));
@@ -178,10 +194,14 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
   /** Aborts requests past their deadline: one timer for the run instead of one per request. */
   const sweepEveryMs = Math.max(10, Math.min(100, timeoutMs / 10));
   const sweeper = setInterval(() => {
+    pool.closeIdle();
     if (exchanges.size === 0) return;
     const now = elapsed();
     for (const exchange of exchanges) {
-      if (exchange.deadline <= now) exchange.abortRequest?.(new RequestDeadlineError(timeoutMs));
+      if (exchange.deadline > now) continue;
+      if (exchange.abortRequest) exchange.abortRequest(new RequestDeadlineError(timeoutMs));
+      // Still waiting for a connection of ours (one being opened is bounded by connectTimeout).
+      else if (!exchange.connection) exchange.finish('timeout', false);
     }
   }, sweepEveryMs);
 
