@@ -2,7 +2,8 @@
  * Soak of the open-model engine (`npx tsx bench/soak.bench.ts [--duration 300] [--rate 5000]`):
  * a run at a fixed arrival rate against a bare loopback server in its own process, reporting RSS at
  * start, middle and end, the number of `load.tick` events (one per second expected) and the requests,
- * errors and dropped arrivals. Constant memory = end RSS close to middle RSS.
+ * errors and dropped arrivals, and RSS every 30 s. Constant memory = no growth after the first minute
+ * (V8's young generation grows to its maximum in the first seconds at these allocation rates).
  */
 import { spawn } from 'node:child_process';
 import { loadProfileSchema } from '../core/schema.ts';
@@ -36,7 +37,10 @@ timeline.on((r) => {
   if (r.type !== 'load.tick') return;
   ticks++;
   if (Math.floor(r.second) === Math.floor(durationS / 2)) rss.push({ at: 'middle', mb: mb() });
+  if (r.second > 0 && r.second % 30 === 0) every30s.push(mb());
 });
+/** RSS (MB) at seconds 30, 60, 90, … */
+const every30s: number[] = [];
 try {
   const summary = await runOpenEngine(
     loadProfileSchema.parse({ rate, duration: `${durationS}s`, timeout: '5s' }),
@@ -58,6 +62,8 @@ try {
       ticks,
       expectedTicks: durationS,
       rssMb: Object.fromEntries(rss.map((r) => [r.at, r.mb])),
+      rssEvery30sMb: every30s,
+      growthAfterFirstMinuteMb: every30s.length >= 2 ? Math.max(...every30s.slice(1)) - every30s[1]! : null,
     }),
   );
 } finally {
