@@ -19,6 +19,7 @@ import {
   selectSecretElements,
 } from './mask-secrets.ts';
 import { runCanaries } from './run-canaries.ts';
+import { type Box, maskPixels } from './test-pixels.ts';
 
 /** A configured secret value (as resolved from `environments.X.secrets` or a `redact` literal). */
 const SECRET = 'sk-live-7Qp2Xw9Lm4';
@@ -78,35 +79,6 @@ describe('selectSecretElements (pure)', () => {
     expect(test(encodeURIComponent(`${SECRET}/x`))).toBe(true);
   });
 });
-
-interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-
-/** Mask-coloured pixels inside the box (inset by 2 px against anti-aliased edges), and all of them. */
-function maskPixels(png: PNG, box: Box): { mask: number; total: number; dark: number } {
-  const [r, g, b] = [0xff, 0x00, 0xff];
-  let mask = 0;
-  let total = 0;
-  let dark = 0;
-  const x0 = Math.ceil(box.x + 2);
-  const y0 = Math.ceil(box.y + 2);
-  const x1 = Math.floor(box.x + box.width - 2);
-  const y1 = Math.floor(box.y + box.height - 2);
-  for (let y = y0; y < y1; y++) {
-    for (let x = x0; x < x1; x++) {
-      const i = (png.width * y + x) * 4;
-      const [pr, pg, pb] = [png.data[i] ?? -1, png.data[i + 1] ?? -1, png.data[i + 2] ?? -1];
-      total += 1;
-      if (pr === r && pg === g && pb === b) mask += 1;
-      if (pr < 100 && pg < 100 && pb < 100) dark += 1;
-    }
-  }
-  return { mask, total, dark };
-}
 
 const chromium = requireTool('chromium');
 

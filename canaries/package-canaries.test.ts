@@ -13,34 +13,12 @@ import type { LoadedSuite } from '../core/load-config.ts';
 import { suiteSchema } from '../core/schema.ts';
 import { requireTool } from '../core/tools.ts';
 import { packageCanaries, SYNTHETICS_HANDLER } from './package-canaries.ts';
+import { type Box, maskPixels } from './test-pixels.ts';
 
 const run = promisify(execFile);
 /** A token the canary's page shows; in AWS only the redactor's credential patterns can recognise it. */
 const BEARER = 'abcDEF123456789xyz';
 
-interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-
-/** Mask-coloured (#FF00FF) and dark pixels inside the box, inset by 2 px against anti-aliased edges. */
-function maskPixels(png: PNG, box: Box): { mask: number; total: number; dark: number } {
-  let mask = 0;
-  let total = 0;
-  let dark = 0;
-  for (let y = Math.ceil(box.y + 2); y < Math.floor(box.y + box.height - 2); y++) {
-    for (let x = Math.ceil(box.x + 2); x < Math.floor(box.x + box.width - 2); x++) {
-      const i = (png.width * y + x) * 4;
-      const [r, g, b] = [png.data[i] ?? -1, png.data[i + 1] ?? -1, png.data[i + 2] ?? -1];
-      total += 1;
-      if (r === 0xff && g === 0 && b === 0xff) mask += 1;
-      if (r < 100 && g < 100 && b < 100) dark += 1;
-    }
-  }
-  return { mask, total, dark };
-}
 const chromium = requireTool('chromium');
 const repo = join(import.meta.dirname, '..');
 

@@ -8,6 +8,7 @@ import { PassThrough } from 'node:stream';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { MASK_COLOR } from '../canaries/mask-secrets.ts';
+import { type Box, maskPixels } from '../canaries/test-pixels.ts';
 import { createRedactor, REDACTED } from '../core/redact.ts';
 import { repoPath, requireTool } from '../core/tools.ts';
 import { EmbeddedTelemetry } from '../telemetry/embedded/embedded-telemetry.ts';
@@ -26,32 +27,6 @@ const SECRETS = { API_TOKEN, URL_TOKEN, LITERAL };
 /** Elements of the target's settings page: every one but `control` shows a secret. */
 const PAGE_ELEMENTS = ['control', 'echo', 'account', 'key', 'password'];
 const chromium = requireTool('chromium');
-
-interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-
-/** Mask-coloured and dark pixels inside the box (inset by 2 px against anti-aliased edges). */
-function maskPixels(png: PNG, box: Box): { mask: number; total: number; dark: number } {
-  let mask = 0;
-  let total = 0;
-  let dark = 0;
-  for (let y = Math.ceil(box.y + 2); y < Math.floor(box.y + box.height - 2); y++) {
-    for (let x = Math.ceil(box.x + 2); x < Math.floor(box.x + box.width - 2); x++) {
-      const i = (png.width * y + x) * 4;
-      const [r, g, b] = [png.data[i] ?? -1, png.data[i + 1] ?? -1, png.data[i + 2] ?? -1];
-      total += 1;
-      if (`#${[r, g, b].map((v) => v.toString(16).padStart(2, '0')).join('')}`.toUpperCase() === MASK_COLOR) {
-        mask += 1;
-      }
-      if (r < 100 && g < 100 && b < 100) dark += 1;
-    }
-  }
-  return { mask, total, dark };
-}
 
 const forms = (value: string) => ({
   raw: value,
