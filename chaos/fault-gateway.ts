@@ -526,7 +526,8 @@ export async function startFaultGateway(options: FaultGatewayOptions): Promise<F
     // The HTTP server reads the socket from now on; the bytes already read go to its parser first.
     if (firstChunk) socket.emit('data', firstChunk);
   };
-  const listener = net.createServer((socket) => {
+  // Half-open like http.Server's own sockets: a client's FIN after its request must not cut the response.
+  const listener = net.createServer({ allowHalfOpen: true }, (socket) => {
     if (!passThroughAllowed || snapshot.length > 0) return serveHttp(socket);
     passedThrough.add(socket);
     socket.once('close', () => passedThrough.delete(socket));

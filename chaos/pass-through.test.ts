@@ -42,8 +42,9 @@ beforeAll(async () => {
       const body = Buffer.concat(chunks);
       const status = Number(/^\/status\/(\d+)/.exec(req.url ?? '')?.[1] ?? 200);
       if (req.url === '/big') {
-        res.writeHead(200, { 'content-type': 'application/octet-stream' });
-        res.end(Buffer.alloc(4 * 1024 * 1024, 7));
+        const big = Buffer.alloc(4 * 1024 * 1024, 7);
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': big.length });
+        res.end(big);
         return;
       }
       res.writeHead(status, { 'content-type': 'application/json' });
@@ -221,4 +222,22 @@ test('an upstream that closes the connection while a request waits is a 502, as 
     await gw.close();
     await new Promise((r) => closing.close(r));
   }
+});
+
+test('a client that half-closes after its request still gets the whole response', async () => {
+  const socket = net.connect({
+    host: '127.0.0.1',
+    port: Number(new URL(gateway.url).port),
+    allowHalfOpen: true,
+  });
+  const chunks: Buffer[] = [];
+  socket.on('data', (c: Buffer) => chunks.push(c));
+  const ended = new Promise((r) => socket.on('end', r));
+  socket.end('GET /big HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n');
+  await ended;
+  socket.destroy();
+  const response = Buffer.concat(chunks);
+  const headerEnd = response.indexOf('\r\n\r\n');
+  expect(response.subarray(0, 12).toString('latin1')).toBe('HTTP/1.1 200');
+  expect(response.length - headerEnd - 4).toBe(4 * 1024 * 1024);
 });

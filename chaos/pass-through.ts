@@ -66,7 +66,12 @@ export function findFinalStatus(bytes: Buffer, offset = 0): { status: number; co
 
 /** Serves one accepted client connection by pass-through; hands it over when a fault appears. */
 export function passThrough(client: net.Socket, options: PassThroughOptions): void {
-  const upstream = net.connect({ host: options.upstream.host, port: options.upstream.port, noDelay: true });
+  const upstream = net.connect({
+    host: options.upstream.host,
+    port: options.upstream.port,
+    noDelay: true,
+    allowHalfOpen: true,
+  });
   client.setNoDelay(true);
   let state: State = 'idle';
   let started = 0;
