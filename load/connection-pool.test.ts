@@ -37,6 +37,7 @@ function exchange(pool: ConnectionPool, path = '/'): PooledExchange & { done: Pr
   let status = 0;
   const x: PooledExchange & { done: Promise<number>; settled: boolean } = {
     connection: undefined as Connection | undefined,
+    waitingSince: 0,
     settled: false,
     dispatchOptions: { origin, path, method: 'GET' } as Dispatcher.DispatchOptions,
     done,
@@ -116,6 +117,26 @@ test('a late request (mayOpen false) waits for a busy connection instead of open
     expect(await late.done).toBe(200);
     expect(await first.done).toBe(200);
     expect(pool.size).toBe(1);
+  });
+});
+
+test('late requests open a connection once the oldest has waited openAfterWaitMs', async () => {
+  await withPool({ openAfterWaitMs: 20 }, async (pool) => {
+    const slow = exchange(pool, '/?delay=300');
+    pool.send(slow);
+    const waiter = exchange(pool);
+    pool.send(waiter, false);
+    expect(pool.size).toBe(1);
+    const lateSoon = exchange(pool);
+    pool.send(lateSoon, false); // the backlog is fresh: still no new connection
+    expect(pool.size).toBe(1);
+    await new Promise((r) => setTimeout(r, 30));
+    const lateLater = exchange(pool);
+    pool.send(lateLater, false); // the oldest has waited 30 ms: open one, for the oldest
+    expect(pool.size).toBe(2);
+    const first = await Promise.race([waiter.done.then(() => 'waiter'), slow.done.then(() => 'slow')]);
+    expect(first).toBe('waiter');
+    await Promise.all([slow.done, lateSoon.done, lateLater.done]);
   });
 });
 

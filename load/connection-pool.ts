@@ -4,6 +4,8 @@ import { Client, type Dispatcher } from 'undici';
 export interface PooledExchange extends Dispatcher.DispatchHandler {
   /** The connection carrying it; set by the pool when the request goes out. */
   connection: Connection | undefined;
+  /** `performance.now()` when it started waiting for a connection; set by the pool. */
+  waitingSince: number;
   /** `true` once finished (a waiting exchange may time out before it gets a connection). */
   readonly settled: boolean;
   readonly dispatchOptions: Dispatcher.DispatchOptions;
@@ -21,6 +23,12 @@ export interface ConnectionPoolOptions {
   maxConnecting: number;
   /** A connection idle this long is closed. */
   idleTimeoutMs: number;
+  /**
+   * A request that may not open a connection opens one anyway when the oldest waiting request has
+   * waited this long: the busy connections are not keeping up, so the backlog is not a blip.
+   * @defaultValue 10
+   */
+  openAfterWaitMs?: number;
   /** Options of each connection (timeouts). */
   client?: Client.Options;
 }
@@ -38,7 +46,8 @@ export interface Connection {
  * timer) into a burst of connects — 1 000 sockets within a second at 29 000 req/s here — which costs
  * more time than it saves, makes the next pause worse, and keeps the sockets' memory. Here the
  * engine says per request whether it may open a connection (it may not when the request is late
- * because the generator fell behind: existing connections catch up faster than new ones open), at
+ * because the generator fell behind: existing connections catch up faster than new ones open —
+ * unless requests have been waiting for `openAfterWaitMs`, when they evidently do not), at
  * most `maxConnecting` open at once, the most recently used idle connection is reused first (so the
  * cold ones age out) and connections idle for `idleTimeoutMs` are closed.
  *
@@ -78,7 +87,7 @@ export class ConnectionPool {
    */
   send(exchange: PooledExchange, mayOpen = true): void {
     let connection = this.#idle.pop();
-    if (!connection && mayOpen) {
+    if (!connection && (mayOpen || this.#oldestWaitMs() >= (this.#options.openAfterWaitMs ?? 10))) {
       connection = this.#open();
       // A new connection serves the longest-waiting request first; this one waits behind it.
       const oldest = connection && this.#nextWaiting();
@@ -88,7 +97,15 @@ export class ConnectionPool {
       }
     }
     if (connection) this.#dispatch(connection, exchange);
-    else this.#waiting.push(exchange);
+    else {
+      exchange.waitingSince = performance.now();
+      this.#waiting.push(exchange);
+    }
+  }
+
+  #oldestWaitMs(): number {
+    const oldest = this.#peekWaiting();
+    return oldest ? performance.now() - oldest.waitingSince : 0;
   }
 
   /** `exchange` is done: its connection takes the next waiting exchange, or goes idle. */

@@ -111,6 +111,7 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
     status = 0;
     settled = false;
     connection: Connection | undefined = undefined;
+    waitingSince = 0;
     /** Deadline (ms from start): `timeout` after it goes on the wire, or after it started waiting. */
     deadline = elapsed() + timeoutMs;
     abortRequest: ((error: Error) => void) | undefined = undefined;
