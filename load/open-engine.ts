@@ -41,6 +41,8 @@ class RequestDeadlineError extends Error {
 const MAX_CONNECTING = 16;
 /** Sent this much after its intended time, a request does not open a new connection. */
 const LATE_MS = 2;
+/** ...unless the oldest waiting request has waited this long (the backlog is not a blip). */
+const OPEN_AFTER_WAIT_MS = 100;
 /** An idle connection is closed after this long, so a burst's connections do not stay for the run. */
 const IDLE_CONNECTION_MS = 10_000;
 /** At most this many arrivals are sent per timer tick before yielding to I/O, when far behind. */
@@ -82,6 +84,7 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
     maxConnections: closed ? profile.connections! : profile.maxInFlight,
     maxConnecting: closed ? profile.connections! : MAX_CONNECTING,
     idleTimeoutMs: IDLE_CONNECTION_MS,
+    openAfterWaitMs: OPEN_AFTER_WAIT_MS,
     client: {
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
