@@ -17,6 +17,7 @@ import type { Expectation, Experiment } from '../../core/schema.ts';
 import { runLoad } from '../../load/run-load.ts';
 import type { RunContext, Stage, StageOutcome } from '../stage.ts';
 import { withRunbooks } from './assertions-stage.ts';
+import { fisRunOptions } from './fis-run-options.ts';
 
 export interface ChaosStageOptions {
   /** Experiments to run (default: every experiment of the suite, in order). */
@@ -201,15 +202,7 @@ export function createChaosStage(options: ChaosStageOptions = {}): Stage {
             journal =
               engine === 'fis'
                 ? await runFisExperiment(name, experiment, {
-                    service: suite.service,
-                    region: requireRegion(context),
-                    ...(context.env.aws?.accountId ? { accountId: context.env.aws.accountId } : {}),
-                    ...(context.env.aws?.alarmPrefix ? { alarmPrefix: context.env.aws.alarmPrefix } : {}),
-                    timeline: context.timeline,
-                    signal: context.signal,
-                    clock: context.clock,
-                    dryRun: context.options.dryRun,
-                    guardianLog: join(context.outDir, 'fis-guardian.log'),
+                    ...fisRunOptions(context),
                     ...(options.fisPollMs ? { pollMs: options.fisPollMs } : {}),
                   })
                 : await runLocalExperiment(name, experiment, {
@@ -264,15 +257,6 @@ export function createChaosStage(options: ChaosStageOptions = {}): Stage {
       return { experiments, expectations, checks };
     },
   };
-}
-
-function requireRegion(context: RunContext): string {
-  const region = context.env.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-  if (!region)
-    throw new UsageError(`environment ${context.env.name} has no region`, {
-      hint: 'set environments.<name>.region (FIS experiments run in one region)',
-    });
-  return region;
 }
 
 /** The gate's chaos stage over every experiment of the suite. */

@@ -30,6 +30,7 @@ import { buildDrillMarkdown } from '../build-drill-markdown.ts';
 import { resolveRunbook } from '../resolve-runbook.ts';
 import type { RunContext, Stage, StageOutcome } from '../stage.ts';
 import { type NotificationSink, startNotificationSink } from '../start-notification-sink.ts';
+import { fisRunOptions } from './fis-run-options.ts';
 
 export interface DrillStageOptions {
   /** Pause between two detection probes (canary runs, health probes). @defaultValue 200 */
@@ -105,20 +106,9 @@ function runExperiment(
   experiment: Experiment,
   faults: FaultController | undefined,
 ): Promise<ExperimentJournal> {
-  const suite = context.loaded.suite;
   if (context.env.provider === 'aws') {
-    const region = context.env.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-    if (!region) throw new UsageError(`environment ${context.env.name} has no region`);
     return runFisExperiment(name, experiment, {
-      service: suite.service,
-      region,
-      ...(context.env.aws?.accountId ? { accountId: context.env.aws.accountId } : {}),
-      ...(context.env.aws?.alarmPrefix ? { alarmPrefix: context.env.aws.alarmPrefix } : {}),
-      timeline: context.timeline,
-      signal: context.signal,
-      clock: context.clock,
-      dryRun: context.options.dryRun,
-      guardianLog: join(context.outDir, 'fis-guardian.log'),
+      ...fisRunOptions(context),
       // A drill times the fault: read FIS's action states every second.
       pollMs: 1000,
     });
