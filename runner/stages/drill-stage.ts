@@ -100,6 +100,23 @@ async function faultsFor(
   return { faults: createInProcessController(gateway), loadTarget: gateway.url, gateway };
 }
 
+/** Evaluates expectations against this run's telemetry, scoped to the drill's experiment. */
+function evaluateDuringDrill(
+  context: RunContext,
+  experiment: string,
+  list: Parameters<typeof evaluateExpectations>[0],
+): ReturnType<typeof evaluateExpectations> {
+  return evaluateExpectations(list, {
+    timeline: context.timeline,
+    telemetry: context.telemetry,
+    clock: context.clock,
+    signal: context.signal,
+    experiment,
+    alarms: context.loaded.suite.alarms,
+    timeScale: context.env.provider === 'embedded' ? context.env.timeScale : 1,
+  });
+}
+
 function runExperiment(
   context: RunContext,
   name: string,
@@ -339,15 +356,7 @@ async function runAlertDrill(
   const alarmWithinMs = parseDurationStrict(drill.alarmWithin);
   const recoverWithinMs = parseDurationStrict(drill.recoverWithin);
   const evaluate = (list: Parameters<typeof evaluateExpectations>[0]) =>
-    evaluateExpectations(list, {
-      timeline,
-      telemetry,
-      clock,
-      signal: context.signal,
-      experiment: drill.experiment,
-      alarms: suite.alarms,
-      timeScale: context.env.provider === 'embedded' ? context.env.timeScale : 1,
-    });
+    evaluateDuringDrill(context, drill.experiment, list);
 
   // The notification path: locally the embedded alarms' state changes go to a webhook receiver per
   // severity; on aws, SetAlarmState proves the deployed alarm's actions route before the real fault.
@@ -733,15 +742,9 @@ async function runDrDrill(
     }
     const detecting =
       live && alarmName
-        ? evaluateExpectations([alarmExpectations(alarmName, drill.detectWithin, drill.rto).fires], {
-            timeline,
-            telemetry,
-            clock,
-            signal: context.signal,
-            experiment: drill.experiment,
-            alarms: suite.alarms,
-            timeScale: context.env.provider === 'embedded' ? context.env.timeScale : 1,
-          })
+        ? evaluateDuringDrill(context, drill.experiment, [
+            alarmExpectations(alarmName, drill.detectWithin, drill.rto).fires,
+          ])
         : Promise.resolve([]);
     let journal: ExperimentJournal;
     try {
