@@ -46,20 +46,19 @@ const STATUS_LINE_LENGTH = 12;
 const HEADER_END = Buffer.from('\r\n\r\n', 'latin1');
 
 /**
- * The status code of the first final (non-1xx) response starting at `offset` of `bytes`; `-1` when
- * `bytes` ends before one is seen (the caller keeps the tail and waits), `0` when the bytes are not an
- * HTTP response at all.
+ * The status code of the first final (non-1xx) response in `bytes`; `-1` when `bytes` ends before one
+ * is seen (the caller keeps them and waits for more), `0` when they are not an HTTP response at all.
  */
-export function findFinalStatus(bytes: Buffer, offset = 0): { status: number; consumed: number } {
-  let at = offset;
+export function findFinalStatus(bytes: Buffer): number {
+  let at = 0;
   for (;;) {
-    if (bytes.length - at < STATUS_LINE_LENGTH) return { status: -1, consumed: at };
-    if (bytes[at] !== 0x48 /* H */ || bytes[at + 8] !== 0x20 /* space */) return { status: 0, consumed: at };
+    if (bytes.length - at < STATUS_LINE_LENGTH) return -1;
+    if (bytes[at] !== 0x48 /* H */ || bytes[at + 8] !== 0x20 /* space */) return 0;
     const status = (bytes[at + 9]! - 48) * 100 + (bytes[at + 10]! - 48) * 10 + (bytes[at + 11]! - 48);
-    if (!(status >= 100 && status <= 999)) return { status: 0, consumed: at };
-    if (status >= 200) return { status, consumed: at };
+    if (!(status >= 100 && status <= 999)) return 0;
+    if (status >= 200) return status;
     const end = bytes.indexOf(HEADER_END, at);
-    if (end === -1) return { status: -1, consumed: at };
+    if (end === -1) return -1;
     at = end + HEADER_END.length;
   }
 }
@@ -112,7 +111,7 @@ export function passThrough(client: net.Socket, options: PassThroughOptions): vo
   const onUpstreamData = (chunk: Buffer): void => {
     if (state === 'awaiting') {
       const bytes = pending ? Buffer.concat([pending, chunk]) : chunk;
-      const { status } = findFinalStatus(bytes);
+      const status = findFinalStatus(bytes);
       if (status === -1) pending = bytes.length <= 16_384 ? bytes : undefined;
       else {
         pending = undefined;
