@@ -3,6 +3,7 @@ import { parseDurationStrict } from '../core/duration.ts';
 import { EnvironmentError, UsageError } from '../core/errors.ts';
 import type { LoadSummary } from '../core/run-result.ts';
 import type { LoadProfile } from '../core/schema.ts';
+import { whenAborted } from '../core/when-aborted.ts';
 import { buildRequestMix, CORRELATION_HEADER } from './build-request-mix.ts';
 import { createLoadRecorder } from './create-load-recorder.ts';
 import { initHistograms } from './histogram.ts';
@@ -80,8 +81,7 @@ export async function runAutocannonEngine(
       instance.on('reqError', (error: { code?: string }) => {
         recorder.record(0, 0, error?.code ?? 'error', false, elapsed() >= warmupMs);
       });
-      const onAbort = () => instance.stop();
-      options.signal?.addEventListener('abort', onAbort, { once: true });
+      whenAborted(options.signal, () => instance.stop());
     });
     recorder.tick(elapsed(), 0);
     if (options.signal?.aborted) throw options.signal.reason;

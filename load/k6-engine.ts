@@ -8,6 +8,7 @@ import type { LoadSummary } from '../core/run-result.ts';
 import type { LoadProfile } from '../core/schema.ts';
 import type { Threshold } from '../core/threshold.ts';
 import { findTool, TOOL_INSTALL_HINTS } from '../core/tools.ts';
+import { whenAborted } from '../core/when-aborted.ts';
 import { buildK6Script } from './build-k6-script.ts';
 import type { EngineOptions } from './open-engine.ts';
 import { parseK6Summary } from './parse-k6-summary.ts';
@@ -133,7 +134,7 @@ function runProcess(
       setTimeout(() => child.kill('SIGKILL'), 5000).unref();
     };
     const deadline = setTimeout(stop, options.deadlineMs);
-    options.signal?.addEventListener('abort', stop, { once: true });
+    const unsubscribe = whenAborted(options.signal, stop);
     child.once('error', (error) => {
       clearTimeout(deadline);
       reject(
@@ -142,7 +143,7 @@ function runProcess(
     });
     child.once('close', (code, signal) => {
       clearTimeout(deadline);
-      options.signal?.removeEventListener('abort', stop);
+      unsubscribe();
       resolve({ code: code ?? (signal ? 130 : 1), stderr });
     });
   });

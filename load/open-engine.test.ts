@@ -108,3 +108,29 @@ test('connection refused counts as errors with the error code', async () => {
   expect(summary.errors).toBe(summary.requests);
   expect(Object.keys(summary.statusCodes)).toEqual(['ECONNREFUSED']);
 });
+
+test.each([
+  { model: 'open', profile: { rate: 50, duration: '60s' } },
+  { model: 'closed', profile: { model: 'closed', connections: 2, duration: '60s' } },
+])(
+  '$model model: a signal that aborted before the engine subscribed stops it at once',
+  async ({ profile }) => {
+    let served = 0;
+    const server = await startServer((_req, res) => {
+      served++;
+      res.end('ok');
+    });
+    try {
+      const controller = new AbortController();
+      controller.abort(new Error('interrupted before the run started'));
+      const error = await runOpenEngine(loadProfileSchema.parse(profile), {
+        target: server.url,
+        signal: controller.signal,
+      }).catch((e: unknown) => e);
+      expect((error as Error).message).toBe('interrupted before the run started');
+      expect(served).toBe(0);
+    } finally {
+      await server.close();
+    }
+  },
+);

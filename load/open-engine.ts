@@ -7,6 +7,7 @@ import { UsageError } from '../core/errors.ts';
 import type { LoadSummary } from '../core/run-result.ts';
 import type { LoadProfile } from '../core/schema.ts';
 import type { Timeline } from '../core/timeline.ts';
+import { whenAborted } from '../core/when-aborted.ts';
 import { buildArrivalSchedule } from './build-arrival-schedule.ts';
 import {
   buildRequestMix,
@@ -215,7 +216,7 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
     wake?.();
   };
   let wake: (() => void) | undefined;
-  options.signal?.addEventListener('abort', abort, { once: true });
+  const unsubscribe = whenAborted(options.signal, abort);
 
   let endMs: number;
   let warmupMs: number;
@@ -252,7 +253,7 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
     stopped = true;
     clearInterval(ticker);
     clearInterval(sweeper);
-    options.signal?.removeEventListener('abort', abort);
+    unsubscribe();
     await pool.destroy().catch(() => {});
     recorder.destroy();
   }
@@ -306,8 +307,7 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
           send(request, scenarioIndex.get(request)!, sentAt, sentAt >= warmup, again);
         };
         // Resolve on abort too: `send` stops calling back once stopped.
-        const onStop = () => resolve();
-        options.signal?.addEventListener('abort', onStop, { once: true });
+        whenAborted(options.signal, () => resolve());
         again();
       });
     return Promise.all(Array.from({ length: connections }, loop)).then(() => {});
