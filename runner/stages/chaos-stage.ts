@@ -196,6 +196,9 @@ export function createChaosStage(options: ChaosStageOptions = {}): Stage {
           const early = experiment.expect.filter((e) => !isLate(e));
           const late = experiment.expect.filter(isLate);
           const expecting = live && early.length > 0 ? evaluate(early) : undefined;
+          // Awaited only after the experiment; an interrupt rejects it long before, and an unhandled
+          // rejection would end the process before the experiment has cleared its faults.
+          expecting?.catch(() => {});
 
           let journal: ExperimentJournal;
           try {
@@ -243,8 +246,6 @@ export function createChaosStage(options: ChaosStageOptions = {}): Stage {
               ...journal,
               deviated: results.some((r) => r.status === 'failed' || r.status === 'error'),
             };
-          } else {
-            expecting?.catch(() => {});
           }
           stopLoad.abort();
           await loading;

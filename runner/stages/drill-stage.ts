@@ -394,13 +394,10 @@ async function runAlertDrill(
     const { fires, recovers } = alarmExpectations(drill.alarm, drill.alarmWithin, drill.recoverWithin);
     const live = !context.options.dryRun;
     const firing = live ? evaluate([fires]) : Promise.resolve([]);
-    let journal: ExperimentJournal;
-    try {
-      journal = await runExperiment(context, drill.experiment, experiment, faults);
-    } catch (error) {
-      firing.catch(() => {});
-      throw error;
-    }
+    // Awaited only after the experiment: handled now, so an interrupt's rejection cannot end the
+    // process (unhandled) before the experiment has cleared its faults.
+    firing.catch(() => {});
+    const journal = await runExperiment(context, drill.experiment, experiment, faults);
     const recovering = live && journal.status === 'completed' ? evaluate([recovers]) : Promise.resolve([]);
     const [fired, recovered] = await Promise.all([firing, recovering]);
     const expectations = [...fired, ...recovered].map((e) => ({
@@ -746,13 +743,8 @@ async function runDrDrill(
             alarmExpectations(alarmName, drill.detectWithin, drill.rto).fires,
           ])
         : Promise.resolve([]);
-    let journal: ExperimentJournal;
-    try {
-      journal = await runExperiment(context, drill.experiment, experiment, faults);
-    } catch (error) {
-      detecting.catch(() => {});
-      throw error;
-    }
+    detecting.catch(() => {}); // awaited after the experiment; see `firing` above
+    const journal = await runExperiment(context, drill.experiment, experiment, faults);
     const faultStart = timeline.find('fault.start', (r) => r.experiment === drill.experiment);
     const t0 = faultStart?.t ?? timeline.elapsed();
     const faultEnd = faultStart
