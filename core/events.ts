@@ -43,6 +43,8 @@ export type TimelineEvent =
       p99: number;
       inFlight: number;
       dropped: number;
+      /** Connections open at the tick (the open engine). */
+      connections?: number;
     }
   | {
       type: 'load.end';

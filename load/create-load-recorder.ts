@@ -35,7 +35,7 @@ export interface LoadRecorder {
   /** An arrival not sent because the in-flight cap was reached. */
   drop(measured: boolean): void;
   /** Closes the current second: emits `load.tick` and appends to the series. */
-  tick(elapsedMs: number, inFlight: number): void;
+  tick(elapsedMs: number, inFlight: number, connections?: number): void;
   finish(info: { durationMs: number }): Omit<LoadSummary, 'engine' | 'model' | 'profile' | 'target'>;
   /** Frees the histograms (WebAssembly memory). */
   destroy(): void;
@@ -81,7 +81,7 @@ export function createLoadRecorder(options: {
       secondDropped += 1;
       if (measured) dropped += 1;
     },
-    tick(elapsedMs, inFlight) {
+    tick(elapsedMs, inFlight, connections) {
       const spanS = Math.max(elapsedMs - lastTickMs, 1) / 1000;
       lastTickMs = elapsedMs;
       const point = {
@@ -102,6 +102,7 @@ export function createLoadRecorder(options: {
         p99: point.p99,
         inFlight,
         dropped: secondDropped,
+        ...(connections === undefined ? {} : { connections }),
       });
       second.reset();
       secondRequests = 0;

@@ -29,7 +29,9 @@ export function formatEvent(record: TimelineRecord): string | undefined {
       return `load ${record.profile}: ${record.engine} engine, ${record.model} model${record.rate ? `, ${record.rate} req/s` : ''} for ${record.durationMs} ms`;
     case 'load.tick':
       return record.second % 5 === 0
-        ? `load ${record.profile} ${record.second}s: ${record.rps} req/s, ${record.errors} errors, p99 ${record.p99.toFixed(1)} ms`
+        ? `load ${record.profile} ${record.second}s: ${record.rps} req/s, ${record.errors} errors, p99 ${record.p99.toFixed(1)} ms` +
+            `, ${record.inFlight} in flight${record.dropped ? `, ${record.dropped} dropped` : ''}` +
+            (record.connections === undefined ? '' : `, ${record.connections} connections`)
         : undefined;
     case 'load.end':
       return `load ${record.profile} done: ${record.requests} requests, ${record.errors} errors, ${record.dropped} dropped`;

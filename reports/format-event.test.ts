@@ -1,0 +1,41 @@
+import { expect, test } from 'vitest';
+import type { RecordOf } from '../core/events.ts';
+import { formatEvent } from './format-event.ts';
+
+function tick(fields: Partial<RecordOf<'load.tick'>>): RecordOf<'load.tick'> {
+  return {
+    type: 'load.tick',
+    profile: 'steady',
+    second: 10,
+    rps: 30000,
+    errors: 0,
+    p50: 1.1,
+    p99: 4.25,
+    inFlight: 12,
+    dropped: 0,
+    t: 10_000,
+    at: '2026-11-22T12:00:10.000Z',
+    ...fields,
+  };
+}
+
+test.each([
+  { name: 'only every fifth second', fields: { second: 11 }, line: undefined },
+  {
+    name: 'rate, errors, p99, in flight',
+    fields: {},
+    line: 'load steady 10s: 30000 req/s, 0 errors, p99 4.3 ms, 12 in flight',
+  },
+  {
+    name: 'dropped arrivals when there were any',
+    fields: { dropped: 420, inFlight: 1000 },
+    line: 'load steady 10s: 30000 req/s, 0 errors, p99 4.3 ms, 1000 in flight, 420 dropped',
+  },
+  {
+    name: 'open connections when the engine reports them',
+    fields: { connections: 64 },
+    line: 'load steady 10s: 30000 req/s, 0 errors, p99 4.3 ms, 12 in flight, 64 connections',
+  },
+])('load.tick: $name', ({ fields, line }) => {
+  expect(formatEvent(tick(fields))).toBe(line);
+});
