@@ -9,11 +9,20 @@ let origin: string;
 const sockets = new Set<Socket>();
 let accepted = 0;
 
+/** `?serial=MS`: answered one at a time, MS each (a saturated target: more connections cannot help). */
+let serialBusyUntil = 0;
+
 beforeAll(async () => {
   server = http.createServer((req, res) => {
-    const delay = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('delay') ?? 0);
+    const query = new URL(req.url ?? '/', 'http://x').searchParams;
     req.resume();
-    setTimeout(() => res.end('ok'), delay);
+    const serial = Number(query.get('serial') ?? 0);
+    if (serial) {
+      serialBusyUntil = Math.max(serialBusyUntil, performance.now()) + serial;
+      setTimeout(() => res.end('ok'), serialBusyUntil - performance.now());
+      return;
+    }
+    setTimeout(() => res.end('ok'), Number(query.get('delay') ?? 0));
   });
   server.on('connection', (socket: Socket) => {
     accepted++;
@@ -37,7 +46,6 @@ function exchange(pool: ConnectionPool, path = '/'): PooledExchange & { done: Pr
   let status = 0;
   const x: PooledExchange & { done: Promise<number>; settled: boolean } = {
     connection: undefined as Connection | undefined,
-    waitingSince: 0,
     settled: false,
     dispatchOptions: { origin, path, method: 'GET' } as Dispatcher.DispatchOptions,
     done,
@@ -106,40 +114,6 @@ test('concurrent on-time requests open connections up to maxConnections', async 
   });
 });
 
-test('a late request (mayOpen false) waits for a busy connection instead of opening one', async () => {
-  await withPool({}, async (pool) => {
-    const first = exchange(pool, '/?delay=50');
-    pool.send(first);
-    const late = exchange(pool);
-    pool.send(late, false);
-    expect(pool.size).toBe(1);
-    expect(pool.waiting).toBe(1);
-    expect(await late.done).toBe(200);
-    expect(await first.done).toBe(200);
-    expect(pool.size).toBe(1);
-  });
-});
-
-test('late requests open a connection once the oldest has waited openAfterWaitMs', async () => {
-  await withPool({ openAfterWaitMs: 20 }, async (pool) => {
-    const slow = exchange(pool, '/?delay=300');
-    pool.send(slow);
-    const waiter = exchange(pool);
-    pool.send(waiter, false);
-    expect(pool.size).toBe(1);
-    const lateSoon = exchange(pool);
-    pool.send(lateSoon, false); // the backlog is fresh: still no new connection
-    expect(pool.size).toBe(1);
-    await new Promise((r) => setTimeout(r, 30));
-    const lateLater = exchange(pool);
-    pool.send(lateLater, false); // the oldest has waited 30 ms: open one, for the oldest
-    expect(pool.size).toBe(2);
-    const first = await Promise.race([waiter.done.then(() => 'waiter'), slow.done.then(() => 'slow')]);
-    expect(first).toBe('waiter');
-    await Promise.all([slow.done, lateSoon.done, lateLater.done]);
-  });
-});
-
 test('a new connection serves the longest-waiting request first', async () => {
   await withPool({ maxConnecting: 1 }, async (pool) => {
     const slow = exchange(pool, '/?delay=200');
@@ -188,5 +162,64 @@ test('closeIdle closes connections idle longer than the timeout', async () => {
     expect(pool.size).toBe(0);
     for (let i = 0; i < 50 && sockets.size > 0; i++) await new Promise((r) => setTimeout(r, 10));
     expect(sockets.size).toBe(0);
+  });
+});
+
+/**
+ * Sends `rate` requests per second to `path` for `ms`, calling `adjust` as the engine does; returns
+ * the pool's size and limit sampled every 100 ms.
+ */
+async function drive(pool: ConnectionPool, path: string, rate: number, ms: number) {
+  const seen: { size: number; limit: number }[] = [];
+  const pending: Promise<number>[] = [];
+  const started = performance.now();
+  let sent = 0;
+  let lastSample = started;
+  while (performance.now() - started < ms) {
+    const due = Math.floor(((performance.now() - started) / 1000) * rate);
+    for (; sent < due; sent++) {
+      const x = exchange(pool, path);
+      pool.send(x);
+      pending.push(x.done);
+    }
+    pool.adjust();
+    if (performance.now() - lastSample >= 100) {
+      lastSample = performance.now();
+      seen.push({ size: pool.size, limit: pool.limit });
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return { seen, statuses: await Promise.all(pending) };
+}
+
+test('the limit grows from initialConnections while more connections raise throughput', async () => {
+  // 10 ms per request, served in parallel, at 1 000 req/s: 10 connections carry it, 2 carry 200 req/s.
+  await withPool({ initialConnections: 2, maxConnections: 50 }, async (pool) => {
+    expect(pool.limit).toBe(2);
+    const { seen, statuses } = await drive(pool, '/?delay=10', 1000, 2500);
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    expect(seen[0]!.limit).toBeLessThanOrEqual(3);
+    const peak = Math.max(...seen.map((s) => s.limit));
+    expect(peak).toBeGreaterThanOrEqual(8);
+    expect(peak).toBeLessThanOrEqual(50);
+    expect(Math.max(...seen.map((s) => s.size))).toBeLessThanOrEqual(peak);
+  });
+});
+
+test('the limit does not grow for a target that more connections cannot speed up', async () => {
+  // One request at a time, 5 ms each (200 req/s at most), offered 300 req/s: a backlog all along.
+  await withPool({ initialConnections: 4, maxConnections: 100 }, async (pool) => {
+    const { seen } = await drive(pool, '/?serial=5', 300, 2000);
+    // Steps are tried (4 → 6 → 9 at most) and undone: nowhere near the 100 the backlog would take.
+    expect(Math.max(...seen.map((s) => s.limit))).toBeLessThanOrEqual(9);
+    expect(seen.at(-1)!.limit).toBeLessThanOrEqual(6);
+    expect(pool.size).toBeLessThanOrEqual(9);
+  });
+});
+
+test('adjust() with initialConnections = maxConnections keeps the limit fixed', async () => {
+  await withPool({ initialConnections: 3, maxConnections: 3 }, async (pool) => {
+    const { seen } = await drive(pool, '/?delay=20', 200, 800);
+    expect(new Set(seen.map((s) => s.limit))).toEqual(new Set([3]));
   });
 });

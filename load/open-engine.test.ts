@@ -134,3 +134,36 @@ test.each([
     }
   },
 );
+
+test.each([
+  {
+    name: 'never answers',
+    respond: (_res: import('node:http').ServerResponse) => {},
+  },
+  {
+    name: 'sends its headers, then a body byte every 20 ms',
+    respond: (res: import('node:http').ServerResponse) => {
+      res.writeHead(200, { 'content-length': '100000' });
+      const timer = setInterval(() => res.write('x'), 20);
+      res.on('close', () => clearInterval(timer));
+    },
+  },
+])('a target that $name: each request ends as a timeout at the profile timeout', async ({ respond }) => {
+  const server = await startServer((req, res) => {
+    req.resume();
+    respond(res);
+  });
+  try {
+    const summary = await runOpenEngine(
+      loadProfileSchema.parse({ rate: 20, duration: '500ms', timeout: '300ms' }),
+      { target: server.url },
+    );
+    expect(summary.statusCodes).toEqual({ timeout: 10 });
+    expect(summary.errors).toBe(10);
+    // The deadline sweep runs every 30 ms here (timeout / 10).
+    expect(summary.latencyMs.p50).toBeGreaterThanOrEqual(300);
+    expect(summary.latencyMs.max).toBeLessThan(300 + 100);
+  } finally {
+    await server.close();
+  }
+});
