@@ -9,9 +9,12 @@
  *    autocannon and wrk report, against the true p99 derived from the stall pattern (190 ms).
  * 4. Memory: peak RSS of an open-model run at the maximum rate measured in 1, for --rss-duration
  *    seconds (default 300 = the issue's 5 minutes), in a process of its own. Goal < 150 MB.
+ *    With --rss-semi-space MB, a second run of the same with `node --max-semi-space-size=MB` (V8's
+ *    young generation is 2 × 16 MB by default; the knob users can set with NODE_OPTIONS).
  *
  * Flags: --duration S (throughput runs, default 5) --accuracy-duration S (default 10)
  *        --connections N (default 50) --rss-duration S (default 300; 0 skips)
+ *        --rss-semi-space MB (default: none)
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -67,6 +70,7 @@ const rssS = flag('rss-duration', 300);
  * at 100 % of capacity has no headroom and its queue (and memory) grows until the in-flight cap.
  */
 const RSS_RATE_SHARE = flag('rss-share', 0.7);
+const rssSemiSpace = flag('rss-semi-space', 0);
 
 /** A loopback server in its own process: `fast`, `fixed` (100 ms) or `stall` (200 ms every 1 s). */
 const SERVER = `
@@ -217,18 +221,33 @@ if (rssS > 0) {
       outfile: child,
       logLevel: 'error',
     });
-    const { stdout } = await exec(
-      process.execPath,
-      [child, '--rss-child', target.url, String(rate), String(rssS)],
-      { timeout: (rssS + 120) * 1000, maxBuffer: 1 << 20 },
-    );
-    const r = JSON.parse(stdout.trim().split('\n').at(-1)!);
+    const configurations = [[], ...(rssSemiSpace > 0 ? [[`--max-semi-space-size=${rssSemiSpace}`]] : [])];
+    const rows: string[][] = [];
+    for (const nodeFlags of configurations) {
+      const { stdout } = await exec(
+        process.execPath,
+        [...nodeFlags, child, '--rss-child', target.url, String(rate), String(rssS)],
+        { timeout: (rssS + 120) * 1000, maxBuffer: 1 << 20 },
+      );
+      const r = JSON.parse(stdout.trim().split('\n').at(-1)!);
+      rows.push([
+        nodeFlags.join(' ') || '(V8 defaults)',
+        `${r.maxRssMb.toFixed(1)} MB`,
+        `${r.rssMb.start}/${r.rssMb.middle}/${r.rssMb.end} MB`,
+        `${r.heapTotalMb}/${r.heapUsedMb}, ${r.externalMb} MB`,
+        String(r.requests),
+        String(r.rps),
+        String(r.dropped),
+        `${r.p99} ms`,
+      ]);
+    }
     console.log(
       `\n## Peak RSS, open model at ${rate} req/s (${RSS_RATE_SHARE * 100} % of the flat-out rate) for ${rssS}s (goal < 150 MB)\n`,
     );
     console.log(
       table(
         [
+          'node flags',
           'peak RSS',
           'RSS start/middle/end',
           'peak heap total/used, external',
@@ -237,17 +256,7 @@ if (rssS > 0) {
           'dropped',
           'p99',
         ],
-        [
-          [
-            `${r.maxRssMb.toFixed(1)} MB`,
-            `${r.rssMb.start}/${r.rssMb.middle}/${r.rssMb.end} MB`,
-            `${r.heapTotalMb}/${r.heapUsedMb}, ${r.externalMb} MB`,
-            String(r.requests),
-            String(r.rps),
-            String(r.dropped),
-            `${r.p99} ms`,
-          ],
-        ],
+        rows,
       ),
     );
   } finally {
