@@ -36,6 +36,11 @@ test.each([
     fields: { connections: 64 },
     line: 'load steady 10s: 30000 req/s, 0 errors, p99 4.3 ms, 12 in flight, 64 connections',
   },
+  {
+    name: 'one connection, singular',
+    fields: { connections: 1, inFlight: 0 },
+    line: 'load steady 10s: 30000 req/s, 0 errors, p99 4.3 ms, 0 in flight, 1 connection',
+  },
 ])('load.tick: $name', ({ fields, line }) => {
   expect(formatEvent(tick(fields))).toBe(line);
 });

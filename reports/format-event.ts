@@ -31,7 +31,9 @@ export function formatEvent(record: TimelineRecord): string | undefined {
       return record.second % 5 === 0
         ? `load ${record.profile} ${record.second}s: ${record.rps} req/s, ${record.errors} errors, p99 ${record.p99.toFixed(1)} ms` +
             `, ${record.inFlight} in flight${record.dropped ? `, ${record.dropped} dropped` : ''}` +
-            (record.connections === undefined ? '' : `, ${record.connections} connections`)
+            (record.connections === undefined
+              ? ''
+              : `, ${record.connections} connection${record.connections === 1 ? '' : 's'}`)
         : undefined;
     case 'load.end':
       return `load ${record.profile} done: ${record.requests} requests, ${record.errors} errors, ${record.dropped} dropped`;
