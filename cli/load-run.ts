@@ -33,7 +33,10 @@ export function registerLoadRun(load: Command): void {
     .option('--url <url>', 'target URL instead of the environment target')
     .option('--rate <n>', 'arrival rate in requests per second (open model)')
     .option('--duration <duration>', 'measured duration, e.g. 30s')
-    .option('--connections <n>', 'connections (closed model)')
+    .option(
+      '--connections <n>',
+      'connections: without --rate, N loops (closed model); with --rate, the open model starts with N (default 64)',
+    )
     .addOption(new Option('--engine <engine>', 'load engine').choices(['open', 'autocannon', 'k6']))
     .option('--kpi <expr>', "KPI in k6 syntax, e.g. 'p(95)<300' (repeatable)", collect)
     .option('--baseline <file>', 'result.json of an earlier run to compare against')

@@ -195,7 +195,10 @@ export const loadProfileSchema = z
     rate: positive.optional(),
     /** Ramping arrival rate: each stage moves linearly to `target` req/s over `duration`. */
     stages: z.array(z.object({ duration, target: z.number().min(0) }).strict()).optional(),
-    /** Connections (closed model). */
+    /**
+     * Closed model: the connections that loop. Open model: the connections to start with (default 64);
+     * the engine adds more while they raise throughput, up to `maxInFlight`.
+     */
     connections: z.number().int().min(1).max(10_000).optional(),
     /** Measured duration. @defaultValue '30s' */
     duration: duration.default('30s'),

@@ -83,9 +83,10 @@ export function buildK6Scenarios(profile: LoadProfile): Record<string, K6Scenari
   const [before, after] = splitSegments(segments, warmupMs);
   const peak = Math.max(...segments.flatMap((s) => [s.from, s.to]));
   // One VU carries one request at a time, so maxVUs is the in-flight cap; beyond it k6 counts
-  // dropped_iterations, as opsproof counts `dropped`.
+  // dropped_iterations, as opsproof counts `dropped`. The profile's `connections` are the VUs to
+  // start with, as they are the open engine's starting connections.
   const vus = {
-    preAllocatedVUs: Math.min(profile.maxInFlight, Math.max(10, Math.ceil(peak / 5))),
+    preAllocatedVUs: Math.min(profile.maxInFlight, profile.connections ?? Math.max(10, Math.ceil(peak / 5))),
     maxVUs: profile.maxInFlight,
   };
   const scenario = (parts: RateSegment[], startMs: number): K6Scenario => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { loadProfileSchema } from '../core/schema.ts';
+import { Timeline } from '../core/timeline.ts';
 import { runOpenEngine } from './open-engine.ts';
 import { startFixedDelayServer, startServer, type TestServer } from './test-servers.ts';
 
@@ -165,5 +166,29 @@ test.each([
     expect(summary.latencyMs.max).toBeLessThan(300 + 100);
   } finally {
     await server.close();
+  }
+});
+
+test.each([
+  // 100 ms per request at 2 000 req/s needs ~200 connections.
+  {
+    name: 'the default 64: the first second waits for the limit to grow',
+    connections: undefined,
+    slow: true,
+  },
+  { name: '`connections: 250`: no wait', connections: 250, slow: false },
+])('open model against a slow target, $name', async ({ connections, slow }) => {
+  const timeline = new Timeline();
+  const summary = await runOpenEngine(loadProfileSchema.parse({ rate: 2000, duration: '1s', connections }), {
+    target: fixed.url,
+    timeline,
+  });
+  const opened = Math.max(...timeline.ofType('load.tick').map((t) => t.connections ?? 0));
+  if (slow) {
+    expect(summary.latencyMs.p99).toBeGreaterThan(300);
+  } else {
+    expect(summary.latencyMs.p99).toBeLessThan(190);
+    expect(opened).toBeGreaterThanOrEqual(180);
+    expect(opened).toBeLessThanOrEqual(250);
   }
 });

@@ -42,7 +42,8 @@ class RequestDeadlineError extends Error {
 const MAX_CONNECTING = 16;
 /**
  * Connections the open model may use before the pool has seen that more raise throughput
- * (load/connection-limit.ts); it grows from here up to `maxInFlight`.
+ * (load/connection-limit.ts), unless the profile says (`connections`); it grows from there up to
+ * `maxInFlight`.
  */
 const INITIAL_CONNECTIONS = 64;
 /** An idle connection is closed after this long, so a burst's connections do not stay for the run. */
@@ -84,7 +85,7 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
   }
   const pool = new ConnectionPool(base.origin, {
     maxConnections: closed ? profile.connections! : profile.maxInFlight,
-    initialConnections: closed ? profile.connections! : INITIAL_CONNECTIONS,
+    initialConnections: closed ? profile.connections! : (profile.connections ?? INITIAL_CONNECTIONS),
     maxConnecting: closed ? profile.connections! : MAX_CONNECTING,
     idleTimeoutMs: IDLE_CONNECTION_MS,
     client: {
