@@ -44,3 +44,25 @@ test.each([
 ])('load.tick: $name', ({ fields, line }) => {
   expect(formatEvent(tick(fields))).toBe(line);
 });
+
+test.each([
+  {
+    name: 'counts when it finished',
+    fields: { requests: 20000, errors: 3, dropped: 0 },
+    line: 'load steady done: 20000 requests, 3 errors, 0 dropped',
+  },
+  {
+    name: 'no made-up zeros when it was stopped',
+    fields: { requests: 0, errors: 0, dropped: 0, aborted: true },
+    line: 'load steady stopped before it finished',
+  },
+])('load.end: $name', ({ fields, line }) => {
+  const record: RecordOf<'load.end'> = {
+    type: 'load.end',
+    profile: 'steady',
+    t: 10_000,
+    at: '2026-11-22T12:00:10.000Z',
+    ...fields,
+  };
+  expect(formatEvent(record)).toBe(line);
+});

@@ -36,7 +36,10 @@ export function formatEvent(record: TimelineRecord): string | undefined {
               : `, ${record.connections} connection${record.connections === 1 ? '' : 's'}`)
         : undefined;
     case 'load.end':
-      return `load ${record.profile} done: ${record.requests} requests, ${record.errors} errors, ${record.dropped} dropped`;
+      // An aborted engine returns no summary, so there are no counts to show.
+      return record.aborted
+        ? `load ${record.profile} stopped before it finished`
+        : `load ${record.profile} done: ${record.requests} requests, ${record.errors} errors, ${record.dropped} dropped`;
     case 'experiment.start':
       return `experiment ${record.experiment} started (${record.engine}${record.dryRun ? ', dry run' : ''})`;
     case 'experiment.end':
