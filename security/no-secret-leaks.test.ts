@@ -7,7 +7,6 @@ import { join, relative } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { MASK_COLOR } from '../canaries/mask-secrets.ts';
 import { type Box, maskPixels } from '../canaries/test-pixels.ts';
 import { createRedactor, REDACTED } from '../core/redact.ts';
 import { repoPath, requireTool } from '../core/tools.ts';

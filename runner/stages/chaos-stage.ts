@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { evaluateExpectations, formatExpectationThreshold } from '../../assertions/evaluate-expectation.ts';
 import { buildLocalPlan } from '../../chaos/build-local-plan.ts';
 import {
