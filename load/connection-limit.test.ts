@@ -29,9 +29,9 @@ describe('ConnectionLimit', () => {
       limits: [64, 96, 64],
     },
     {
-      name: 'the step is compared with the best window at the old limit, not the last one',
-      windows: [w(1000, 300, true), w(2000, 200, true), w(3000, 330, true)],
-      limits: [64, 96, 64],
+      name: 'a fast window from before a latency fault does not set the bar',
+      windows: [w(1000, 900, true), w(2000, 320, true), w(3000, 480, true), w(4000, 720, true)],
+      limits: [64, 96, 144, 216],
     },
     {
       name: 'after a failed step it holds 1 s, then tries again; the pause doubles while steps fail',

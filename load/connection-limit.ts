@@ -11,7 +11,7 @@
  *
  * So the limit starts at `initial`. After two windows in a row where requests waited for a connection
  * at the limit (the pool decides what counts), it steps up by `growth`, and keeps the step if the next
- * window's throughput beat the best seen at the limit before by at least `gain`. Otherwise it steps
+ * window's throughput beat the last one's by at least `gain`. Otherwise it steps
  * back, and while requests still wait, down (÷ `growth`, not below `initial`),
  * keeping each downward step while throughput stays within 10 % — the same work on fewer connections,
  * which is how a pool that grew during a cold start or a burst gets out of an overload. When a step
@@ -57,11 +57,9 @@ export class ConnectionLimit {
   #value: number;
   /**
    * The step being measured: its direction, the limit before it, and the throughput (per ms) to
-   * compare with — the best seen at the limit before an upward step, the level above for a downward one.
+   * compare with — the last window's before an upward step, the level above for a downward one.
    */
   #trial: { up: boolean; from: number; rate: number } | undefined;
-  /** Best throughput (per ms) of a constrained window at the current limit. */
-  #best = 0;
   #hold: number;
   #holdUntil = Number.NEGATIVE_INFINITY;
   /** Consecutive constrained windows. */
@@ -96,20 +94,17 @@ export class ConnectionLimit {
     if (trial?.up) {
       if (rate >= trial.rate * this.#gain) {
         // The connections were needed: keep them, and go on while requests still wait.
-        this.#best = rate;
         this.#hold = this.#holdMs;
         if (window.constrained) this.#stepUp(rate);
       } else {
         // Not needed; while the backlog lasts, perhaps fewer would do as well (a saturated target or
         // generator after a cold start or a burst grew the pool).
         this.#value = trial.from;
-        this.#best = trial.rate;
         if (!window.constrained || !this.#stepDown(trial.rate)) this.#holdAfterFailure(window.now);
       }
     } else if (trial) {
       // Fewer connections, (nearly) as much throughput: keep going down while the backlog lasts.
       if (rate >= trial.rate * DOWN_KEEPS) {
-        this.#best = rate;
         if (!window.constrained || !this.#stepDown(trial.rate)) this.#holdAfterFailure(window.now);
       } else {
         this.#value = trial.from;
@@ -117,15 +112,13 @@ export class ConnectionLimit {
       }
     } else if (!window.constrained) {
       this.#value = Math.max(this.#initial, Math.min(this.#value, window.open));
-      this.#best = 0;
       this.#hold = this.#holdMs;
-    } else {
-      this.#best = Math.max(this.#best, rate);
+    } else if (this.#constrainedRun >= PERSISTENT_WINDOWS && window.now >= this.#holdUntil) {
       // A backlog that outlasts one window: a pause and its catch-up (a GC, a stall of the target)
-      // fill one window and would credit a step with the catch-up's throughput.
-      if (this.#constrainedRun >= PERSISTENT_WINDOWS && window.now >= this.#holdUntil) {
-        this.#stepUp(this.#best);
-      }
+      // fill one window and would credit a step with the catch-up's throughput. The bar is this
+      // window's throughput, not an earlier one's: a window from before a latency fault would set it
+      // out of reach.
+      this.#stepUp(rate);
     }
     return this.#value;
   }

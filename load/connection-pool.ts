@@ -34,7 +34,11 @@ export interface ConnectionPoolOptions {
 
 /** A measurement window of the limit lasts at least this long... */
 const WINDOW_MS = 200;
-/** ...and until this many requests completed in it, or `MAX_WINDOW_MS` passed. */
+/**
+ * ...and until this many requests completed in it, and two per connection the limit allows (so a
+ * window outlasts a slow target's response time: a step's new connections complete nothing for one
+ * response time), or until `MAX_WINDOW_MS` passed.
+ */
 const WINDOW_COMPLETIONS = 50;
 const MAX_WINDOW_MS = 2000;
 /**
@@ -180,7 +184,8 @@ export class ConnectionPool {
         return;
       }
     }
-    if (duration < WINDOW_MS || (this.#completed < WINDOW_COMPLETIONS && duration < MAX_WINDOW_MS)) return;
+    const enough = Math.max(WINDOW_COMPLETIONS, 2 * this.#limit.value);
+    if (duration < WINDOW_MS || (this.#completed < enough && duration < MAX_WINDOW_MS)) return;
     const limit = this.#limit.update({
       now,
       durationMs: duration,
