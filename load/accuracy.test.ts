@@ -66,7 +66,9 @@ const k6 = requireK6();
 test.skipIf(k6.skip)(
   'k6 engine agrees with the open-model engine within 10 % (100 ms server)',
   async () => {
-    const profile = loadProfileSchema.parse({ rate: 100, duration: '3s', warmup: '1s' });
+    // 1 000 measured samples: a p99 from 300 (3 s at 100 req/s) is the 3rd-highest value, and one
+    // late sample on a busy machine moved it past 10 % once.
+    const profile = loadProfileSchema.parse({ rate: 200, duration: '5s', warmup: '1s' });
     const thresholds = buildKpiThresholds(['p(99)<1000', 'rate<0.01']);
     const viaK6 = await runLoad(profile, {
       target: fixed.url,
@@ -76,13 +78,14 @@ test.skipIf(k6.skip)(
     });
     const viaOpen = await runLoad(profile, { target: fixed.url, timeline: new Timeline(), engine: 'open' });
     expect(viaK6.engine).toBe('k6');
-    expect(viaK6.requests).toBeGreaterThanOrEqual(295);
+    expect(viaK6.requests).toBeGreaterThanOrEqual(990);
     expect(viaK6.errors).toBe(0);
     expect(viaK6.dropped).toBe(0);
     for (const p of ['p50', 'p95', 'p99'] as const) {
-      expect(Math.abs(viaK6.latencyMs[p] - viaOpen.latencyMs[p]) / viaOpen.latencyMs[p]).toBeLessThanOrEqual(
-        0.1,
-      );
+      expect(
+        Math.abs(viaK6.latencyMs[p] - viaOpen.latencyMs[p]) / viaOpen.latencyMs[p],
+        `${p}: k6 ${viaK6.latencyMs[p]} ms, open engine ${viaOpen.latencyMs[p]} ms`,
+      ).toBeLessThanOrEqual(0.1);
     }
   },
   30_000,
