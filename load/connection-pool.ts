@@ -171,10 +171,7 @@ export class ConnectionPool {
    */
   adjust(now: number = performance.now()): void {
     if (this.#destroyed) return;
-    if (this.#backlogSince !== undefined) {
-      this.#backlogMs += now - Math.max(this.#backlogSince, this.#windowStart);
-      this.#backlogSince = now;
-    }
+    this.#countBacklog(now);
     const duration = now - this.#windowStart;
     // A step up is measured from when its connections are open (connects take a while remotely).
     if (this.#limit.trying && this.#connecting > 0) {
@@ -198,10 +195,16 @@ export class ConnectionPool {
     this.#startWindow(now);
   }
 
+  /** Adds the backlog's time up to `now` to this window; a backlog still on counts on from `now`. */
+  #countBacklog(now: number): void {
+    if (this.#backlogSince === undefined) return;
+    this.#backlogMs += now - Math.max(this.#backlogSince, this.#windowStart);
+    this.#backlogSince = now;
+  }
+
   #endBacklog(): void {
     if (this.#backlogSince === undefined) return;
-    const now = performance.now();
-    this.#backlogMs += now - Math.max(this.#backlogSince, this.#windowStart);
+    this.#countBacklog(performance.now());
     this.#backlogSince = undefined;
   }
 
