@@ -18,6 +18,7 @@ import {
 import { type Connection, ConnectionPool, type PooledExchange } from './connection-pool.ts';
 import { createLoadRecorder } from './create-load-recorder.ts';
 import { initHistograms } from './histogram.ts';
+import { InFlightSlots } from './in-flight-slots.ts';
 
 export interface EngineOptions {
   /** Base URL; request paths are appended to it. */
@@ -109,8 +110,8 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
   let inFlight = 0;
   let stopped = false;
   let onIdle: (() => void) | undefined;
-  /** Requests on the wire, for the deadline sweep (insertion-ordered, no per-request timer). */
-  const exchanges = new Set<Exchange>();
+  /** Requests on the wire, for the deadline sweep (no per-request timer; not a Set, see there). */
+  const exchanges = new InFlightSlots<Exchange>();
 
   /**
    * One request in flight and its undici handler (the classic API: raw values, no body stream, no
@@ -118,6 +119,8 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
    * a timer: memory per request in flight is what bounds the engine when the target saturates.
    */
   class Exchange implements PooledExchange {
+    /** Its slot in `exchanges` while on the wire. */
+    slot = -1;
     status = 0;
     settled = false;
     connection: Connection | undefined = undefined;
