@@ -49,6 +49,7 @@ export async function runAutocannonEngine(
   const start = performance.now();
   const elapsed = () => performance.now() - start;
   const ticker = setInterval(() => recorder.tick(elapsed(), profile.connections!), 1000);
+  let unsubscribe = () => {};
   try {
     const result = await new Promise<autocannon.Result>((resolve, reject) => {
       const instance = autocannon(
@@ -81,7 +82,7 @@ export async function runAutocannonEngine(
       instance.on('reqError', (error: { code?: string }) => {
         recorder.record(0, 0, error?.code ?? 'error', false, elapsed() >= warmupMs);
       });
-      whenAborted(options.signal, () => instance.stop());
+      unsubscribe = whenAborted(options.signal, () => instance.stop());
     });
     recorder.tick(elapsed(), 0);
     if (options.signal?.aborted) throw options.signal.reason;
@@ -96,6 +97,7 @@ export async function runAutocannonEngine(
       ...recorder.finish({ durationMs: Math.max(Math.min(elapsed(), warmupMs + durationMs) - warmupMs, 0) }),
     };
   } finally {
+    unsubscribe();
     clearInterval(ticker);
     recorder.destroy();
   }

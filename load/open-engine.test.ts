@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { loadProfileSchema } from '../core/schema.ts';
 import { Timeline } from '../core/timeline.ts';
@@ -84,6 +85,15 @@ test('closed model: N connections flat out', async () => {
   expect(summary.model).toBe('closed');
   expect(summary.requests).toBeGreaterThanOrEqual(36);
   expect(summary.requests).toBeLessThanOrEqual(44);
+});
+
+test.each([
+  { model: 'open', profile: { rate: 20, duration: '300ms' } },
+  { model: 'closed', profile: { model: 'closed', connections: 3, duration: '300ms' } },
+])('$model model: no abort listener is left on the caller’s signal after the run', async ({ profile }) => {
+  const controller = new AbortController();
+  await runOpenEngine(loadProfileSchema.parse(profile), { target: fixed.url, signal: controller.signal });
+  expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
 });
 
 test('abort stops the run and rethrows the reason', async () => {

@@ -307,14 +307,19 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
     const warmup = warmupMs;
     const loop = () =>
       new Promise<void>((resolve) => {
+        let unsubscribe = () => {};
+        const done = () => {
+          unsubscribe();
+          resolve();
+        };
         const again = () => {
           const sentAt = elapsed();
-          if (stopped || sentAt >= end) return resolve();
+          if (stopped || sentAt >= end) return done();
           const request = mix.pick();
           send(request, scenarioIndex.get(request)!, sentAt, sentAt >= warmup, again);
         };
         // Resolve on abort too: `send` stops calling back once stopped.
-        whenAborted(options.signal, () => resolve());
+        unsubscribe = whenAborted(options.signal, done);
         again();
       });
     return Promise.all(Array.from({ length: connections }, loop)).then(() => {});

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { EnvironmentError, UsageError } from '../core/errors.ts';
 import { loadProfileSchema } from '../core/schema.ts';
@@ -54,14 +55,18 @@ test('emits load.start, ticks and load.end on the timeline', async () => {
 });
 
 test('autocannon engine: closed model with p95 from our histogram', async () => {
+  const controller = new AbortController();
   const summary = await runLoad(
     loadProfileSchema.parse({ model: 'closed', connections: 5, duration: '1s' }),
     {
       target: fixed.url,
       timeline: new Timeline(),
       engine: 'autocannon',
+      signal: controller.signal,
     },
   );
+  // The run is over: nothing of it still listens on the caller's signal.
+  expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   expect(summary.engine).toBe('autocannon');
   // 5 connections × ~10 requests/s.
   expect(summary.requests).toBeGreaterThanOrEqual(40);
