@@ -17,11 +17,15 @@ export interface LoadRunFlags extends CommonFlags {
   url?: string;
   rate?: string;
   duration?: string;
+  warmup?: string;
   connections?: string;
   engine?: 'open' | 'autocannon' | 'k6';
   kpi?: string[];
   baseline?: string;
 }
+
+/** The flags that shape the profile. */
+export type ProfileFlags = Pick<LoadRunFlags, 'rate' | 'duration' | 'warmup' | 'connections' | 'engine'>;
 
 export function registerLoadRun(load: Command): void {
   const command = load
@@ -33,6 +37,10 @@ export function registerLoadRun(load: Command): void {
     .option('--url <url>', 'target URL instead of the environment target')
     .option('--rate <n>', 'arrival rate in requests per second (open model)')
     .option('--duration <duration>', 'measured duration, e.g. 30s')
+    .option(
+      '--warmup <duration>',
+      'load sent before the measured duration and left out of the statistics, e.g. 10s',
+    )
     .option(
       '--connections <n>',
       'connections: without --rate, N loops (closed model); with --rate, the open model starts with N (default 64)',
@@ -104,10 +112,13 @@ export async function runLoadRun(name: string | undefined, flags: LoadRunFlags):
   });
 }
 
-/** The profile with `--rate`/`--connections`/`--duration`/`--engine` applied; `--connections` alone is closed. */
+/**
+ * The profile with `--rate`/`--connections`/`--duration`/`--warmup`/`--engine` applied; `--connections`
+ * alone is closed.
+ */
 export function buildProfile(
   base: LoadProfileInput,
-  flags: LoadRunFlags,
+  flags: ProfileFlags,
   schema: typeof loadProfileSchema,
 ): LoadProfile {
   const input: LoadProfileInput = { ...base };
@@ -133,6 +144,12 @@ export function buildProfile(
       throw new UsageError(`--duration expects a duration like 30s or 5m, got "${flags.duration}"`);
     }
     input.duration = flags.duration;
+  }
+  if (flags.warmup !== undefined) {
+    if (parseDuration(flags.warmup) === undefined) {
+      throw new UsageError(`--warmup expects a duration like 10s or 0s, got "${flags.warmup}"`);
+    }
+    input.warmup = flags.warmup;
   }
   if (flags.engine) input.engine = flags.engine;
   const parsed = schema.safeParse(input);
