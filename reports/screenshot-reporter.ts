@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import type { Artifact, RunResult } from '../core/run-result.ts';
 import { findTool } from '../core/tools.ts';
 import { buildJson } from './build-json.ts';
@@ -51,9 +51,15 @@ export interface RenderOptions {
  */
 export async function renderReport(htmlPath: string, options: RenderOptions = {}): Promise<RenderedReport> {
   const timeout = options.timeoutMs ?? 15_000;
+  // Loaded here, not at the top: playwright-core is ~13 MB of heap (its bundles' source text alone),
+  // which every command importing the reporters would otherwise carry for its whole run.
   const browser =
     options.browser ??
-    (await chromium.launch({ executablePath: options.chromiumPath, args: CHROMIUM_ARGS, timeout }));
+    (await (await import('playwright-core')).chromium.launch({
+      executablePath: options.chromiumPath,
+      args: CHROMIUM_ARGS,
+      timeout,
+    }));
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
   try {
     const page = await context.newPage();
