@@ -46,20 +46,21 @@ export interface RenderOptions {
 }
 
 /**
+ * playwright-core is imported here, not at the top: it is ~13 MB of heap (its bundles' source text
+ * alone), which every command importing the reporters would otherwise carry for its whole run.
+ */
+async function launchChromium(executablePath: string | undefined, timeout: number): Promise<Browser> {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({ executablePath, args: CHROMIUM_ARGS, timeout });
+}
+
+/**
  * Opens a report.html in Chromium with the network cut off (only file: URLs load), collects console
  * errors, failed requests and the state of every chart canvas, and takes a full-page screenshot.
  */
 export async function renderReport(htmlPath: string, options: RenderOptions = {}): Promise<RenderedReport> {
   const timeout = options.timeoutMs ?? 15_000;
-  // Loaded here, not at the top: playwright-core is ~13 MB of heap (its bundles' source text alone),
-  // which every command importing the reporters would otherwise carry for its whole run.
-  const browser =
-    options.browser ??
-    (await (await import('playwright-core')).chromium.launch({
-      executablePath: options.chromiumPath,
-      args: CHROMIUM_ARGS,
-      timeout,
-    }));
+  const browser = options.browser ?? (await launchChromium(options.chromiumPath, timeout));
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
   try {
     const page = await context.newPage();
