@@ -52,7 +52,10 @@ export type TimelineEvent =
       requests: number;
       errors: number;
       dropped: number;
-      /** The load stopped early (aborted or failed); its counts are not meaningful. */
+      /**
+       * The load stopped early: after a failure the counts are 0; after Ctrl-C they are what was measured
+       * until then.
+       */
       aborted?: boolean;
     }
   | { type: 'experiment.start'; experiment: string; engine: 'local' | 'fis'; dryRun: boolean }

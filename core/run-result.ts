@@ -97,6 +97,11 @@ export interface LoadSummary {
   histogram?: string;
   /** Per-second series for charts: `t` is seconds since load start. */
   series?: { t: number; rps: number; errors: number; p50: number; p99: number }[];
+  /**
+   * Stopped (Ctrl-C, SIGTERM) before its duration was up: the figures cover the `durationMs` that
+   * ran, and the run's status is `interrupted`.
+   */
+  interrupted?: boolean;
 }
 
 export interface CanaryStepResult {

@@ -7,6 +7,7 @@ import { whenAborted } from '../core/when-aborted.ts';
 import { buildRequestMix, CORRELATION_HEADER } from './build-request-mix.ts';
 import { createLoadRecorder } from './create-load-recorder.ts';
 import { initHistograms } from './histogram.ts';
+import { interruptedLoad } from './load-interrupted-error.ts';
 import type { EngineOptions } from './open-engine.ts';
 
 /** How many entries the weighted mix is unrolled into for autocannon's round-robin `requests`. */
@@ -85,17 +86,18 @@ export async function runAutocannonEngine(
       unsubscribe = whenAborted(options.signal, () => instance.stop());
     });
     recorder.tick(elapsed(), 0);
-    if (options.signal?.aborted) throw options.signal.reason;
-    if (result.errors > 0 && result.non2xx === 0 && result['2xx'] === 0) {
-      throw new EnvironmentError('target-unreachable', `autocannon could not reach ${options.target}`);
-    }
-    return {
+    const summary: LoadSummary = {
       engine: 'autocannon',
       model: 'closed',
       profile: name,
       target: options.target,
       ...recorder.finish({ durationMs: Math.max(Math.min(elapsed(), warmupMs + durationMs) - warmupMs, 0) }),
     };
+    if (options.signal?.aborted) throw interruptedLoad(options.signal.reason, summary);
+    if (result.errors > 0 && result.non2xx === 0 && result['2xx'] === 0) {
+      throw new EnvironmentError('target-unreachable', `autocannon could not reach ${options.target}`);
+    }
+    return summary;
   } finally {
     unsubscribe();
     clearInterval(ticker);

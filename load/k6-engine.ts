@@ -10,6 +10,7 @@ import type { Threshold } from '../core/threshold.ts';
 import { findTool, TOOL_INSTALL_HINTS } from '../core/tools.ts';
 import { whenAborted } from '../core/when-aborted.ts';
 import { buildK6Script } from './build-k6-script.ts';
+import { interruptedLoad } from './load-interrupted-error.ts';
 import type { EngineOptions } from './open-engine.ts';
 import { parseK6Summary } from './parse-k6-summary.ts';
 
@@ -54,6 +55,12 @@ export async function runK6Engine(profile: LoadProfile, options: K6EngineOptions
       ? profile.stages.reduce((sum, s) => sum + parseDurationStrict(s.duration), 0)
       : warmupMs + parseDurationStrict(profile.duration);
   const timeoutMs = parseDurationStrict(profile.timeout);
+  const summaryContext = {
+    profile: name,
+    target: options.target,
+    model: profile.model,
+    requestNames: profile.requests.map((r) => r.name ?? `${r.method} ${r.path}`),
+  };
   const start = performance.now();
   try {
     const { code, stderr } = await runProcess(
@@ -71,7 +78,14 @@ export async function runK6Engine(profile: LoadProfile, options: K6EngineOptions
         deadlineMs: totalMs + timeoutMs + 60_000,
       },
     );
-    if (options.signal?.aborted) throw options.signal.reason;
+    if (options.signal?.aborted) {
+      // k6 stops on SIGINT and still writes its summary: keep what it measured.
+      const ranMs = Math.round(Math.max(Math.min(performance.now() - start, totalMs) - warmupMs, 0));
+      const partial = await readFile(summaryFile, 'utf8')
+        .then((text) => parseK6Summary(text, { ...summaryContext, durationMs: ranMs }))
+        .catch(() => undefined);
+      throw partial ? interruptedLoad(options.signal.reason, partial) : options.signal.reason;
+    }
     if (code !== 0 && code !== 99) {
       throw new EnvironmentError('process', `k6 exited with code ${code}: ${tail(stderr) || 'no output'}`, {
         hint: code === 107 ? 'the generated script failed in k6; check the k6 version' : undefined,
@@ -87,13 +101,7 @@ export async function runK6Engine(profile: LoadProfile, options: K6EngineOptions
       );
     }
     const timeline = options.timeline;
-    const summary = parseK6Summary(text, {
-      profile: name,
-      target: options.target,
-      model: profile.model,
-      durationMs: Math.max(totalMs - warmupMs, 0),
-      requestNames: profile.requests.map((r) => r.name ?? `${r.method} ${r.path}`),
-    });
+    const summary = parseK6Summary(text, { ...summaryContext, durationMs: Math.max(totalMs - warmupMs, 0) });
     // k6 reports at the end only; one tick keeps the Timeline's shape for reports.
     timeline?.emit({
       type: 'load.tick',

@@ -2,6 +2,7 @@ import { getEventListeners } from 'node:events';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { loadProfileSchema } from '../core/schema.ts';
 import { Timeline } from '../core/timeline.ts';
+import { LoadInterruptedError } from './load-interrupted-error.ts';
 import { runOpenEngine } from './open-engine.ts';
 import { startFixedDelayServer, startServer, type TestServer } from './test-servers.ts';
 
@@ -96,17 +97,30 @@ test.each([
   expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
 });
 
-test('abort stops the run and rethrows the reason', async () => {
+test.each([
+  { model: 'open', profile: { rate: 50, duration: '30s' } },
+  { model: 'closed', profile: { model: 'closed', connections: 5, duration: '30s' } },
+])('$model model: abort stops the run and throws the reason with what was measured', async ({ profile }) => {
   const controller = new AbortController();
-  setTimeout(() => controller.abort(new Error('stop')), 300);
+  setTimeout(() => controller.abort(new Error('stop')), 700);
   const started = performance.now();
-  await expect(
-    runOpenEngine(loadProfileSchema.parse({ rate: 50, duration: '30s' }), {
-      target: fixed.url,
-      signal: controller.signal,
-    }),
-  ).rejects.toThrow('stop');
+  const error = await runOpenEngine(loadProfileSchema.parse(profile), {
+    target: fixed.url,
+    signal: controller.signal,
+  }).catch((e: unknown) => e);
   expect(performance.now() - started).toBeLessThan(5000);
+  expect(error).toBeInstanceOf(LoadInterruptedError);
+  const { message, cause, partial } = error as LoadInterruptedError;
+  expect(message).toBe('stop');
+  expect(cause).toBe(controller.signal.reason);
+  // ~0.7 s of a 100 ms server: 50 req/s (open) or 5 loops of 10 req/s (closed) → ~30 completed.
+  expect(partial.interrupted).toBe(true);
+  expect(partial.durationMs).toBeGreaterThanOrEqual(650);
+  expect(partial.durationMs).toBeLessThan(3000);
+  expect(partial.requests).toBeGreaterThanOrEqual(20);
+  expect(partial.requests).toBeLessThanOrEqual(45);
+  expect(partial.rps).toBeCloseTo(partial.requests / (partial.durationMs / 1000), 0);
+  expect(partial.latencyMs.p50).toBeGreaterThanOrEqual(99);
 });
 
 test('connection refused counts as errors with the error code', async () => {

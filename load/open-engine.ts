@@ -19,6 +19,7 @@ import { type Connection, ConnectionPool, type PooledExchange } from './connecti
 import { createLoadRecorder } from './create-load-recorder.ts';
 import { initHistograms } from './histogram.ts';
 import { InFlightSlots } from './in-flight-slots.ts';
+import { interruptedLoad } from './load-interrupted-error.ts';
 
 export interface EngineOptions {
   /** Base URL; request paths are appended to it. */
@@ -248,14 +249,18 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
     }
     const durationMs = Math.max(Math.min(elapsed(), endMs) - warmupMs, 0);
     recorder.tick(elapsed(), inFlight, pool.size);
-    if (options.signal?.aborted) throw options.signal.reason;
-    return {
+    const aborted = options.signal?.aborted === true;
+    const summary: LoadSummary = {
       engine: 'open',
       model: closed ? 'closed' : 'open',
       profile: name,
       target: options.target,
-      ...recorder.finish({ durationMs: closed ? durationMs : endMs - warmupMs }),
+      // The open model ran its schedule to the end unless stopped; the closed model, until its loops ended.
+      ...recorder.finish({ durationMs: closed || aborted ? durationMs : endMs - warmupMs }),
     };
+    // Requests still in flight when stopped are left out: they have no latency to count.
+    if (aborted) throw interruptedLoad(options.signal!.reason, summary);
+    return summary;
   } finally {
     stopped = true;
     clearInterval(ticker);

@@ -1,10 +1,12 @@
 import { getEventListeners } from 'node:events';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { EnvironmentError, UsageError } from '../core/errors.ts';
-import { loadProfileSchema } from '../core/schema.ts';
+import { type LoadProfileInput, loadProfileSchema } from '../core/schema.ts';
 import { Timeline } from '../core/timeline.ts';
+import { LoadInterruptedError } from './load-interrupted-error.ts';
 import { runLoad } from './run-load.ts';
 import { startFixedDelayServer, startServer, type TestServer } from './test-servers.ts';
+import { requireK6 } from './test-tools.ts';
 
 let fixed: TestServer;
 beforeAll(async () => {
@@ -107,3 +109,51 @@ test('autocannon engine: every request carries its own correlation id', async ()
     await server.close();
   }
 });
+
+const k6 = requireK6();
+
+/** Runs a 30 s load, aborts it after `abortAfterMs` and checks what the engine kept. */
+async function interruptLoad(engine: string, profile: LoadProfileInput, abortAfterMs: number) {
+  const controller = new AbortController();
+  const timeline = new Timeline();
+  setTimeout(() => controller.abort(new Error('interrupted by SIGINT')), abortAfterMs);
+  const started = performance.now();
+  const error = await runLoad(loadProfileSchema.parse(profile), {
+    target: fixed.url,
+    timeline,
+    engine,
+    signal: controller.signal,
+  }).catch((e: unknown) => e);
+  expect(performance.now() - started).toBeLessThan(abortAfterMs + 10_000);
+  expect(error).toBeInstanceOf(LoadInterruptedError);
+  const { partial, message } = error as LoadInterruptedError;
+  expect(message).toBe('interrupted by SIGINT');
+  expect(partial).toMatchObject({ engine, interrupted: true, errors: 0 });
+  expect(partial.durationMs).toBeGreaterThan(0);
+  // Up to the abort, plus the moment the engine takes to stop.
+  expect(partial.durationMs).toBeLessThanOrEqual(abortAfterMs + 1000);
+  expect(partial.latencyMs.p50).toBeGreaterThanOrEqual(99);
+  // The timeline's load.end carries the same counts, marked aborted.
+  expect(timeline.ofType('load.end')[0]).toMatchObject({ aborted: true, requests: partial.requests });
+  return partial;
+}
+
+test('autocannon engine: Ctrl-C keeps what was measured', async () => {
+  // 5 loops against a 100 ms server for ~1 s: ~50 requests.
+  const partial = await interruptLoad(
+    'autocannon',
+    { model: 'closed', connections: 5, duration: '30s' },
+    1000,
+  );
+  expect(partial.requests).toBeGreaterThanOrEqual(20);
+});
+
+test.skipIf(k6.skip)(
+  'k6 engine: Ctrl-C stops k6, which still writes its summary, and that is kept',
+  async () => {
+    // k6 takes a second or more to start, so its share of the 4 s varies.
+    const partial = await interruptLoad('k6', { rate: 50, duration: '30s' }, 4000);
+    expect(partial.requests).toBeGreaterThanOrEqual(1);
+  },
+  30_000,
+);

@@ -7,6 +7,7 @@ import type { Threshold } from '../core/threshold.ts';
 import type { Timeline } from '../core/timeline.ts';
 import { runAutocannonEngine } from './autocannon-engine.ts';
 import { findK6, runK6Engine } from './k6-engine.ts';
+import { LoadInterruptedError } from './load-interrupted-error.ts';
 import { runOpenEngine } from './open-engine.ts';
 
 export const LOAD_ENGINES = ['open', 'autocannon', 'k6'] as const;
@@ -65,12 +66,13 @@ export async function runLoad(profile: LoadProfile, options: RunLoadOptions): Pr
           : await runK6Engine(profile, engineOptions);
   } catch (error) {
     // Every load.start gets its load.end, so windows on the timeline always close.
+    const partial = error instanceof LoadInterruptedError ? error.partial : undefined;
     options.timeline.emit({
       type: 'load.end',
       profile: name,
-      requests: 0,
-      errors: 0,
-      dropped: 0,
+      requests: partial?.requests ?? 0,
+      errors: partial?.errors ?? 0,
+      dropped: partial?.dropped ?? 0,
       aborted: true,
     });
     throw error;

@@ -175,7 +175,7 @@ function buildLoad(result: RunResult, data: ChartData): string {
   if (load) {
     const l = load.latencyMs;
     parts.push(
-      `<p class="meta">profile ${h(load.profile)} · engine ${h(load.engine)} (${h(load.model)} model) · target ${h(load.target)} · ${h(formatDuration(load.durationMs))}</p>`,
+      `<p class="meta">profile ${h(load.profile)} · engine ${h(load.engine)} (${h(load.model)} model) · target ${h(load.target)} · ${h(formatDuration(load.durationMs))}${load.interrupted ? ' · <strong>interrupted</strong>: the figures cover only what ran' : ''}</p>`,
       table(
         ['#Requests', '#RPS', '#Errors', '#Dropped', '#p50', '#p90', '#p95', '#p99', '#p99.9', '#max'],
         [

@@ -72,7 +72,7 @@ function loadLines(result: RunResult): string[] {
   const lines = [
     '### Load',
     '',
-    `profile \`${l.profile}\` · engine ${l.engine} (${l.model} model) · ${formatDuration(l.durationMs)}`,
+    `profile \`${l.profile}\` · engine ${l.engine} (${l.model} model) · ${formatDuration(l.durationMs)}${l.interrupted ? ' · **interrupted**: the figures cover only what ran' : ''}`,
     '',
     ...table(
       ['-:Requests', '-:RPS', '-:Errors', '-:Dropped', '-:p50', '-:p95', '-:p99', '-:max'],

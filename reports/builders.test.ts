@@ -361,6 +361,22 @@ describe('buildHtml', () => {
   });
 });
 
+test('a load cut short by Ctrl-C is marked so in the summary, summary.md and report.html', () => {
+  const base = sampleResult();
+  const result = {
+    ...base,
+    status: 'interrupted' as const,
+    load: { ...base.load!, durationMs: 4700, interrupted: true },
+  };
+  expect(formatSummary(result, { runDir: 'reports/x' })).toContain(
+    'load (interrupted after 4.7s): 500 requests · 25.0 rps',
+  );
+  expect(buildMarkdown(result)).toContain('· 4.7s · **interrupted**: the figures cover only what ran');
+  expect(buildHtml(result, loadChartAssets())).toContain(
+    '· 4.7s · <strong>interrupted</strong>: the figures cover only what ran',
+  );
+});
+
 describe('formatSummary', () => {
   const summary = formatSummary(sampleResult(), { reportPath: 'reports/x/report.html', runDir: 'reports/x' });
   const lines = summary.split('\n');
@@ -374,6 +390,7 @@ describe('formatSummary', () => {
     expect(checkLines.at(-1)).toMatch(/^ {2}- canary checkout \.+ +— +skipped: --skip canaries-after$/);
     expect(summary).toContain('verdict: FAILED (exit 1) — a check failed');
     expect(summary).toContain('load: 500 requests · 25.0 rps · 26 errors (5.20%)');
+    expect(summary).not.toContain('interrupted after');
     expect(lines.filter(Boolean).slice(-2)).toEqual([
       '  run dir: reports/x',
       '  report: reports/x/report.html',

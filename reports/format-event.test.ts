@@ -56,6 +56,11 @@ test.each([
     fields: { requests: 0, errors: 0, dropped: 0, aborted: true },
     line: 'load steady stopped before it finished',
   },
+  {
+    name: 'what was measured when Ctrl-C stopped it',
+    fields: { requests: 472, errors: 1, dropped: 2, aborted: true },
+    line: 'load steady stopped before it finished, after 472 requests, 1 errors, 2 dropped',
+  },
 ])('load.end: $name', ({ fields, line }) => {
   const record: RecordOf<'load.end'> = {
     type: 'load.end',

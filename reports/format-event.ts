@@ -36,10 +36,13 @@ export function formatEvent(record: TimelineRecord): string | undefined {
               : `, ${record.connections} connection${record.connections === 1 ? '' : 's'}`)
         : undefined;
     case 'load.end':
-      // An aborted engine returns no summary, so there are no counts to show.
-      return record.aborted
-        ? `load ${record.profile} stopped before it finished`
-        : `load ${record.profile} done: ${record.requests} requests, ${record.errors} errors, ${record.dropped} dropped`;
+      if (!record.aborted) {
+        return `load ${record.profile} done: ${record.requests} requests, ${record.errors} errors, ${record.dropped} dropped`;
+      }
+      // Interrupted after some load: its counts so far; a failed engine has none to show.
+      return record.requests > 0 || record.dropped > 0
+        ? `load ${record.profile} stopped before it finished, after ${record.requests} requests, ${record.errors} errors, ${record.dropped} dropped`
+        : `load ${record.profile} stopped before it finished`;
     case 'experiment.start':
       return `experiment ${record.experiment} started (${record.engine}${record.dryRun ? ', dry run' : ''})`;
     case 'experiment.end':

@@ -72,7 +72,7 @@ export function formatSummary(result: RunResult, options: SummaryOptions = {}): 
   if (result.load) {
     const l = result.load;
     lines.push(
-      `  load: ${l.requests} requests · ${l.rps.toFixed(1)} rps · ${l.errors} errors (${(l.errorRate * 100).toFixed(2)}%) · p50 ${l.latencyMs.p50.toFixed(1)} ms · p95 ${l.latencyMs.p95.toFixed(1)} ms · p99 ${l.latencyMs.p99.toFixed(1)} ms`,
+      `  load${l.interrupted ? ` (interrupted after ${formatDuration(l.durationMs)})` : ''}: ${l.requests} requests · ${l.rps.toFixed(1)} rps · ${l.errors} errors (${(l.errorRate * 100).toFixed(2)}%) · p50 ${l.latencyMs.p50.toFixed(1)} ms · p95 ${l.latencyMs.p95.toFixed(1)} ms · p99 ${l.latencyMs.p99.toFixed(1)} ms`,
     );
   }
   if (result.drill) {

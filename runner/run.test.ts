@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { EnvironmentError, UsageError } from '../core/errors.ts';
 import type { LoadedSuite, ResolvedEnvironment } from '../core/load-config.ts';
+import type { LoadSummary } from '../core/run-result.ts';
 import { validateSuite } from '../core/validate-suite.ts';
 import type { Reporter } from '../reports/reporter.ts';
 import { createRunId, executeRun, selectStages } from './run.ts';
-import type { Stage, StartedTarget } from './stage.ts';
+import { type Stage, StageInterruptedError, type StartedTarget } from './stage.ts';
 
 function loadedSuite(): { loaded: LoadedSuite; env: ResolvedEnvironment } {
   const { suite } = validateSuite({
@@ -150,6 +151,32 @@ describe('executeRun', () => {
     });
     expect(result.status).toBe('interrupted');
     expect(result.stages.map((s) => s.status)).toEqual(['skipped', 'skipped']);
+  });
+
+  test('a stage interrupted part-way keeps what it measured; the run is still interrupted', async () => {
+    const { loaded, env } = loadedSuite();
+    const controller = new AbortController();
+    const partial = { requests: 472, durationMs: 4737, interrupted: true } as LoadSummary;
+    const result = await executeRun({
+      command: 'load run',
+      loaded,
+      env,
+      outDir: outDir(),
+      signal: controller.signal,
+      stages: [
+        stage('load', async () => {
+          controller.abort(new Error('SIGINT'));
+          throw new StageInterruptedError(controller.signal.reason, { load: partial, checks: [] });
+        }),
+      ],
+    });
+    expect(result.status).toBe('interrupted');
+    expect(result.load).toEqual(partial);
+    expect(result.stages[0]).toMatchObject({
+      status: 'skipped',
+      message: 'interrupted; what it measured until then is kept',
+    });
+    expect(result.error).toBe('SIGINT');
   });
 
   test('without demo or start, stages hit env.target and no target is started', async () => {

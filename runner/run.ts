@@ -19,7 +19,14 @@ import type { Reporter } from '../reports/reporter.ts';
 import { asEmbedded, createTelemetry } from '../telemetry/create-telemetry.ts';
 import type { Telemetry } from '../telemetry/port.ts';
 import { type StartTargetOptions, startLocalTarget, withFaultGateway } from './local-target.ts';
-import type { RunContext, RunOptions, Stage, StageOutcome, StartedTarget } from './stage.ts';
+import {
+  type RunContext,
+  type RunOptions,
+  type Stage,
+  StageInterruptedError,
+  type StageOutcome,
+  type StartedTarget,
+} from './stage.ts';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -147,6 +154,14 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunResult> {
     RunResult,
     'load' | 'canaries' | 'experiments' | 'expectations' | 'drill' | 'artifacts'
   > = { artifacts: [] };
+  const mergeOutcome = (outcome: StageOutcome) => {
+    if (outcome.load) merged.load = outcome.load;
+    if (outcome.canaries) merged.canaries = [...(merged.canaries ?? []), ...outcome.canaries];
+    if (outcome.experiments) merged.experiments = [...(merged.experiments ?? []), ...outcome.experiments];
+    if (outcome.expectations) merged.expectations = [...(merged.expectations ?? []), ...outcome.expectations];
+    if (outcome.drill) merged.drill = outcome.drill;
+    if (outcome.artifacts) merged.artifacts.push(...outcome.artifacts);
+  };
   let runError: unknown;
   let target: StartedTarget | undefined;
   let targetUrl: string | null = input.env.target;
@@ -254,13 +269,7 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunResult> {
             });
           }
         }
-        if (outcome.load) merged.load = outcome.load;
-        if (outcome.canaries) merged.canaries = [...(merged.canaries ?? []), ...outcome.canaries];
-        if (outcome.experiments) merged.experiments = [...(merged.experiments ?? []), ...outcome.experiments];
-        if (outcome.expectations)
-          merged.expectations = [...(merged.expectations ?? []), ...outcome.expectations];
-        if (outcome.drill) merged.drill = outcome.drill;
-        if (outcome.artifacts) merged.artifacts.push(...outcome.artifacts);
+        mergeOutcome(outcome);
         status = stageStatus(outcome);
         message = outcome.skipped;
       } catch (error) {
@@ -271,6 +280,10 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunResult> {
           : isOpsproofError(error)
             ? error.message
             : describeError(error);
+        if (error instanceof StageInterruptedError) {
+          mergeOutcome(error.partial);
+          message = 'interrupted; what it measured until then is kept';
+        }
       }
       const durationMs = Math.round(clock.now() - stageStart);
       timeline.emit({

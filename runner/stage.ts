@@ -78,6 +78,20 @@ export interface StageOutcome {
   skipped?: string;
 }
 
+/**
+ * Thrown by a stage that its signal stopped part-way but that has results to report (a load cut short
+ * by Ctrl-C): the runner keeps `partial` in the RunResult, and the stage and run still count as
+ * interrupted. The message is the signal's reason's.
+ */
+export class StageInterruptedError extends Error {
+  override readonly name = 'StageInterruptedError';
+  readonly partial: StageOutcome;
+  constructor(reason: unknown, partial: StageOutcome) {
+    super(reason instanceof Error ? reason.message : String(reason), { cause: reason });
+    this.partial = partial;
+  }
+}
+
 export interface Stage {
   readonly name: StageName;
   run(context: RunContext): Promise<StageOutcome>;

@@ -2,8 +2,9 @@ import { UsageError } from '../../core/errors.ts';
 import type { LoadProfile } from '../../core/schema.ts';
 import { evaluateBaseline, loadBaseline } from '../../load/evaluate-baseline.ts';
 import { buildKpiThresholds, evaluateKpis } from '../../load/evaluate-kpis.ts';
+import { LoadInterruptedError } from '../../load/load-interrupted-error.ts';
 import { runLoad } from '../../load/run-load.ts';
-import type { RunContext, Stage, StageOutcome } from '../stage.ts';
+import { type RunContext, type Stage, StageInterruptedError, type StageOutcome } from '../stage.ts';
 
 export interface LoadStageOptions {
   /** Profile name in the config. @defaultValue the suite's `load.default` */
@@ -55,6 +56,11 @@ export function createLoadStage(options: LoadStageOptions = {}): Stage {
         name,
         thresholds,
         workDir: context.outDir,
+      }).catch((error: unknown) => {
+        // Cut short by Ctrl-C: report what was measured, but hold no KPI to a window that was not run.
+        throw error instanceof LoadInterruptedError
+          ? new StageInterruptedError(error.cause, { load: error.partial })
+          : error;
       });
       const checks = evaluateKpis(thresholds, summary);
       if (context.options.baseline) {
