@@ -8,6 +8,7 @@ import type { LoadSummary } from '../core/run-result.ts';
 import type { LoadProfile } from '../core/schema.ts';
 import type { Timeline } from '../core/timeline.ts';
 import { whenAborted } from '../core/when-aborted.ts';
+import { boundHeapGrowth } from './bound-heap-growth.ts';
 import { buildArrivalSchedule } from './build-arrival-schedule.ts';
 import {
   buildRequestMix,
@@ -228,6 +229,7 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
 
   let endMs: number;
   let warmupMs: number;
+  const releaseHeapBound = boundHeapGrowth();
   try {
     if (closed) {
       warmupMs = parseDurationStrict(profile.warmup, 'warmup');
@@ -263,6 +265,7 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
     return summary;
   } finally {
     stopped = true;
+    releaseHeapBound();
     clearInterval(ticker);
     clearInterval(sweeper);
     unsubscribe();
