@@ -9,14 +9,12 @@
  *    autocannon and wrk report, against the true p99 derived from the stall pattern (190 ms).
  * 4. Memory: peak RSS of an open-model run at the maximum rate measured in 1, for --rss-duration
  *    seconds (default 300 = the issue's 5 minutes), in a process of its own. Goal < 150 MB.
- *    Its peer, the same run with `node --heap-growing-percent=0`: V8's own old-generation sizing,
- *    which the engine otherwise bounds for the run (load/bound-heap-growth.ts); --rss-peer 0 skips it.
- *    With --rss-semi-space MB, one more run with `node --max-semi-space-size=MB` (V8's young
- *    generation is 2 × 16 MB by default; the knob users can set with NODE_OPTIONS).
+ *    With --rss-semi-space MB, a second run of the same with `node --max-semi-space-size=MB` (V8's
+ *    young generation is 2 × 16 MB by default; the knob users can set with NODE_OPTIONS).
  *
  * Flags: --duration S (throughput runs, default 5) --accuracy-duration S (default 10; 0 skips 2–3)
  *        --connections N (default 50) --rss-duration S (default 300; 0 skips)
- *        --rss-peer 0|1 (default 1) --rss-semi-space MB (default: none)
+ *        --rss-semi-space MB (default: none)
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -73,7 +71,6 @@ const rssS = flag('rss-duration', 300);
  */
 const RSS_RATE_SHARE = flag('rss-share', 0.7);
 const rssSemiSpace = flag('rss-semi-space', 0);
-const rssPeer = flag('rss-peer', 1) !== 0;
 
 /** A loopback server in its own process: `fast`, `fixed` (100 ms) or `stall` (200 ms every 1 s). */
 const SERVER = `
@@ -227,11 +224,7 @@ if (rssS > 0) {
       outfile: child,
       logLevel: 'error',
     });
-    const configurations = [
-      [],
-      ...(rssPeer ? [['--heap-growing-percent=0']] : []),
-      ...(rssSemiSpace > 0 ? [[`--max-semi-space-size=${rssSemiSpace}`]] : []),
-    ];
+    const configurations = [[], ...(rssSemiSpace > 0 ? [[`--max-semi-space-size=${rssSemiSpace}`]] : [])];
     const rows: string[][] = [];
     for (const nodeFlags of configurations) {
       const { stdout } = await exec(
@@ -241,7 +234,7 @@ if (rssS > 0) {
       );
       const r = JSON.parse(stdout.trim().split('\n').at(-1)!);
       rows.push([
-        nodeFlags.join(' ') || '(none: the engine bounds heap growth)',
+        nodeFlags.join(' ') || '(V8 defaults)',
         `${r.maxRssMb.toFixed(1)} MB`,
         `${r.rssMb.start}/${r.rssMb.middle}/${r.rssMb.end} MB`,
         `${r.heapTotalMb}/${r.heapUsedMb}, ${r.externalMb} MB`,

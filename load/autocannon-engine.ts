@@ -4,7 +4,6 @@ import { EnvironmentError, UsageError } from '../core/errors.ts';
 import type { LoadSummary } from '../core/run-result.ts';
 import type { LoadProfile } from '../core/schema.ts';
 import { whenAborted } from '../core/when-aborted.ts';
-import { boundHeapGrowth } from './bound-heap-growth.ts';
 import { buildRequestMix, CORRELATION_HEADER } from './build-request-mix.ts';
 import { createLoadRecorder } from './create-load-recorder.ts';
 import { initHistograms } from './histogram.ts';
@@ -52,7 +51,6 @@ export async function runAutocannonEngine(
   const elapsed = () => performance.now() - start;
   const ticker = setInterval(() => recorder.tick(elapsed(), profile.connections!), 1000);
   let unsubscribe = () => {};
-  const releaseHeapBound = boundHeapGrowth();
   try {
     const result = await new Promise<autocannon.Result>((resolve, reject) => {
       const instance = autocannon(
@@ -101,7 +99,6 @@ export async function runAutocannonEngine(
     }
     return summary;
   } finally {
-    releaseHeapBound();
     unsubscribe();
     clearInterval(ticker);
     recorder.destroy();

@@ -8,7 +8,6 @@ import type { LoadSummary } from '../core/run-result.ts';
 import type { LoadProfile } from '../core/schema.ts';
 import type { Timeline } from '../core/timeline.ts';
 import { whenAborted } from '../core/when-aborted.ts';
-import { boundHeapGrowth } from './bound-heap-growth.ts';
 import { buildArrivalSchedule } from './build-arrival-schedule.ts';
 import {
   buildRequestMix,
@@ -229,7 +228,6 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
 
   let endMs: number;
   let warmupMs: number;
-  const releaseHeapBound = boundHeapGrowth();
   try {
     if (closed) {
       warmupMs = parseDurationStrict(profile.warmup, 'warmup');
@@ -265,7 +263,6 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
     return summary;
   } finally {
     stopped = true;
-    releaseHeapBound();
     clearInterval(ticker);
     clearInterval(sweeper);
     unsubscribe();
