@@ -24,10 +24,10 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((done) => server.close(() => done())));
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(args: string[], dir = cwd): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
     const child = spawn(process.execPath, [bin, ...args], {
-      cwd,
+      cwd: dir,
       env: { ...process.env, OPSPROOF_SCREENSHOT: '0', NO_COLOR: '1' },
     });
     let stdout = '';
@@ -55,6 +55,25 @@ test('load run --url --rate needs no config file', async () => {
   const result = JSON.parse(stdout);
   expect(result.service).toBe('adhoc');
   expect(result.load.requests).toBeGreaterThanOrEqual(40);
+});
+
+test('in a project, load run --url runs against that URL and says so in result.json', async () => {
+  const project = mkdtempSync(join(tmpdir(), 'opsproof-adhoc-project-'));
+  writeFileSync(
+    join(project, 'opsproof.config.ts'),
+    `import { defineSuite } from 'opsproof';
+export default defineSuite({ service: 'svc', environments: { local: { target: 'http://127.0.0.1:9' } } });
+`,
+  );
+  const { code, stdout } = await run(
+    ['load', 'run', '--url', url, '--rate', '20', '--duration', '1s', '--json'],
+    project,
+  );
+  expect(code).toBe(0);
+  const result = JSON.parse(stdout);
+  expect(result.service).toBe('svc');
+  expect(result.target).toBe(url);
+  expect(result.load.target).toBe(url);
 });
 
 test('canary run --url --file needs no config file', async () => {

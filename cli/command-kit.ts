@@ -106,9 +106,9 @@ export function printHuman(text: string): void {
 }
 
 /**
- * Loads the config and resolves `--env`. With `adhocUrl` (a command's `--url`) and no config file in
- * the working directory and no `--config`, runs against a one-environment suite for that URL, so ad
- * hoc runs work outside a project.
+ * Loads the config and resolves `--env`. With `adhocUrl` (a command's `--url`) the environment's
+ * target is that URL; with no config file in the working directory and no `--config` either, runs
+ * against a one-environment suite for that URL, so ad hoc runs work outside a project.
  */
 export async function loadCommandContext(
   flags: Pick<CommonFlags, 'env' | 'config'>,
@@ -122,7 +122,9 @@ export async function loadCommandContext(
     return { loaded, env: resolveEnvironment(loaded.suite, flags.env) };
   }
   const loaded = await loadSuite({ config: flags.config });
-  return { loaded, env: resolveEnvironment(loaded.suite, flags.env) };
+  const env = resolveEnvironment(loaded.suite, flags.env);
+  // `--url` stands in for the environment's target, also in result.json and the reports.
+  return { loaded, env: options.adhocUrl ? { ...env, target: options.adhocUrl } : env };
 }
 
 async function buildAdhocSuite(url: string, envName: string, cwd: string): Promise<LoadedSuite> {
