@@ -33,34 +33,6 @@ const flag = (name: string, fallback: number) => {
 };
 const exec = promisify(execFile);
 
-// The RSS child: runs the open engine at a rate for a duration and prints its peak RSS.
-if (args[0] === '--rss-child') {
-  const [, url, rate, seconds] = args;
-  const started = performance.now();
-  // process.memoryUsage() once a second: where the memory goes (V8 heap vs external vs the rest).
-  const mb = (bytes: number) => Math.round(bytes / 1048576);
-  const peak = { heapTotalMb: 0, heapUsedMb: 0, externalMb: 0 };
-  const rssAt: number[] = [];
-  const sampler = setInterval(() => {
-    const m = process.memoryUsage();
-    peak.heapTotalMb = Math.max(peak.heapTotalMb, mb(m.heapTotal));
-    peak.heapUsedMb = Math.max(peak.heapUsedMb, mb(m.heapUsed));
-    peak.externalMb = Math.max(peak.externalMb, mb(m.external));
-    rssAt.push(mb(m.rss));
-  }, 1000);
-  const summary = await runOpenEngine(
-    loadProfileSchema.parse({ rate: Number(rate), duration: `${seconds}s`, maxInFlight: 1000 }),
-    { target: url! },
-  );
-  clearInterval(sampler);
-  const maxRssMb = process.resourceUsage().maxRSS / 1024;
-  const rssMb = { start: rssAt[0], middle: rssAt[Math.floor(rssAt.length / 2)], end: rssAt.at(-1) };
-  process.stdout.write(
-    `${JSON.stringify({ maxRssMb, rssMb, ...peak, requests: summary.requests, rps: summary.rps, dropped: summary.dropped, p99: summary.latencyMs.p99, wallS: (performance.now() - started) / 1000 })}\n`,
-  );
-  process.exit(0);
-}
-
 const durationS = flag('duration', 5);
 const accuracyS = flag('accuracy-duration', 10);
 const connections = flag('connections', 50);
@@ -216,7 +188,7 @@ if (rssS > 0) {
       new URL('../node_modules/.cache/opsproof/load-rss-child.mjs', import.meta.url),
     );
     await build({
-      entryPoints: [fileURLToPath(import.meta.url)],
+      entryPoints: [fileURLToPath(new URL('./load-rss-child.ts', import.meta.url))],
       bundle: true,
       platform: 'node',
       format: 'esm',
@@ -229,18 +201,19 @@ if (rssS > 0) {
     for (const nodeFlags of configurations) {
       const { stdout } = await exec(
         process.execPath,
-        [...nodeFlags, child, '--rss-child', target.url, String(rate), String(rssS)],
+        [...nodeFlags, child, target.url, String(rate), String(rssS)],
         { timeout: (rssS + 120) * 1000, maxBuffer: 1 << 20 },
       );
       const r = JSON.parse(stdout.trim().split('\n').at(-1)!);
       rows.push([
         nodeFlags.join(' ') || '(V8 defaults)',
         `${r.maxRssMb.toFixed(1)} MB`,
+        `${r.peakRssAtS}`,
         `${r.rssMb.start}/${r.rssMb.middle}/${r.rssMb.end} MB`,
         `${r.heapTotalMb}/${r.heapUsedMb}, ${r.externalMb} MB`,
         String(r.requests),
         String(r.rps),
-        String(r.dropped),
+        `${r.dropped} (${r.secondsDropping} s)`,
         `${r.p99} ms`,
       ]);
     }
@@ -252,11 +225,12 @@ if (rssS > 0) {
         [
           'node flags',
           'peak RSS',
+          'RSS peaked at (s)',
           'RSS start/middle/end',
           'peak heap total/used, external',
           'requests',
           'achieved req/s',
-          'dropped',
+          'dropped (seconds with drops)',
           'p99',
         ],
         rows,
