@@ -2,8 +2,8 @@
  * Load-engine benchmark (`npm run bench -- load`, or `npx tsx bench/load.bench.ts [flags]`):
  *
  * 1. Throughput: req/s of the open-model engine flat out (closed model, N connections) and of the
- *    autocannon engine, each as a ratio to wrk (/usr/bin/wrk) against the same loopback target, a
- *    bare HTTP server in its own process. Goal ≥ 0.8× wrk.
+ *    autocannon engine, each as a ratio to wrk (/usr/bin/wrk) in the same round against the same
+ *    loopback target, a bare HTTP server in its own process; the median over the rounds. Goal ≥ 0.8× wrk.
  * 2. Accuracy: a server answering in exactly 100 ms, 200 req/s for 10 s: p50/p95/p99 within 5 %.
  * 3. Honesty: a server stalling 200 ms once a second (else ~1 ms) at 500 req/s: what our engine,
  *    autocannon and wrk report, against the true p99 derived from the stall pattern (190 ms).
@@ -12,7 +12,8 @@
  *    With --rss-semi-space MB, a second run of the same with `node --max-semi-space-size=MB` (V8's
  *    young generation is 2 × 16 MB by default; the knob users can set with NODE_OPTIONS).
  *
- * Flags: --duration S (throughput runs, default 5) --accuracy-duration S (default 10; 0 skips 2–3)
+ * Flags: --duration S (throughput runs, default 5) --rounds N (of the throughput runs, default 3)
+ *        --accuracy-duration S (default 10; 0 skips 2–3)
  *        --connections N (default 50) --rss-duration S (default 300; 0 skips)
  *        --rss-semi-space MB (default: none)
  */
@@ -35,6 +36,7 @@ const exec = promisify(execFile);
 
 const durationS = flag('duration', 5);
 const accuracyS = flag('accuracy-duration', 10);
+const rounds = Math.max(1, flag('rounds', 3));
 const connections = flag('connections', 50);
 const rssS = flag('rss-duration', 300);
 /**
@@ -83,27 +85,39 @@ const table = (header: string[], body: string[][]) => {
 
 console.error(`node ${process.version}, ${connections} connections, throughput runs ${durationS}s`);
 
-// 1. Throughput.
+// 1. Throughput: rounds of wrk, open engine, autocannon engine, interleaved so that a machine whose
+// speed drifts affects each alike; each engine's ratio is taken within its round, and the median
+// ratio is the figure.
 const fast = await startServer('fast');
 let maxRps = 0;
 try {
-  const wrk = await runWrk(fast.url, durationS);
   const closed = loadProfileSchema.parse({
     model: 'closed',
     connections,
     duration: `${durationS}s`,
     warmup: '1s',
   });
-  const open = await runOpenEngine(closed, { target: fast.url });
-  const ac = await runAutocannonEngine(closed, { target: fast.url });
-  maxRps = open.rps;
-  rows.push(['wrk -t1', wrk.rps.toFixed(0), '1.00']);
-  rows.push(['open engine (closed model)', open.rps.toFixed(0), (open.rps / wrk.rps).toFixed(2)]);
-  rows.push(['autocannon engine', ac.rps.toFixed(0), (ac.rps / wrk.rps).toFixed(2)]);
+  const runs = { wrk: [] as number[], open: [] as number[], autocannon: [] as number[] };
+  for (let round = 0; round < rounds; round++) {
+    runs.wrk.push((await runWrk(fast.url, durationS)).rps);
+    runs.open.push((await runOpenEngine(closed, { target: fast.url })).rps);
+    runs.autocannon.push((await runAutocannonEngine(closed, { target: fast.url })).rps);
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const ratios = (engine: number[]) => engine.map((rps, i) => rps / runs.wrk[i]!);
+  maxRps = median(runs.open);
+  const row = (name: string, values: number[], ratio: number[] | undefined) => [
+    name,
+    values.map((v) => v.toFixed(0)).join(' / '),
+    ratio ? `${median(ratio).toFixed(2)} (${ratio.map((r) => r.toFixed(2)).join(' / ')})` : '1.00',
+  ];
+  rows.push(row('wrk -t1', runs.wrk, undefined));
+  rows.push(row('open engine (closed model)', runs.open, ratios(runs.open)));
+  rows.push(row('autocannon engine', runs.autocannon, ratios(runs.autocannon)));
   console.log(
-    `\n## Throughput (fast loopback server, ${connections} connections, ${durationS}s; goal ≥ 0.80× wrk)\n`,
+    `\n## Throughput (fast loopback server, ${connections} connections, ${durationS}s × ${rounds} rounds; goal ≥ 0.80× wrk)\n`,
   );
-  console.log(table(['generator', 'req/s', 'ratio to wrk'], rows));
+  console.log(table(['generator', 'req/s per round', 'median ratio to wrk (per round)'], rows));
 } finally {
   fast.child.kill();
 }
