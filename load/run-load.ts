@@ -5,6 +5,7 @@ import type { LoadSummary } from '../core/run-result.ts';
 import type { LoadProfile } from '../core/schema.ts';
 import type { Threshold } from '../core/threshold.ts';
 import type { Timeline } from '../core/timeline.ts';
+import { runAutocannonEngine } from './autocannon-engine.ts';
 import { findK6, runK6Engine } from './k6-engine.ts';
 import { LoadInterruptedError } from './load-interrupted-error.ts';
 import { runOpenEngine } from './open-engine.ts';
@@ -57,7 +58,12 @@ export async function runLoad(profile: LoadProfile, options: RunLoadOptions): Pr
   const engineOptions = { ...options, name };
   let summary: LoadSummary;
   try {
-    summary = await runEngine(engine, profile, engineOptions);
+    summary =
+      engine === 'open'
+        ? await runOpenEngine(profile, engineOptions)
+        : engine === 'autocannon'
+          ? await runAutocannonEngine(profile, engineOptions)
+          : await runK6Engine(profile, engineOptions);
   } catch (error) {
     // Every load.start gets its load.end, so windows on the timeline always close.
     const partial = error instanceof LoadInterruptedError ? error.partial : undefined;
@@ -79,15 +85,6 @@ export async function runLoad(profile: LoadProfile, options: RunLoadOptions): Pr
     dropped: summary.dropped,
   });
   return summary;
-}
-
-function runEngine(engine: LoadEngine, profile: LoadProfile, options: RunLoadOptions): Promise<LoadSummary> {
-  if (engine === 'open') return runOpenEngine(profile, options);
-  if (engine === 'k6') return runK6Engine(profile, options);
-  // Loaded when used: autocannon is ~6 MB of RSS that open-model and k6 runs have no use for.
-  return import('./autocannon-engine.ts').then(({ runAutocannonEngine }) =>
-    runAutocannonEngine(profile, options),
-  );
 }
 
 /** What the schema cannot say on its own: the model's required fields. */
