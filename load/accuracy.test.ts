@@ -18,8 +18,11 @@ beforeAll(async () => {
 });
 afterAll(() => fixed.close());
 
-const within = (measured: number, expected: number, tolerance: number) =>
-  expect(Math.abs(measured - expected) / expected).toBeLessThanOrEqual(tolerance);
+const within = (measured: number, expected: number, tolerance: number, what: string) =>
+  expect(
+    Math.abs(measured - expected) / expected,
+    `${what}: ${measured} ms against ${expected} ms (±${tolerance * 100} %)`,
+  ).toBeLessThanOrEqual(tolerance);
 
 test('a server answering in exactly 100 ms at 200 req/s: p50/p95/p99 within 5 % of 100 ms', async () => {
   const timeline = new Timeline();
@@ -31,9 +34,9 @@ test('a server answering in exactly 100 ms at 200 req/s: p50/p95/p99 within 5 % 
   expect(summary.requests).toBe(600);
   expect(summary.errors).toBe(0);
   expect(summary.dropped).toBe(0);
-  within(summary.latencyMs.p50, 100, 0.05);
-  within(summary.latencyMs.p95, 100, 0.05);
-  within(summary.latencyMs.p99, 100, 0.05);
+  within(summary.latencyMs.p50, 100, 0.05, 'p50');
+  within(summary.latencyMs.p95, 100, 0.05, 'p95');
+  within(summary.latencyMs.p99, 100, 0.05, 'p99');
   const ticks = timeline.ofType('load.tick');
   expect(ticks.length).toBeGreaterThanOrEqual(4);
   expect(ticks[1]!.rps).toBeGreaterThan(150);
@@ -54,8 +57,8 @@ test('a server stalling 200 ms once a second at 500 req/s: p99 within 10 % of th
       target: server.url,
     });
     expect(summary.errors).toBe(0);
-    within(summary.latencyMs.p99, 190, 0.1);
-    within(summary.latencyMs.p95, 150, 0.1);
+    within(summary.latencyMs.p99, 190, 0.1, 'p99');
+    within(summary.latencyMs.p95, 150, 0.1, 'p95');
   } finally {
     await server.close();
   }
