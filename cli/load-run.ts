@@ -139,18 +139,8 @@ export function buildProfile(
     input.connections = connections;
     if (flags.rate === undefined) input.model = 'closed';
   }
-  if (flags.duration !== undefined) {
-    if (parseDuration(flags.duration) === undefined) {
-      throw new UsageError(`--duration expects a duration like 30s or 5m, got "${flags.duration}"`);
-    }
-    input.duration = flags.duration;
-  }
-  if (flags.warmup !== undefined) {
-    if (parseDuration(flags.warmup) === undefined) {
-      throw new UsageError(`--warmup expects a duration like 10s or 0s, got "${flags.warmup}"`);
-    }
-    input.warmup = flags.warmup;
-  }
+  if (flags.duration !== undefined) input.duration = durationFlag('duration', flags.duration, '30s or 5m');
+  if (flags.warmup !== undefined) input.warmup = durationFlag('warmup', flags.warmup, '10s or 0s');
   if (flags.engine) input.engine = flags.engine;
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
@@ -163,4 +153,12 @@ export function buildProfile(
     throw new UsageError('an open-model run needs --rate N (or --connections N for a closed-model run)');
   }
   return profile;
+}
+
+/** A duration flag's value as given, once it parses; a usage error naming the flag otherwise. */
+function durationFlag(flag: string, value: string, examples: string): string {
+  if (parseDuration(value) === undefined) {
+    throw new UsageError(`--${flag} expects a duration like ${examples}, got "${value}"`);
+  }
+  return value;
 }
