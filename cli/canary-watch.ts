@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { parseDuration } from '../core/duration.ts';
 import { type ExitCode, UsageError } from '../core/errors.ts';
 import {
   addCommonFlags,
@@ -11,6 +10,7 @@ import {
   prepareRunDir,
   printHuman,
 } from './command-kit.ts';
+import { parseDurationFlag } from './duration-flag.ts';
 
 export interface CanaryWatchFlags extends CommonFlags {
   every: string;
@@ -37,9 +37,8 @@ export function registerCanaryWatch(canary: Command): void {
 }
 
 export async function runCanaryWatch(names: string[], flags: CanaryWatchFlags): Promise<ExitCode> {
-  const everyMs = parseDuration(flags.every);
-  if (everyMs === undefined || everyMs < 1000)
-    throw new UsageError(`--every expects a duration of at least 1s, got "${flags.every}"`);
+  const everyMs = parseDurationFlag('every', flags.every, '1m or 5m');
+  if (everyMs < 1000) throw new UsageError(`--every expects a duration of at least 1s, got "${flags.every}"`);
   const maxRuns = flags.runs === undefined ? undefined : Number(flags.runs);
   if (maxRuns !== undefined && (!Number.isInteger(maxRuns) || maxRuns < 1))
     throw new UsageError('--runs expects a positive integer');

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { parseDuration } from '../core/duration.ts';
 import { EXIT, type ExitCode, UsageError } from '../core/errors.ts';
 import { collect, printHuman } from './command-kit.ts';
+import { parseDurationFlag } from './duration-flag.ts';
 
 export interface ChaosGatewayFlags {
   upstream: string;
@@ -52,9 +52,8 @@ export async function runChaosGateway(flags: ChaosGatewayFlags): Promise<ExitCod
       import('../core/timeline.ts'),
       import('../runner/run.ts'),
     ]);
-  const ttlMs = parseDuration(flags.ttl);
-  if (ttlMs === undefined || ttlMs <= 0)
-    throw new UsageError(`--ttl: expected a duration like 60s, got ${flags.ttl}`);
+  const ttlMs = parseDurationFlag('ttl', flags.ttl, '60s or 5m');
+  if (ttlMs <= 0) throw new UsageError(`--ttl expects a duration above 0, like 60s, got "${flags.ttl}"`);
   const specs = (flags.fault ?? []).map(parseFaultSpec);
   const listen = parseAddress(flags.listen, '--listen');
   const control = parseAddress(flags.control, '--control');

@@ -74,6 +74,8 @@ describe('buildProfile: flags over a profile', () => {
       flags: { rate: '10', warmup: 'a bit' },
       message: /--warmup expects a duration like 10s or 0s, got "a bit"/,
     },
+    { flags: { rate: '10', duration: '10' }, message: /--duration needs a unit, got "10"/ },
+    { flags: { rate: '10', warmup: '5' }, message: /--warmup needs a unit, got "5"/ },
     { flags: { duration: '10s' }, message: /an open-model run needs --rate N/ },
   ])('$flags → usage error', ({ flags, message }) => {
     const error = (() => {

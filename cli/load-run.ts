@@ -1,5 +1,4 @@
 import { type Command, Option } from 'commander';
-import { parseDuration } from '../core/duration.ts';
 import { type ExitCode, UsageError } from '../core/errors.ts';
 import type { LoadProfile, LoadProfileInput, loadProfileSchema } from '../core/schema.ts';
 import {
@@ -12,6 +11,7 @@ import {
   runStagesCommand,
   validateUsage,
 } from './command-kit.ts';
+import { parseDurationFlag } from './duration-flag.ts';
 
 export interface LoadRunFlags extends CommonFlags {
   url?: string;
@@ -155,10 +155,8 @@ export function buildProfile(
   return profile;
 }
 
-/** A duration flag's value as given, once it parses; a usage error naming the flag otherwise. */
+/** A duration flag's value as given, once it parses (with a unit); a usage error naming the flag otherwise. */
 function durationFlag(flag: string, value: string, examples: string): string {
-  if (parseDuration(value) === undefined) {
-    throw new UsageError(`--${flag} expects a duration like ${examples}, got "${value}"`);
-  }
-  return value;
+  parseDurationFlag(flag, value, examples);
+  return value.trim();
 }
