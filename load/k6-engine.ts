@@ -12,7 +12,7 @@ import { whenAborted } from '../core/when-aborted.ts';
 import { buildK6Script } from './build-k6-script.ts';
 import { interruptedLoad } from './load-interrupted-error.ts';
 import type { EngineOptions } from './open-engine.ts';
-import { parseK6Summary } from './parse-k6-summary.ts';
+import { k6RunDurationMs, parseK6Summary } from './parse-k6-summary.ts';
 
 /** Lines of k6's stderr kept for error messages. */
 const STDERR_TAIL = 20;
@@ -79,10 +79,16 @@ export async function runK6Engine(profile: LoadProfile, options: K6EngineOptions
       },
     );
     if (options.signal?.aborted) {
-      // k6 stops on SIGINT and still writes its summary: keep what it measured.
-      const ranMs = Math.round(Math.max(Math.min(performance.now() - start, totalMs) - warmupMs, 0));
+      // k6 stops on SIGINT and still writes its summary: keep what it measured, over the time k6's
+      // test ran (its own figure; the process's wall clock would count k6's start-up as load).
       const partial = await readFile(summaryFile, 'utf8')
-        .then((text) => parseK6Summary(text, { ...summaryContext, durationMs: ranMs }))
+        .then((text) => {
+          const ranMs = Math.min(k6RunDurationMs(text) ?? performance.now() - start, totalMs);
+          return parseK6Summary(text, {
+            ...summaryContext,
+            durationMs: Math.round(Math.max(ranMs - warmupMs, 0)),
+          });
+        })
         .catch(() => undefined);
       throw partial ? interruptedLoad(options.signal.reason, partial) : options.signal.reason;
     }

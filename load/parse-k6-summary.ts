@@ -97,3 +97,24 @@ function malformed(why: string): EnvironmentError {
     hint: 'check the k6 version (opsproof pins v1.8.1) and the script output above',
   });
 }
+
+/**
+ * How long k6's test run lasted (ms), from the summary: `http_reqs` count ÷ rate, where k6 computes the
+ * rate over its own run time. Unlike a wall clock around the k6 process it leaves out k6's start-up
+ * (~1 s), which matters when a run is cut short. `undefined` when the summary cannot say (no request
+ * sent, or not a summary).
+ */
+export function k6RunDurationMs(text: string): number | undefined {
+  let root: unknown;
+  try {
+    root = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const reqs = (root as { metrics?: { http_reqs?: K6Metric } } | null)?.metrics?.http_reqs;
+  const count = reqs?.count;
+  const rate = reqs?.rate;
+  if (typeof count !== 'number' || typeof rate !== 'number') return undefined;
+  if (!(count > 0 && rate > 0 && Number.isFinite(count / rate))) return undefined;
+  return (count / rate) * 1000;
+}

@@ -154,6 +154,9 @@ test.skipIf(k6.skip)(
     // k6 takes a second or more to start, so its share of the 4 s varies.
     const partial = await interruptLoad('k6', { rate: 50, duration: '30s' }, 4000);
     expect(partial.requests).toBeGreaterThanOrEqual(1);
+    // Requests over the time k6 says its test ran: about the rate it was asked for.
+    expect(partial.rps).toBeGreaterThan(45);
+    expect(partial.rps).toBeLessThan(55);
   },
   30_000,
 );
