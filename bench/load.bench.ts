@@ -10,12 +10,14 @@
  * 4. Memory: peak RSS of an open-model run at the maximum rate measured in 1, for --rss-duration
  *    seconds (default 300 = the issue's 5 minutes), in a process of its own. Goal < 150 MB.
  *    With --rss-semi-space MB, a second run of the same with `node --max-semi-space-size=MB` (V8's
- *    young generation is 2 × 16 MB by default; the knob users can set with NODE_OPTIONS).
+ *    young generation is 2 × 16 MB by default; the knob users can set with NODE_OPTIONS). With
+ *    --rss-v8-defaults 1, a peer run with `node --no-optimize-for-size`: V8's own heap sizing, which
+ *    the engine otherwise changes for the run (load/small-heap.ts).
  *
  * Flags: --duration S (throughput runs, default 5) --rounds N (of the throughput runs, default 3)
  *        --accuracy-duration S (default 10; 0 skips 2–3)
  *        --connections N (default 50) --rss-duration S (default 300; 0 skips)
- *        --rss-semi-space MB (default: none)
+ *        --rss-semi-space MB (default: none) --rss-v8-defaults 1 (default: 0)
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +47,8 @@ const rssS = flag('rss-duration', 300);
  */
 const RSS_RATE_SHARE = flag('rss-share', 0.7);
 const rssSemiSpace = flag('rss-semi-space', 0);
+/** 1: a peer run of step 4 with `node --no-optimize-for-size`, which keeps V8's own heap sizing. */
+const rssV8Defaults = flag('rss-v8-defaults', 0) > 0;
 
 /** A loopback server in its own process: `fast`, `fixed` (100 ms) or `stall` (200 ms every 1 s). */
 const SERVER = `
@@ -210,7 +214,11 @@ if (rssS > 0) {
       outfile: child,
       logLevel: 'error',
     });
-    const configurations = [[], ...(rssSemiSpace > 0 ? [[`--max-semi-space-size=${rssSemiSpace}`]] : [])];
+    const configurations = [
+      [],
+      ...(rssSemiSpace > 0 ? [[`--max-semi-space-size=${rssSemiSpace}`]] : []),
+      ...(rssV8Defaults ? [['--no-optimize-for-size']] : []),
+    ];
     const rows: string[][] = [];
     for (const nodeFlags of configurations) {
       const { stdout } = await exec(
@@ -220,7 +228,7 @@ if (rssS > 0) {
       );
       const r = JSON.parse(stdout.trim().split('\n').at(-1)!);
       rows.push([
-        nodeFlags.join(' ') || '(V8 defaults)',
+        nodeFlags.join(' ') || '(none; the engine sets --optimize-for-size for the run)',
         `${r.maxRssMb.toFixed(1)} MB`,
         `${r.peakRssAtS}`,
         `${r.rssMb.start}/${r.rssMb.middle}/${r.rssMb.end} MB`,

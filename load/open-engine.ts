@@ -20,6 +20,7 @@ import { createLoadRecorder } from './create-load-recorder.ts';
 import { initHistograms } from './histogram.ts';
 import { InFlightSlots } from './in-flight-slots.ts';
 import { interruptedLoad } from './load-interrupted-error.ts';
+import { smallHeap } from './small-heap.ts';
 
 export interface EngineOptions {
   /** Base URL; request paths are appended to it. */
@@ -228,6 +229,7 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
 
   let endMs: number;
   let warmupMs: number;
+  const releaseSmallHeap = smallHeap.hold();
   try {
     if (closed) {
       warmupMs = parseDurationStrict(profile.warmup, 'warmup');
@@ -268,6 +270,7 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
     unsubscribe();
     await pool.destroy().catch(() => {});
     recorder.destroy();
+    releaseSmallHeap();
   }
 
   function sleep(ms: number): Promise<void> {
