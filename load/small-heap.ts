@@ -1,31 +1,37 @@
 import v8 from 'node:v8';
 
 /**
- * Asks V8 to favour a small heap (`--optimize-for-size`) while a load runs, and back to its defaults
- * when the last run ends.
+ * Asks V8 to favour a small heap (`--optimize-for-size`) while a load runs, and restores its default
+ * when the last run in the process ends.
  *
- * Why: an open-model run at thousands of requests per second promotes a steady trickle of short-lived
- * objects to the old generation (~0.2 MB/s at 15 000 req/s here: backing stores of undici's per-client
- * queue, objects in flight at two scavenges running). V8 sizes its first old-generation limit for a
- * process it knows nothing about yet, so the first full collection comes only after ~100 s, with
- * ~35 MB of garbage kept; after it the limit is ~25 MB. With the flag, V8 collects as it does after
- * that first collection from the start: peak RSS of the same 120 s run at 15 000 req/s 133.2 → 120.0 MB,
- * at the same throughput (load/README.md, "Memory").
+ * Why: an open-model run at thousands of requests per second promotes a steady trickle of objects to
+ * the old generation (~0.2 MB/s at 15 000 req/s here; the largest share is the backing store of
+ * undici's per-connection request queue, which lives for ~256 requests). V8 sizes its first
+ * old-generation limit for a process it knows nothing about yet, so with its defaults the first full
+ * collection came only after ~105 s, with ~34 MB to free; after it, one came every 12–25 s at ~25 MB.
+ * With the flag, full collections come every ~10–20 s from the start: peak RSS of a 120 s run at
+ * 15 000 req/s 133.2 → 120.0 MB, and in the bench's 5-minute peer runs 132.1 → 121.2 MB, at the same
+ * throughput (load/README.md, "Memory").
  *
- * The flag is read by V8's heap at each collection; `v8.setFlagsFromString` changes it at run time.
- * Left alone when the process was started with it (or with `--no-optimize-for-size`): the user chose.
+ * V8 reads the flag when it decides (heap limits at each collection, some compiler choices);
+ * `v8.setFlagsFromString` changes it at run time. A process started with `--optimize-for-size` or
+ * `--no-optimize-for-size` on node's command line (node refuses it in NODE_OPTIONS) is left alone.
  */
 export class SmallHeapPreference {
   readonly #setFlags: (flags: string) => void;
   readonly #userChose: boolean;
   #holders = 0;
 
-  constructor(options: { setFlags?: (flags: string) => void; nodeOptions?: readonly string[] } = {}) {
+  constructor(
+    options: {
+      /** Sets V8 flags. @defaultValue v8.setFlagsFromString */
+      setFlags?: (flags: string) => void;
+      /** node's command-line options. @defaultValue process.execArgv */
+      nodeOptions?: readonly string[];
+    } = {},
+  ) {
     this.#setFlags = options.setFlags ?? v8.setFlagsFromString;
-    const given = options.nodeOptions ?? [
-      ...process.execArgv,
-      ...(process.env.NODE_OPTIONS ?? '').split(/\s+/),
-    ];
+    const given = options.nodeOptions ?? process.execArgv;
     this.#userChose = given.some((option) => /^--(no-)?optimize[-_]for[-_]size$/.test(option));
   }
 
