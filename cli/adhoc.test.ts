@@ -76,6 +76,31 @@ export default defineSuite({ service: 'svc', environments: { local: { target: 'h
   expect(result.load.target).toBe(url);
 });
 
+test('load run --url watches none of the embedded alarms: nothing feeds them from an outside target', async () => {
+  const project = mkdtempSync(join(tmpdir(), 'opsproof-adhoc-alarms-'));
+  writeFileSync(
+    join(project, 'opsproof.config.ts'),
+    `import { defineSuite } from 'opsproof';
+export default defineSuite({
+  service: 'svc',
+  environments: { local: { target: 'http://127.0.0.1:9', timeScale: 60 } },
+  alarms: [{
+    AlarmName: 'HighErrorRate', Namespace: 'AWS/ApiGateway', MetricName: '5XXError', Statistic: 'Average',
+    Period: 60, EvaluationPeriods: 1, Threshold: 0.01, ComparisonOperator: 'GreaterThanThreshold',
+    TreatMissingData: 'notBreaching',
+  }],
+});
+`,
+  );
+  const { code, stderr } = await run(
+    ['load', 'run', '--url', url, '--rate', '20', '--duration', '3s'],
+    project,
+  );
+  expect(code).toBe(0);
+  expect(stderr).toMatch(/load adhoc done/);
+  expect(stderr).not.toMatch(/alarm HighErrorRate/);
+});
+
 test('canary run --url --file needs no config file', async () => {
   const file = join(cwd, 'ping.canary.ts');
   writeFileSync(

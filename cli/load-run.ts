@@ -107,8 +107,9 @@ export async function runLoadRun(name: string | undefined, flags: LoadRunFlags):
     flags,
     context,
     options: { kpis: flags.kpi ?? [], ...(flags.baseline ? { baseline: flags.baseline } : {}) },
-    // With --url the target is already running somewhere: start nothing.
-    ...(url ? { run: { startTarget: false } } : {}),
+    // With --url the target is already running somewhere: start nothing, and (embedded provider) watch
+    // no alarm, since nothing feeds them.
+    ...(url ? { run: { startTarget: false, embeddedAlarms: false } } : {}),
   });
 }
 

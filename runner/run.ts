@@ -51,6 +51,13 @@ export interface ExecuteRunInput {
   telemetry?: Telemetry;
   /** Whether to start the local target (`env.demo` / `env.start`). @defaultValue true */
   startTarget?: boolean;
+  /**
+   * Whether the embedded provider evaluates the suite's alarms. Off for a run against a target it does
+   * not front (`load run --url`): no fault gateway records its requests, so every alarm would go from
+   * INSUFFICIENT_DATA to OK on missing data and say nothing. The aws provider's alarms are real and
+   * always watched. @defaultValue true
+   */
+  embeddedAlarms?: boolean;
   /** Put the fault gateway in front of a started target (embedded provider). @defaultValue true */
   faultGateway?: boolean;
   /** Lines the started target prints (stdout and stderr), e.g. for log capture. */
@@ -180,7 +187,10 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunResult> {
   const targetLogs = new PassThrough();
   try {
     telemetry ??= await createTelemetry(input.env, {
-      suite: input.loaded.suite,
+      suite:
+        input.embeddedAlarms === false && input.env.provider === 'embedded'
+          ? { ...input.loaded.suite, alarms: [] }
+          : input.loaded.suite,
       timeline,
       clock,
       ...(options.redact ? { redactLog: options.redact } : {}),
