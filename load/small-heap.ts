@@ -10,9 +10,9 @@ import v8 from 'node:v8';
  * old-generation limit for a process it knows nothing about yet, so with its defaults the first full
  * collection came only after ~105 s, with ~34 MB to free; after it, one came every 12–25 s at ~25 MB.
  * With the flag, full collections come every ~10–20 s from the start: peak RSS of a 120 s run at
- * 15 000 req/s 133.2 → 120.0 MB; in the bench's 5-minute peer runs 132.1–136.1 → 117.8–121.2 MB. The
- * price: V8 also keeps the young generation small, and where the generator was saturated it achieved
- * 4–7 % fewer requests per second (load/README.md, "Memory").
+ * 15 000 req/s 133.2 → 120.0 MB; in the bench's 5-minute peer runs 132.1–136.1 → 117.8–121.9 MB.
+ * V8 also keeps the young generation smaller. Throughput differences seen in saturated pairs followed
+ * the order of the runs, not the flag (load/README.md, "Memory").
  *
  * V8 reads the flag when it decides (heap limits at each collection, some compiler choices);
  * `v8.setFlagsFromString` changes it at run time. A process started with `--optimize-for-size` or
