@@ -4,7 +4,13 @@ import { systemClock } from '../core/clock.ts';
 import type { AlarmDefinition } from '../core/schema.ts';
 import { Timeline } from '../core/timeline.ts';
 import { EmbeddedTelemetry } from '../telemetry/embedded/embedded-telemetry.ts';
-import { describeExpectation, evaluateExpectations, judgeTransition } from './evaluate-expectation.ts';
+import {
+  describeExpectation,
+  describeMissingTransition,
+  evaluateExpectations,
+  judgeStaysOk,
+  judgeTransition,
+} from './evaluate-expectation.ts';
 
 const alarm: AlarmDefinition = {
   AlarmName: 'HighErrorRate',
@@ -65,6 +71,10 @@ test('alarm-fires, alarm-recovers and alarm-stays-ok measure time on synthetic m
       ctx,
     );
     expect(healthy).toMatchObject({ status: 'passed', runbook: 'runbooks/errors.md' });
+    expect(healthy!.evidence).toMatchObject({ alarm: 'HighErrorRate' });
+    expect(healthy!.evidence!.datapointCount).toBeGreaterThanOrEqual(2);
+    expect(healthy!.evidence!.datapoints.map((d) => d.value)).toContain(0);
+    expect(healthy!.message).toMatch(/\d+ datapoints/);
 
     timeline.emit({
       type: 'fault.start',
@@ -79,6 +89,9 @@ test('alarm-fires, alarm-recovers and alarm-stays-ok measure time on synthetic m
     );
     expect(fires).toMatchObject({ status: 'passed', after: 'fault.start', deadlineMs: 5000 });
     expect(fires!.measuredMs).toBeGreaterThan(0);
+    expect(fires!.evidence!.transition).toMatchObject({ to: 'ALARM', reason: /^Threshold Crossed/ });
+    expect(fires!.evidence!.transition!.from).not.toBe('ALARM');
+    expect(fires!.evidence!.datapoints.some((d) => d.value > 0.05)).toBe(true);
     expect(fires!.message).toMatch(
       /entered ALARM .* after fault.start \(.* of alarm time at timeScale 50\): Threshold Crossed/,
     );
@@ -91,10 +104,11 @@ test('alarm-fires, alarm-recovers and alarm-stays-ok measure time on synthetic m
     );
     expect(recovers).toMatchObject({ status: 'passed' });
     expect(recovers!.measuredMs).toBeGreaterThan(0);
+    expect(recovers!.evidence!.transition).toMatchObject({ from: 'ALARM', to: 'OK' });
 
-    // A fixed window after recovery: the alarm is OK again.
+    // A fixed window after recovery, long enough for periods to be evaluated: the alarm is OK again.
     const [windowed] = await evaluateExpectations(
-      [{ kind: 'alarm-stays-ok', alarm: 'HighErrorRate', during: '10ms' }],
+      [{ kind: 'alarm-stays-ok', alarm: 'HighErrorRate', during: '700ms' }],
       ctx,
     );
     expect(windowed!.status).toBe('passed');
@@ -129,6 +143,116 @@ test('an alarm that never fires fails at the deadline; an unknown alarm is an er
     status: 'error',
     message: 'unknown alarm "Nope"; known alarms: "HighErrorRate"',
   });
+});
+
+test('stays OK on an alarm that never got a datapoint fails: nothing was shown', async () => {
+  const slow: AlarmDefinition = {
+    AlarmName: 'SlowP99',
+    Namespace: 'AWS/ApiGateway',
+    MetricName: 'Latency',
+    Dimensions: [{ Name: 'ApiName', Value: 'outside' }],
+    ExtendedStatistic: 'p99',
+    Period: 60,
+    EvaluationPeriods: 3,
+    DatapointsToAlarm: 2,
+    Threshold: 1000,
+    ComparisonOperator: 'GreaterThanThreshold',
+    TreatMissingData: 'notBreaching',
+    severity: 'warning',
+  };
+  const timeline = new Timeline(systemClock);
+  // 60 s periods at timeScale 300: one period every 200 ms; nothing ever feeds the alarm.
+  const telemetry = await new EmbeddedTelemetry({ alarms: [slow], timeScale: 300, timeline }).start({
+    otlp: false,
+  });
+  open.push(telemetry);
+  timeline.emit({ type: 'load.start', profile: 'p', engine: 'open', model: 'open', durationMs: 800 });
+  await new Promise((r) => setTimeout(r, 800));
+  timeline.emit({ type: 'load.end', profile: 'p', requests: 400, errors: 0, dropped: 0 });
+  const [result] = await evaluateExpectations(
+    [{ kind: 'alarm-stays-ok', alarm: 'SlowP99', during: 'load' }],
+    {
+      timeline,
+      telemetry,
+      clock: systemClock,
+      signal: new AbortController().signal,
+      pollIntervalMs: 50,
+    },
+  );
+  // The alarm itself went OK on missing data (notBreaching): the state alone would have passed.
+  expect(await telemetry.getAlarmState('SlowP99')).toBe('OK');
+  expect(result).toMatchObject({
+    status: 'failed',
+    message: expect.stringMatching(/^no datapoint reached SlowP99 during load: nothing was shown/),
+    evidence: { alarm: 'SlowP99', datapointCount: 0, datapoints: [] },
+  });
+});
+
+test('fires needs a transition into ALARM after its anchor; recovers one into OK after its anchor', async () => {
+  const timeline = new Timeline(systemClock);
+  const telemetry = await new EmbeddedTelemetry({ alarms: [alarm], timeScale: 50, timeline }).start({
+    otlp: false,
+  });
+  open.push(telemetry);
+  const stop = traffic(telemetry, () => 0.5);
+  const ctx = {
+    timeline,
+    telemetry,
+    clock: systemClock,
+    signal: new AbortController().signal,
+    pollIntervalMs: 50,
+  };
+  try {
+    // In ALARM before the fault starts: the fault's alarm cannot be timed from it.
+    await timeline.waitFor('alarm.state', (r) => r.to === 'ALARM', {
+      signal: AbortSignal.timeout(5000),
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    timeline.emit({ type: 'fault.start', faultId: 'f1', spec: 'error:status=503', where: 'gateway' });
+    timeline.emit({ type: 'fault.end', faultId: 'f1', reason: 'completed' });
+    const [fires, recovers] = await evaluateExpectations(
+      [
+        { kind: 'alarm-fires', alarm: 'HighErrorRate', within: '400ms', after: 'fault.start' },
+        { kind: 'alarm-recovers', alarm: 'HighErrorRate', within: '400ms', after: 'fault.end' },
+      ],
+      ctx,
+    );
+    expect(fires).toMatchObject({
+      status: 'failed',
+      measuredMs: null,
+      message: expect.stringMatching(
+        /^HighErrorRate was already ALARM before fault.start; no transition into ALARM after it was seen/,
+      ),
+    });
+    expect(fires!.evidence?.transition).toBeUndefined();
+    // Still in ALARM after the fault ended: nothing recovered.
+    expect(recovers).toMatchObject({ status: 'failed', measuredMs: null });
+    expect(recovers!.message).toMatch(/^HighErrorRate did not return to OK within 400ms after fault.end/);
+  } finally {
+    stop();
+  }
+  // OK throughout: a recovery "after fault.end" with no transition into OK is not a recovery.
+  const quiet = await new EmbeddedTelemetry({ alarms: [alarm], timeScale: 50, timeline }).start({
+    otlp: false,
+  });
+  open.push(quiet);
+  const stopQuiet = traffic(quiet, () => 0);
+  try {
+    while ((await quiet.getAlarmState('HighErrorRate')) !== 'OK') await new Promise((r) => setTimeout(r, 20));
+    timeline.emit({ type: 'fault.end', faultId: 'f2', reason: 'completed' });
+    const [recovers] = await evaluateExpectations(
+      [{ kind: 'alarm-recovers', alarm: 'HighErrorRate', within: '300ms', after: 'fault.end' }],
+      { ...ctx, telemetry: quiet },
+    );
+    expect(recovers).toMatchObject({
+      status: 'failed',
+      message: expect.stringMatching(
+        /^HighErrorRate was already OK before fault.end; no transition into OK after it was seen/,
+      ),
+    });
+  } finally {
+    stopQuiet();
+  }
 });
 
 test('trace-appears and log-appears find a request by correlation ID and report the lag', async () => {
@@ -186,6 +310,76 @@ describe('pure helpers', () => {
     ],
   ] as const)('%o is named "%s"', (e, name) => {
     expect(describeExpectation(e)).toBe(name);
+  });
+
+  const stays = { alarm: 'SlowP99', during: 'load', windowMs: 10_000 };
+  test.each([
+    [
+      'no datapoint',
+      { ...stays, state: 'OK', datapointCount: 0 },
+      'failed',
+      /^no datapoint reached SlowP99 during load: nothing was shown/,
+    ],
+    [
+      'a provider that cannot list datapoints',
+      { ...stays, state: 'OK', datapointCount: null },
+      'failed',
+      /^the datapoints of SlowP99 during load could not be read: nothing was shown/,
+    ],
+    [
+      'in ALARM with datapoints',
+      { ...stays, state: 'ALARM', datapointCount: 4 },
+      'failed',
+      /^SlowP99 was in ALARM during the 10s window/,
+    ],
+    [
+      'OK with datapoints',
+      { ...stays, state: 'OK', datapointCount: 4 },
+      'passed',
+      /^SlowP99 stayed out of ALARM for the 10s window over 4 datapoints \(now OK\)/,
+    ],
+    ['one datapoint', { ...stays, state: 'OK', datapointCount: 1 }, 'passed', /over 1 datapoint \(now OK\)/],
+  ] as const)('stays OK, %s ⇒ %s', (_what, input, status, message) => {
+    const verdict = judgeStaysOk(input);
+    expect(verdict.status).toBe(status);
+    expect(verdict.message).toMatch(message);
+  });
+
+  test.each([
+    [
+      'ALARM',
+      'ALARM',
+      'fault.start',
+      'HighErrorRate was already ALARM before fault.start; no transition into ALARM after it was seen',
+    ],
+    [
+      'OK',
+      'OK',
+      'fault.end',
+      'HighErrorRate was already OK before fault.end; no transition into OK after it was seen',
+    ],
+    [
+      'ALARM',
+      'OK',
+      'fault.start',
+      'HighErrorRate did not enter ALARM within 5s after fault.start (state: OK)',
+    ],
+    [
+      'OK',
+      'ALARM',
+      'fault.end',
+      'HighErrorRate did not return to OK within 5s after fault.end (state: ALARM)',
+    ],
+    [
+      'ALARM',
+      undefined,
+      'fault.start',
+      'HighErrorRate did not enter ALARM within 5s after fault.start (state: unknown)',
+    ],
+  ] as const)('no transition into %s, state %s after %s: fails', (target, state, after, message) => {
+    expect(describeMissingTransition({ alarm: 'HighErrorRate', target, after, within: '5s', state })).toBe(
+      message,
+    );
   });
 
   test('judgeTransition takes the first matching change after the anchor', () => {

@@ -2,11 +2,17 @@ import type { Clock } from '../core/clock.ts';
 import { formatDuration, parseDurationStrict } from '../core/duration.ts';
 import { describeError, EnvironmentError } from '../core/errors.ts';
 import type { RecordOf, TimelineRecord } from '../core/events.ts';
-import type { CheckStatus, ExpectationResult } from '../core/run-result.ts';
+import {
+  type AlarmEvidence,
+  type AlarmTransition,
+  type CheckStatus,
+  type ExpectationResult,
+  MAX_EVIDENCE_DATAPOINTS,
+} from '../core/run-result.ts';
 import type { AlarmDefinition, Expectation } from '../core/schema.ts';
 import type { Timeline } from '../core/timeline.ts';
 import type { Telemetry } from '../telemetry/port.ts';
-import type { AlarmStateChange, AlarmStateValue } from '../telemetry/types.ts';
+import type { AlarmStateChange, AlarmStateValue, MetricStatisticsDatapoint } from '../telemetry/types.ts';
 import { pollUntil } from './poll-until.ts';
 
 export interface ExpectationContext {
@@ -64,6 +70,81 @@ export function judgeTransition(
     .filter((c) => c.newState === target && c.timestamp.getTime() >= fromWall)
     .sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime())[0];
   return change && { change, measuredMs: change.timestamp.getTime() - fromWall };
+}
+
+/**
+ * An alarm check's evidence: the datapoints read for its window (the most recent
+ * {@link MAX_EVIDENCE_DATAPOINTS} listed, all counted; `undefined` = the provider could not say) and
+ * the transition it timed. Pure.
+ */
+export function buildAlarmEvidence(
+  alarm: string,
+  window: { from: number; to: number },
+  points: readonly MetricStatisticsDatapoint[] | undefined,
+  transition?: AlarmTransition,
+): AlarmEvidence {
+  return {
+    alarm,
+    window: { from: new Date(window.from).toISOString(), to: new Date(window.to).toISOString() },
+    datapointCount: points ? points.length : null,
+    datapoints: (points ?? [])
+      .slice(-MAX_EVIDENCE_DATAPOINTS)
+      .map((p) => ({ t: p.timestamp.toISOString(), value: p.value })),
+    ...(transition ? { transition } : {}),
+  };
+}
+
+/**
+ * Why an alarm-fires / alarm-recovers check saw no transition into `target` after its anchor. An
+ * alarm already in `target` proves nothing about the fault. Pure.
+ */
+export function describeMissingTransition(input: {
+  alarm: string;
+  target: AlarmStateValue;
+  after: string;
+  within: string;
+  state: AlarmStateValue | undefined;
+}): string {
+  const { alarm, target, after, within, state } = input;
+  if (state === target)
+    return `${alarm} was already ${target} before ${after}; no transition into ${target} after it was seen`;
+  return `${alarm} did not ${target === 'ALARM' ? 'enter ALARM' : 'return to OK'} within ${within} after ${after} (state: ${state ?? 'unknown'})`;
+}
+
+/**
+ * The verdict of an alarm-stays-ok check that saw no transition into ALARM in its window: it passes
+ * only when the alarm is out of ALARM and evaluated real datapoints in the window (an alarm on missing
+ * data shows nothing). `datapointCount` null = the provider could not list them. Pure.
+ */
+export function judgeStaysOk(input: {
+  alarm: string;
+  during: string;
+  windowMs: number;
+  state: AlarmStateValue | undefined;
+  datapointCount: number | null;
+}): { status: CheckStatus; measuredMs: number | null; message: string } {
+  const { alarm, windowMs, state, datapointCount } = input;
+  const during = input.during === 'load' ? 'load' : `the ${input.during} window`;
+  const window = formatDuration(windowMs);
+  if (state === 'ALARM')
+    return { status: 'failed', measuredMs: 0, message: `${alarm} was in ALARM during the ${window} window` };
+  if (datapointCount === null)
+    return {
+      status: 'failed',
+      measuredMs: null,
+      message: `the datapoints of ${alarm} during ${during} could not be read: nothing was shown`,
+    };
+  if (datapointCount === 0)
+    return {
+      status: 'failed',
+      measuredMs: null,
+      message: `no datapoint reached ${alarm} during ${during}: nothing was shown (its state ${state ?? 'unknown'} rests on missing data)`,
+    };
+  return {
+    status: 'passed',
+    measuredMs: Math.round(windowMs),
+    message: `${alarm} stayed out of ALARM for the ${window} window over ${datapointCount} datapoint${datapointCount === 1 ? '' : 's'} (now ${state})`,
+  };
 }
 
 /** Evaluates every expectation concurrently; each emits an `expectation` event when decided. */
@@ -207,7 +288,7 @@ async function evaluateAlarmTransition(
       const fromTimeline = ctx.timeline
         .ofType('alarm.state')
         .find((r: RecordOf<'alarm.state'>) => r.alarm === alarm && r.to === target && r.t >= anchor.t);
-      if (fromTimeline) return { measuredMs: fromTimeline.t - anchor.t, reason: fromTimeline.reason };
+      if (fromTimeline) return timedTransition(fromTimeline.t - anchor.t, transitionOf(fromTimeline));
       let history: AlarmStateChange[] = [];
       if (historyWorks) {
         try {
@@ -219,12 +300,18 @@ async function evaluateAlarmTransition(
         }
       }
       const hit = judgeTransition([...pushed, ...history], target, anchorWall);
-      if (hit) return { measuredMs: hit.measuredMs, reason: hit.change.reason };
+      if (hit) return timedTransition(hit.measuredMs, transitionOf(hit.change));
       if (historyWorks) return undefined;
       const state = await ctx.telemetry.getAlarmState(alarm);
       initialState ??= state;
-      if (state === target && initialState !== target) {
-        return { measuredMs: ctx.clock.wall().getTime() - anchorWall, reason: `state read as ${target}` };
+      if (state !== undefined && state === target && initialState !== target) {
+        const at = ctx.clock.wall().getTime();
+        return timedTransition(at - anchorWall, {
+          from: initialState ?? 'INSUFFICIENT_DATA',
+          to: target,
+          at: new Date(at).toISOString(),
+          reason: `state read as ${target}`,
+        });
       }
       return undefined;
     },
@@ -248,6 +335,14 @@ async function evaluateAlarmTransition(
       },
     },
   );
+  // Evidence: what the alarm evaluated from the anchor to the transition (or to the deadline).
+  const windowEnd = found ? Date.parse(found.transition.at) : ctx.clock.wall().getTime();
+  const evidence = buildAlarmEvidence(
+    alarm,
+    { from: anchorWall, to: windowEnd },
+    await readAlarmDatapoints(alarm, anchorWall, windowEnd, ctx),
+    found?.transition,
+  );
   if (found) {
     const inTime = found.measuredMs <= deadlineMs;
     return {
@@ -255,26 +350,54 @@ async function evaluateAlarmTransition(
       measuredMs: Math.round(found.measuredMs),
       deadlineMs,
       after,
-      message: `${alarm} ${verb} ${formatDuration(found.measuredMs)} after ${after}${alarmTimeNote(found.measuredMs, ctx)}${inTime ? '' : `, later than ${within}`}: ${found.reason}`,
+      message: `${alarm} ${verb} ${formatDuration(found.measuredMs)} after ${after}${alarmTimeNote(found.measuredMs, ctx)}${inTime ? '' : `, later than ${within}`}: ${found.transition.reason}`,
+      evidence,
     };
   }
   const state = await ctx.telemetry.getAlarmState(alarm);
-  if (state === target) {
-    return {
-      status: 'passed',
-      measuredMs: null,
-      deadlineMs,
-      after,
-      message: `${alarm} was already ${target} before ${after}; no transition to time`,
-    };
-  }
   return {
     status: 'failed',
     measuredMs: null,
     deadlineMs,
     after,
-    message: `${alarm} did not ${target === 'ALARM' ? 'enter ALARM' : 'return to OK'} within ${within} after ${after} (state: ${state ?? 'unknown'})`,
+    message: describeMissingTransition({ alarm, target, after, within, state }),
+    evidence,
   };
+}
+
+function timedTransition(measuredMs: number, transition: AlarmTransition) {
+  return { measuredMs, transition };
+}
+
+/** A timeline `alarm.state` record or a provider's state change as evidence. */
+function transitionOf(change: RecordOf<'alarm.state'> | AlarmStateChange): AlarmTransition {
+  return 'alarmName' in change
+    ? {
+        from: change.oldState,
+        to: change.newState,
+        at: change.timestamp.toISOString(),
+        reason: change.reason,
+      }
+    : { from: change.from, to: change.to, at: change.at, reason: change.reason };
+}
+
+/**
+ * The datapoints the alarm evaluated in a wall-clock window; `undefined` when the provider cannot
+ * list them (or its API does not answer, as some emulators).
+ */
+async function readAlarmDatapoints(
+  alarm: string,
+  fromWall: number,
+  toWall: number,
+  ctx: ExpectationContext,
+): Promise<MetricStatisticsDatapoint[] | undefined> {
+  if (!ctx.telemetry.getAlarmDatapoints) return undefined;
+  try {
+    return await ctx.telemetry.getAlarmDatapoints(alarm, { from: new Date(fromWall), to: new Date(toWall) });
+  } catch (error) {
+    if (error instanceof EnvironmentError && error.problem === 'aws-api') return undefined;
+    throw error;
+  }
 }
 
 async function evaluateStaysOk(alarm: string, during: string, ctx: ExpectationContext): Promise<Outcome> {
@@ -302,36 +425,37 @@ async function evaluateStaysOk(alarm: string, during: string, ctx: ExpectationCo
     to: new Date(toWall),
   });
   const firstAlarm = fromTimeline
-    ? { measuredMs: fromTimeline.t - fromT, reason: fromTimeline.reason }
+    ? timedTransition(fromTimeline.t - fromT, transitionOf(fromTimeline))
     : (() => {
         const hit = judgeTransition(history, 'ALARM', fromWall);
         return hit && hit.change.timestamp.getTime() <= toWall
-          ? { measuredMs: hit.measuredMs, reason: hit.change.reason }
+          ? timedTransition(hit.measuredMs, transitionOf(hit.change))
           : undefined;
       })();
+  const evidence = buildAlarmEvidence(
+    alarm,
+    { from: fromWall, to: toWall },
+    await readAlarmDatapoints(alarm, fromWall, toWall, ctx),
+    firstAlarm?.transition,
+  );
   if (firstAlarm) {
     return {
       status: 'failed',
       measuredMs: Math.round(firstAlarm.measuredMs),
       deadlineMs: windowMs,
-      message: `${alarm} entered ALARM ${formatDuration(firstAlarm.measuredMs)} into the ${formatDuration(windowMs)} window: ${firstAlarm.reason}`,
+      message: `${alarm} entered ALARM ${formatDuration(firstAlarm.measuredMs)} into the ${formatDuration(windowMs)} window: ${firstAlarm.transition.reason}`,
+      evidence,
     };
   }
   const state = await ctx.telemetry.getAlarmState(alarm);
-  if (state === 'ALARM') {
-    return {
-      status: 'failed',
-      measuredMs: 0,
-      deadlineMs: windowMs,
-      message: `${alarm} was in ALARM during the ${formatDuration(windowMs)} window`,
-    };
-  }
-  return {
-    status: 'passed',
-    measuredMs: Math.round(windowMs),
-    deadlineMs: windowMs,
-    message: `${alarm} stayed out of ALARM for the ${formatDuration(windowMs)} window (now ${state})`,
-  };
+  const verdict = judgeStaysOk({
+    alarm,
+    during,
+    windowMs,
+    state,
+    datapointCount: evidence.datapointCount,
+  });
+  return { ...verdict, deadlineMs: windowMs, evidence };
 }
 
 async function evaluateAppears(

@@ -37,6 +37,38 @@ export interface Check {
   stage?: StageName;
   /** Runbook of the alarm this check is about, when it has one. */
   runbook?: string;
+  /** What an alarm check saw (DESIGN.md: no verdict without evidence). */
+  evidence?: AlarmEvidence;
+}
+
+/** The most datapoints an {@link AlarmEvidence} lists; `datapointCount` keeps the full count. */
+export const MAX_EVIDENCE_DATAPOINTS = 20;
+
+/** A state change of an alarm, as an alarm check timed it. */
+export interface AlarmTransition {
+  from: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+  to: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+  /** ISO wall-clock time of the change. */
+  at: string;
+  reason: string;
+}
+
+/**
+ * What an alarm check saw: the datapoints its alarm evaluated in the check's window and the
+ * transition it timed. A check that saw no datapoint and no transition has no evidence to pass on.
+ */
+export interface AlarmEvidence {
+  alarm: string;
+  /** The window the datapoints were read from (ISO wall-clock times). */
+  window: { from: string; to: string };
+  /**
+   * How many datapoints the alarm evaluated in the window; `null` when the provider cannot say.
+   */
+  datapointCount: number | null;
+  /** The most recent of them (at most {@link MAX_EVIDENCE_DATAPOINTS}), oldest first; `t` is the period's start. */
+  datapoints: { t: string; value: number }[];
+  /** The transition the check timed (into ALARM for fires, into OK for recovers, the first ALARM for stays-OK). */
+  transition?: AlarmTransition;
 }
 
 export type StageName =
@@ -89,6 +121,12 @@ export interface LoadSummary {
   errorRate: number;
   /** Arrivals that were not sent because the in-flight cap was reached (open model). */
   dropped: number;
+  /**
+   * Open model, open engine: the generator's own lag, from each request's intended send time to when
+   * it went on the wire (waiting for a connection, connecting). `latencyMs` starts on the wire, so
+   * this is kept apart; a material lag fails the `kpi:generator-kept-up` check (load/README.md).
+   */
+  sendLagMs?: { p50: number; p99: number; max: number };
   durationMs: number;
   latencyMs: LatencySummary;
   statusCodes: Record<string, number>;
@@ -138,6 +176,17 @@ export interface ActivityRecord {
   /** What was injected, where (e.g. `error:status=503,percent=30 on 127.0.0.1:8081`). */
   output?: string;
   error?: string;
+  /**
+   * Gateway faults (local engine): requests that matched the fault's method and path while it was
+   * on. None fails the activity: a fault that touched nothing proved nothing.
+   */
+  matchedRequests?: number;
+  /** Of the matched requests, those the fault was applied to (its `percent`). */
+  injectedRequests?: number;
+  /** Every request the gateway served while the fault was on. */
+  seenRequests?: number;
+  /** A sample of the distinct paths among them (at most 20). */
+  seenPaths?: string[];
 }
 
 /** A chaos experiment's journal (chaostoolkit-lib style): status kept apart from deviation. */
@@ -171,6 +220,8 @@ export interface ExpectationResult {
   message: string;
   experiment?: string;
   runbook?: string;
+  /** What an alarm expectation saw: datapoints and the transition it timed. */
+  evidence?: AlarmEvidence;
 }
 
 export interface DrillReport {

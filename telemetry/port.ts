@@ -29,6 +29,15 @@ export interface Telemetry {
   listAlarmNames?(): Promise<string[]>;
   /** One statistic per period over a window, as CloudWatch GetMetricStatistics. */
   getMetricStatistics?(query: MetricStatisticsQuery): Promise<MetricStatisticsDatapoint[]>;
+  /**
+   * The datapoints an alarm evaluates (its metric, statistic and period; for metric math, the
+   * expression returned) whose periods overlap a wall-clock window, oldest first; `undefined` for an
+   * unknown alarm. Alarm checks record them as evidence.
+   */
+  getAlarmDatapoints?(
+    alarmName: string,
+    window: { from: Date; to: Date },
+  ): Promise<MetricStatisticsDatapoint[] | undefined>;
   /** Subscribes to alarm state changes as they happen, where the provider can push them. */
   onAlarmStateChange?(listener: (change: AlarmStateChange) => void): () => void;
   close(): Promise<void>;

@@ -21,6 +21,7 @@ import { requireTool } from '../../core/tools.ts';
 import { createAlarmEventsQueue, parseAlarmStateChangeEvent } from './alarm-events.ts';
 import {
   AwsTelemetry,
+  buildAlarmDataQueries,
   buildLogsFilterPattern,
   buildXrayFilterExpression,
   createAwsClients,
@@ -87,6 +88,47 @@ describe.skipIf(moto.skip !== undefined)(`aws provider against moto ${moto.skip 
     expect(await telemetry.getAlarmState('HighErrorRate')).toBe('ALARM');
     expect(await telemetry.getAlarmState('Nope')).toBeUndefined();
     expect(await telemetry.listAlarmNames()).toContain('HighErrorRate');
+    cw.destroy();
+    await telemetry.close();
+  });
+
+  test("an alarm's datapoints in a window, read with its own metric and statistic (GetMetricData)", async () => {
+    const telemetry = new AwsTelemetry({ clients: createAwsClients(region), alarmPrefix: 'ev-' });
+    const cw = new CloudWatchClient({ region });
+    const dims = [{ Name: 'Service', Value: 'evidence' }];
+    // Two whole minutes back, so both periods are complete and inside the window.
+    const minute = Math.floor(Date.now() / 60_000) * 60_000;
+    const first = new Date(minute - 120_000);
+    const second = new Date(minute - 60_000);
+    await telemetry.putMetricData('Evidence', [
+      { MetricName: 'Latency', Dimensions: dims, Value: 100, Timestamp: new Date(first.getTime() + 5000) },
+      { MetricName: 'Latency', Dimensions: dims, Value: 300, Timestamp: new Date(first.getTime() + 9000) },
+      { MetricName: 'Latency', Dimensions: dims, Value: 50, Timestamp: new Date(second.getTime() + 1000) },
+      // Outside the window: must not be counted.
+      { MetricName: 'Latency', Dimensions: dims, Value: 9, Timestamp: new Date(minute - 600_000) },
+    ]);
+    const alarm = {
+      Namespace: 'Evidence',
+      MetricName: 'Latency',
+      Dimensions: dims,
+      Statistic: 'Average' as const,
+      Period: 60,
+      EvaluationPeriods: 1,
+      Threshold: 1000,
+      ComparisonOperator: 'GreaterThanThreshold' as const,
+    };
+    await cw.send(new PutMetricAlarmCommand({ AlarmName: 'ev-Slow', ...alarm }));
+    await cw.send(
+      new PutMetricAlarmCommand({ AlarmName: 'ev-Unfed', ...alarm, MetricName: 'NothingSendsThis' }),
+    );
+    const window = { from: new Date(first.getTime() + 1000), to: new Date(minute - 1) };
+    const points = await telemetry.getAlarmDatapoints('Slow', window);
+    expect(points?.map((p) => [p.timestamp.getTime(), p.value])).toEqual([
+      [first.getTime(), 200],
+      [second.getTime(), 50],
+    ]);
+    expect(await telemetry.getAlarmDatapoints('Unfed', window)).toEqual([]);
+    expect(await telemetry.getAlarmDatapoints('Nope', window)).toBeUndefined();
     cw.destroy();
     await telemetry.close();
   });
@@ -301,6 +343,28 @@ describe('pure builders and parsers', () => {
     [{}, ''],
   ])('Logs filter pattern %o', (fields, expected) => {
     expect(buildLogsFilterPattern(fields)).toBe(expected);
+  });
+
+  test.each([
+    [
+      'a metric and a percentile',
+      { Namespace: 'N', MetricName: 'Latency', ExtendedStatistic: 'p99', Period: 60 },
+      [
+        {
+          Id: 'alarm',
+          MetricStat: { Metric: { Namespace: 'N', MetricName: 'Latency' }, Period: 60, Stat: 'p99' },
+          ReturnData: true,
+        },
+      ],
+    ],
+    [
+      'metric math as written',
+      { Metrics: [{ Id: 'e', Expression: 'm1 / m2', ReturnData: true }] },
+      [{ Id: 'e', Expression: 'm1 / m2', ReturnData: true }],
+    ],
+    ['neither', { Namespace: 'N', Period: 60, Statistic: 'Sum' }, undefined],
+  ])('alarm data queries: %s', (_what, alarm, expected) => {
+    expect(buildAlarmDataQueries(alarm)).toEqual(expected);
   });
 
   test('history data and EventBridge events', () => {

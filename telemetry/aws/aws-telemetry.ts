@@ -2,7 +2,10 @@ import {
   CloudWatchClient,
   DescribeAlarmHistoryCommand,
   DescribeAlarmsCommand,
+  type Dimension,
+  GetMetricDataCommand,
   GetMetricStatisticsCommand,
+  type MetricDataQuery,
   PutMetricDataCommand,
   type StandardUnit,
 } from '@aws-sdk/client-cloudwatch';
@@ -91,6 +94,40 @@ export function parseHistoryData(
   } catch {
     return undefined;
   }
+}
+
+/**
+ * GetMetricData queries for what an alarm evaluates: its metric math as written, or one MetricStat
+ * of its metric and statistic; `undefined` when the alarm names neither. Pure.
+ */
+export function buildAlarmDataQueries(alarm: {
+  Namespace?: string;
+  MetricName?: string;
+  Dimensions?: Dimension[];
+  Statistic?: string;
+  ExtendedStatistic?: string;
+  Period?: number;
+  Metrics?: MetricDataQuery[];
+}): MetricDataQuery[] | undefined {
+  if (alarm.Metrics && alarm.Metrics.length > 0) return alarm.Metrics;
+  const stat = alarm.ExtendedStatistic ?? alarm.Statistic;
+  if (!alarm.MetricName || !alarm.Namespace || !stat || !alarm.Period) return undefined;
+  return [
+    {
+      Id: 'alarm',
+      MetricStat: {
+        Metric: { Namespace: alarm.Namespace, MetricName: alarm.MetricName, Dimensions: alarm.Dimensions },
+        Period: alarm.Period,
+        Stat: stat,
+      },
+      ReturnData: true,
+    },
+  ];
+}
+
+/** The id of the query whose datapoints the alarm evaluates (the one with ReturnData, or the only one). */
+function returnedId(queries: readonly MetricDataQuery[]): string | undefined {
+  return (queries.find((q) => q.ReturnData === true) ?? queries.find((q) => q.ReturnData !== false))?.Id;
 }
 
 export interface AwsTelemetryOptions {
@@ -331,6 +368,60 @@ export class AwsTelemetry implements Telemetry {
         sampleCount: d.SampleCount ?? 0,
       }))
       .filter((d) => Number.isFinite(d.value))
+      .sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
+  }
+
+  /**
+   * The alarm's own query (DescribeAlarms: its metric and statistic, or its metric math) read with
+   * GetMetricData over the periods overlapping the window: the datapoints CloudWatch evaluated.
+   */
+  async getAlarmDatapoints(
+    alarmName: string,
+    window: { from: Date; to: Date },
+  ): Promise<MetricStatisticsDatapoint[] | undefined> {
+    const res = await this.#call('CloudWatch DescribeAlarms', () =>
+      this.#o.clients.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [this.#name(alarmName)] })),
+    );
+    const alarm = res.MetricAlarms?.[0];
+    if (!alarm) return undefined;
+    const queries = buildAlarmDataQueries(alarm);
+    if (!queries) return [];
+    const periodMs =
+      (alarm.Period ??
+        queries.find((q) => q.Period)?.Period ??
+        queries.find((q) => q.MetricStat)?.MetricStat?.Period ??
+        60) * 1000;
+    // Periods are aligned to their length: start at the one holding `from`.
+    const startTime = new Date(Math.floor(window.from.getTime() / periodMs) * periodMs);
+    const endTime = new Date(Math.max(window.to.getTime(), startTime.getTime() + 1000));
+    const out: MetricStatisticsDatapoint[] = [];
+    let NextToken: string | undefined;
+    do {
+      const data = await this.#call('CloudWatch GetMetricData', () =>
+        this.#o.clients.cloudwatch.send(
+          new GetMetricDataCommand({
+            MetricDataQueries: queries,
+            StartTime: startTime,
+            EndTime: endTime,
+            ScanBy: 'TimestampAscending',
+            NextToken,
+          }),
+        ),
+      );
+      const returned = data.MetricDataResults?.find((r) => r.Id === returnedId(queries));
+      const timestamps = returned?.Timestamps ?? [];
+      for (const [i, timestamp] of timestamps.entries()) {
+        const value = returned?.Values?.[i];
+        if (value !== undefined && Number.isFinite(value)) out.push({ timestamp, value, sampleCount: 0 });
+      }
+      NextToken = data.NextToken;
+    } while (NextToken);
+    return out
+      .filter(
+        (d) =>
+          d.timestamp.getTime() < window.to.getTime() &&
+          d.timestamp.getTime() + periodMs > window.from.getTime(),
+      )
       .sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
   }
 

@@ -8,6 +8,7 @@ import {
   type AlarmStatisticSet,
   buildPeriodDatapoints,
   defaultEvaluationRange,
+  type EvaluatedDatapoint,
   evaluateAlarm,
   evaluationIntervalSeconds,
 } from '../alarm-evaluator.ts';
@@ -55,9 +56,13 @@ interface AlarmRuntime {
   /** Alarm-clock ms of the next evaluation. */
   nextEvaluation: number;
   last?: AlarmEvaluation;
+  /** Every datapoint an evaluation used, by period start (alarm-clock ms), for evidence. */
+  evaluated: Map<number, EvaluatedDatapoint>;
 }
 
 const MAX_HISTORY = 1000;
+/** Periods of evaluated datapoints kept per alarm (a day of one-minute periods is 1440). */
+const MAX_EVALUATED = 2000;
 
 /**
  * The embedded provider: metrics, alarms, traces and logs in this process.
@@ -137,6 +142,7 @@ export class EmbeddedTelemetry implements Telemetry {
       state: 'INSUFFICIENT_DATA',
       reason: 'Unchecked: Initial alarm creation',
       history: [],
+      evaluated: new Map(),
       nextEvaluation: Math.floor(now / interval) * interval + interval,
     });
   }
@@ -163,6 +169,25 @@ export class EmbeddedTelemetry implements Telemetry {
   /** The alarm's last evaluation (datapoints and reason), for reports. */
   lastEvaluation(alarmName: string): AlarmEvaluation | undefined {
     return this.#alarms.get(alarmName)?.last;
+  }
+
+  async getAlarmDatapoints(
+    alarmName: string,
+    window: { from: Date; to: Date },
+  ): Promise<MetricStatisticsDatapoint[] | undefined> {
+    const alarm = this.#alarms.get(alarmName);
+    if (!alarm) return undefined;
+    const periodWallMs = (alarm.definition.Period * 1000) / this.timeScale;
+    const from = window.from.getTime();
+    const to = window.to.getTime();
+    return [...alarm.evaluated.values()]
+      .map((d) => ({
+        timestamp: new Date(this.toWallTime(d.start)),
+        value: d.value,
+        sampleCount: d.sampleCount,
+      }))
+      .filter((d) => d.timestamp.getTime() < to && d.timestamp.getTime() + periodWallMs > from)
+      .sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
   }
 
   async getAlarmHistory(alarmName: string, window: { from: Date; to?: Date }): Promise<AlarmStateChange[]> {
@@ -247,6 +272,11 @@ export class EmbeddedTelemetry implements Telemetry {
       { reasonTime: (ms) => this.toWallTime(ms) },
     );
     alarm.last = evaluation;
+    for (const d of evaluation.range) alarm.evaluated.set(d.start, d);
+    for (const start of alarm.evaluated.keys()) {
+      if (alarm.evaluated.size <= MAX_EVALUATED) break;
+      alarm.evaluated.delete(start);
+    }
     if (!evaluation.changed) return undefined;
     const change: AlarmStateChange = {
       alarmName: def.AlarmName,
