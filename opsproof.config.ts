@@ -147,6 +147,8 @@ export default defineSuite({
       },
       stopConditions: [{ source: 'aws:cloudwatch:alarm', value: 'HighErrorRate' }],
       load: 'background',
+      // The API only: the health endpoints stay up, as they do when Lambda invocations are delayed.
+      localPath: '/api/*',
       expect: [
         { kind: 'alarm-fires', alarm: 'HighLatencyP99', within: '10s', after: 'fault.start' },
         { kind: 'alarm-recovers', alarm: 'HighLatencyP99', within: '15s', after: 'fault.end' },
@@ -170,6 +172,7 @@ export default defineSuite({
       },
       stopConditions: [{ source: 'aws:cloudwatch:alarm', value: 'CanaryFailing' }],
       load: 'background',
+      localPath: '/api/*',
       expect: [
         { kind: 'alarm-fires', alarm: 'HighErrorRate', within: '10s', after: 'fault.start' },
         { kind: 'alarm-recovers', alarm: 'HighErrorRate', within: '15s', after: 'fault.end' },

@@ -6,7 +6,11 @@ export interface FaultController {
   /** Where faults land (the gateway's URL, or its control URL). */
   readonly where: string;
   addFault(spec: string, ttlMs: number, options?: AddFaultOptions): Promise<Fault>;
-  removeFault(id: string): Promise<void>;
+  /**
+   * Removes a fault and answers its final record (what it matched and saw), also when the gateway's
+   * TTL ended it first; `undefined` when the gateway no longer knows it.
+   */
+  removeFault(id: string): Promise<Fault | undefined>;
   faults(): Promise<Fault[]>;
 }
 
@@ -16,6 +20,7 @@ export function createInProcessController(gateway: FaultGateway): FaultControlle
     addFault: async (spec, ttlMs, options) => gateway.addFault(spec, ttlMs, options),
     removeFault: async (id) => {
       gateway.removeFault(id, 'cleared');
+      return gateway.fault(id);
     },
     faults: async () => gateway.faults(),
   };
@@ -49,7 +54,7 @@ export function createControlApiController(controlUrl: string, where?: string): 
     }
     const text = await res.text();
     const json = text === '' ? undefined : (JSON.parse(text) as unknown);
-    if (res.status >= 400 && !(method === 'DELETE' && res.status === 404)) {
+    if (res.status >= 400 && !(res.status === 404 && (method === 'DELETE' || path.startsWith('/faults/')))) {
       const message = (json as { error?: { message?: string } } | undefined)?.error?.message ?? text;
       throw new EnvironmentError(
         'other',
@@ -63,7 +68,11 @@ export function createControlApiController(controlUrl: string, where?: string): 
     addFault: async (spec, ttlMs, options) =>
       (await call('POST', '/faults', { spec, ttl: ttlMs, ...options })) as Fault,
     removeFault: async (id) => {
-      await call('DELETE', `/faults/${encodeURIComponent(id)}`);
+      const path = `/faults/${encodeURIComponent(id)}`;
+      await call('DELETE', path);
+      // The gateway keeps an ended fault's record, with what it matched, for this read.
+      const fault = (await call('GET', path)) as Fault | { error: unknown } | undefined;
+      return fault && 'id' in fault ? fault : undefined;
     },
     faults: async () => ((await call('GET', '/faults')) as { faults: Fault[] }).faults,
   };

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Timeline } from '../core/timeline.ts';
 import type { Telemetry } from '../telemetry/port.ts';
 import type { MetricDatum } from '../telemetry/types.ts';
-import { type FaultGateway, startFaultGateway } from './fault-gateway.ts';
+import { type FaultGateway, SEEN_PATHS_LIMIT, startFaultGateway } from './fault-gateway.ts';
 
 let upstream: http.Server;
 let upstreamUrl: string;
@@ -128,6 +128,44 @@ describe('fault gateway', () => {
     expect((await get(`${gateway.url}/api/a`, 'GET')).status).toBe(200);
     expect((await get(`${gateway.url}/health/ready`, 'POST')).status).toBe(200);
     gateway.removeFault(fault.id);
+  });
+
+  test('counts per fault what it matched, injected and saw; the control API shows it, also once it ended', async () => {
+    const api = gateway.addFault('error:status=503,percent=0,path=/api/*', 10_000);
+    const admin = gateway.addFault('latency:ms=1,path=/admin/*', 10_000);
+    for (const path of ['/api/a', '/api/b?x=1', '/', '/items', '/items', '/api/a'])
+      await get(gateway.url + path);
+    const listed = (await control(gateway, 'GET', '/faults')).json as { faults: Record<string, unknown>[] };
+    expect(listed.faults.find((f) => f.id === api.id)).toMatchObject({
+      matchedRequests: 3,
+      injectedRequests: 0, // percent=0: matched, never applied
+      seenRequests: 6,
+      seenPaths: ['/api/a', '/api/b', '/', '/items'],
+    });
+    expect(gateway.removeFault(admin.id)).toBe(true);
+    // Ended: still answered, with its final counts, when it ended and why.
+    const ended = await control(gateway, 'GET', `/faults/${admin.id}`);
+    expect(ended.status).toBe(200);
+    expect(ended.json).toMatchObject({
+      id: admin.id,
+      matchedRequests: 0,
+      seenRequests: 6,
+      endReason: 'cleared',
+      endedAt: expect.any(String),
+    });
+    expect(gateway.fault(api.id)?.matchedRequests).toBe(3);
+    gateway.removeFault(api.id);
+    expect(gateway.faults()).toEqual([]);
+  });
+
+  test('a fault keeps at most SEEN_PATHS_LIMIT distinct paths', async () => {
+    const fault = gateway.addFault('latency:ms=1,path=/nowhere', 10_000);
+    for (let i = 0; i < SEEN_PATHS_LIMIT + 5; i++) await get(`${gateway.url}/p${i}`);
+    gateway.removeFault(fault.id);
+    const final = gateway.fault(fault.id);
+    expect(final?.seenRequests).toBe(SEEN_PATHS_LIMIT + 5);
+    expect(final?.seenPaths).toHaveLength(SEEN_PATHS_LIMIT);
+    expect(final?.seenPaths[0]).toBe('/p0');
   });
 
   test('reset destroys the connection; blackhole holds until the fault ends', async () => {

@@ -34,7 +34,23 @@ export interface Fault {
   expiresAt: string;
   experiment?: string;
   action?: string;
+  /** Requests that matched its `method` and `path` while it was active. */
+  matchedRequests: number;
+  /** Of those, the requests it was applied to (its `percent`; an earlier terminal fault wins). */
+  injectedRequests: number;
+  /** Every request the gateway served while it was active, matching or not. */
+  seenRequests: number;
+  /** The first distinct paths among those (at most {@link SEEN_PATHS_LIMIT}), to say what a fault missed. */
+  seenPaths: string[];
+  /** When it ended, for a fault that is no longer active. */
+  endedAt?: string;
+  endReason?: FaultEndReason;
 }
+
+/** How many distinct paths a fault keeps as its sample of what the gateway saw. */
+export const SEEN_PATHS_LIMIT = 20;
+/** How many ended faults the gateway still answers for (`fault(id)`, `GET /faults/:id`). */
+const ENDED_FAULTS_KEPT = 100;
 
 export interface AddFaultOptions {
   experiment?: string;
@@ -54,6 +70,11 @@ export interface FaultGateway {
   /** Removes every fault; returns how many were active. */
   reset(reason?: FaultEndReason): number;
   faults(): Fault[];
+  /**
+   * An active fault, or one of the last ended ones with its final counts (`endedAt`, `endReason`):
+   * how an engine learns what a fault it removed matched.
+   */
+  fault(id: string): Fault | undefined;
   /** Clears every fault, flushes metrics and closes both servers. */
   close(): Promise<void>;
 }
@@ -116,9 +137,10 @@ export function isLoopbackHost(host: string): boolean {
   return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h) || h === '::ffff:127.0.0.1';
 }
 
-interface ActiveFault extends Fault {
+interface ActiveFault extends Omit<Fault, 'seenPaths'> {
   pathRe: RegExp | undefined;
   stopTtl: AbortController;
+  seenPaths: Set<string>;
 }
 
 const kForward = Symbol('forward');
@@ -270,6 +292,8 @@ export async function startFaultGateway(options: FaultGatewayOptions): Promise<F
   const pool = new Pool(upstreamUrl.origin, { connections: 256, keepAliveTimeout: 30_000 });
 
   const active = new Map<string, ActiveFault>();
+  /** The last ended faults with their final counts, oldest first. */
+  const ended = new Map<string, Fault>();
   /** Requests held by a blackhole, released (forwarded) when it ends. */
   const held = new Map<string, Set<() => void>>();
   let snapshot: ActiveFault[] = [];
@@ -295,6 +319,8 @@ export async function startFaultGateway(options: FaultGatewayOptions): Promise<F
     active.delete(id);
     snapshot = [...active.values()];
     fault.stopTtl.abort();
+    ended.set(id, { ...publicFault(fault), endedAt: clock.wall().toISOString(), endReason: reason });
+    if (ended.size > ENDED_FAULTS_KEPT) ended.delete(ended.keys().next().value!);
     options.timeline?.emit({ type: 'fault.end', faultId: id, reason });
     const waiting = held.get(id);
     held.delete(id);
@@ -317,6 +343,10 @@ export async function startFaultGateway(options: FaultGatewayOptions): Promise<F
       expiresAt: new Date(now + ttlMs).toISOString(),
       ...(meta.experiment === undefined ? {} : { experiment: meta.experiment }),
       ...(meta.action === undefined ? {} : { action: meta.action }),
+      matchedRequests: 0,
+      injectedRequests: 0,
+      seenRequests: 0,
+      seenPaths: new Set(),
       pathRe: parsed.path === undefined || parsed.path === '*' ? undefined : buildGlob(parsed.path),
       stopTtl: new AbortController(),
     };
@@ -339,8 +369,8 @@ export async function startFaultGateway(options: FaultGatewayOptions): Promise<F
   };
 
   const publicFault = (f: ActiveFault): Fault => {
-    const { pathRe: _p, stopTtl: _s, ...rest } = f;
-    return rest;
+    const { pathRe: _p, stopTtl: _s, seenPaths, ...rest } = f;
+    return { ...rest, seenPaths: [...seenPaths] };
   };
 
   /**
@@ -454,12 +484,21 @@ export async function startFaultGateway(options: FaultGatewayOptions): Promise<F
     let delay = 0;
     let terminal: ActiveFault | undefined;
     for (const fault of faults) {
+      // What each fault saw and matched: a fault that matched nothing must be able to say so.
+      fault.seenRequests++;
+      if (fault.seenPaths.size < SEEN_PATHS_LIMIT) fault.seenPaths.add(path.slice(0, 200));
       const f = fault.fault;
       if (f.method !== undefined && f.method !== req.method) continue;
       if (fault.pathRe && !fault.pathRe.test(path)) continue;
+      fault.matchedRequests++;
       if (f.percent < 100 && random() * 100 >= f.percent) continue;
-      if (f.kind === 'latency') delay += Math.max(0, f.ms + (random() * 2 - 1) * f.jitter);
-      else if (!terminal) terminal = fault;
+      if (f.kind === 'latency') {
+        delay += Math.max(0, f.ms + (random() * 2 - 1) * f.jitter);
+        fault.injectedRequests++;
+      } else if (!terminal) {
+        terminal = fault;
+        fault.injectedRequests++;
+      }
     }
     const apply = () => {
       if (!terminal) return forward(req, res, started);
@@ -585,9 +624,11 @@ export async function startFaultGateway(options: FaultGatewayOptions): Promise<F
       return sendJson(res, 404, { error: { code: 'not-found', message: `no active fault ${id}` } });
     }
     if (match && req.method === 'GET') {
-      const fault = active.get(decodeURIComponent(match[1]!));
-      if (fault) return sendJson(res, 200, publicFault(fault));
-      return sendJson(res, 404, { error: { code: 'not-found', message: `no active fault ${match[1]}` } });
+      const fault = faultById(decodeURIComponent(match[1]!));
+      if (fault) return sendJson(res, 200, fault);
+      return sendJson(res, 404, {
+        error: { code: 'not-found', message: `no active or recently ended fault ${match[1]}` },
+      });
     }
     if (path === '/reset' && req.method === 'POST') {
       return sendJson(res, 200, { cleared: resetAll('cleared') });
@@ -601,6 +642,11 @@ export async function startFaultGateway(options: FaultGatewayOptions): Promise<F
         message: `${req.method} ${path} is not part of the control API (GET/POST /faults, DELETE /faults/:id, POST /reset)`,
       },
     });
+  };
+
+  const faultById = (id: string): Fault | undefined => {
+    const fault = active.get(id);
+    return fault ? publicFault(fault) : ended.get(id);
   };
 
   const resetAll = (reason: FaultEndReason): number => {
@@ -633,6 +679,7 @@ export async function startFaultGateway(options: FaultGatewayOptions): Promise<F
     removeFault: (id, reason = 'cleared') => endFault(id, reason),
     reset: (reason = 'cleared') => resetAll(reason),
     faults: () => [...active.values()].map(publicFault),
+    fault: faultById,
     close() {
       closed ??= (async () => {
         resetAll('stopped');

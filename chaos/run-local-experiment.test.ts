@@ -8,7 +8,7 @@ import type { Telemetry } from '../telemetry/port.ts';
 import type { AlarmStateValue } from '../telemetry/types.ts';
 import { createControlApiController, createInProcessController } from './fault-controller.ts';
 import { type FaultGateway, startFaultGateway } from './fault-gateway.ts';
-import { runLocalExperiment } from './run-local-experiment.ts';
+import { formatUnmatchedFault, runLocalExperiment } from './run-local-experiment.ts';
 
 let upstream: http.Server;
 let gateway: FaultGateway;
@@ -65,7 +65,12 @@ test('injects the fault for its duration, then clears it; journal and timeline r
     {
       name: 'errors',
       status: 'succeeded',
-      output: expect.stringContaining('error:status=500,percent=100,path=/api/*'),
+      // The default local path covers the whole target.
+      output: expect.stringContaining('error:status=500,percent=100,path=/*'),
+      matchedRequests: 1,
+      injectedRequests: 1,
+      seenRequests: 1,
+      seenPaths: ['/api/x'],
     },
   ]);
   expect(seen).toEqual([500]);
@@ -147,7 +152,7 @@ test('dry run injects nothing and says what it would do', async () => {
   expect(journal).toMatchObject({ status: 'completed', dryRun: true });
   expect(journal.activities[0]).toMatchObject({
     status: 'skipped',
-    output: expect.stringContaining(`error:status=500,percent=100,path=/api/* on ${gateway.url} for 30s`),
+    output: expect.stringContaining(`error:status=500,percent=100,path=/* on ${gateway.url} for 30s`),
   });
   expect(gateway.faults()).toEqual([]);
 });
@@ -188,4 +193,54 @@ test('stop-task kills and restarts the process; startAfter orders actions; asser
   ]);
   expect(journal.activities[1]?.error).toBe('expected ALARM, got HighErrorRate=OK');
   expect(journal.status).toBe('failed');
+});
+
+test.each([
+  ['the in-process gateway', () => createInProcessController(gateway)],
+  ['the control API', () => createControlApiController(gateway.controlUrl)],
+])(
+  'a fault that matches no request fails its activity and the experiment, naming its path and what was seen (%s)',
+  async (_, controller) => {
+    const timeline = new Timeline();
+    const traffic: Promise<unknown>[] = [];
+    timeline.on((r) => {
+      if (r.type === 'fault.start')
+        for (const path of ['/', '/items', '/health', '/items?page=2'])
+          traffic.push(fetch(gateway.url + path).then((res) => res.text()));
+    });
+    const journal = await runLocalExperiment('api-errors', errors('PT0.5S', { localPath: '/api/*' }), {
+      faults: controller(),
+      telemetry: quiet,
+      timeline,
+      signal: new AbortController().signal,
+    });
+    await Promise.all(traffic);
+    expect(journal.status).toBe('failed');
+    expect(journal.activities).toMatchObject([
+      { name: 'errors', status: 'failed', matchedRequests: 0, injectedRequests: 0, seenRequests: 4 },
+    ]);
+    expect(journal.activities[0]?.error).toBe(
+      'fault error:status=500,percent=100,path=/api/* matched no request; seen: /, /items, /health (4 requests)',
+    );
+    expect(journal.error).toBe(`action errors failed: ${journal.activities[0]?.error}`);
+    expect(gateway.faults()).toEqual([]);
+  },
+);
+
+test.each([
+  [
+    { spec: 'error:status=503,percent=100,path=/api/*', path: '/api/*', seenRequests: 0, seenPaths: [] },
+    'fault error:status=503,percent=100,path=/api/* matched no request; the gateway saw no request while it was on',
+  ],
+  [
+    { spec: 'reset:percent=100,method=POST', path: undefined, seenRequests: 1, seenPaths: ['/'] },
+    'fault reset:percent=100,method=POST (every path) matched no request; seen: / (1 request)',
+  ],
+  [
+    { spec: 'blackhole:percent=100,path=/x', path: '/x', seenRequests: 90, seenPaths: ['/a', '/b'] },
+    'fault blackhole:percent=100,path=/x matched no request; seen: /a, /b, … (90 requests)',
+  ],
+])('formatUnmatchedFault(%o)', ({ spec, path, seenRequests, seenPaths }, message) => {
+  const fault = { kind: 'reset', percent: 100, ...(path === undefined ? {} : { path }) } as const;
+  expect(formatUnmatchedFault({ spec, fault, seenRequests, seenPaths }, 2)).toBe(message);
 });

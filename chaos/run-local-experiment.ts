@@ -7,6 +7,7 @@ import type { StartedTarget } from '../runner/stage.ts';
 import type { Telemetry } from '../telemetry/port.ts';
 import { buildLocalPlan, formatLocalPlan, type LocalStep } from './build-local-plan.ts';
 import type { FaultController } from './fault-controller.ts';
+import { type Fault, SEEN_PATHS_LIMIT } from './fault-gateway.ts';
 import { findFiringStopConditions, stopConditionAlarms, watchStopConditions } from './guard.ts';
 
 export interface LocalExperimentOptions {
@@ -112,12 +113,16 @@ export async function runLocalExperiment(
   });
 
   const active = new Map<string, { id: string; controller: FaultController }>();
-  const endFault = async (key: string, reason: 'completed' | 'stopped' | 'interrupted') => {
+  /** Removes a fault this run added; answers its final record (what it matched), when the gateway has it. */
+  const endFault = async (
+    key: string,
+    reason: 'completed' | 'stopped' | 'interrupted',
+  ): Promise<Fault | undefined> => {
     const fault = active.get(key);
-    if (!fault) return;
+    if (!fault) return undefined;
     active.delete(key);
     try {
-      await fault.controller.removeFault(fault.id);
+      return await fault.controller.removeFault(fault.id);
     } finally {
       // The gateway's TTL still ends it if the removal failed.
       timeline.emit({ type: 'fault.end', faultId: fault.id, reason });
@@ -131,6 +136,8 @@ export async function runLocalExperiment(
     let status: ActivityRecord['status'] = 'succeeded';
     let output: string | undefined;
     let error: string | undefined;
+    let counts: Pick<ActivityRecord, 'matchedRequests' | 'injectedRequests' | 'seenRequests' | 'seenPaths'> =
+      {};
     try {
       if (stop.signal.aborted) throw stop.signal.reason;
       switch (step.effect.kind) {
@@ -151,10 +158,27 @@ export async function runLocalExperiment(
             where,
           });
           output = `${step.effect.spec} on ${where} for ${step.durationMs / 1000}s`;
+          let final: Fault | undefined;
           try {
             await clock.sleep(step.durationMs, stop.signal);
           } finally {
-            await endFault(step.action, stop.signal.aborted ? reasonOf(stop.signal) : 'completed');
+            final = await endFault(step.action, stop.signal.aborted ? reasonOf(stop.signal) : 'completed');
+          }
+          if (final) {
+            counts = {
+              matchedRequests: final.matchedRequests,
+              injectedRequests: final.injectedRequests,
+              seenRequests: final.seenRequests,
+              seenPaths: final.seenPaths,
+            };
+            output += `: matched ${final.matchedRequests} of ${final.seenRequests} requests, injected into ${final.injectedRequests}`;
+            // A fault that touched nothing proved nothing: its activity fails (DESIGN.md, no verdict without evidence).
+            if (final.matchedRequests === 0) {
+              status = 'failed';
+              error = formatUnmatchedFault(final);
+            }
+          } else {
+            output += ' (the gateway no longer knows the fault: how many requests it matched is unknown)';
           }
           break;
         }
@@ -212,6 +236,7 @@ export async function runLocalExperiment(
       startedAt: startedIso,
       endedAt: clock.wall().toISOString(),
       durationMs: Math.round(clock.now() - stepStart),
+      ...counts,
       ...(output === undefined ? {} : { output }),
       ...(error === undefined ? {} : { error }),
     };
@@ -254,6 +279,23 @@ export async function runLocalExperiment(
   const failed = activities.find((a) => a.status === 'failed');
   if (failed) return finish('failed', { error: `action ${failed.name} failed: ${failed.error}` });
   return finish('completed');
+}
+
+/**
+ * Why a fault's activity failed when it matched no request: its SPEC (with its path) and a sample of
+ * what the gateway saw, e.g. `fault error:status=503,percent=100,path=/api/* matched no request;
+ * seen: /, /items, /health (42 requests)`.
+ */
+export function formatUnmatchedFault(
+  fault: Pick<Fault, 'spec' | 'fault' | 'seenRequests' | 'seenPaths'>,
+  sampleLimit = SEEN_PATHS_LIMIT,
+): string {
+  const spec = fault.fault.path === undefined ? `${fault.spec} (every path)` : fault.spec;
+  if (fault.seenRequests === 0)
+    return `fault ${spec} matched no request; the gateway saw no request while it was on`;
+  const more = fault.seenPaths.length >= sampleLimit ? ', …' : '';
+  const requests = `${fault.seenRequests} request${fault.seenRequests === 1 ? '' : 's'}`;
+  return `fault ${spec} matched no request; seen: ${fault.seenPaths.join(', ')}${more} (${requests})`;
 }
 
 function reasonOf(signal: AbortSignal): 'completed' | 'stopped' | 'interrupted' {
