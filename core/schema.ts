@@ -344,11 +344,8 @@ export const experimentSchema = z
     roleArn: z.string().optional(),
     /** Load profile running during the experiment (gate and drills). */
     load: z.string().optional(),
-    /**
-     * Local mapping: which paths of the target the fault gateway's faults apply to (a glob, `*` matches
-     * any characters). A fault that matches no request fails its action. @defaultValue '/*' (every path)
-     */
-    localPath: z.string().default('/*'),
+    /** Local mapping: which paths of the target the fault gateway's faults apply to. @defaultValue '/api/*' */
+    localPath: z.string().default('/api/*'),
     /** What the experiment should trigger. */
     expect: z.array(expectationSchema).default([]),
     /** Allow targets that resolve to nothing (FIS). @defaultValue false */
@@ -402,6 +399,98 @@ export const alarmSchema = z
     message: 'DatapointsToAlarm must not exceed EvaluationPeriods',
     path: ['DatapointsToAlarm'],
   });
+
+const alarmPeriod = z
+  .number()
+  .int()
+  .refine(
+    (p) => p === 10 || p === 20 || p === 30 || (p >= 60 && p % 60 === 0),
+    'expected 10, 20, 30 or a multiple of 60',
+  );
+
+/** One item of an alarm's `Metrics` (CloudWatch `MetricDataQuery`): a metric, or a math expression over the others. */
+export const metricDataQuerySchema = z
+  .object({
+    /** Starts with a lower-case letter; letters, digits and `_`. */
+    Id: z.string().regex(/^[a-z][a-zA-Z0-9_]*$/, 'expected an id starting with a lower-case letter'),
+    Expression: z.string().min(1).optional(),
+    MetricStat: z
+      .object({
+        Metric: z
+          .object({
+            Namespace: z.string().min(1),
+            MetricName: z.string().min(1),
+            Dimensions: z.array(z.object({ Name: z.string(), Value: z.string() }).strict()).optional(),
+          })
+          .strict(),
+        Period: alarmPeriod,
+        /** `Sum`, `Average`, `SampleCount`, `Minimum`, `Maximum` or a percentile `pNN`. */
+        Stat: z
+          .string()
+          .regex(
+            /^(Sum|Average|SampleCount|Minimum|Maximum|p(\d{1,2}(\.\d{1,2})?|100))$/,
+            'expected Sum, Average, SampleCount, Minimum, Maximum or a percentile like p99',
+          ),
+        Unit: z.string().optional(),
+      })
+      .strict()
+      .optional(),
+    /** The query whose datapoints the alarm evaluates. @defaultValue true (CloudWatch's default) */
+    ReturnData: z.boolean().optional(),
+    Label: z.string().optional(),
+    Period: alarmPeriod.optional(),
+    AccountId: z.string().optional(),
+  })
+  .strict()
+  .refine((q) => (q.Expression === undefined) !== (q.MetricStat === undefined), {
+    message: 'expected exactly one of Expression or MetricStat',
+    path: ['Expression'],
+  });
+
+/** A metric math alarm: `AWS::CloudWatch::Alarm` with `Metrics` instead of one metric. */
+export const mathAlarmSchema = z
+  .object({
+    AlarmName: z.string().min(1).max(255),
+    AlarmDescription: z.string().optional(),
+    Metrics: z.array(metricDataQuerySchema).min(1).max(20),
+    EvaluationPeriods: z.number().int().min(1),
+    DatapointsToAlarm: z.number().int().min(1).optional(),
+    Threshold: z.number(),
+    ComparisonOperator: z.enum([
+      'GreaterThanOrEqualToThreshold',
+      'GreaterThanThreshold',
+      'LessThanThreshold',
+      'LessThanOrEqualToThreshold',
+    ]),
+    TreatMissingData: z.enum(['missing', 'notBreaching', 'breaching', 'ignore']).default('missing'),
+    EvaluateLowSampleCountPercentile: z.enum(['evaluate', 'ignore']).optional(),
+    /** opsproof: severity for alert routing. @defaultValue 'warning' */
+    severity: z.enum(['critical', 'warning', 'info']).default('warning'),
+    /** opsproof: runbook path (relative to the config) or URL. */
+    runbook: z.string().optional(),
+  })
+  .strict()
+  .refine((a) => a.DatapointsToAlarm === undefined || a.DatapointsToAlarm <= a.EvaluationPeriods, {
+    message: 'DatapointsToAlarm must not exceed EvaluationPeriods',
+    path: ['DatapointsToAlarm'],
+  });
+
+/** A composite alarm (`AWS::CloudWatch::CompositeAlarm`): a rule over the states of other alarms. */
+export const compositeAlarmSchema = z
+  .object({
+    AlarmName: z.string().min(1).max(255),
+    AlarmDescription: z.string().optional(),
+    /** e.g. `ALARM("CPU high") AND NOT OK(Errors)`. */
+    AlarmRule: z.string().min(1).max(10240),
+    /** opsproof: severity for alert routing. @defaultValue 'warning' */
+    severity: z.enum(['critical', 'warning', 'info']).default('warning'),
+    runbook: z.string().optional(),
+  })
+  .strict();
+
+export type MetricDataQuery = z.output<typeof metricDataQuerySchema>;
+export type MathAlarmDefinition = z.output<typeof mathAlarmSchema>;
+export type CompositeAlarmDefinition = z.output<typeof compositeAlarmSchema>;
 
 /** A drill: an alert drill (fault → alarm → notification → recovery) or a DR drill (kill → detect → recover). */
 export const drillSchema = z.discriminatedUnion('kind', [

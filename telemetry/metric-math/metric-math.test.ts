@@ -1,0 +1,261 @@
+import { describe, expect, test } from 'vitest';
+import type { MetricDataQuery } from '../../core/schema.ts';
+import { compileMetricQueries, evaluateMetricQueries, MetricQueriesError } from './compile-metric-queries.ts';
+import { buildMathDatapoints } from './evaluate-math-alarm.ts';
+import { parseMetricMath } from './parse-metric-math.ts';
+
+type Cell = number | '-';
+
+/** Evaluates `expression` (ReturnData) over metric queries given as value lists, `-` = no datapoint. */
+function run(
+  expression: string,
+  metrics: Readonly<Record<string, readonly Cell[]>>,
+  periodSeconds = 60,
+): Cell[] {
+  const queries: MetricDataQuery[] = Object.keys(metrics).map((id) => ({
+    Id: id,
+    MetricStat: { Metric: { Namespace: 'T', MetricName: id }, Period: periodSeconds, Stat: 'Sum' },
+    ReturnData: false,
+  }));
+  queries.push({ Id: 'result', Expression: expression, ReturnData: true });
+  const compiled = compileMetricQueries(queries);
+  const length = Math.max(...Object.values(metrics).map((v) => v.length));
+  const values = new Map(
+    Object.entries(metrics).map(([id, cells]) => [
+      id,
+      Float64Array.from(cells, (c) => (c === '-' ? Number.NaN : c)),
+    ]),
+  );
+  const out = evaluateMetricQueries(compiled, { start: 0, periodMs: periodSeconds * 1000, length }, values);
+  return [...out].map((v) => (Number.isNaN(v) ? '-' : Math.round(v * 1e9) / 1e9));
+}
+
+// The worked examples of the CloudWatch User Guide, "Metric math syntax and functions" (comparison
+// and logical operators) and "Using IF expressions": same inputs, same outputs.
+describe("AWS's documented examples", () => {
+  const metric1: Cell[] = [30, 20, 0, 0];
+  const metric2: Cell[] = [20, '-', 20, '-'];
+  test.each([
+    ['(metric1 < metric2)', [0, 0, 1, 0]],
+    ['(metric1 >= 30)', [1, 0, 0, 0]],
+    ['(metric1 > 15 AND metric2 > 15)', [1, 0, 0, 0]],
+    ['(metric1 > 15 && metric2 > 15)', [1, 0, 0, 0]],
+  ] as const)('comparison and logical operators: %s', (expression, output) => {
+    expect(run(expression, { metric1, metric2 })).toEqual(output);
+  });
+
+  const ifInputs = {
+    metric1: [1, 1, 0, 0, '-'] as Cell[],
+    metric2: [30, '-', 0, 0, 30] as Cell[],
+    metric3: [0, 0, 20, '-', 20] as Cell[],
+  };
+  test.each([
+    ['IF(metric1, metric2, metric3)', [30, 0, 20, '-', '-']],
+    ['IF(metric1, 5, metric3)', [5, 5, 20, '-', '-']],
+    ['IF(metric1, metric2, 5)', [30, 0, 5, 5, '-']],
+    // IF(metric1, metric2) drops every FALSE datapoint.
+    ['IF(metric1, metric2)', [30, 0, '-', '-', '-']],
+    // IF(scalar, metric2, metric3): the whole series of one branch.
+    ['IF(1, metric2, metric3)', [30, '-', 0, 0, 30]],
+    ['IF(0, metric2, metric3)', [0, 0, 20, '-', 20]],
+    ['IF(0, metric2)', ['-', '-', '-', '-', '-']],
+  ] as const)('IF: %s', (expression, output) => {
+    expect(run(expression, ifInputs)).toEqual(output);
+  });
+
+  test.each([
+    // "Missing values in a time series are treated as 0"; dividing by zero drops the datapoint.
+    ['m1 - m2', { m1: [5, 5, '-'], m2: [1, '-', '-'] }, [4, 5, '-']],
+    ['m1 / m2', { m1: [5, 5, 0], m2: [2, 0, '-'] }, [2.5, '-', '-']],
+    ['m1 / 0', { m1: [5, '-'] }, ['-', '-']],
+    ['5 * m1', { m1: [1, '-', 3] }, [5, '-', 15]],
+    ['-m1', { m1: [1, -2] }, [-1, 2]],
+    ['PERIOD(m1)/60 + m1', { m1: [1, 2] }, [2, 3]],
+    ['m1 ^ 2', { m1: [3, -2] }, [9, 4]],
+    ['2 ^ 3 ^ 2 + m1 * 0', { m1: [0] }, [512]],
+    ['SUM(100/[m1, m2])', { m1: [50, 25], m2: [100, 0] }, [3, 4]],
+    ['AVG([m1,m2]/m3)', { m1: [2, 4], m2: [4, '-'], m3: [2, 2] }, [1.5, 1]],
+    ['SUM(METRICS()*100)', { m1: [1, 2] }, [100, 200]],
+    ['SUM(-[m1, m2])', { m1: [1, 2], m2: [3, '-'] }, [-4, -2]],
+    ['m1 - AVG(m1)', { m1: [1, 2, 3, '-'] }, [-1, 0, 1, '-']],
+    ['MAX(m1)/m1', { m1: [1, 2, 4] }, [4, 2, 1]],
+    ['m1 - MIN(m1)', { m1: [3, 5] }, [0, 2]],
+    ['m1/STDDEV(m1)', { m1: [2, 4, 4, 4, 5, 5, 7, 9] }, [1, 2, 2, 2, 2.5, 2.5, 3.5, 4.5]],
+    ['SUM(METRICS())/SUM(m1)', { m1: [1, 3], m2: [4, '-'] }, [1.25, 0.75]],
+    ['ABS(m1-m2)', { m1: [1, 5], m2: [3, 2] }, [2, 3]],
+    ['MIN(ABS([m1, m2]))', { m1: [-1, 5], m2: [3, -2] }, [1, 2]],
+    ['CEIL(m1)', { m1: [1.2, -1.2] }, [2, -1]],
+    ['FLOOR(m1)', { m1: [1.8, -1.2] }, [1, -2]],
+    ['LOG(m1)', { m1: [1, 0, '-'] }, [0, '-', '-']],
+    ['LOG10(m1)', { m1: [100, 1000] }, [2, 3]],
+    ['SQRT(m1)', { m1: [9, -1] }, [3, '-']],
+    ['DIFF(m1)', { m1: [1, 4, '-', 10] }, ['-', 3, '-', 6]],
+    ['DIFF_TIME(m1)', { m1: [1, 4, '-', 10] }, ['-', 60, '-', 120]],
+    ['RATE(m1)', { m1: [0, 60, '-', 300] }, ['-', 1, '-', 2]],
+    ['RUNNING_SUM(m1)', { m1: [1, '-', 2, 3] }, [1, '-', 3, 6]],
+    ['SUM(RUNNING_SUM([m1,m2]))', { m1: [1, 2], m2: [1, 1] }, [2, 5]],
+    ['FILL(m1, 10)', { m1: ['-', 1, '-'] }, [10, 1, 10]],
+    ['FILL(m1, m2)', { m1: ['-', 1, '-'], m2: [5, 6, '-'] }, [5, 1, '-']],
+    ['FILL(m1, MIN(m1))', { m1: [3, '-', 2] }, [3, 2, 2]],
+    ['FILL(m1, REPEAT)', { m1: ['-', 1, '-', '-', 4, '-'] }, ['-', 1, 1, 1, 4, 4]],
+    ['FILL(m1, LINEAR)', { m1: ['-', 1, '-', '-', 4, '-'] }, ['-', 1, 2, 3, 4, '-']],
+    ['SUM(FILL(METRICS(), 0))', { m1: ['-', 1], m2: ['-', 2] }, [0, 3]],
+    ['SUM(METRICS("errors"))', { errors4xx: [1, 2], errors5xx: [3, '-'], requests: [100, 100] }, [4, 2]],
+    ['SUM([METRICS("4xx"), METRICS("5xx")])', { e4xx: [1, 2], e5xx: [3, 4], ok: [9, 9] }, [4, 6]],
+    ['AVG(REMOVE_EMPTY(METRICS()))', { m1: [2, 4], m2: ['-', '-'] }, [2, 4]],
+    ['AVG(METRICS())', { m1: [2, 4], m2: ['-', 2] }, [1, 3]],
+    ['m1 / METRIC_COUNT(METRICS())', { m1: [2, 4], m2: [0, 0] }, [1, 2]],
+    ['SUM(m1) / DATAPOINT_COUNT(m1) + m1 * 0', { m1: [2, '-', 4] }, [3, '-', 3]],
+    ['TIME_SERIES(5)', { m1: ['-', '-'] }, [5, 5]],
+    ['NOT (m1 > 1) || !m2', { m1: [0, 5, 5], m2: [1, 1, 0] }, [1, 0, 1]],
+    ['m1 != 1 OR m1 == 3', { m1: [1, 2, 3] }, [0, 1, 1]],
+  ] as const)('%s', (expression, metrics, output) => {
+    expect(run(expression, metrics)).toEqual(output);
+  });
+});
+
+describe('the error-rate alarm of the CloudWatch alarm guide', () => {
+  // "Create a CloudWatch alarm based on a metric math expression": errors / requests * 100 with
+  // guarded division, as CDK's MathExpression writes it.
+  test.each([
+    [
+      'IF(requests > 0, errors / requests * 100, 0)',
+      { errors: [0, 5, '-', 1], requests: [100, 50, 0, '-'] },
+      [0, 10, 0, '-'],
+    ],
+    ['100 * errors / requests', { errors: [0, 5, '-', 1], requests: [100, 50, 0, '-'] }, [0, 10, '-', '-']],
+  ] as const)('%s', (expression, metrics, output) => {
+    expect(run(expression, metrics)).toEqual(output);
+  });
+});
+
+describe('parsing', () => {
+  test.each([
+    ['m1+m2*3', { kind: 'binary', op: '+' }],
+    ['(m1 + m2) * 3', { kind: 'binary', op: '*' }],
+    ['-5*m1', { kind: 'binary', op: '*' }],
+    ['a > 1 AND b < 2 OR c', { kind: 'binary', op: 'OR' }],
+    ['SUM([METRICS(“4xx”), METRICS(“5xx”)])', { kind: 'call', name: 'SUM' }],
+    ['FILL(m1, REPEAT)', { kind: 'call', name: 'FILL' }],
+    ['1.5e3', { kind: 'number', value: 1500 }],
+  ])('%s', (text, shape) => {
+    expect(parseMetricMath(text)).toMatchObject(shape);
+  });
+
+  test.each(['m1 +', 'SUM(m1', 'm1 ** 2', '[m1, ]', 'm1 > > 2'])(
+    '"%s" is refused with its position',
+    (text) => {
+      expect(() => parseMetricMath(text)).toThrow(/cannot parse/);
+    },
+  );
+});
+
+describe('queries as an alarm takes them', () => {
+  const metric = (id: string, period = 60, returnData = false): MetricDataQuery => ({
+    Id: id,
+    MetricStat: { Metric: { Namespace: 'T', MetricName: id }, Period: period, Stat: 'Sum' },
+    ReturnData: returnData,
+  });
+  test.each([
+    [
+      [metric('m1'), metric('m2'), { Id: 'e1', Expression: 'm1+m2' }, { Id: 'e2', Expression: 'e1*2' }],
+      /exactly one query must have ReturnData: true, found 2/,
+    ],
+    [
+      [metric('m1'), { Id: 'e1', Expression: 'm1', ReturnData: false }],
+      /exactly one query must have ReturnData: true, found 0/,
+    ],
+    [
+      [metric('m1'), metric('m2', 300), { Id: 'e1', Expression: 'm1+m2' }],
+      /must share one period, found 60 and 300 s/,
+    ],
+    [
+      [metric('m1'), { Id: 'e1', Expression: 'ANOMALY_DETECTION_BAND(m1, 2)' }],
+      /ANOMALY_DETECTION_BAND needs the anomaly detection model/,
+    ],
+    [
+      [
+        metric('m1'),
+        { Id: 'e1', Expression: "SEARCH('{AWS/EC2,InstanceId} CPUUtilization', 'Average', 300)" },
+      ],
+      /cannot parse|SEARCH/,
+    ],
+    [
+      [metric('m1'), { Id: 'e1', Expression: 'SELECT AVG(CPUUtilization) FROM SCHEMA("AWS/EC2")' }],
+      /Metrics Insights query/,
+    ],
+    [[metric('m1'), { Id: 'e1', Expression: 'm1 + m9' }], /uses "m9", which no query has as its Id/],
+    [
+      [
+        metric('m1'),
+        { Id: 'e1', Expression: 'e2 + m1', ReturnData: false },
+        { Id: 'e2', Expression: 'e1 * 2' },
+      ],
+      /cycle: e2 → e1 → e2|cycle: e1 → e2 → e1/,
+    ],
+    [
+      [metric('m1'), metric('m2'), { Id: 'e1', Expression: 'METRICS()' }],
+      /must give one time series, it gives an array/,
+    ],
+    [[metric('m1'), { Id: 'e1', Expression: 'AVG(m1)' }], /must give one time series, it gives a scalar/],
+    [
+      [metric('m1'), { Id: 'e1', Expression: 'METRICS()*100' }],
+      /must give one time series, it gives an array/,
+    ],
+    [[metric('m1'), { Id: 'e1', Expression: 'M1 + 1' }], /M1 is not a query id/],
+    [
+      [metric('m1'), { Id: 'e1', Expression: 'SORT(METRICS(), AVG, DESC)' }],
+      /SORT is not a metric math function opsproof evaluates/,
+    ],
+    [
+      [
+        metric('m1'),
+        { Id: 'e1', Expression: 'm1', ReturnData: false },
+        { Id: 'e2', Expression: 'PERIOD(e1) + m1' },
+      ],
+      /PERIOD takes the id of a metric/,
+    ],
+  ] as const)('%#: refused', (queries, message) => {
+    expect(() => compileMetricQueries(queries as unknown as MetricDataQuery[])).toThrow(message);
+    expect(() => compileMetricQueries(queries as unknown as MetricDataQuery[])).toThrow(MetricQueriesError);
+  });
+
+  test('expressions over expressions, in dependency order whatever the array order', () => {
+    const compiled = compileMetricQueries([
+      { Id: 'rate', Expression: 'IF(total > 0, errs / total, 0)', ReturnData: true },
+      { Id: 'errs', Expression: 'SUM(METRICS("err"))', ReturnData: false },
+      metric('err1'),
+      metric('err2'),
+      { Id: 'total', Expression: 'requests + 0', ReturnData: false },
+      metric('requests'),
+    ]);
+    expect(compiled.expressions.map((e) => e.id)).toEqual(['total', 'errs', 'rate']);
+    const points = buildMathDatapoints(compiled, 3, {
+      now: 300_000,
+      datapoints: new Map([
+        [
+          'err1',
+          new Map([
+            [0, 1],
+            [60_000, 2],
+          ]),
+        ],
+        ['err2', new Map([[60_000, 2]])],
+        [
+          'requests',
+          new Map([
+            [0, 10],
+            [60_000, 8],
+            [120_000, 0],
+          ]),
+        ],
+      ]),
+    });
+    // Five periods before 5m: 0m 1/10, 1m 4/8, 2m no traffic → 0, 3m and 4m nothing at all.
+    expect(points.map((p) => [p.start / 60_000, p.value])).toEqual([
+      [0, 0.1],
+      [1, 0.5],
+      [2, 0],
+    ]);
+  });
+});
