@@ -344,8 +344,11 @@ export const experimentSchema = z
     roleArn: z.string().optional(),
     /** Load profile running during the experiment (gate and drills). */
     load: z.string().optional(),
-    /** Local mapping: which paths of the target the fault gateway's faults apply to. @defaultValue '/api/*' */
-    localPath: z.string().default('/api/*'),
+    /**
+     * Local mapping: which paths of the target the fault gateway's faults apply to (a glob, `*` matches
+     * any characters). A fault that matches no request fails its action. @defaultValue '/*' (every path)
+     */
+    localPath: z.string().default('/*'),
     /** What the experiment should trigger. */
     expect: z.array(expectationSchema).default([]),
     /** Allow targets that resolve to nothing (FIS). @defaultValue false */
