@@ -1,6 +1,12 @@
 import type { Command } from 'commander';
 import { type ExitCode, UsageError } from '../core/errors.ts';
-import { addCommonFlags, type CommonFlags, loadCommandContext, runStagesCommand } from './command-kit.ts';
+import {
+  addCommonFlags,
+  addHistoryFlag,
+  type CommonFlags,
+  loadCommandContext,
+  runStagesCommand,
+} from './command-kit.ts';
 
 export type AssertFlags = CommonFlags;
 
@@ -10,6 +16,7 @@ export function registerAssert(program: Command): void {
     .description('evaluate expectations (alarms, traces, logs, metrics) against the environment')
     .argument('[names...]', 'expectations to evaluate (default: all)');
   addCommonFlags(command);
+  addHistoryFlag(command);
   command.action(async (names: string[], flags: AssertFlags) => {
     process.exitCode = await runAssert(names, flags);
   });

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { type ExitCode, UsageError } from '../core/errors.ts';
 import {
   addCommonFlags,
+  addHistoryFlag,
   type CommonFlags,
   collect,
   loadCommandContext,
@@ -22,6 +23,7 @@ export function registerCanaryRun(canary: Command): void {
     .description('run canaries locally (Playwright + Chromium), or a deployed one with --remote')
     .argument('[names...]', 'canaries to run (default: all)');
   addCommonFlags(command);
+  addHistoryFlag(command);
   command
     .option('--url <url>', 'base URL to run against instead of the environment target')
     .option('--file <file>', 'canary file (*.canary.ts) outside the config (repeatable)', collect)

@@ -6,6 +6,7 @@ import { UsageError } from '../core/errors.ts';
 import type { Experiment } from '../core/schema.ts';
 import {
   addCommonFlags,
+  addHistoryFlag,
   type CommonFlags,
   loadCommandContext,
   printHuman,
@@ -28,6 +29,7 @@ export function registerChaosRun(chaos: Command): void {
       'experiment from the config (experiments.<name>), or an FIS template .json file',
     );
   addCommonFlags(command);
+  addHistoryFlag(command);
   command
     .option('--dry-run', 'print what would be injected, inject nothing')
     .option('--allow-production', 'allow the experiment against a production environment')

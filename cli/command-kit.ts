@@ -21,6 +21,8 @@ export interface CommonFlags {
   config?: string;
   out?: string;
   json?: boolean;
+  /** `--history FILE` (history/README.md); `off` records nothing. */
+  history?: string;
 }
 
 /** Adds `--env`, `--config`, `--out`, `--json` (pick the ones a command uses). */
@@ -34,6 +36,14 @@ export function addCommonFlags(
   if (out) command.option('--out <dir>', 'run directory (default: reports/<run-id>/)');
   if (json) command.option('--json', 'print the RunResult as JSON on stdout (human output on stderr)');
   return command;
+}
+
+/** `--history FILE`: the run history database this command records into (or reads). */
+export function addHistoryFlag(command: Command): Command {
+  return command.option(
+    '--history <file>',
+    'run history database (default: $OPSPROOF_HISTORY, history.file, reports/history.db); off records nothing',
+  );
 }
 
 /** Collects a repeatable option (`--kpi A --kpi B`) into an array. */
@@ -214,6 +224,8 @@ export async function runStagesCommand(input: RunCommandInput): Promise<ExitCode
     { createInterruptSignal, createRunId, executeRun },
     { redactRunDir },
     { createRedactingReporter },
+    { createHistoryReporter },
+    { resolveHistoryFile },
   ] = await Promise.all([
     import('../reports/format-summary.ts'),
     import('../reports/progress-reporter.ts'),
@@ -222,8 +234,15 @@ export async function runStagesCommand(input: RunCommandInput): Promise<ExitCode
     import('../runner/run.ts'),
     import('../security/redact-run-dir.ts'),
     import('../security/redacting-reporter.ts'),
+    import('../history/create-history-reporter.ts'),
+    import('../history/resolve-history-file.ts'),
   ]);
   const { loaded } = context;
+  const historyFile = resolveHistoryFile({
+    flag: input.flags.history,
+    configFile: loaded.suite.history?.file,
+    configDir: loaded.dir,
+  });
   // Every byte written or printed from here on goes through the run's redactor.
   const { env, redactor } = await loadRunSecrets(context);
   const runId = createRunId();
@@ -232,6 +251,8 @@ export async function runStagesCommand(input: RunCommandInput): Promise<ExitCode
     createProgressReporter({ stream: human }),
     ...createRunDirReporters({ outDir, redact: redactor.text }),
     ...(input.reporters ?? []),
+    // Last, so it files the run as every report shows it; a failed write is only a warning.
+    ...(historyFile ? [createHistoryReporter({ file: historyFile, runDir: outDir, cwd: loaded.dir })] : []),
   ]);
   const interrupt = createInterruptSignal();
   let result: RunResult;

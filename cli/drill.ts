@@ -1,6 +1,12 @@
 import type { Command } from 'commander';
 import type { ExitCode } from '../core/errors.ts';
-import { addCommonFlags, type CommonFlags, loadCommandContext, runStagesCommand } from './command-kit.ts';
+import {
+  addCommonFlags,
+  addHistoryFlag,
+  type CommonFlags,
+  loadCommandContext,
+  runStagesCommand,
+} from './command-kit.ts';
 
 export interface DrillFlags extends CommonFlags {
   allowProduction?: boolean;
@@ -14,6 +20,7 @@ export function registerDrill(program: Command): void {
     .description('run an alert or DR drill: time to detect, alarm, recover; post-incident report')
     .argument('<name>', 'drill from the config (drills.<name>)');
   addCommonFlags(command);
+  addHistoryFlag(command);
   command.option('--dry-run', 'print the plan without injecting faults');
   command.option('--allow-production', 'allow the drill against a production environment');
   command.option('--confirm-env <name>', 'name the production environment (non-interactive runs)');

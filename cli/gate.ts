@@ -3,6 +3,7 @@ import type { ExitCode } from '../core/errors.ts';
 import type { Stage } from '../runner/stage.ts';
 import {
   addCommonFlags,
+  addHistoryFlag,
   addStageSelectionFlags,
   type CommonFlags,
   collect,
@@ -27,6 +28,7 @@ export function registerGate(program: Command): void {
       'pre-release gate: preflight, canaries, load against KPIs, chaos with assertions; one exit code',
     );
   addCommonFlags(command);
+  addHistoryFlag(command);
   command.option('--kpi <expr>', "KPI override in k6 syntax, e.g. 'p(99)<800' (repeatable)", collect);
   addStageSelectionFlags(command);
   command.option('--allow-production', 'allow chaos against a production environment');

@@ -3,6 +3,7 @@ import { type ExitCode, UsageError } from '../core/errors.ts';
 import type { LoadProfile, LoadProfileInput, loadProfileSchema } from '../core/schema.ts';
 import {
   addCommonFlags,
+  addHistoryFlag,
   type CommonFlags,
   collect,
   kpiChecks,
@@ -33,6 +34,7 @@ export function registerLoadRun(load: Command): void {
     .description('run a load profile and hold it to KPIs')
     .argument('[name]', 'load profile from the config (default: load.default)');
   addCommonFlags(command);
+  addHistoryFlag(command);
   command
     .option('--url <url>', 'target URL instead of the environment target')
     .option('--rate <n>', 'arrival rate in requests per second (open model)')

@@ -530,6 +530,32 @@ export const drillSchema = z.discriminatedUnion('kind', [
     .strict(),
 ]);
 
+/** Where runs are recorded and how a baseline comparison reads their spread (history/README.md). */
+export const historySchema = z
+  .object({
+    /**
+     * The history database (SQLite), relative to the config file; `OPSPROOF_HISTORY` and `--history`
+     * override it, `OPSPROOF_HISTORY=off` records nothing.
+     * @defaultValue `reports/history.db` in the working directory
+     */
+    file: z.string().min(1).optional().describe('History database file, relative to the config file.'),
+    /** How `--baseline` tells a regression from run-to-run noise. */
+    baseline: z
+      .object({
+        /** Passed runs of the same profile and environment whose spread is measured. @defaultValue 10 */
+        runs: z.number().int().min(2).default(10),
+        /** Fewer passed runs than this: the fixed `tolerance` applies instead. @defaultValue 5 */
+        minRuns: z.number().int().min(2).default(5),
+        /** How many robust standard deviations (1.4826 × MAD) worse counts as a regression. @defaultValue 3 */
+        k: positive.default(3),
+        /** Relative tolerance without enough history (0.1 = 10 % worse). @defaultValue 0.1 */
+        tolerance: z.number().min(0).default(0.1),
+      })
+      .strict()
+      .default({ runs: 10, minRuns: 5, k: 3, tolerance: 0.1 }),
+  })
+  .strict();
+
 export const suiteSchema = z
   .object({
     /** Service name, used in reports, metric dimensions and stack names. */
@@ -562,6 +588,8 @@ export const suiteSchema = z
     /** Expectations checked by `opsproof assert` and the gate's assertion stage. */
     expectations: z.array(expectationSchema).default([]),
     drills: z.record(name, drillSchema).default({}),
+    /** The run history (`opsproof history`, `report --trend`, `--baseline latest-passed`). */
+    history: historySchema.optional(),
     /** Extra literal values to redact from every artifact. */
     redact: z.array(z.string().min(4)).default([]),
   })

@@ -1,0 +1,135 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient } from '@libsql/client';
+import { afterEach, beforeEach, expect, test } from 'vitest';
+import { buildRunRecord, parseRunCommand } from './build-run-record.ts';
+import { buildSampleRun } from './fixtures/sample-run.ts';
+import { HISTORY_SCHEMA_VERSION, type HistoryStore, openHistoryStore } from './history-store.ts';
+
+let dir: string;
+let store: HistoryStore;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'opsproof-history-'));
+  store = await openHistoryStore(join(dir, 'nested', 'history.db'));
+});
+afterEach(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test.each([
+  { command: 'gate', kind: 'gate', name: 'demo' },
+  { command: 'drill dr-kill', kind: 'drill', name: 'dr-kill' },
+  { command: 'load run steady', kind: 'load', name: 'steady' },
+  { command: 'load run', kind: 'load', name: 'default' },
+  { command: 'chaos run api-errors', kind: 'chaos', name: 'api-errors' },
+  { command: 'canary run home api', kind: 'canary', name: 'home api' },
+  { command: 'assert', kind: 'assert', name: 'all' },
+  { command: 'alarms test', kind: 'other', name: 'alarms test' },
+])('$command → $kind $name', ({ command, kind, name }) => {
+  expect(parseRunCommand(command, 'demo')).toEqual({ kind, name });
+});
+
+test('records a run with its checks, load figures, canaries and drill, and lists it', async () => {
+  const result = buildSampleRun({
+    runId: 'r1',
+    command: 'drill alert-errors',
+    p99: 42,
+    canaries: [{ name: 'home', status: 'failed', durationMs: 321 }],
+    drill: {
+      name: 'alert-errors',
+      kind: 'alert',
+      timeToDetectMs: 1000,
+      timeToAlarmMs: 2000,
+      timeToMitigateMs: null,
+      timeToRecoverMs: 5000,
+      impact: { requests: 10, failedRequests: 3, durationMs: 4000 },
+      actionItems: ['page the right team'],
+    },
+  });
+  await store.record(buildRunRecord(result, { commit: 'abc1234', runDir: '/gone/r1' }));
+  const [row] = await store.listRuns();
+  expect(row).toMatchObject({
+    runId: 'r1',
+    kind: 'drill',
+    name: 'alert-errors',
+    status: 'passed',
+    commit: 'abc1234',
+    profile: 'steady',
+    checksPassed: 1,
+    checksFailed: 0,
+  });
+  const figures = (await store.loadFigures(['r1'])).get('r1') ?? [];
+  expect(figures.map((f) => [f.scenario, f.p99])).toEqual([
+    ['*', 42],
+    ['browse', 42],
+  ]);
+  expect(figures[1]?.rps).toBe(50);
+  expect(await store.loadCanaries(['r1'])).toEqual([
+    { runId: 'r1', name: 'home', stage: 'canaries', status: 'failed', durationMs: 321 },
+  ]);
+  const [drill] = await store.loadDrills({ name: 'alert-errors' });
+  expect(drill).toMatchObject({ runId: 'r1', timeToDetectMs: 1000, timeToMitigateMs: null });
+  expect(drill?.actionItems).toEqual(['page the right team']);
+});
+
+test('filters by kind, name, env, status and time; keeps the newest N oldest first', async () => {
+  const runs = [
+    buildSampleRun({ runId: 'a', command: 'gate', minute: 0 }),
+    buildSampleRun({ runId: 'b', command: 'load run steady', minute: 1, env: 'staging' }),
+    buildSampleRun({ runId: 'c', command: 'load run spike', minute: 2, status: 'failed' }),
+    buildSampleRun({ runId: 'd', command: 'gate', minute: 3 }),
+  ];
+  for (const run of runs) await store.record(buildRunRecord(run));
+  const ids = async (filter: Parameters<HistoryStore['listRuns']>[0]) =>
+    (await store.listRuns(filter)).map((r) => r.runId);
+  expect(await ids({})).toEqual(['a', 'b', 'c', 'd']);
+  expect(await ids({ kind: 'gate' })).toEqual(['a', 'd']);
+  expect(await ids({ kind: 'load', name: 'spike' })).toEqual(['c']);
+  expect(await ids({ env: 'staging' })).toEqual(['b']);
+  expect(await ids({ status: 'passed' })).toEqual(['a', 'b', 'd']);
+  expect(await ids({ since: '2026-01-01T00:02:00.000Z' })).toEqual(['c', 'd']);
+  expect(await ids({ limit: 2 })).toEqual(['c', 'd']);
+  const passed = await store.loadPassedLoadRuns({
+    profile: 'steady',
+    env: 'local',
+    limit: 10,
+    excludeRunId: 'd',
+  });
+  expect(passed.map((p) => p.run.runId)).toEqual(['a']);
+});
+
+test('recording a run id again replaces it, leaving no stale rows', async () => {
+  await store.record(buildRunRecord(buildSampleRun({ runId: 'r', p99: 10 })));
+  await store.record(
+    buildRunRecord(buildSampleRun({ runId: 'r', p99: 99, checks: [{ id: 'x', status: 'failed' }] })),
+  );
+  expect((await store.listRuns()).map((r) => [r.runId, r.checksFailed])).toEqual([['r', 1]]);
+  expect((await store.loadChecks(['r'])).map((c) => c.checkId)).toEqual(['x']);
+  expect((await store.loadFigures(['r'])).get('r')?.[0]?.p99).toBe(99);
+});
+
+test('the schema is versioned in history_migrations and reopening applies nothing twice', async () => {
+  store.close();
+  store = await openHistoryStore(join(dir, 'nested', 'history.db'));
+  const client = createClient({ url: `file:${join(dir, 'nested', 'history.db')}` });
+  try {
+    const rows = (await client.execute('SELECT version FROM history_migrations')).rows;
+    expect(rows.map((r) => Number(r.version))).toEqual([HISTORY_SCHEMA_VERSION]);
+    const mode = (await client.execute('PRAGMA journal_mode')).rows[0]?.journal_mode;
+    expect(mode).toBe('wal');
+  } finally {
+    client.close();
+  }
+});
+
+test('a database written by a newer opsproof is refused by name, not misread', async () => {
+  const client = createClient({ url: `file:${join(dir, 'nested', 'history.db')}` });
+  await client.execute("INSERT INTO history_migrations (version, applied_at) VALUES (99, 'later')");
+  client.close();
+  await expect(openHistoryStore(join(dir, 'nested', 'history.db'))).rejects.toThrow(
+    /newer than this opsproof/,
+  );
+});
