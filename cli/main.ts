@@ -13,6 +13,7 @@ import { formatErrorForExit } from './command-kit.ts';
 import { registerDemo } from './demo.ts';
 import { registerDrill } from './drill.ts';
 import { registerGate } from './gate.ts';
+import { registerHistory } from './history.ts';
 import { registerInfraCost } from './infra-cost.ts';
 import { registerLoadK6 } from './load-k6.ts';
 import { registerLoadRun } from './load-run.ts';
@@ -57,6 +58,7 @@ export function buildProgram(): Command {
   registerInfraCost(program);
 
   registerReport(program);
+  registerHistory(program);
   program.addHelpText('after', () => `\nAll commands:\n${formatCommandTree(program)}`);
   return program;
 }

@@ -1,0 +1,96 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, expect, test, vi } from 'vitest';
+import { UsageError } from '../core/errors.ts';
+import { buildRunRecord } from '../history/build-run-record.ts';
+import { buildSampleRun } from '../history/fixtures/sample-run.ts';
+import { openHistoryStore } from '../history/history-store.ts';
+import { runHistory } from './history.ts';
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+function capture(): { stdout: () => string; stderr: () => string } {
+  let out = '';
+  let err = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    out += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    err += String(chunk);
+    return true;
+  });
+  return { stdout: () => out, stderr: () => err };
+}
+
+async function seededHistory(): Promise<string> {
+  const file = join(mkdtempSync(join(tmpdir(), 'opsproof-history-cli-')), 'history.db');
+  const store = await openHistoryStore(file);
+  const now = Date.now();
+  const minutesAgo = (m: number) => (now - m * 60_000 - Date.parse('2026-01-01T00:00:00.000Z')) / 60_000;
+  await store.record(
+    buildRunRecord(buildSampleRun({ runId: 'old-gate', command: 'gate', minute: minutesAgo(60 * 24 * 40) })),
+  );
+  await store.record(
+    buildRunRecord(buildSampleRun({ runId: 'gate-1', command: 'gate', minute: minutesAgo(30) })),
+  );
+  await store.record(
+    buildRunRecord(
+      buildSampleRun({ runId: 'drill-1', command: 'drill dr-kill', minute: minutesAgo(20), env: 'staging' }),
+    ),
+  );
+  await store.record(
+    buildRunRecord(
+      buildSampleRun({
+        runId: 'load-1',
+        minute: minutesAgo(10),
+        status: 'failed',
+        checks: [{ id: 'k', status: 'failed' }],
+      }),
+      { commit: '0123456789abcdef' },
+    ),
+  );
+  store.close();
+  return file;
+}
+
+test.each([
+  { flags: {}, runs: ['old-gate', 'gate-1', 'drill-1', 'load-1'] },
+  { flags: { kind: 'gate' as const }, runs: ['old-gate', 'gate-1'] },
+  { flags: { kind: 'gate' as const, since: '30d' }, runs: ['gate-1'] },
+  { flags: { env: 'staging' }, runs: ['drill-1'] },
+  { flags: { name: 'dr-kill' }, runs: ['drill-1'] },
+  { flags: { limit: '2' }, runs: ['drill-1', 'load-1'] },
+])('history $flags → $runs', async ({ flags, runs }) => {
+  const file = await seededHistory();
+  const io = capture();
+  expect(await runHistory({ ...flags, history: file, json: true })).toBe(0);
+  const rows = JSON.parse(io.stdout()) as { runId: string }[];
+  expect(rows.map((r) => r.runId)).toEqual(runs);
+});
+
+test('a line per run on stderr: id, kind, name, env, status, checks, commit', async () => {
+  const file = await seededHistory();
+  const io = capture();
+  await runHistory({ history: file, kind: 'load' });
+  const lines = io.stderr().trim().split('\n');
+  expect(lines).toHaveLength(2);
+  expect(lines[1]).toMatch(
+    /^load-1 +\S+ \S+ +load +steady +local +failed +12\.0s +0\/1 checks passed +0123456$/,
+  );
+  expect(io.stdout()).toBe('');
+});
+
+test('no history yet is not an error; bad flags are usage errors', async () => {
+  const io = capture();
+  const missing = join(mkdtempSync(join(tmpdir(), 'opsproof-history-cli-')), 'none.db');
+  expect(await runHistory({ history: missing, json: true })).toBe(0);
+  expect(io.stdout()).toBe('[]\n');
+  expect(io.stderr()).toMatch(/no run history at .*none\.db yet/);
+  await expect(runHistory({ history: missing, since: '30' })).rejects.toThrow(UsageError);
+  await expect(runHistory({ history: missing, limit: '0' })).rejects.toThrow(UsageError);
+  await expect(runHistory({ history: 'off' })).rejects.toThrow(/history is off/);
+});
