@@ -79,6 +79,14 @@ test('drill alert fires the alarm, delivers its critical notification, and measu
   expect(result.checks.find((c) => c.id === 'drill:alert:alarm')).toMatchObject({
     status: 'passed',
     runbook,
+    evidence: { alarm: 'HighErrorRate', transition: { from: 'OK', to: 'ALARM' } },
+  });
+  // The datapoints that crossed the threshold are the evidence of the fault.
+  const evidence = result.checks.find((c) => c.id === 'drill:alert:alarm')!.evidence!;
+  expect(evidence.datapoints.some((d) => d.value > 0.05)).toBe(true);
+  expect(result.checks.find((c) => c.id === 'drill:alert:recover')!.evidence!.transition).toMatchObject({
+    from: 'ALARM',
+    to: 'OK',
   });
   expect(result.checks.find((c) => c.id === 'drill:alert:notification')).toMatchObject({ status: 'passed' });
   expect(result.checks.find((c) => c.id === 'drill:alert:recover')).toMatchObject({ status: 'passed' });

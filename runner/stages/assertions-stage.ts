@@ -24,6 +24,7 @@ export function buildExpectationCheck(
     message: result.message,
     stage,
     ...(result.runbook ? { runbook: result.runbook } : {}),
+    ...(result.evidence ? { evidence: result.evidence } : {}),
   };
 }
 

@@ -98,3 +98,52 @@ test('refuses production without --allow-production, and unknown experiments', a
     skipped: 'the suite defines no experiments',
   });
 });
+
+test('an experiment whose alarm is not OK before the fault is not run: steady state not met', async () => {
+  const alarm = {
+    AlarmName: 'Errors',
+    Namespace: 'N',
+    MetricName: 'Errors',
+    Statistic: 'Sum' as const,
+    Period: 10,
+    EvaluationPeriods: 1,
+    Threshold: 0,
+    ComparisonOperator: 'GreaterThanThreshold' as const,
+    TreatMissingData: 'notBreaching' as const,
+    severity: 'critical' as const,
+  };
+  const context = contextFor({
+    alarms: [alarm],
+    experiments: {
+      errors: {
+        ...errors,
+        expect: [{ kind: 'alarm-fires', alarm: 'Errors', within: '300ms', after: 'fault.start' }],
+      },
+    },
+  });
+  // 10 s periods at timeScale 50: evaluated every 200 ms; errors before the fault hold it in ALARM.
+  const telemetry = await new EmbeddedTelemetry({ alarms: context.loaded.suite.alarms, timeScale: 50 }).start(
+    {
+      otlp: false,
+    },
+  );
+  const feed = setInterval(() => void telemetry.putMetricData('N', [{ MetricName: 'Errors', Value: 1 }]), 20);
+  try {
+    while ((await telemetry.getAlarmState('Errors')) !== 'ALARM') await new Promise((r) => setTimeout(r, 20));
+    const outcome = await createChaosStage().run({ ...context, telemetry });
+    expect(outcome.checks).toEqual([
+      expect.objectContaining({
+        id: 'experiment:errors',
+        status: 'failed',
+        message: expect.stringMatching(
+          /^steady state not met: Errors is ALARM after waiting \d+ms for OK; the experiment was not run$/,
+        ),
+      }),
+    ]);
+    expect(outcome.experiments).toMatchObject([{ experiment: 'errors', status: 'failed', activities: [] }]);
+    expect(context.timeline.ofType('fault.start')).toEqual([]);
+  } finally {
+    clearInterval(feed);
+    await telemetry.close();
+  }
+});

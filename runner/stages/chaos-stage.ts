@@ -1,4 +1,5 @@
 import { evaluateExpectations, formatExpectationThreshold } from '../../assertions/evaluate-expectation.ts';
+import { steadyStateOf, waitForSteadyState } from '../../assertions/wait-for-steady-state.ts';
 import { buildLocalPlan } from '../../chaos/build-local-plan.ts';
 import {
   createControlApiController,
@@ -78,6 +79,7 @@ function expectationCheck(result: ExpectationResult, experiment: string, index: 
     message: result.message,
     stage: 'chaos',
     ...(result.runbook === undefined ? {} : { runbook: result.runbook }),
+    ...(result.evidence ? { evidence: result.evidence } : {}),
   };
 }
 
@@ -177,6 +179,43 @@ export function createChaosStage(options: ChaosStageOptions = {}): Stage {
               : undefined;
           if (loading && profile?.warmup) {
             await context.clock.sleep(parseDuration(profile.warmup) ?? 0, context.signal).catch(() => {});
+          }
+          // Steady state first: a fault injected while its alarms are not OK proves nothing.
+          const steadyState = steadyStateOf(experiment.expect);
+          if (live && steadyState.alarms.length > 0) {
+            const startedAt = context.clock.wall();
+            const steady = await waitForSteadyState(steadyState.alarms, {
+              telemetry: context.telemetry,
+              clock: context.clock,
+              signal: context.signal,
+              timeoutMs: steadyState.timeoutMs,
+            });
+            if (!steady.met) {
+              stopLoad.abort();
+              await loading;
+              const endedAt = context.clock.wall();
+              const journal: ExperimentJournal = {
+                experiment: name,
+                engine,
+                status: 'failed',
+                deviated: true,
+                startedAt: startedAt.toISOString(),
+                endedAt: endedAt.toISOString(),
+                durationMs: endedAt.getTime() - startedAt.getTime(),
+                dryRun: false,
+                activities: [],
+                error: `${steady.message}; the experiment was not run`,
+              };
+              context.timeline.emit({
+                type: 'progress',
+                stage: 'chaos',
+                level: 'warn',
+                message: `experiment ${name}: ${journal.error}`,
+              });
+              experiments.push(journal);
+              checks.push(experimentCheck(journal, experiment));
+              continue;
+            }
           }
           // Expectations anchored on the start are watched from now; those anchored on the end of the
           // fault start once the experiment ended, so their anchor is this experiment's last event.

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { evaluateExpectations } from '../../assertions/evaluate-expectation.ts';
+import { waitForSteadyState } from '../../assertions/wait-for-steady-state.ts';
 import { launchChromium } from '../../canaries/launch-chromium.ts';
 import { loadCanaries } from '../../canaries/load-canaries.ts';
 import { runCanaries } from '../../canaries/run-canaries.ts';
@@ -216,6 +217,8 @@ function deadlineCheck(
   limitMs: number,
   what: string,
   runbook?: string,
+  /** The alarm expectation that measured it: its evidence goes on the check, its reason when it saw nothing. */
+  timedBy?: ExpectationResult,
 ): Check {
   const passed = measured !== null && measured <= limitMs;
   return {
@@ -228,10 +231,11 @@ function deadlineCheck(
     unit: 'ms',
     message:
       measured === null
-        ? `${what} did not happen within ${formatDuration(limitMs)}`
+        ? (timedBy?.message ?? `${what} did not happen within ${formatDuration(limitMs)}`)
         : `${what} after ${formatDuration(measured)}${passed ? '' : `, later than ${formatDuration(limitMs)}`}`,
     stage: 'drill',
     ...(runbook ? { runbook } : {}),
+    ...(timedBy?.evidence ? { evidence: timedBy.evidence } : {}),
   };
 }
 
@@ -377,18 +381,20 @@ async function runAlertDrill(
   try {
     load = startDrillLoad(context, drill.load ?? experiment.load, loadTarget);
     if (load.warmupMs > 0) await clock.sleep(load.warmupMs, context.signal);
-    // Steady state first: the alarm must be out of ALARM before the fault, or the drill measures nothing.
-    const steadyDeadline = clock.now() + alarmWithinMs;
-    while (!context.options.dryRun && clock.now() < steadyDeadline) {
-      if ((await telemetry.getAlarmState(drill.alarm)) === 'OK') break;
-      await clock.sleep(200, context.signal);
-    }
-    const before = await telemetry.getAlarmState(drill.alarm);
-    if (before === 'ALARM' && !context.options.dryRun) {
-      throw new EnvironmentError(
-        'process',
-        `alarm ${drill.alarm} is in ALARM before the drill; the drill needs a steady state to start from`,
-      );
+    // Steady state first: the alarm must be OK before the fault, or the drill measures nothing.
+    if (!context.options.dryRun) {
+      const steady = await waitForSteadyState([drill.alarm], {
+        telemetry,
+        clock,
+        signal: context.signal,
+        timeoutMs: alarmWithinMs,
+      });
+      if (!steady.met) {
+        throw new EnvironmentError(
+          'process',
+          `drill ${drillName}: ${steady.message}; the drill needs a steady state to start from`,
+        );
+      }
     }
 
     const { fires, recovers } = alarmExpectations(drill.alarm, drill.alarmWithin, drill.recoverWithin);
@@ -446,6 +452,7 @@ async function runAlertDrill(
         alarmWithinMs,
         `${drill.alarm} entered ALARM`,
         runbook,
+        fired[0],
       ),
     );
     let timeToNotifyMs: number | null = null;
@@ -576,6 +583,7 @@ async function runAlertDrill(
         recoverWithinMs,
         `${drill.alarm} returned to OK`,
         runbook,
+        recovered[0],
       ),
     );
 
@@ -799,6 +807,7 @@ async function runDrDrill(
         detectWithinMs,
         `outage detected (${detectSource})`,
         runbook,
+        alarmName ? alarmResult : undefined,
       ),
       deadlineCheck(
         `drill:${drillName}:rto`,

@@ -1,0 +1,81 @@
+import { afterEach, expect, test } from 'vitest';
+import { systemClock } from '../core/clock.ts';
+import type { AlarmDefinition } from '../core/schema.ts';
+import { EmbeddedTelemetry } from '../telemetry/embedded/embedded-telemetry.ts';
+import { judgeSteadyState, steadyStateOf, waitForSteadyState } from './wait-for-steady-state.ts';
+
+test.each([
+  [{ A: 'OK', B: 'OK' }, undefined, true, 'steady state met: A OK, B OK'],
+  [{ A: 'OK', B: 'ALARM' }, 2000, false, 'steady state not met: B is ALARM after waiting 2s for OK'],
+  [
+    { A: 'INSUFFICIENT_DATA', B: undefined },
+    undefined,
+    false,
+    'steady state not met: A is INSUFFICIENT_DATA, B is unknown to the provider',
+  ],
+] as const)('%o (waited %s ms) ⇒ met %s', (states, waitedMs, met, message) => {
+  expect(judgeSteadyState(states, waitedMs)).toEqual({ met, states, message });
+});
+
+test.each([
+  [[], { alarms: [], timeoutMs: 10_000 }],
+  [
+    [
+      { kind: 'alarm-fires', alarm: 'A', within: '20s', after: 'fault.start' },
+      { kind: 'alarm-recovers', alarm: 'A', within: '45s', after: 'fault.end' },
+      { kind: 'alarm-stays-ok', alarm: 'B', during: 'load' },
+      { kind: 'log-appears', fields: { x: 1 }, within: '90s', after: 'fault.start' },
+    ],
+    { alarms: ['A', 'B'], timeoutMs: 45_000 },
+  ],
+  [[{ kind: 'alarm-stays-ok', alarm: 'B', during: '1m' }], { alarms: ['B'], timeoutMs: 10_000 }],
+] as const)('the steady state of %o', (expectations, expected) => {
+  expect(steadyStateOf(expectations)).toEqual(expected);
+});
+
+const errors: AlarmDefinition = {
+  AlarmName: 'Errors',
+  Namespace: 'N',
+  MetricName: 'Errors',
+  Statistic: 'Sum',
+  Period: 10,
+  EvaluationPeriods: 1,
+  Threshold: 0,
+  ComparisonOperator: 'GreaterThanThreshold',
+  TreatMissingData: 'notBreaching',
+  severity: 'critical',
+};
+
+const open: EmbeddedTelemetry[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((t) => t.close()));
+});
+
+test('waits for an alarm to leave INSUFFICIENT_DATA for OK; one held in ALARM is not a steady state', async () => {
+  // 10 s periods at timeScale 50: evaluated every 200 ms of wall time.
+  const telemetry = await new EmbeddedTelemetry({
+    alarms: [errors, { ...errors, AlarmName: 'Breached' }],
+    timeScale: 50,
+  }).start({ otlp: false });
+  open.push(telemetry);
+  const options = { telemetry, clock: systemClock, signal: new AbortController().signal, pollIntervalMs: 20 };
+  expect(await telemetry.getAlarmState('Errors')).toBe('INSUFFICIENT_DATA');
+  expect(await waitForSteadyState(['Errors'], { ...options, timeoutMs: 2000 })).toMatchObject({
+    met: true,
+    states: { Errors: 'OK' },
+  });
+
+  const feed = setInterval(() => void telemetry.putMetricData('N', [{ MetricName: 'Errors', Value: 1 }]), 20);
+  try {
+    while ((await telemetry.getAlarmState('Errors')) !== 'ALARM') await new Promise((r) => setTimeout(r, 20));
+    const started = Date.now();
+    const verdict = await waitForSteadyState(['Errors', 'Nope'], { ...options, timeoutMs: 300 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    expect(verdict).toMatchObject({ met: false, states: { Errors: 'ALARM', Nope: undefined } });
+    expect(verdict.message).toMatch(
+      /^steady state not met: Errors is ALARM, Nope is unknown to the provider after waiting \d+ms for OK$/,
+    );
+  } finally {
+    clearInterval(feed);
+  }
+});
