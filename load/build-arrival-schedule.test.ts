@@ -59,3 +59,31 @@ test('a ramp from 0 to 100 req/s sends a quarter of its requests in the first ha
 test('an open model without a rate is a usage error', () => {
   expect(() => buildArrivalSchedule(loadProfileSchema.parse({ duration: '1s' }))).toThrow(/rate above 0/);
 });
+
+test.each([
+  { profile: { rate: 50, duration: '2s' }, ms: 1500, rate: 50 },
+  { profile: { rate: 50, duration: '2s' }, ms: 2500, rate: 0 },
+  { profile: { rate: 100, stages: [{ duration: '10s', target: 200 }] }, ms: 5000, rate: 150 },
+  {
+    profile: {
+      stages: [
+        { duration: '1s', target: 100 },
+        { duration: '1s', target: 100 },
+      ],
+    },
+    ms: 250,
+    rate: 25,
+  },
+  {
+    profile: {
+      stages: [
+        { duration: '1s', target: 100 },
+        { duration: '1s', target: 0 },
+      ],
+    },
+    ms: 1500,
+    rate: 50,
+  },
+])('rateAt($ms) = $rate req/s', ({ profile, ms, rate }) => {
+  expect(buildArrivalSchedule(loadProfileSchema.parse(profile)).rateAt(ms)).toBeCloseTo(rate, 9);
+});

@@ -21,6 +21,8 @@ export interface ArrivalSchedule {
   segments: readonly RateSegment[];
   /** Intended send time (ms from start) of the next arrival, or `undefined` once the run is over. */
   next(): number | undefined;
+  /** The arrival rate (req/s) at `ms` from the start; 0 after the run. */
+  rateAt(ms: number): number;
 }
 
 /**
@@ -88,5 +90,14 @@ export function buildArrivalSchedule(profile: LoadProfile): ArrivalSchedule {
     return undefined;
   }
 
-  return { totalMs, warmupMs, segments, next };
+  function rateAt(ms: number): number {
+    let startMs = 0;
+    for (const { durationMs, from, to } of segments) {
+      if (ms < startMs + durationMs) return from + ((to - from) * Math.max(ms - startMs, 0)) / durationMs;
+      startMs += durationMs;
+    }
+    return 0;
+  }
+
+  return { totalMs, warmupMs, segments, next, rateAt };
 }

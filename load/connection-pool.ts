@@ -1,5 +1,4 @@
 import { Client, type Dispatcher } from 'undici';
-import { ConnectionLimit } from './connection-limit.ts';
 
 /** A request of the engine as the pool sees it: an undici handler that says when it is done. */
 export interface PooledExchange extends Dispatcher.DispatchHandler {
@@ -11,41 +10,13 @@ export interface PooledExchange extends Dispatcher.DispatchHandler {
 }
 
 export interface ConnectionPoolOptions {
-  /** Most connections open at once. */
+  /** Most connections open at once (the open model: `maxInFlight`; closed: `connections`). */
   maxConnections: number;
-  /**
-   * Connections the pool may open before it has evidence that more would help: the starting limit of
-   * its hill climber (`connection-limit.ts`). Equal to `maxConnections` (the default), the limit is
-   * fixed — the closed model.
-   */
-  initialConnections?: number;
-  /**
-   * Most connections being opened at once. A request that finds every connection busy waits for the
-   * first to free up or to open, so a short hiccup (a GC pause, a late timer) cannot make the pool
-   * open hundreds of connections at once — which costs more time than it saves, makes the next
-   * hiccup worse, and leaves hundreds of sockets in memory.
-   */
-  maxConnecting: number;
   /** A connection idle this long is closed. */
   idleTimeoutMs: number;
   /** Options of each connection (timeouts). */
   client?: Client.Options;
 }
-
-/** A measurement window of the limit lasts at least this long... */
-const WINDOW_MS = 200;
-/**
- * ...and until this many requests completed in it, and two per connection the limit allows (so a
- * window outlasts a slow target's response time: a step's new connections complete nothing for one
- * response time), or until `MAX_WINDOW_MS` passed.
- */
-const WINDOW_COMPLETIONS = 50;
-const MAX_WINDOW_MS = 2000;
-/**
- * A window counts as constrained by the limit when requests waited at the limit for at least this
- * share of it: a burst after a GC pause, which the open connections clear in a few ms, does not.
- */
-const CONSTRAINED_SHARE = 0.5;
 
 /** One connection: an undici Client with pipelining 1. */
 export interface Connection {
@@ -55,18 +26,11 @@ export interface Connection {
 }
 
 /**
- * The open engine's connections. undici's Pool opens a new connection for every request that finds
- * all of them busy; under an open model that turns every pause of the generator (a GC pause, a late
- * timer) or of the target (a cold start) into a burst of connects — 1 000 sockets within a second at
- * 30 000 req/s here — after which the client and the target, busier per request with 1 000 sockets,
- * no longer keep up with the rate, and the in-flight requests fill the old generation. Here the
- * number of connections is capped by a limit that grows only while growing raises throughput
- * (`ConnectionLimit`, fed by `adjust()`), at most `maxConnecting` open at once, the most recently used
- * idle connection is reused first (so the cold ones age out) and connections idle for
- * `idleTimeoutMs`, or beyond a lowered limit, are closed.
- *
- * A waiting request's latency still counts from its intended send time: the engine never hides the
- * wait (see load/README.md, "No coordinated omission").
+ * The open engine's connections: one request per connection at a time. A request takes the most
+ * recently used idle connection (so the cold ones age out and close after `idleTimeoutMs`); when
+ * none is idle it gets a new connection at once, up to `maxConnections` — unless the engine says it
+ * may not open one (an arrival the generator itself sent late, see open-engine.ts), in which case it
+ * waits for the first connection to free up, oldest waiting first.
  */
 export class ConnectionPool {
   readonly #origin: string;
@@ -77,31 +41,13 @@ export class ConnectionPool {
   #waiting: (PooledExchange | undefined)[] = [];
   #head = 0;
   readonly #all = new Set<Connection>();
-  #connecting = 0;
   #destroyed = false;
-  readonly #limit: ConnectionLimit;
-  /** The current measurement window of the limit: its start and the requests completed in it. */
-  #windowStart = performance.now();
-  #completed = 0;
-  /** Since when requests have waited for a connection while the pool was at its limit, if they do. */
-  #backlogSince: number | undefined;
-  /** Time of this window with such a backlog. */
-  #backlogMs = 0;
-  /** When a step up started waiting for its connects to finish. */
-  #settlingSince: number | undefined;
+  /** When a connection was last released, or the queue last went from empty to waiting. */
+  #lastProgress = performance.now();
 
   constructor(origin: string, options: ConnectionPoolOptions) {
     this.#origin = origin;
     this.#options = options;
-    this.#limit = new ConnectionLimit({
-      initial: options.initialConnections ?? options.maxConnections,
-      max: options.maxConnections,
-    });
-  }
-
-  /** Connections the pool may hold now. */
-  get limit(): number {
-    return this.#limit.value;
   }
 
   /** Open connections (busy, idle or connecting). */
@@ -115,26 +61,30 @@ export class ConnectionPool {
   }
 
   /**
-   * Sends `exchange` on an idle connection, else on a new one (if the limits allow), else on the first
-   * connection to free up or open (oldest waiting first).
+   * Sends `exchange` on an idle connection, else on a new one if `mayOpen` and `maxConnections`
+   * allows, else on the first connection to free up (oldest waiting first).
    */
-  send(exchange: PooledExchange): void {
-    let connection = this.#idle.pop();
-    if (!connection) {
-      connection = this.#open();
-      // A new connection serves the longest-waiting request first; this one waits behind it.
-      const oldest = connection && this.#nextWaiting();
-      if (connection && oldest) {
-        this.#dispatch(connection, oldest);
-        connection = undefined;
-      }
-    }
+  send(exchange: PooledExchange, mayOpen = true): void {
+    const connection = this.#idle.pop() ?? (mayOpen ? this.#open() : undefined);
     if (connection) this.#dispatch(connection, exchange);
     else {
-      if (this.#backlogSince === undefined && this.#all.size >= this.#limit.value) {
-        this.#backlogSince = performance.now();
-      }
+      if (this.waiting === 0) this.#lastProgress = performance.now();
       this.#waiting.push(exchange);
+    }
+  }
+
+  /**
+   * When requests wait and no connection has freed up for `quietMs`, the connections are held by a
+   * slow target, not by a burst they will clear: every waiting exchange gets a new connection (up
+   * to `maxConnections`). Call it often (the engine: whenever its scheduler wakes).
+   */
+  openForWaiting(quietMs: number, now: number = performance.now()): void {
+    if (this.waiting === 0 || now - this.#lastProgress < quietMs) return;
+    while (this.#all.size < this.#options.maxConnections) {
+      const next = this.#nextWaiting();
+      if (!next) return;
+      const connection = this.#open()!;
+      this.#dispatch(connection, next);
     }
   }
 
@@ -144,11 +94,7 @@ export class ConnectionPool {
     if (!connection) return;
     exchange.connection = undefined;
     if (this.#destroyed || !this.#all.has(connection)) return;
-    this.#completed++;
-    if (this.#all.size > this.#limit.value) {
-      this.#close(connection);
-      return;
-    }
+    this.#lastProgress = performance.now();
     const next = this.#nextWaiting();
     if (next) this.#dispatch(connection, next);
     else {
@@ -163,55 +109,6 @@ export class ConnectionPool {
     while (stale < this.#idle.length && now - this.#idle[stale]!.idleSince >= this.#options.idleTimeoutMs)
       stale++;
     for (const connection of this.#idle.splice(0, stale)) this.#close(connection);
-  }
-
-  /**
-   * Feeds the connection limit (call it now and then, e.g. every 10–100 ms): when a measurement window
-   * is complete, the limit moves, and idle connections beyond a lowered limit are closed.
-   */
-  adjust(now: number = performance.now()): void {
-    if (this.#destroyed) return;
-    this.#countBacklog(now);
-    const duration = now - this.#windowStart;
-    // A step up is measured from when its connections are open (connects take a while remotely).
-    if (this.#limit.trying && this.#connecting > 0) {
-      this.#settlingSince ??= now;
-      if (now - this.#settlingSince < MAX_WINDOW_MS) {
-        this.#startWindow(now);
-        return;
-      }
-    }
-    const enough = Math.max(WINDOW_COMPLETIONS, 2 * this.#limit.value);
-    if (duration < WINDOW_MS || (this.#completed < enough && duration < MAX_WINDOW_MS)) return;
-    const limit = this.#limit.update({
-      now,
-      durationMs: duration,
-      completed: this.#completed,
-      constrained: this.#backlogMs >= duration * CONSTRAINED_SHARE,
-      open: this.#all.size,
-    });
-    while (this.#all.size > limit && this.#idle.length > 0) this.#close(this.#idle.shift()!);
-    this.#settlingSince = undefined;
-    this.#startWindow(now);
-  }
-
-  /** Adds the backlog's time up to `now` to this window; a backlog still on counts on from `now`. */
-  #countBacklog(now: number): void {
-    if (this.#backlogSince === undefined) return;
-    this.#backlogMs += now - Math.max(this.#backlogSince, this.#windowStart);
-    this.#backlogSince = now;
-  }
-
-  #endBacklog(): void {
-    if (this.#backlogSince === undefined) return;
-    this.#countBacklog(performance.now());
-    this.#backlogSince = undefined;
-  }
-
-  #startWindow(now: number): void {
-    this.#windowStart = now;
-    this.#completed = 0;
-    this.#backlogMs = 0;
   }
 
   #close(connection: Connection): void {
@@ -234,20 +131,14 @@ export class ConnectionPool {
     connection.client.dispatch(exchange.dispatchOptions, exchange);
   }
 
-  /** The next unsettled waiting exchange, left in the queue (settled ones before it are dropped). */
-  #peekWaiting(): PooledExchange | undefined {
+  /** The next unsettled waiting exchange, taken off the queue (settled ones before it are dropped). */
+  #nextWaiting(): PooledExchange | undefined {
     while (this.#head < this.#waiting.length) {
       const exchange = this.#waiting[this.#head];
-      if (exchange && !exchange.settled) return exchange;
       this.#dropHead();
+      if (exchange && !exchange.settled) return exchange;
     }
     return undefined;
-  }
-
-  #nextWaiting(): PooledExchange | undefined {
-    const exchange = this.#peekWaiting();
-    if (exchange) this.#dropHead();
-    return exchange;
   }
 
   #dropHead(): void {
@@ -256,30 +147,20 @@ export class ConnectionPool {
     if (this.#head === this.#waiting.length) {
       this.#waiting = [];
       this.#head = 0;
-      this.#endBacklog();
     } else if (this.#head > 1024 && this.#head * 2 > this.#waiting.length) {
       this.#waiting = this.#waiting.slice(this.#head);
       this.#head = 0;
     }
   }
 
-  /** A new connection, unless at the limit or `maxConnecting` connects are under way. */
+  /** A new connection, unless `maxConnections` are open. */
   #open(): Connection | undefined {
-    if (this.#destroyed) return undefined;
-    if (this.#all.size >= this.#limit.value) return undefined;
-    if (this.#connecting >= this.#options.maxConnecting) return undefined;
-    const client = new Client(this.#origin, { ...this.#options.client, pipelining: 1 });
-    const connection: Connection = { client, idleSince: 0 };
-    this.#all.add(connection);
-    this.#connecting++;
-    let counted = true;
-    const connected = () => {
-      if (!counted) return;
-      counted = false;
-      this.#connecting--;
+    if (this.#destroyed || this.#all.size >= this.#options.maxConnections) return undefined;
+    const connection: Connection = {
+      client: new Client(this.#origin, { ...this.#options.client, pipelining: 1 }),
+      idleSince: 0,
     };
-    client.once('connect', connected);
-    client.once('connectionError', connected);
+    this.#all.add(connection);
     return connection;
   }
 }

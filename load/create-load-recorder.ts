@@ -34,6 +34,11 @@ export interface LoadRecorder {
   ): void;
   /** An arrival not sent because the in-flight cap was reached. */
   drop(measured: boolean): void;
+  /**
+   * The generator's own lag for one request of an open model: from its intended send time to when it
+   * went on the wire (ms). Kept apart from the latency, which starts on the wire.
+   */
+  sendLag(lagMs: number, measured: boolean): void;
   /** Closes the current second: emits `load.tick` and appends to the series. */
   tick(elapsedMs: number, inFlight: number, connections?: number): void;
   finish(info: { durationMs: number }): Omit<LoadSummary, 'engine' | 'model' | 'profile' | 'target'>;
@@ -49,6 +54,7 @@ export function createLoadRecorder(options: {
   const overall = createHistogram();
   const second = createHistogram();
   const perScenario = options.scenarios.map(() => ({ histogram: createHistogram(), requests: 0, errors: 0 }));
+  const lag = createHistogram();
   const statusCodes: Record<string, number> = {};
   const series: LoadSeriesPoint[] = [];
   let requests = 0;
@@ -80,6 +86,9 @@ export function createLoadRecorder(options: {
     drop(measured) {
       secondDropped += 1;
       if (measured) dropped += 1;
+    },
+    sendLag(lagMs, measured) {
+      if (measured) recordMs(lag, lagMs);
     },
     tick(elapsedMs, inFlight, connections) {
       const spanS = Math.max(elapsedMs - lastTickMs, 1) / 1000;
@@ -131,11 +140,20 @@ export function createLoadRecorder(options: {
         statusCodes,
         ...(scenarios.length > 1 ? { scenarios } : {}),
         histogram: encodeHistogram(overall),
+        ...(lag.totalCount > 0
+          ? {
+              sendLagMs: {
+                p50: percentileMs(lag, 50),
+                p99: percentileMs(lag, 99),
+                max: percentileMs(lag, 100),
+              },
+            }
+          : {}),
         series,
       };
     },
     destroy() {
-      for (const h of [overall, second, ...perScenario.map((s) => s.histogram)]) destroyQuietly(h);
+      for (const h of [overall, second, lag, ...perScenario.map((s) => s.histogram)]) destroyQuietly(h);
     },
   };
 }

@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
 import type { LoadSummary } from '../core/run-result.ts';
-import { buildKpiThresholds, evaluateKpis } from './evaluate-kpis.ts';
+import { buildKpiThresholds, evaluateGeneratorKeptUp, evaluateKpis } from './evaluate-kpis.ts';
 import { createHistogram, encodeHistogram, recordMs } from './histogram.ts';
 
 function summaryOf(over: Partial<LoadSummary> = {}): LoadSummary {
@@ -50,9 +50,14 @@ test.each([
     kpis: { p50: 100, p95: 300, errorRate: 0.01, minRps: 50 },
     expected: ['p(50)<100', 'p(95)<300', 'rate<0.01', 'rps>=50'],
   },
-  // availability 99.9 % ⇔ error rate ≤ 0.001; a later rate bound replaces an earlier one.
-  { kpis: { availability: 99.9, errorRate: 0.01 }, expected: ['rate<=0.001'] },
-  { kpis: { p99: 1000, thresholds: ['p(99)<800', 'rps<1000'] }, expected: ['p(99)<800', 'rps<1000'] },
+  // availability 99.9 % ⇔ error rate ≤ 0.001: two KPIs, two thresholds, both held.
+  { kpis: { availability: 99.9, errorRate: 0.01 }, expected: ['rate<0.01', 'rate<=0.001'] },
+  { kpis: { availability: 95, errorRate: 0.01 }, expected: ['rate<0.01', 'rate<=0.05'] },
+  // Within one source nothing replaces anything; the same expression twice is one threshold.
+  {
+    kpis: { p99: 1000, thresholds: ['p(99)<800', 'rps<1000', 'p(99)<1000'] },
+    expected: ['p(99)<1000', 'p(99)<800', 'rps<1000'],
+  },
 ])('KPIs $kpis → thresholds $expected', ({ kpis, expected }) => {
   expect(buildKpiThresholds(kpis).map((t) => t.source)).toEqual(expected);
 });
@@ -65,6 +70,42 @@ test('suite, environment, profile and --kpi overrides: last one wins per aggrega
     ['p(99)<300', 'rps>10'],
   );
   expect(thresholds.map((t) => t.source)).toEqual(['rate<0.01', 'p(95)<500', 'p(99)<300', 'rps>10']);
+});
+
+test.each([
+  // The same KPI key in a later source replaces it; other keys stay.
+  {
+    sources: [{ availability: 95, errorRate: 0.01 }, { errorRate: 0.02 }],
+    expected: ['rate<=0.05', 'rate<0.02'],
+  },
+  {
+    sources: [{ availability: 95, errorRate: 0.01 }, { availability: 99 }],
+    expected: ['rate<0.01', 'rate<=0.01'],
+  },
+  // A `rate<…` expression is the errorRate KPI's key; availability is only replaced by availability.
+  {
+    sources: [{ availability: 95, errorRate: 0.01 }, [], ['rate<0.005']],
+    expected: ['rate<=0.05', 'rate<0.005'],
+  },
+  { sources: [{ p99: 1000 }, { thresholds: ['p(99)<=900'] }], expected: ['p(99)<=900'] },
+  { sources: [{ minRps: 10 }, ['rps>20', 'rps<1000']], expected: ['rps>20', 'rps<1000'] },
+])('sources $sources → $expected', ({ sources, expected }) => {
+  expect(
+    buildKpiThresholds(...(sources as Parameters<typeof buildKpiThresholds>)).map((t) => t.source),
+  ).toEqual(expected);
+});
+
+test('{ availability: 95, errorRate: 0.01 } yields two checks, each with its own verdict', () => {
+  const checks = evaluateKpis(
+    buildKpiThresholds({ availability: 95, errorRate: 0.01 }),
+    summaryOf({ errorRate: 0.03, model: 'closed' }),
+  );
+  expect(checks.map((c) => [c.id, c.name, c.status, c.measured, c.unit])).toEqual([
+    ['kpi:rate<0.01', 'error rate < 1 %', 'failed', 0.03, 'ratio'],
+    ['kpi:rate<=0.05', 'availability ≥ 95 %', 'passed', 0.03, 'ratio'],
+  ]);
+  expect(checks[0]!.message).toBe('error rate 3 % (limit < 1 %) breaches rate<0.01');
+  expect(checks[1]!.message).toBe('error rate 3 % (limit ≤ 5 %) meets rate<=0.05');
 });
 
 test('a malformed --kpi is a usage error', () => {
@@ -94,4 +135,43 @@ test('per scenario and overall; rps only overall; dropped arrivals fail the open
 test('no completed request fails every KPI rather than passing it', () => {
   const checks = evaluateKpis(buildKpiThresholds(['p(99)<1000']), summaryOf({ requests: 0, errorRate: 0 }));
   expect(checks[0]).toMatchObject({ status: 'failed', measured: null });
+});
+
+const lag = (p99: number) => ({ p50: 0.1, p99, max: p99 * 2 });
+
+test.each([
+  // The allowance is max(10 ms, 5 % of p50): p50 500 ms allows 25 ms, p50 2 ms allows 10 ms.
+  { over: { sendLagMs: lag(25) }, status: 'passed', threshold: 'send lag p(99)<=25' },
+  { over: { sendLagMs: lag(25.1) }, status: 'failed', threshold: 'send lag p(99)<=25' },
+  {
+    over: { sendLagMs: lag(10), latencyMs: { ...summaryOf().latencyMs, p50: 2 } },
+    status: 'passed',
+    threshold: 'send lag p(99)<=10',
+  },
+  {
+    over: { sendLagMs: lag(12), latencyMs: { ...summaryOf().latencyMs, p50: 2 } },
+    status: 'failed',
+    threshold: 'send lag p(99)<=10',
+  },
+  { over: { engine: 'k6', dropped: 0 }, status: 'passed', threshold: 'dropped_iterations==0' },
+  { over: { engine: 'k6', dropped: 7 }, status: 'failed', threshold: 'dropped_iterations==0' },
+] as const)('generator kept up: $over → $status', ({ over, status, threshold }) => {
+  const check = evaluateGeneratorKeptUp(summaryOf(over as Partial<LoadSummary>));
+  expect(check).toMatchObject({ id: 'kpi:generator-kept-up', kind: 'kpi', status, threshold });
+});
+
+test.each([
+  { over: {} },
+  { over: { model: 'closed', sendLagMs: lag(50) } },
+  { over: { engine: 'autocannon', model: 'closed' } },
+] as const)('no generator check without a send lag or for the closed model: $over', ({ over }) => {
+  expect(evaluateGeneratorKeptUp(summaryOf(over as Partial<LoadSummary>))).toBeUndefined();
+});
+
+test('a material send lag fails the run with a sentence saying so', () => {
+  const checks = evaluateKpis([], summaryOf({ sendLagMs: { p50: 3, p99: 180, max: 420 } }));
+  const check = checks.find((c) => c.id === 'kpi:generator-kept-up');
+  expect(check?.status).toBe('failed');
+  expect(check?.measured).toBe(180);
+  expect(check?.message).toMatch(/generator fell behind.*420 ms/);
 });

@@ -1,48 +1,58 @@
 import { UsageError } from '../core/errors.ts';
 import type { Check, LatencySummary, LoadSummary } from '../core/run-result.ts';
 import type { Kpis } from '../core/schema.ts';
-import { holds, parseThreshold, type Threshold } from '../core/threshold.ts';
+import { formatLimit, formatPercent, holds, parseThreshold, type Threshold } from '../core/threshold.ts';
 import { decodeHistogram, percentileMs } from './histogram.ts';
+
+/** A threshold a load run is held to, with the KPI it came from (absent for expressions). */
+export interface KpiThreshold extends Threshold {
+  kpi?: 'p50' | 'p95' | 'p99' | 'errorRate' | 'availability' | 'minRps';
+}
 
 /**
  * The thresholds a load run is held to, in k6 syntax: the suite's and environment's KPIs
  * (`availability`, `p50`/`p95`/`p99`, `errorRate`, `minRps`) turned into thresholds, then their
- * `thresholds`, the profile's, and last `--kpi` overrides. A later threshold on the same aggregate
- * replaces an earlier one (`--kpi 'p(99)<500'` replaces the KPI `p99: 1000`).
+ * `thresholds`, the profile's, and last `--kpi` overrides. Every threshold of one source is held
+ * (`{ availability: 95, errorRate: 0.01 }` is two checks); a later source replaces an earlier one's
+ * thresholds with the same KPI key: `p99` and `p(99)<…` share one, as do `errorRate` and `rate<…`, while
+ * `availability` is replaced only by `availability` (`--kpi 'p(99)<500'` replaces the KPI `p99: 1000`).
  */
-export function buildKpiThresholds(...sources: (Kpis | readonly string[] | undefined)[]): Threshold[] {
-  const byAggregate = new Map<string, Threshold>();
-  const add = (expression: string) => {
-    const parsed = parseThreshold(expression);
-    if (!parsed.ok)
-      throw new UsageError(parsed.error, { hint: "KPIs look like 'p(95)<300', 'rate<0.01', 'rps>100'" });
-    const { aggregate } = parsed.threshold;
-    const key = `${aggregate.kind === 'percentile' ? `p(${aggregate.p})` : aggregate.kind}${direction(parsed.threshold)}`;
-    byAggregate.delete(key);
-    byAggregate.set(key, parsed.threshold);
-  };
+export function buildKpiThresholds(...sources: (Kpis | readonly string[] | undefined)[]): KpiThreshold[] {
+  let held: { key: string; threshold: KpiThreshold }[] = [];
   for (const source of sources) {
     if (!source) continue;
+    const found: { key: string; threshold: KpiThreshold }[] = [];
+    const add = (expression: string, kpi?: KpiThreshold['kpi']) => {
+      const parsed = parseThreshold(expression);
+      if (!parsed.ok)
+        throw new UsageError(parsed.error, { hint: "KPIs look like 'p(95)<300', 'rate<0.01', 'rps>100'" });
+      const threshold: KpiThreshold = kpi ? { ...parsed.threshold, kpi } : parsed.threshold;
+      if (found.some((f) => f.threshold.source === threshold.source)) return;
+      found.push({ key: kpi === 'availability' ? kpi : kpiKey(threshold), threshold });
+    };
     if (Array.isArray(source)) {
       for (const expression of source as readonly string[]) add(expression);
-      continue;
+    } else {
+      const kpis = source as Kpis;
+      if (kpis.p50 !== undefined) add(`p(50)<${kpis.p50}`, 'p50');
+      if (kpis.p95 !== undefined) add(`p(95)<${kpis.p95}`, 'p95');
+      if (kpis.p99 !== undefined) add(`p(99)<${kpis.p99}`, 'p99');
+      if (kpis.errorRate !== undefined) add(`rate<${kpis.errorRate}`, 'errorRate');
+      // Availability is the success rate: availability ≥ A % ⇔ error rate ≤ 1 − A/100.
+      if (kpis.availability !== undefined) add(`rate<=${round(1 - kpis.availability / 100)}`, 'availability');
+      if (kpis.minRps !== undefined) add(`rps>=${kpis.minRps}`, 'minRps');
+      for (const expression of kpis.thresholds ?? []) add(expression);
     }
-    const kpis = source as Kpis;
-    if (kpis.p50 !== undefined) add(`p(50)<${kpis.p50}`);
-    if (kpis.p95 !== undefined) add(`p(95)<${kpis.p95}`);
-    if (kpis.p99 !== undefined) add(`p(99)<${kpis.p99}`);
-    if (kpis.errorRate !== undefined) add(`rate<${kpis.errorRate}`);
-    // Availability is the success rate: availability ≥ A % ⇔ error rate ≤ 1 − A/100.
-    if (kpis.availability !== undefined) add(`rate<=${round(1 - kpis.availability / 100)}`);
-    if (kpis.minRps !== undefined) add(`rps>=${kpis.minRps}`);
-    for (const expression of kpis.thresholds ?? []) add(expression);
+    const keys = new Set(found.map((f) => f.key));
+    held = [...held.filter((h) => !keys.has(h.key)), ...found];
   }
-  return [...byAggregate.values()];
+  return held.map((h) => h.threshold);
 }
 
 /** Upper and lower bounds on the same aggregate coexist (`rps>10` and `rps<1000`). */
-function direction(t: Threshold): string {
-  return t.operator.startsWith('<') ? '<' : t.operator.startsWith('>') ? '>' : t.operator;
+function kpiKey(t: Threshold): string {
+  const direction = t.operator.startsWith('<') ? '<' : t.operator.startsWith('>') ? '>' : t.operator;
+  return `${t.aggregate.kind === 'percentile' ? `p(${t.aggregate.p})` : t.aggregate.kind}${direction}`;
 }
 
 const round = (n: number) => Math.round(n * 1e9) / 1e9;
@@ -101,7 +111,7 @@ const LATENCY_KINDS = new Set(['percentile', 'avg', 'min', 'max', 'med', 'rate']
  * that dropped arrivals also fails a `dropped` check: its latencies miss exactly the requests the
  * server was too slow for.
  */
-export function evaluateKpis(thresholds: readonly Threshold[], summary: LoadSummary): Check[] {
+export function evaluateKpis(thresholds: readonly KpiThreshold[], summary: LoadSummary): Check[] {
   const checks: Check[] = [];
   const targets = [
     { scope: undefined as string | undefined, data: summary },
@@ -129,16 +139,67 @@ export function evaluateKpis(thresholds: readonly Threshold[], summary: LoadSumm
       stage: 'load',
     });
   }
+  const keptUp = evaluateGeneratorKeptUp(summary);
+  if (keptUp) checks.push(keptUp);
   return checks;
 }
 
+/** Send lag (p99) below this never counts as material: a late timer, a loopback connect. */
+export const SEND_LAG_FLOOR_MS = 10;
+/** ...nor below this share of the median latency. */
+export const SEND_LAG_SHARE = 0.05;
+
+/**
+ * Did the generator send the open model's arrivals when they were due? The open engine measures
+ * its own lag apart (`sendLagMs`): its p99 must stay at or below max(10 ms, 5 % of the p50
+ * latency), or the target got a different load than the rate asked for and the run says so — as k6
+ * reports insufficient VUs. For k6, its `dropped_iterations` (no free VU) are that signal. Nothing
+ * for the closed model or autocannon (closed only), where nothing is due at a given time.
+ */
+export function evaluateGeneratorKeptUp(summary: LoadSummary): Check | undefined {
+  if (summary.model !== 'open') return undefined;
+  const base = {
+    id: 'kpi:generator-kept-up',
+    kind: 'kpi',
+    name: 'generator kept up',
+    stage: 'load',
+  } as const;
+  if (summary.engine === 'k6') {
+    const ok = summary.dropped === 0;
+    return {
+      ...base,
+      status: ok ? 'passed' : 'failed',
+      measured: summary.dropped,
+      threshold: 'dropped_iterations==0',
+      unit: 'requests',
+      message: ok
+        ? 'k6 started every iteration when due (it does not measure send lag)'
+        : `k6 dropped ${summary.dropped} iterations for want of a free VU (maxVUs is maxInFlight): insufficient VUs, so the target got fewer requests than the rate`,
+    };
+  }
+  const lag = summary.sendLagMs;
+  if (!lag) return undefined;
+  const allowedMs = Math.round(Math.max(SEND_LAG_FLOOR_MS, SEND_LAG_SHARE * summary.latencyMs.p50) * 10) / 10;
+  const ok = lag.p99 <= allowedMs;
+  return {
+    ...base,
+    status: ok ? 'passed' : 'failed',
+    measured: lag.p99,
+    threshold: `send lag p(99)<=${allowedMs}`,
+    unit: 'ms',
+    message: ok
+      ? `requests went on the wire when due (send lag p99 ${lag.p99} ms, max ${lag.max} ms)`
+      : `the generator fell behind: requests went on the wire up to ${lag.max} ms after they were due (send lag p99 ${lag.p99} ms, more than ${allowedMs} ms), so the target got a burstier load than the rate; latencies are measured from the wire and remain the target's`,
+  };
+}
+
 function evaluateOne(
-  threshold: Threshold,
+  threshold: KpiThreshold,
   data: Parameters<typeof measureAggregate>[1],
   scope: string | undefined,
 ): Check {
   const id = `kpi:${scope ? `${scope}:` : ''}${threshold.source}`;
-  const name = `${scope ? `${scope}: ` : ''}${threshold.source}`;
+  const name = `${scope ? `${scope}: ` : ''}${kpiName(threshold)}`;
   const measured = measureAggregate(threshold, data);
   if (!measured) {
     return {
@@ -181,8 +242,15 @@ function evaluateOne(
 }
 
 function formatMeasured(threshold: Threshold, value: number, unit: string): string {
+  if (unit === 'ratio') return `error rate ${formatPercent(value)} (limit ${formatLimit(threshold)})`;
   const label =
     threshold.aggregate.kind === 'percentile' ? `p(${threshold.aggregate.p})` : threshold.aggregate.kind;
-  if (unit === 'ratio') return `${label} = ${value} (${Math.round(value * 10000) / 100} %)`;
   return `${label} = ${value} ${unit}`;
+}
+
+/** Rates read as percentages (`availability ≥ 99.9 %`, `error rate < 1 %`); the rest as written. */
+function kpiName(threshold: KpiThreshold): string {
+  if (threshold.kpi === 'availability') return `availability ≥ ${formatPercent(round(1 - threshold.value))}`;
+  if (threshold.aggregate.kind === 'rate') return `error rate ${formatLimit(threshold)}`;
+  return threshold.source;
 }

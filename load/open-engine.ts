@@ -41,14 +41,25 @@ class RequestDeadlineError extends Error {
   }
 }
 
-/** Connections opened at once when requests wait for one (see load/connection-pool.ts). */
-const MAX_CONNECTING = 16;
 /**
- * Connections the open model may use before the pool has seen that more raise throughput
- * (load/connection-limit.ts), unless the profile says (`connections`); it grows from there up to
- * `maxInFlight`.
+ * An arrival the scheduler sends more than this late (the generator was behind: a GC pause, a
+ * saturated CPU) is "late". A late arrival that finds no idle connection opens a new one only below
+ * the connections the rate needs (below); on-time arrivals always may, up to `maxInFlight`. A late
+ * arrival left waiting gets a new connection too once no connection has freed up for this long:
+ * then the target holds them (a slow start, a stall), and a burst the open ones would clear is over.
  */
-const INITIAL_CONNECTIONS = 64;
+const LATE_MS = 5;
+/**
+ * Connections late arrivals may open whatever the rate needs, unless the profile says (`connections`).
+ */
+const BASE_CONNECTIONS = 64;
+/**
+ * Late arrivals may open connections up to this many times what the rate needs by Little's law
+ * (rate × recent latency on the wire): after a pause of the generator at 30 000 req/s, opening one
+ * for each of the hundreds of arrivals due at once cost more than it saved and filled the heap
+ * (load/README.md, "Connections").
+ */
+const LITTLE_HEADROOM = 2;
 /** An idle connection is closed after this long, so a burst's connections do not stay for the run. */
 const IDLE_CONNECTION_MS = 10_000;
 /** At most this many arrivals are sent per timer tick before yielding to I/O, when far behind. */
@@ -62,12 +73,14 @@ const LOOKAHEAD_MS = 1;
 
 /**
  * The in-process engine (undici). Open model: requests are sent at their intended times computed
- * from the start of the run, whatever the server does, and each latency is measured from the
- * INTENDED send time — a request the generator sent late because it was behind still counts the
- * wait, so a stalling server cannot hide its stalls (no coordinated omission). When `maxInFlight`
- * requests are outstanding, further arrivals are counted as `dropped`, not queued.
- * Closed model: `connections` loops send back-to-back (capacity runs; latency is from the actual
- * send, which is what a closed model can honestly say).
+ * from the start of the run, whatever the server does; an arrival that finds no idle connection gets
+ * a new one at once (up to `maxInFlight`), so a slow or stalling server holds as many requests as
+ * arrive while it is slow, and each latency includes its slowness (no coordinated omission).
+ * Latency is measured from when the request went on the wire; the generator's own lag (intended
+ * send time → on the wire: a late timer, connecting, a late arrival waiting for a connection) is
+ * recorded apart (`sendLagMs`). When `maxInFlight` requests are outstanding, further arrivals are
+ * counted as `dropped`, not queued.
+ * Closed model: `connections` loops send back-to-back (capacity runs; latency is from the wire).
  */
 export async function runOpenEngine(profile: LoadProfile, options: EngineOptions): Promise<LoadSummary> {
   await initHistograms();
@@ -88,8 +101,6 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
   }
   const pool = new ConnectionPool(base.origin, {
     maxConnections: closed ? profile.connections! : profile.maxInFlight,
-    initialConnections: closed ? profile.connections! : (profile.connections ?? INITIAL_CONNECTIONS),
-    maxConnecting: closed ? profile.connections! : MAX_CONNECTING,
     idleTimeoutMs: IDLE_CONNECTION_MS,
     client: {
       // undici's own header/body timeouts are off: each request would set one of its FastTimers, which
@@ -114,6 +125,14 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
   let onIdle: (() => void) | undefined;
   /** Requests on the wire, for the deadline sweep (no per-request timer; not a Set, see there). */
   const exchanges = new InFlightSlots<Exchange>();
+  /** Latency on the wire of the requests completed since the last sweep, and their mean before it. */
+  let latencySumMs = 0;
+  let latencyCount = 0;
+  let recentLatencyMs = 0;
+  const baseConnections = profile.connections ?? BASE_CONNECTIONS;
+  /** Connections a late arrival may open: what the rate needs with headroom, or the base. */
+  const lateConnectionLimit = (rate: number) =>
+    Math.max(baseConnections, Math.ceil((LITTLE_HEADROOM * rate * recentLatencyMs) / 1000));
 
   /**
    * One request in flight and its undici handler (the classic API: raw values, no body stream, no
@@ -123,6 +142,8 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
   class Exchange implements PooledExchange {
     /** Its slot in `exchanges` while on the wire. */
     slot = -1;
+    /** When it went on the wire (ms from start; -1 until then). */
+    wireAt = -1;
     status = 0;
     settled = false;
     connection: Connection | undefined = undefined;
@@ -133,8 +154,10 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
       readonly dispatchOptions: Dispatcher.DispatchOptions,
       readonly request: PreparedRequest,
       readonly scenario: number,
-      /** Latency is measured from here: the intended send time (open) or the actual send (closed). */
+      /** When it was due (open) or sent (closed); its latency if it never reaches the wire. */
       readonly from: number,
+      /** Open model: `from` is the intended send time, and wire − from is the generator's lag. */
+      readonly open: boolean,
       readonly measured: boolean,
       /** Closed model: the loop's next iteration. */
       readonly then: (() => void) | undefined,
@@ -142,8 +165,11 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
     onConnect(abort: (error: Error) => void): void {
       // The whole request is bounded from here (undici's own timeouts, off, would be idle timeouts that
       // a target trickling a byte now and then never trips); it ends as a timeout error.
+      // undici calls this as it writes the request: latency starts here, like k6's
+      // http_req_duration, so waiting for or opening a connection is never charged to the server.
       this.abortRequest = abort;
-      this.deadline = elapsed() + timeoutMs;
+      this.wireAt = elapsed();
+      this.deadline = this.wireAt + timeoutMs;
     }
     onHeaders(statusCode: number): boolean {
       this.status = statusCode;
@@ -165,7 +191,20 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
       pool.release(this);
       inFlight -= 1;
       if (!stopped) {
-        recorder.record(this.scenario, elapsed() - this.from, outcome, success, this.measured);
+        const now = elapsed();
+        const onWire = this.wireAt >= 0;
+        if (onWire) {
+          latencySumMs += now - this.wireAt;
+          latencyCount += 1;
+        }
+        recorder.record(
+          this.scenario,
+          now - (onWire ? this.wireAt : this.from),
+          outcome,
+          success,
+          this.measured,
+        );
+        if (this.open) recorder.sendLag(Math.max((onWire ? this.wireAt : now) - this.from, 0), this.measured);
         this.then?.();
       }
       if (inFlight === 0) onIdle?.();
@@ -178,6 +217,7 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
     scenario: number,
     from: number,
     measured: boolean,
+    mayOpen: boolean,
     then?: () => void,
   ): void {
     inFlight += 1;
@@ -192,12 +232,13 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
       request,
       scenario,
       from,
+      !closed,
       measured,
       then,
     );
     exchanges.add(exchange);
     try {
-      pool.send(exchange);
+      pool.send(exchange, mayOpen);
     } catch (error) {
       // Report asynchronously so a closed loop cannot recurse on synchronous failures.
       setImmediate(() => exchange.finish((error as { code?: string }).code ?? 'error', false));
@@ -208,8 +249,7 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
   const sweepEveryMs = Math.max(10, Math.min(100, timeoutMs / 10));
   const sweeper = setInterval(() => {
     pool.closeIdle();
-    pool.adjust();
-    if (exchanges.size === 0) return;
+    pool.openForWaiting(LATE_MS);
     const now = elapsed();
     for (const exchange of exchanges) {
       if (exchange.deadline > now) continue;
@@ -217,6 +257,9 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
       // Still waiting for a connection of ours (one being opened is bounded by connectTimeout).
       else if (!exchange.connection) exchange.finish('timeout', false);
     }
+    if (latencyCount > 0) recentLatencyMs = latencySumMs / latencyCount;
+    latencySumMs = 0;
+    latencyCount = 0;
   }, sweepEveryMs);
 
   const ticker = setInterval(() => recorder.tick(elapsed(), inFlight, pool.size), 1000);
@@ -239,7 +282,7 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
       const schedule = buildArrivalSchedule(profile);
       warmupMs = schedule.warmupMs;
       endMs = schedule.totalMs;
-      await runArrivals(schedule.next, schedule.warmupMs);
+      await runArrivals(schedule.next, schedule.rateAt, schedule.warmupMs);
     }
     // Let what is in flight finish, bounded by the request timeout.
     if (inFlight > 0 && !stopped) {
@@ -285,16 +328,24 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
     });
   }
 
-  async function runArrivals(next: () => number | undefined, warmup: number): Promise<void> {
+  async function runArrivals(
+    next: () => number | undefined,
+    rateAt: (ms: number) => number,
+    warmup: number,
+  ): Promise<void> {
     let due = next();
     while (due !== undefined && !stopped) {
       const now = elapsed();
+      // Late arrivals that waited while no connection freed up wait on a slow target, not a burst.
+      pool.openForWaiting(LATE_MS);
       if (due > now + LOOKAHEAD_MS) {
         await sleep(Math.max(due - now - LOOKAHEAD_MS, 0));
         continue;
       }
       // Behind or on time: send every arrival that is due, in one batch.
       let batch = 0;
+      /** For late arrivals of this batch, computed when the first needs it. */
+      let lateLimit = -1;
       while (due !== undefined && due <= now + LOOKAHEAD_MS && batch < MAX_BATCH) {
         // Sent early (within the lookahead): measure from the actual send, never from before it.
         const intended = due > now ? elapsed() : due;
@@ -302,7 +353,12 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
         if (inFlight >= profile.maxInFlight) recorder.drop(measured);
         else {
           const request = mix.pick();
-          send(request, scenarioIndex.get(request)!, intended, measured);
+          let mayOpen = now - due <= LATE_MS;
+          if (!mayOpen) {
+            if (lateLimit < 0) lateLimit = lateConnectionLimit(rateAt(now));
+            mayOpen = pool.size < lateLimit;
+          }
+          send(request, scenarioIndex.get(request)!, intended, measured, mayOpen);
         }
         batch += 1;
         due = next();
@@ -324,7 +380,7 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
           const sentAt = elapsed();
           if (stopped || sentAt >= end) return done();
           const request = mix.pick();
-          send(request, scenarioIndex.get(request)!, sentAt, sentAt >= warmup, again);
+          send(request, scenarioIndex.get(request)!, sentAt, sentAt >= warmup, true, again);
         };
         // Resolve on abort too: `send` stops calling back once stopped.
         unsubscribe = whenAborted(options.signal, done);

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Worker } from 'node:worker_threads';
@@ -81,3 +82,108 @@ export const startFixedDelayServer = (ms: number) => startBehaviourServer({ kind
 export const startFastServer = () => startBehaviourServer({ kind: 'fast' });
 export const startStallingServer = (o: { stallMs: number; periodMs: number }) =>
   startBehaviourServer({ kind: 'stall', ...o });
+
+/**
+ * What a child-process server did: the time from each request's arrival at its handler to the end of
+ * its response (ms, in arrival order), and, for `stall`, how long each stall actually lasted.
+ */
+export interface ServerRecord {
+  handledMs: number[];
+  stallsMs: number[];
+}
+
+export interface RecordingServer {
+  url: string;
+  /** Stops the server and returns what it did. */
+  close(): Promise<ServerRecord>;
+}
+
+/**
+ * Behaviours in a child process of their own, recording what they did. `fixed`: every request
+ * answered after `ms`. `block`: every request answered after `ms`, and once every `periodMs` (from
+ * the server's start) the process busy-waits `stallMs` — its whole event loop stops, as in a
+ * stop-the-world GC pause, so requests arriving then are not even read until the stall ends.
+ */
+export type RecordingBehaviour =
+  | { kind: 'fixed'; ms: number }
+  | { kind: 'block'; ms: number; stallMs: number; periodMs: number };
+
+const CHILD_SOURCE = `
+const { createServer } = require('node:http');
+const b = JSON.parse(process.env.OPSPROOF_TEST_SERVER);
+const handledMs = [];
+const stallsMs = [];
+const server = createServer({ keepAliveTimeout: 60000 }, (req, res) => {
+  const at = performance.now();
+  req.resume();
+  res.on('finish', () => handledMs.push(performance.now() - at));
+  setTimeout(() => res.end('ok'), b.ms);
+});
+if (b.kind === 'block') {
+  const origin = performance.now();
+  let k = 1;
+  const stall = () => {
+    const from = performance.now();
+    while (performance.now() - from < b.stallMs) {}
+    stallsMs.push(performance.now() - from);
+    k += 1;
+    setTimeout(stall, Math.max(origin + k * b.periodMs - performance.now(), 0));
+  };
+  setTimeout(stall, b.periodMs);
+}
+server.listen(0, '127.0.0.1', () => process.send(server.address().port));
+process.on('message', () => {
+  server.closeAllConnections();
+  server.close();
+  process.send({ handledMs, stallsMs }, () => process.exit(0));
+});
+`;
+
+/** Starts a recording behaviour in a child process (stalls there stop only the server's event loop). */
+export function startRecordingServer(behaviour: RecordingBehaviour): Promise<RecordingServer> {
+  const child = spawn(process.execPath, ['-e', CHILD_SOURCE], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, OPSPROOF_TEST_SERVER: JSON.stringify(behaviour) },
+  });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`test server exited (${code}) before listening`)));
+    child.once('message', (port) => {
+      child.removeAllListeners('exit');
+      resolve({
+        url: `http://127.0.0.1:${port as number}`,
+        close: () =>
+          new Promise<ServerRecord>((done, fail) => {
+            child.once('message', (record) => done(record as ServerRecord));
+            child.once('exit', (code) => fail(new Error(`test server exited (${code}) without its record`)));
+            child.send('close');
+          }),
+      });
+    });
+  });
+}
+
+/** The value at percentile `p` (0..100) of `values` (nearest rank, as HDR histograms read). */
+export function percentileOf(values: readonly number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/**
+ * The latencies a client sees from a `block` server, arrivals spread evenly over its period: one
+ * arriving during a stall is read when the stall ends and answered `serviceMs` later; one whose
+ * answer falls due during a stall gets it when the stall ends; the rest take `serviceMs`. `serviceMs`
+ * is what the server measured itself (its median handling time), `stallMs` the stalls' mean length.
+ */
+export function blockServerLatencies(o: { serviceMs: number; stallMs: number; periodMs: number }): number[] {
+  const samples = 100_000;
+  const out: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const phase = ((i + 0.5) / samples) * o.periodMs;
+    if (phase < o.stallMs) out.push(o.stallMs - phase + o.serviceMs);
+    else if (phase + o.serviceMs > o.periodMs) out.push(o.periodMs + o.stallMs - phase);
+    else out.push(o.serviceMs);
+  }
+  return out;
+}

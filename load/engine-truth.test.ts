@@ -1,0 +1,91 @@
+/**
+ * Issue 16: the open engine's figures are the target's, whatever its latency, with default flags.
+ * Each server runs in a child process and records what it did; the truth is computed from that
+ * record. Timing-sensitive: listed in vitest.serial-files.ts.
+ */
+import { expect, test } from 'vitest';
+import { loadProfileSchema } from '../core/schema.ts';
+import { evaluateKpis } from './evaluate-kpis.ts';
+import { runOpenEngine } from './open-engine.ts';
+import {
+  blockServerLatencies,
+  percentileOf,
+  type RecordingBehaviour,
+  startRecordingServer,
+} from './test-servers.ts';
+
+const within = (measured: number, truth: number, tolerance: number, what: string) =>
+  expect(
+    Math.abs(measured - truth) / truth,
+    `${what}: ${measured} ms against a true ${truth.toFixed(1)} ms (±${tolerance * 100} %)`,
+  ).toBeLessThanOrEqual(tolerance);
+
+interface Case {
+  name: string;
+  server: RecordingBehaviour;
+  rate: number;
+  duration: string;
+  p99Tolerance: number;
+}
+
+const cases: Case[] = [
+  {
+    name: 'a fixed 1.5 s server at 100 req/s',
+    server: { kind: 'fixed', ms: 1500 },
+    rate: 100,
+    duration: '3s',
+    p99Tolerance: 0.05,
+  },
+  {
+    name: 'a fixed 300 ms server at 1 000 req/s',
+    server: { kind: 'fixed', ms: 300 },
+    rate: 1000,
+    duration: '3s',
+    p99Tolerance: 0.05,
+  },
+  {
+    name: 'a fixed 100 ms server at 200 req/s',
+    server: { kind: 'fixed', ms: 100 },
+    rate: 200,
+    duration: '3s',
+    p99Tolerance: 0.02,
+  },
+  {
+    name: 'a server (20 ms) whose event loop stops 200 ms once a second, at 500 req/s',
+    server: { kind: 'block', ms: 20, stallMs: 200, periodMs: 1000 },
+    rate: 500,
+    duration: '4s',
+    p99Tolerance: 0.05,
+  },
+];
+
+test.each(cases)(
+  '$name: p50 and p99 within 5 % of the truth (the 100 ms case p99 within 2 %), the generator kept up',
+  async ({ server: behaviour, rate, duration, p99Tolerance }) => {
+    const server = await startRecordingServer(behaviour);
+    let summary: Awaited<ReturnType<typeof runOpenEngine>>;
+    let record: Awaited<ReturnType<typeof server.close>>;
+    try {
+      summary = await runOpenEngine(loadProfileSchema.parse({ rate, duration }), { target: server.url });
+    } finally {
+      record = await server.close();
+    }
+    const truth =
+      behaviour.kind === 'fixed'
+        ? record.handledMs
+        : blockServerLatencies({
+            serviceMs: percentileOf(record.handledMs, 50),
+            stallMs: record.stallsMs.reduce((a, b) => a + b, 0) / record.stallsMs.length,
+            periodMs: behaviour.periodMs,
+          });
+    expect(summary.requests).toBe(rate * Number.parseInt(duration, 10));
+    expect(summary.errors).toBe(0);
+    expect(summary.dropped).toBe(0);
+    within(summary.latencyMs.p50, percentileOf(truth, 50), 0.05, 'p50');
+    within(summary.latencyMs.p99, percentileOf(truth, 99), p99Tolerance, 'p99');
+    expect(summary.sendLagMs).toBeDefined();
+    const keptUp = evaluateKpis([], summary).find((c) => c.id === 'kpi:generator-kept-up');
+    expect(keptUp?.status, keptUp?.message).toBe('passed');
+  },
+  20_000,
+);
