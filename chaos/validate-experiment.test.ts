@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { type ExperimentInput, experimentSchema } from '../core/schema.ts';
 import { buildLocalPlan } from './build-local-plan.ts';
-import { validateExperiment } from './validate-experiment.ts';
+import { nearestFisActions, validateExperiment } from './validate-experiment.ts';
 
 const fn = { resourceType: 'aws:lambda:function', resourceTags: { service: 'demo' }, selectionMode: 'ALL' };
 
@@ -27,7 +27,7 @@ describe('validateExperiment', () => {
         a: { actionId: 'aws:lambda:invocation-explode', parameters: {}, targets: { Functions: 'Functions' } },
       },
       'experiments.x.actions.a.actionId',
-      /unknown FIS action "aws:lambda:invocation-explode" \(known: aws:lambda:invocation-add-delay/,
+      /unknown FIS action "aws:lambda:invocation-explode"; did you mean "aws:lambda:invocation-error"/,
     ],
     [
       'unknown parameter',
@@ -183,4 +183,14 @@ describe('buildLocalPlan', () => {
       ),
     ).toThrow(/experiment x cannot run: experiments.x.actions.a.actionId: unknown FIS action/);
   });
+});
+
+test.each([
+  ['aws:lambda:invocaton-add-delay', 'aws:lambda:invocation-add-delay'],
+  ['aws:lambda:invocation-errors', 'aws:lambda:invocation-error'],
+  ['aws:ecs:stop-tasks', 'aws:ecs:stop-task'],
+  ['aws:fis:wiat', 'aws:fis:wait'],
+  ['aws:network:disrupt-connection', 'aws:network:disrupt-connectivity'],
+])('a mistyped %s suggests %s first', (typo, nearest) => {
+  expect(nearestFisActions(typo)).toEqual([nearest]);
 });

@@ -64,11 +64,10 @@ export function validateExperiment(
     const at = `actions.${actionName}`;
     const spec = findFisAction(action.actionId);
     if (!spec) {
-      const known = Object.keys(FIS_ACTIONS);
-      const near = known.filter((k) => k.split(':')[1] === action.actionId.split(':')[1]);
+      const near = nearestFisActions(action.actionId);
       error(
         `${at}.actionId`,
-        `unknown FIS action "${action.actionId}" (known: ${(near.length > 0 ? near : known).join(', ')})`,
+        `unknown FIS action "${action.actionId}"; did you mean ${near.map((k) => `"${k}"`).join(', ')}?`,
       );
       continue;
     }
@@ -147,6 +146,35 @@ export function validateExperiment(
     }
   }
   return out;
+}
+
+/**
+ * The known action ids closest to `id` by edit distance: the nearest and those at most three edits
+ * further (so one clear typo suggests one id), at most `count`, ties in catalog order.
+ */
+export function nearestFisActions(id: string, count = 3): string[] {
+  const ranked = Object.keys(FIS_ACTIONS)
+    .map((known, index) => ({ known, index, distance: editDistance(id, known) }))
+    .sort((a, b) => a.distance - b.distance || a.index - b.index);
+  const best = ranked[0]?.distance ?? 0;
+  return ranked
+    .filter((n) => n.distance <= best + 3)
+    .slice(0, count)
+    .map((n) => n.known);
+}
+
+/** Levenshtein distance: insertions, deletions and substitutions each cost one. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
 }
 
 function findCycle(experiment: Experiment): string[] | undefined {

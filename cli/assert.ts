@@ -23,12 +23,15 @@ export function registerAssert(program: Command): void {
 }
 
 export async function runAssert(names: string[], flags: AssertFlags): Promise<ExitCode> {
-  const [{ describeExpectation }, { createAssertionsStage }] = await Promise.all([
+  const context = await loadCommandContext(flags);
+  const [{ describeExpectation }, { createAssertionsStage }, { requireRunnableConfig }] = await Promise.all([
     import('../assertions/evaluate-expectation.ts'),
     import('../runner/stages/assertions-stage.ts'),
+    import('../runner/validate-run.ts'),
   ]);
+  // Expectations were checked with the config; the rest of the suite's problems print as warnings.
+  const loaded = await requireRunnableConfig({ ...context, scope: {} });
   if (names.length > 0) {
-    const { loaded } = await loadCommandContext(flags);
     const known = loaded.suite.expectations.flatMap((e) => [
       describeExpectation(e),
       ...(e.name ? [e.name] : []),
@@ -40,5 +43,10 @@ export async function runAssert(names: string[], flags: AssertFlags): Promise<Ex
       );
     }
   }
-  return runStagesCommand({ command: 'assert', stages: [createAssertionsStage({ names })], flags });
+  return runStagesCommand({
+    command: 'assert',
+    stages: [createAssertionsStage({ names })],
+    flags,
+    context: { ...context, loaded },
+  });
 }

@@ -33,17 +33,20 @@ export async function runDrill(name: string, flags: DrillFlags): Promise<ExitCod
   // The config first: a mistake in it is reported before the engines are loaded.
   const context = await loadCommandContext(flags);
   // Loaded here: the drill pulls in the engines, which `opsproof --help` does not need.
-  const [{ drillStages }, { resolveDrill }] = await Promise.all([
+  const [{ drillStages }, { resolveDrill }, { requireRunnableConfig }] = await Promise.all([
     import('../runner/drill.ts'),
     import('../runner/stages/drill-stage.ts'),
+    import('../runner/validate-run.ts'),
   ]);
   // An unknown drill is a usage error before anything starts (exit 2).
   resolveDrill(context.loaded.suite, name);
+  // So is a drill whose experiment or detector would fail part-way.
+  const loaded = await requireRunnableConfig({ ...context, scope: { drills: [name] } });
   return runStagesCommand({
     command: `drill ${name}`,
     stages: drillStages(name, flags.confirmEnv ? { confirmEnv: flags.confirmEnv } : {}),
     flags,
-    context,
+    context: { ...context, loaded },
     options: { allowProduction: flags.allowProduction === true, dryRun: flags.dryRun === true },
   });
 }

@@ -43,7 +43,10 @@ export async function runGate(flags: GateFlags): Promise<ExitCode> {
   const context = await loadCommandContext(flags);
   // Loaded here, not at the top: the stages pull in Playwright, the AWS SDK and the engines, which
   // `opsproof --help` and the other commands do not need.
-  const { gateStages } = await import('../runner/gate.ts');
+  const [{ gateStages }, { requireRunnableConfig, runScopeOfStages }] = await Promise.all([
+    import('../runner/gate.ts'),
+    import('../runner/validate-run.ts'),
+  ]);
   // Every bad --kpi and --only/--skip value is named in one usage error (exit 2) before the run.
   let stages: Stage[] = [];
   validateUsage([
@@ -56,11 +59,16 @@ export async function runGate(flags: GateFlags): Promise<ExitCode> {
       });
     },
   ]);
+  // What the chosen stages would meet part-way (a mistyped FIS action, a broken canary file) exits 2 here.
+  const loaded = await requireRunnableConfig({
+    ...context,
+    scope: runScopeOfStages(stages.map((s) => s.name)),
+  });
   return runStagesCommand({
     command: 'gate',
     stages,
     flags,
-    context,
+    context: { ...context, loaded },
     options: { kpis: flags.kpi ?? [], allowProduction: flags.allowProduction === true },
   });
 }

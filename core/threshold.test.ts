@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { holds, parseThreshold } from './threshold.ts';
+import { formatLimit, formatPercent, holds, parseThreshold } from './threshold.ts';
 
 describe('parseThreshold', () => {
   test.each([
@@ -32,4 +32,33 @@ test.each([
   ['!=', 1, 1, false],
 ] as const)('%s %d holds for %d: %s', (operator, value, measured, expected) => {
   expect(holds({ operator, value }, measured)).toBe(expected);
+});
+
+test.each([
+  [0.0042, '0.42 %'],
+  [0.05, '5 %'],
+  [0.001, '0.1 %'],
+  [0.01, '1 %'],
+  [0, '0 %'],
+  [1, '100 %'],
+  [0.123456, '12.35 %'],
+  [0.00001, '0.001 %'],
+  [0.0000004, '0.00004 %'],
+  [0.999, '99.9 %'],
+])('formatPercent(%s) = %s', (fraction, text) => {
+  expect(formatPercent(fraction)).toBe(text);
+});
+
+test.each([
+  ['rate<=0.05', '≤ 5 %'],
+  ['rate<0.01', '< 1 %'],
+  ['rate>0.5', '> 50 %'],
+  ['rate>=0.001', '≥ 0.1 %'],
+  ['rate==0', '= 0 %'],
+  ['rate!=0', '≠ 0 %'],
+  ['p(99)<=800', '≤ 800'],
+])('formatLimit(%s) = %s', (expression, text) => {
+  const parsed = parseThreshold(expression);
+  if (!parsed.ok) throw new Error(parsed.error);
+  expect(formatLimit(parsed.threshold)).toBe(text);
 });

@@ -63,3 +63,30 @@ export function holds(threshold: Pick<Threshold, 'operator' | 'value'>, measured
       return measured !== value;
   }
 }
+
+/**
+ * A fraction as people read a rate: `0.0042` → `0.42 %`, `0.05` → `5 %`. Two decimals, more only
+ * where two would round a non-zero rate to nothing.
+ */
+export function formatPercent(fraction: number): string {
+  const percent = fraction * 100;
+  let digits = 2;
+  while (percent !== 0 && digits < 8 && Number(percent.toFixed(digits)) === 0) digits++;
+  return `${Number(percent.toFixed(digits))} %`;
+}
+
+const OPERATOR_SIGN: Record<ThresholdOperator, string> = {
+  '<': '<',
+  '<=': '≤',
+  '>': '>',
+  '>=': '≥',
+  '==': '=',
+  '!=': '≠',
+};
+
+/** The limit a threshold sets, as people read it: `rate<=0.05` → `≤ 5 %`, `p(99)<800` → `< 800`. */
+export function formatLimit(threshold: Pick<Threshold, 'aggregate' | 'operator' | 'value'>): string {
+  const value =
+    threshold.aggregate.kind === 'rate' ? formatPercent(threshold.value) : String(threshold.value);
+  return `${OPERATOR_SIGN[threshold.operator]} ${value}`;
+}

@@ -1,0 +1,185 @@
+import { mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { ConfigError } from '../core/errors.ts';
+import type { LoadedSuite } from '../core/load-config.ts';
+import { validateSuite } from '../core/validate-suite.ts';
+import { type RunScope, requireRunnableConfig, runScopeOfStages, validateRun } from './validate-run.ts';
+
+let dir: string;
+
+beforeAll(() => {
+  dir = realpathSync(mkdtempSync(join(tmpdir(), 'opsproof-validate-run-')));
+  writeFileSync(
+    join(dir, 'good.canary.ts'),
+    "import { defineCanary } from 'opsproof';\nexport default defineCanary({ name: 'good', type: 'api' }, async ({ step }) => { await step('s', async () => {}); });\n",
+  );
+  writeFileSync(join(dir, 'broken.canary.ts'), 'throw new Error("boom at import");\n');
+});
+
+const fn = { resourceType: 'aws:lambda:function', selectionMode: 'ALL' };
+
+function loadedWith(input: Record<string, unknown>): LoadedSuite {
+  const { suite, diagnostics } = validateSuite({
+    service: 'svc',
+    environments: {
+      local: { target: 'http://127.0.0.1:1' },
+      cloud: { target: 'http://127.0.0.1:1', provider: 'aws', region: 'eu-west-1' },
+    },
+    ...input,
+  });
+  if (!suite) throw new Error(JSON.stringify(diagnostics));
+  return { suite, file: join(dir, 'opsproof.config.ts'), dir, warnings: [] };
+}
+
+const experiments = {
+  typo: {
+    actions: { a: { actionId: 'aws:fis:wiat', parameters: { duration: 'PT1S' } } },
+  },
+  redirect: {
+    targets: { fns: fn },
+    actions: {
+      a: {
+        actionId: 'aws:lambda:invocation-http-integration-response',
+        parameters: {
+          duration: 'PT1S',
+          statusCode: '302',
+          contentTypeHeader: 'text/plain',
+          preventExecution: 'true',
+        },
+        targets: { Functions: 'fns' },
+      },
+    },
+  },
+  unknownAlarm: {
+    actions: {
+      a: {
+        actionId: 'aws:cloudwatch:assert-alarm-state',
+        parameters: { alarmArns: 'Nope', alarmStates: 'OK' },
+      },
+    },
+  },
+  fine: { actions: { a: { actionId: 'aws:fis:wait', parameters: { duration: 'PT1S' } } } },
+};
+
+type Row = [string, string, RunScope, string[]];
+
+describe('validateRun', () => {
+  test.each<Row>([
+    [
+      'every experiment used, embedded: the catalog and the local mapping',
+      'local',
+      { experiments: 'all' },
+      [
+        'error experiments.typo.actions.a.actionId',
+        'error experiments.redirect.actions.a.parameters.statusCode',
+        'error experiments.unknownAlarm.actions.a.parameters.alarmArns',
+      ],
+    ],
+    [
+      'on aws the local mapping is not asked for',
+      'cloud',
+      { experiments: 'all' },
+      ['error experiments.typo.actions.a.actionId'],
+    ],
+    [
+      'one experiment used: the others warn',
+      'local',
+      { experiments: ['redirect'] },
+      [
+        'warning experiments.typo.actions.a.actionId',
+        'error experiments.redirect.actions.a.parameters.statusCode',
+        'warning experiments.unknownAlarm.actions.a.parameters.alarmArns',
+      ],
+    ],
+    [
+      'a drill uses its experiment and its canary detector',
+      'local',
+      { drills: ['outage'] },
+      [
+        'error experiments.typo.actions.a.actionId',
+        'warning experiments.redirect.actions.a.parameters.statusCode',
+        'warning experiments.unknownAlarm.actions.a.parameters.alarmArns',
+        'warning canaries.files',
+        'error drills.outage.detectBy.canary',
+      ],
+    ],
+    [
+      'canaries used: the broken file is an error, the unused drill warns',
+      'cloud',
+      { canaries: {} },
+      [
+        'warning experiments.typo.actions.a.actionId',
+        'error canaries.files',
+        'warning drills.outage.detectBy.canary',
+      ],
+    ],
+    [
+      'canaries chosen by name: the broken file of another canary warns',
+      'cloud',
+      { canaries: { names: ['good'] } },
+      [
+        'warning experiments.typo.actions.a.actionId',
+        'warning canaries.files',
+        'warning drills.outage.detectBy.canary',
+      ],
+    ],
+    [
+      'canary files from --file',
+      'cloud',
+      { canaries: { files: ['good.canary.ts', 'missing.canary.ts'], cwd: '' } },
+      ['warning experiments.typo.actions.a.actionId', 'error --file'],
+    ],
+  ])('%s', async (_, envName, scope, expected) => {
+    const loaded = loadedWith({
+      experiments,
+      canaries: { files: ['*.canary.ts'] },
+      drills: { outage: { kind: 'dr', rto: '1m', experiment: 'typo', detectBy: { canary: 'checkout' } } },
+    });
+    const env = { ...loaded.suite.environments[envName]!, name: envName };
+    const withCwd = scope.canaries?.cwd === '' ? { canaries: { ...scope.canaries, cwd: dir } } : {};
+    const diagnostics = await validateRun({ loaded, env, scope: { ...scope, ...withCwd } });
+    expect(diagnostics.map((d) => `${d.severity} ${d.path}`)).toEqual(expected);
+    for (const d of diagnostics.filter((d) => d.severity === 'warning'))
+      expect(d.message).toMatch(/\(not used by this run\)$/);
+  });
+
+  test('the messages say what is wrong and what would do', async () => {
+    const loaded = loadedWith({ experiments, canaries: { files: ['*.canary.ts'] } });
+    const env = { ...loaded.suite.environments.local!, name: 'local' };
+    const messages = (await validateRun({ loaded, env, scope: runScopeOfStages(['chaos', 'canaries']) })).map(
+      (d) => d.message,
+    );
+    expect(messages).toEqual([
+      'unknown FIS action "aws:fis:wiat"; did you mean "aws:fis:wait"?',
+      'locally only 4xx and 5xx statuses can be injected, got 302',
+      'alarm "Nope" is not among the suite\'s alarms, so the embedded provider cannot read its state',
+      expect.stringMatching(/^could not load .*broken\.canary\.ts: boom at import$/),
+    ]);
+  });
+});
+
+test('runScopeOfStages: chaos uses every experiment, either canary stage the canaries', () => {
+  expect(runScopeOfStages(['preflight', 'load', 'assertions'])).toEqual({});
+  expect(runScopeOfStages(['preflight', 'chaos', 'canaries-after'])).toEqual({
+    experiments: 'all',
+    canaries: {},
+  });
+});
+
+test('requireRunnableConfig: errors throw one ConfigError (exit 2); warnings join the suite', async () => {
+  const loaded = loadedWith({ experiments: { typo: experiments.typo, fine: experiments.fine } });
+  const env = { ...loaded.suite.environments.local!, name: 'local' };
+  const error = await requireRunnableConfig({ loaded, env, scope: { experiments: 'all' } }).catch((e) => e);
+  expect(error).toBeInstanceOf(ConfigError);
+  expect((error as ConfigError).exitCode).toBe(2);
+  expect((error as ConfigError).message).toMatch(/1 problem would stop this run part-way; nothing ran\n/);
+  const kept = await requireRunnableConfig({ loaded, env, scope: { experiments: ['fine'] } });
+  expect(kept.warnings).toEqual([
+    expect.stringMatching(/^experiments\.typo\.actions\.a\.actionId: unknown FIS action/),
+  ]);
+  expect(await requireRunnableConfig({ loaded, env, scope: {} })).not.toBe(loaded);
+  const clean = loadedWith({ experiments: { fine: experiments.fine } });
+  expect(await requireRunnableConfig({ loaded: clean, env, scope: { experiments: 'all' } })).toBe(clean);
+});

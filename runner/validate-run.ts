@@ -1,0 +1,174 @@
+import { type LoadedCanaries, loadCanaries } from '../canaries/load-canaries.ts';
+import { buildLocalPlan } from '../chaos/build-local-plan.ts';
+import { alarmNameFromArn, findFisAction } from '../chaos/fis-catalog.ts';
+import { validateExperiment } from '../chaos/validate-experiment.ts';
+import { type Diagnostic, formatDiagnostics, hasErrors } from '../core/diagnostics.ts';
+import { ConfigError, describeError, UsageError } from '../core/errors.ts';
+import type { LoadedSuite, ResolvedEnvironment } from '../core/load-config.ts';
+import type { StageName } from '../core/run-result.ts';
+import type { Experiment } from '../core/schema.ts';
+
+/**
+ * What a run will use of the suite. Problems in these parts are errors (exit 2 before anything
+ * runs); problems in the rest of the suite are warnings, so `gate --skip chaos` still runs with an
+ * experiment that cannot.
+ */
+export interface RunScope {
+  /** Experiments the run injects. */
+  experiments?: 'all' | readonly string[];
+  /** Canaries the run loads: the config's `canaries.files`, or `files` (relative to `cwd`). */
+  canaries?: { files?: readonly string[]; cwd?: string; names?: readonly string[] };
+  /** Drills the run performs (their experiments and detectors are used too). */
+  drills?: readonly string[];
+}
+
+/** The scope of a run made of these stages (the gate's, after `--only` / `--skip`). */
+export function runScopeOfStages(stages: readonly StageName[]): RunScope {
+  return {
+    ...(stages.includes('chaos') ? { experiments: 'all' as const } : {}),
+    ...(stages.includes('canaries') || stages.includes('canaries-after') ? { canaries: {} } : {}),
+  };
+}
+
+export interface ValidateRunInput {
+  loaded: LoadedSuite;
+  env: ResolvedEnvironment;
+  scope: RunScope;
+  /** Experiments from outside the config (`chaos run template.json`), validated when loaded. */
+  extraExperiments?: Record<string, Experiment>;
+}
+
+/**
+ * Every problem a run would meet only part-way, found before it starts (all at once, with their
+ * config paths): experiments against the FIS catalog and, on the embedded provider, their local
+ * mapping; canary files that do not load or export a canary; drill detectors naming no canary. The
+ * schema and references (`validateSuite`) were checked when the config loaded. Canary files are
+ * imported only when the run uses canaries (a drill's canary detector included): the stage imports
+ * them anyway, and a second import is served from the module cache.
+ */
+export async function validateRun(input: ValidateRunInput): Promise<Diagnostic[]> {
+  const { loaded, env, scope } = input;
+  const suite = loaded.suite;
+  const out: Diagnostic[] = [];
+  const drills = scope.drills ?? [];
+  const usedExperiments = new Set(
+    scope.experiments === 'all' ? Object.keys(suite.experiments) : (scope.experiments ?? []),
+  );
+  for (const drill of drills) {
+    const experiment = suite.drills[drill]?.experiment;
+    if (experiment) usedExperiments.add(experiment);
+  }
+
+  const alarms = suite.alarms.map((a) => a.AlarmName);
+  for (const [name, experiment] of Object.entries(suite.experiments)) {
+    const found = [
+      ...validateExperiment(name, experiment, { alarms }),
+      ...(env.provider === 'embedded' ? validateLocalMapping(name, experiment, alarms) : []),
+    ];
+    out.push(...inScope(dedupe(found), usedExperiments.has(name)));
+  }
+
+  const canaryDetectors = Object.entries(suite.drills).flatMap(([name, drill]) =>
+    drill.kind === 'dr' && drill.detectBy && 'canary' in drill.detectBy
+      ? [{ drill: name, canary: drill.detectBy.canary }]
+      : [],
+  );
+  const detectorUsed = canaryDetectors.some((d) => drills.includes(d.drill));
+  if (scope.canaries || detectorUsed) {
+    const fromFlags = scope.canaries?.files?.length ? scope.canaries : undefined;
+    const path = fromFlags ? '--file' : 'canaries.files';
+    let canaries: LoadedCanaries | undefined;
+    try {
+      canaries = await loadCanaries(loaded, {
+        ...(fromFlags?.files ? { files: fromFlags.files } : {}),
+        ...(fromFlags?.cwd ? { cwd: fromFlags.cwd } : {}),
+      });
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+      out.push({ path, severity: 'error', message: describeError(error) });
+    }
+    const names = scope.canaries?.names;
+    for (const failure of canaries?.failures ?? []) {
+      const used = scope.canaries !== undefined && (!names?.length || names.includes(failure.name));
+      out.push(...inScope([{ path, severity: 'error', message: failure.error }], used));
+    }
+    if (canaries) {
+      const known = [...canaries.canaries.map((c) => c.definition.options.name)];
+      for (const { drill, canary } of canaryDetectors) {
+        if (known.includes(canary)) continue;
+        const message = `unknown canary "${canary}"; ${path} defines ${known.map((k) => `"${k}"`).join(', ') || '(none)'}`;
+        out.push(
+          ...inScope(
+            [{ path: `drills.${drill}.detectBy.canary`, severity: 'error', message }],
+            drills.includes(drill),
+          ),
+        );
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The loaded suite with the run's warnings added (preflight prints them), or a {@link ConfigError}
+ * (exit 2) listing every problem when one would stop the run part-way.
+ */
+export async function requireRunnableConfig(input: ValidateRunInput): Promise<LoadedSuite> {
+  const diagnostics = await validateRun(input);
+  const { loaded } = input;
+  if (hasErrors(diagnostics)) {
+    const errors = diagnostics.filter((d) => d.severity === 'error').length;
+    throw new ConfigError(
+      `${loaded.file}: ${errors} problem${errors === 1 ? '' : 's'} would stop this run part-way; nothing ran\n${formatDiagnostics(diagnostics)}`,
+      diagnostics,
+      { file: loaded.file },
+    );
+  }
+  if (diagnostics.length === 0) return loaded;
+  return { ...loaded, warnings: [...loaded.warnings, ...diagnostics.map((d) => `${d.path}: ${d.message}`)] };
+}
+
+/** What the embedded provider cannot do with an experiment that FIS could (build-local-plan.ts). */
+function validateLocalMapping(name: string, experiment: Experiment, alarms: readonly string[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  try {
+    buildLocalPlan(name, experiment);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    out.push(...error.diagnostics);
+  }
+  // Locally, alarm states are read from the embedded alarms: an alarm the suite lacks never answers.
+  for (const [action, def] of Object.entries(experiment.actions)) {
+    if (findFisAction(def.actionId)?.local !== 'assert-alarms') continue;
+    for (const arn of (def.parameters.alarmArns ?? '').split(',')) {
+      const alarm = alarmNameFromArn(arn.trim());
+      if (alarm !== '' && !alarms.includes(alarm))
+        out.push({
+          path: `experiments.${name}.actions.${action}.parameters.alarmArns`,
+          severity: 'error',
+          message: `alarm "${alarm}" is not among the suite's alarms, so the embedded provider cannot read its state`,
+        });
+    }
+  }
+  return out;
+}
+
+/** Problems of a part the run does not use become warnings, saying so. */
+function inScope(diagnostics: readonly Diagnostic[], used: boolean): Diagnostic[] {
+  if (used) return [...diagnostics];
+  return diagnostics.map((d) =>
+    d.severity === 'error'
+      ? { ...d, severity: 'warning', message: `${d.message} (not used by this run)` }
+      : d,
+  );
+}
+
+function dedupe(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diagnostics.filter((d) => {
+    const key = `${d.severity} ${d.path} ${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
