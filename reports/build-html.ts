@@ -9,6 +9,7 @@ import {
 } from '../core/run-result.ts';
 import { buildChartData, type ChartData } from './build-chart-data.ts';
 import { formatEvent } from './format-event.ts';
+import { formatSendLag } from './format-send-lag.ts';
 import { formatDuration, formatMeasured } from './format-value.ts';
 import type { ChartAssets } from './load-chart-assets.ts';
 
@@ -183,6 +184,8 @@ function buildLoad(result: RunResult, data: ChartData): string {
         ],
       ),
     );
+    const sendLag = formatSendLag(result);
+    if (sendLag) parts.push(`<p class="meta">${h(sendLag)}</p>`);
     if (load.scenarios?.length) {
       parts.push(
         '<h3>Scenarios</h3>',

@@ -1,4 +1,5 @@
 import { type Check, type CheckKind, orderChecks, type RunResult } from '../core/run-result.ts';
+import { formatEvidence } from './format-evidence.ts';
 import { formatMeasured } from './format-value.ts';
 
 /** Text for XML content and attributes; characters XML 1.0 forbids are dropped. */
@@ -49,6 +50,7 @@ function details(check: Check): string {
     `id: ${check.id}`,
     ...(check.stage ? [`stage: ${check.stage}`] : []),
     ...(check.runbook ? [`runbook: ${check.runbook}`] : []),
+    ...(check.evidence ? [`evidence: ${formatEvidence(check.evidence)}`] : []),
   ].join('\n');
 }
 
@@ -57,7 +59,10 @@ function testcase(check: Check, command: string): string {
   const versus = `measured ${formatMeasured(check)} vs threshold ${check.threshold ?? '—'}`;
   switch (check.status) {
     case 'passed':
-      return `    <testcase ${attrs}/>`;
+      // A passed alarm check still says what it saw.
+      return check.evidence
+        ? `    <testcase ${attrs}>\n      <system-out>${xml(`evidence: ${formatEvidence(check.evidence)}`)}</system-out>\n    </testcase>`
+        : `    <testcase ${attrs}/>`;
     case 'skipped':
       return `    <testcase ${attrs}>\n      <skipped message="${xml(check.message)}"/>\n    </testcase>`;
     case 'failed':

@@ -1,4 +1,5 @@
 import { type Check, exitCodeForStatus, orderChecks, type RunResult } from '../core/run-result.ts';
+import { formatSendLag } from './format-send-lag.ts';
 import { formatDuration, formatMeasured } from './format-value.ts';
 
 const VERDICT: Record<RunResult['status'], string> = {
@@ -81,6 +82,8 @@ function loadLines(result: RunResult): string[] {
       ],
     ),
   ];
+  const sendLag = formatSendLag(result);
+  if (sendLag) lines.push(sendLag, '');
   if (l.scenarios?.length) {
     lines.push(
       ...table(

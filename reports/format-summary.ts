@@ -1,5 +1,6 @@
 import pc from 'picocolors';
 import { type Check, exitCodeForStatus, orderChecks, type RunResult } from '../core/run-result.ts';
+import { formatSendLag } from './format-send-lag.ts';
 import { formatDuration, formatMeasured, STATUS_SYMBOL } from './format-value.ts';
 
 export interface SummaryOptions {
@@ -74,6 +75,8 @@ export function formatSummary(result: RunResult, options: SummaryOptions = {}): 
     lines.push(
       `  load${l.interrupted ? ` (interrupted after ${formatDuration(l.durationMs)})` : ''}: ${l.requests} requests · ${l.rps.toFixed(1)} rps · ${l.errors} errors (${(l.errorRate * 100).toFixed(2)}%) · p50 ${l.latencyMs.p50.toFixed(1)} ms · p95 ${l.latencyMs.p95.toFixed(1)} ms · p99 ${l.latencyMs.p99.toFixed(1)} ms`,
     );
+    const sendLag = formatSendLag(result);
+    if (sendLag) lines.push(`  ${sendLag}`);
   }
   if (result.drill) {
     const d = result.drill;

@@ -188,6 +188,21 @@ export function sampleResult(overrides: Partial<RunResult> = {}): RunResult {
       message: 'entered ALARM 3s after fault.start',
       stage: 'chaos',
       runbook: 'https://runbooks.example.com/high-latency',
+      evidence: {
+        alarm: 'HighLatencyP99',
+        window: { from: '2026-01-01T10:00:10.000Z', to: '2026-01-01T10:00:13.000Z' },
+        datapointCount: 2,
+        datapoints: [
+          { t: '2026-01-01T10:00:10.000Z', value: 1510 },
+          { t: '2026-01-01T10:00:12.000Z', value: 1530 },
+        ],
+        transition: {
+          from: 'OK',
+          to: 'ALARM',
+          at: '2026-01-01T10:00:13.000Z',
+          reason: 'Threshold Crossed: 2 out of the last 3 datapoints were greater than the threshold (1000.0)',
+        },
+      },
     },
     {
       id: 'expectation:api-latency:1:alarm-recovers',
@@ -200,6 +215,13 @@ export function sampleResult(overrides: Partial<RunResult> = {}): RunResult {
       message: 'returned to OK 3s after fault.end, over the 2s deadline',
       stage: 'chaos',
       runbook: 'javascript:alert(3)',
+      evidence: {
+        alarm: 'HighLatencyP99',
+        window: { from: '2026-01-01T10:00:20.000Z', to: '2026-01-01T10:00:23.000Z' },
+        datapointCount: 1,
+        datapoints: [{ t: '2026-01-01T10:00:20.000Z', value: 120 }],
+        transition: { from: 'ALARM', to: 'OK', at: '2026-01-01T10:00:23.000Z', reason: 'Threshold Crossed' },
+      },
     },
     {
       id: 'canary-after:checkout',
