@@ -200,7 +200,8 @@ export function sampleResult(overrides: Partial<RunResult> = {}): RunResult {
           from: 'OK',
           to: 'ALARM',
           at: '2026-01-01T10:00:13.000Z',
-          reason: 'Threshold Crossed: 2 out of the last 3 datapoints were greater than the threshold (1000.0)',
+          reason:
+            'Threshold Crossed: 2 out of the last 3 datapoints were greater than the threshold (1000.0)',
         },
       },
     },
