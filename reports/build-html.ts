@@ -9,6 +9,7 @@ import {
 } from '../core/run-result.ts';
 import { buildChartData, type ChartData } from './build-chart-data.ts';
 import { formatEvent } from './format-event.ts';
+import { formatEvidence } from './format-evidence.ts';
 import { formatSendLag } from './format-send-lag.ts';
 import { formatDuration, formatMeasured } from './format-value.ts';
 import type { ChartAssets } from './load-chart-assets.ts';
@@ -113,7 +114,7 @@ function buildFailures(checks: Check[]): string {
     (c) => `<div class="failure ${c.status}">
 <div class="failure-head">${badge(c.status)} <strong>${h(c.name)}</strong> <small class="meta">${h(c.id)}</small></div>
 <div class="versus"><span>measured <b>${h(formatMeasured(c))}</b></span><span>threshold <b>${h(c.threshold)}</b></span>${c.runbook ? `<span>${link(c.runbook, 'runbook')}</span>` : ''}</div>
-<div class="message">${h(c.message)}</div>
+<div class="message">${h(c.message)}</div>${c.evidence ? `\n<div class="meta">evidence: ${h(formatEvidence(c.evidence))}</div>` : ''}
 </div>`,
   );
   return section('failures', `Failed checks (${failed.length})`, cards.join('\n'));
@@ -123,7 +124,7 @@ function buildChecks(checks: Check[]): string {
   if (checks.length === 0) return section('checks', 'Checks', '<p class="meta">No checks ran.</p>');
   const rows = checks.map(
     (c) =>
-      `<tr class="row-${c.status}"><td>${badge(c.status)}</td><td>${h(c.kind)}</td><td title="${h(c.id)}">${h(c.name)}</td>${num(formatMeasured(c))}${num(c.threshold)}<td class="small">${h(c.message)}${c.runbook ? ` · ${link(c.runbook, 'runbook')}` : ''}</td></tr>`,
+      `<tr class="row-${c.status}"><td>${badge(c.status)}</td><td>${h(c.kind)}</td><td title="${h(c.id)}">${h(c.name)}</td>${num(formatMeasured(c))}${num(c.threshold)}<td class="small">${h(c.message)}${c.evidence ? `<br><small class="meta">${h(formatEvidence(c.evidence))}</small>` : ''}${c.runbook ? ` · ${link(c.runbook, 'runbook')}` : ''}</td></tr>`,
   );
   return section(
     'checks',

@@ -1,4 +1,5 @@
 import { type Check, exitCodeForStatus, orderChecks, type RunResult } from '../core/run-result.ts';
+import { formatEvidence } from './format-evidence.ts';
 import { formatSendLag } from './format-send-lag.ts';
 import { formatDuration, formatMeasured } from './format-value.ts';
 
@@ -63,7 +64,7 @@ function table(head: string[], rows: string[]): string[] {
 
 function checkRow(check: Check): string {
   const runbook = check.runbook ? ` (${linkTo(check.runbook, 'runbook')})` : '';
-  return `| ${ICON[check.status]} | ${cell(check.name)} | ${cell(formatMeasured(check))} | ${code(check.threshold)} | ${cell(check.message)}${runbook} |`;
+  return `| ${ICON[check.status]} | ${cell(check.name)} | ${cell(formatMeasured(check))} | ${code(check.threshold)} | ${cell(check.message)}${check.evidence ? ` — ${cell(formatEvidence(check.evidence))}` : ''}${runbook} |`;
 }
 
 function loadLines(result: RunResult): string[] {

@@ -1,5 +1,6 @@
 import pc from 'picocolors';
 import { type Check, exitCodeForStatus, orderChecks, type RunResult } from '../core/run-result.ts';
+import { formatEvidence } from './format-evidence.ts';
 import { formatSendLag } from './format-send-lag.ts';
 import { formatDuration, formatMeasured, STATUS_SYMBOL } from './format-value.ts';
 
@@ -58,10 +59,11 @@ export function formatSummary(result: RunResult, options: SummaryOptions = {}): 
     const dots = '.'.repeat(Math.max(2, width - name.length));
     const measured = formatMeasured(check).padStart(measuredWidth);
     const threshold = (check.threshold ? `(threshold ${check.threshold})` : '').padEnd(thresholdWidth);
+    const evidence = check.evidence ? `  [${formatEvidence(check.evidence)}]` : '';
     const note = check.status === 'passed' ? '' : `  ${check.message}`;
     const paintStatus = paint[check.status];
     lines.push(
-      `  ${paintStatus(STATUS_SYMBOL[check.status])} ${name} ${c.dim(dots)} ${check.status === 'passed' ? measured : paintStatus(measured)}${threshold ? `  ${c.dim(threshold)}` : ''}${note ? paintStatus(note) : ''}`.trimEnd(),
+      `  ${paintStatus(STATUS_SYMBOL[check.status])} ${name} ${c.dim(dots)} ${check.status === 'passed' ? measured : paintStatus(measured)}${threshold ? `  ${c.dim(threshold)}` : ''}${c.dim(evidence)}${note ? paintStatus(note) : ''}`.trimEnd(),
     );
   }
   if (checks.length === 0) lines.push('  (no checks ran)');
