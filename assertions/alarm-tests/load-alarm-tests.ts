@@ -5,7 +5,25 @@ import { z } from 'zod';
 import { type Diagnostic, diagnosticsFromZod, formatDiagnostics } from '../../core/diagnostics.ts';
 import { parseDuration } from '../../core/duration.ts';
 import { ConfigError, describeError } from '../../core/errors.ts';
-import { type AlarmDefinition, alarmSchema } from '../../core/schema.ts';
+import {
+  type AlarmDefinition,
+  alarmSchema,
+  type CompositeAlarmDefinition,
+  compositeAlarmSchema,
+  type MathAlarmDefinition,
+  mathAlarmSchema,
+} from '../../core/schema.ts';
+import {
+  type AlarmRuleNode,
+  AlarmRuleSyntaxError,
+  parseAlarmRule,
+  ruleAlarmNames,
+} from '../../telemetry/composite-alarm.ts';
+import {
+  type CompiledMetricQueries,
+  compileMetricQueries,
+  MetricQueriesError,
+} from '../../telemetry/metric-math/compile-metric-queries.ts';
 import { parseSeries, SeriesSyntaxError, type SeriesValue } from './parse-series.ts';
 
 const duration = z.union([z.string(), z.number()]).refine((d) => parseDuration(d) !== undefined, {
@@ -58,10 +76,25 @@ const testFileSchema = z
   })
   .strict();
 
-/** An alarm of the file: usable, or refused with the reason (metric math, anomaly detection …). */
-export type LoadedAlarm =
+/**
+ * An alarm of the file: a single-metric alarm, a metric math alarm (its queries checked and ordered),
+ * a composite alarm (its rule parsed), or refused with the reason (anomaly detection …). `origin`
+ * says where it was defined; `template` is set for alarms of `templates:` (coverage counts those).
+ */
+export type LoadedAlarm = { origin: string; template?: string } & (
   | { definition: AlarmDefinition }
-  | { name: string; unsupported: string; origin: string };
+  | { math: MathAlarmDefinition; compiled: CompiledMetricQueries }
+  | { composite: CompositeAlarmDefinition; rule: AlarmRuleNode }
+  | { name: string; unsupported: string }
+);
+
+/** The name an alarm of the file is known under. */
+export function loadedAlarmName(alarm: LoadedAlarm): string {
+  if ('definition' in alarm) return alarm.definition.AlarmName;
+  if ('math' in alarm) return alarm.math.AlarmName;
+  if ('composite' in alarm) return alarm.composite.AlarmName;
+  return alarm.name;
+}
 
 export interface AlarmTestSeries {
   Namespace: string;
@@ -91,15 +124,23 @@ export interface AlarmTestFile {
   tests: AlarmTestCase[];
 }
 
-/** Properties of `AWS::CloudWatch::Alarm` we refuse, and why. */
+/** Properties of `AWS::CloudWatch::Alarm` we refuse, and why (one sentence each). */
 const UNSUPPORTED: Record<string, string> = {
-  Metrics: 'metric math and multi-metric alarms (Metrics) are not supported',
-  ThresholdMetricId: 'anomaly detection alarms (ThresholdMetricId) are not supported',
-  AlarmRule: 'composite alarms (AlarmRule) are not supported',
+  ThresholdMetricId:
+    'anomaly detection alarms (ThresholdMetricId) compare the metric with a band from a model CloudWatch trains on its history, which cannot be reproduced offline',
 };
 
 /** Properties CloudFormation allows that do not change evaluation: dropped. */
-const IGNORED = new Set(['ActionsEnabled', 'AlarmActions', 'OKActions', 'InsufficientDataActions', 'Tags']);
+const IGNORED = new Set([
+  'ActionsEnabled',
+  'AlarmActions',
+  'OKActions',
+  'InsufficientDataActions',
+  'Tags',
+  'ActionsSuppressor',
+  'ActionsSuppressorWaitPeriod',
+  'ActionsSuppressorExtensionPeriod',
+]);
 
 const NUMERIC = ['Period', 'EvaluationPeriods', 'DatapointsToAlarm', 'Threshold'];
 
@@ -138,10 +179,12 @@ function toAlarm(
   fallbackName: string,
   origin: string,
   diagnostics: Diagnostic[],
+  template?: string,
 ): LoadedAlarm | undefined {
   const name = typeof props.AlarmName === 'string' ? props.AlarmName : fallbackName;
+  const where = { origin, ...(template ? { template } : {}) };
   for (const [key, why] of Object.entries(UNSUPPORTED)) {
-    if (props[key] !== undefined) return { name, unsupported: why, origin };
+    if (props[key] !== undefined) return { name, unsupported: why, ...where };
   }
   const cleaned: Record<string, unknown> = { AlarmName: name };
   for (const [key, value] of Object.entries(props)) {
@@ -162,17 +205,128 @@ function toAlarm(
   if (typeof cleaned.ComparisonOperator === 'string' && /Band/.test(cleaned.ComparisonOperator)) {
     return {
       name,
-      unsupported: 'anomaly detection alarms (band comparison operators) are not supported',
-      origin,
+      unsupported: `anomaly detection alarms (${cleaned.ComparisonOperator}) compare the metric with a band from a model CloudWatch trains on its history, which cannot be reproduced offline`,
+      ...where,
     };
   }
+  const invalid = (error: z.ZodError) => {
+    for (const d of diagnosticsFromZod(error, cleaned))
+      diagnostics.push({ ...d, path: `${origin}.${d.path}` });
+    return undefined;
+  };
+  if (Array.isArray(cleaned.Metrics)) {
+    // CloudFormation allows numeric strings for MetricStat.Period and Period too.
+    cleaned.Metrics = cleaned.Metrics.map((q: unknown) => numericPeriods(q));
+    const parsed = mathAlarmSchema.safeParse(cleaned);
+    if (!parsed.success) return invalid(parsed.error);
+    try {
+      return { math: parsed.data, compiled: compileMetricQueries(parsed.data.Metrics), ...where };
+    } catch (error) {
+      if (!(error instanceof MetricQueriesError)) throw error;
+      // Functions CloudWatch alone can evaluate make the alarm untestable, not the file invalid.
+      if (/cannot be reproduced offline/.test(error.message))
+        return { name, unsupported: error.message, ...where };
+      diagnostics.push({ path: `${origin}.Metrics`, severity: 'error', message: error.message });
+      return undefined;
+    }
+  }
   const parsed = alarmSchema.safeParse(cleaned);
+  if (!parsed.success) return invalid(parsed.error);
+  return { definition: parsed.data, ...where };
+}
+
+function numericPeriods(query: unknown): unknown {
+  if (!query || typeof query !== 'object') return query;
+  const q = { ...(query as Record<string, unknown>) };
+  const num = (v: unknown) =>
+    typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)) ? Number(v) : v;
+  if (q.Period !== undefined) q.Period = num(q.Period);
+  if (typeof q.ReturnData === 'string') q.ReturnData = q.ReturnData === 'true';
+  if (q.MetricStat && typeof q.MetricStat === 'object') {
+    const stat = { ...(q.MetricStat as Record<string, unknown>) };
+    stat.Period = num(stat.Period);
+    q.MetricStat = stat;
+  }
+  return q;
+}
+
+/** A composite alarm from CloudFormation properties (the rule's intrinsics already resolved). */
+function toCompositeAlarm(
+  props: Record<string, unknown>,
+  fallbackName: string,
+  origin: string,
+  diagnostics: Diagnostic[],
+  template?: string,
+): LoadedAlarm | undefined {
+  const cleaned: Record<string, unknown> = { AlarmName: fallbackName };
+  for (const [key, value] of Object.entries(props)) {
+    if (IGNORED.has(key)) continue;
+    const intrinsic = findIntrinsic(value, `${origin}.${key}`);
+    if (intrinsic) {
+      if (key === 'AlarmDescription') continue;
+      diagnostics.push({
+        path: intrinsic.path,
+        severity: 'error',
+        message: `uses ${intrinsic.fn}, which alarm tests cannot resolve; give the plain value (or synthesize with concrete values)`,
+      });
+      return undefined;
+    }
+    cleaned[key] = value;
+  }
+  const parsed = compositeAlarmSchema.safeParse(cleaned);
   if (!parsed.success) {
     for (const d of diagnosticsFromZod(parsed.error, cleaned))
       diagnostics.push({ ...d, path: `${origin}.${d.path}` });
     return undefined;
   }
-  return { definition: parsed.data };
+  try {
+    return {
+      composite: parsed.data,
+      rule: parseAlarmRule(parsed.data.AlarmRule),
+      origin,
+      ...(template ? { template } : {}),
+    };
+  } catch (error) {
+    if (!(error instanceof AlarmRuleSyntaxError)) throw error;
+    diagnostics.push({ path: `${origin}.AlarmRule`, severity: 'error', message: error.message });
+    return undefined;
+  }
+}
+
+type Resources = Record<string, { Type?: string; Properties?: Record<string, unknown> }>;
+
+/**
+ * Resolves the intrinsic functions CDK writes into alarm properties, where the template itself
+ * holds the answer: `Fn::Join` of resolvable parts, `Ref` to an alarm (its name) and
+ * `Fn::GetAtt [alarm, Arn]` (an ARN ending in its name, which is all an AlarmRule needs). Anything
+ * else is left for the caller to report.
+ */
+function resolveIntrinsics(value: unknown, resources: Resources): unknown {
+  if (Array.isArray(value)) return value.map((v) => resolveIntrinsics(v, resources));
+  if (!value || typeof value !== 'object') return value;
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj);
+  const alarmName = (logicalId: unknown) => {
+    if (typeof logicalId !== 'string') return undefined;
+    const r = resources[logicalId];
+    if (r?.Type !== 'AWS::CloudWatch::Alarm' && r?.Type !== 'AWS::CloudWatch::CompositeAlarm')
+      return undefined;
+    const name = r.Properties?.AlarmName;
+    return typeof name === 'string' ? name : logicalId;
+  };
+  if (keys.length === 1 && keys[0] === 'Ref') return alarmName(obj.Ref) ?? value;
+  if (keys.length === 1 && keys[0] === 'Fn::GetAtt') {
+    const [id, attr] = Array.isArray(obj['Fn::GetAtt']) ? (obj['Fn::GetAtt'] as unknown[]) : [];
+    const name = attr === 'Arn' ? alarmName(id) : undefined;
+    return name === undefined ? value : `arn:aws:cloudwatch:region:account:alarm:${name}`;
+  }
+  if (keys.length === 1 && keys[0] === 'Fn::Join') {
+    const [sep, parts] = (obj['Fn::Join'] as [unknown, unknown]) ?? [];
+    const resolved = Array.isArray(parts) ? parts.map((p) => resolveIntrinsics(p, resources)) : undefined;
+    if (typeof sep === 'string' && resolved?.every((p) => typeof p === 'string')) return resolved.join(sep);
+    return value;
+  }
+  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, resolveIntrinsics(v, resources)]));
 }
 
 async function readData(file: string): Promise<unknown> {
@@ -184,6 +338,28 @@ async function readData(file: string): Promise<unknown> {
  * Loads and validates an alarm test file (YAML or JSON), with the alarms of its templates. Throws a
  * {@link ConfigError} (exit 2) naming the file, the test and the path of every problem.
  */
+/** The first cycle among composite alarms, as a path of names, if any. */
+function findCompositeCycle(alarms: ReadonlyMap<string, LoadedAlarm>): string[] | undefined {
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (name: string, path: string[]): string[] | undefined => {
+    const alarm = alarms.get(name);
+    if (!alarm || !('composite' in alarm) || state.get(name) === 'done') return undefined;
+    if (state.get(name) === 'visiting') return [...path.slice(path.indexOf(name)), name];
+    state.set(name, 'visiting');
+    for (const child of ruleAlarmNames(alarm.rule)) {
+      const found = visit(child, [...path, name]);
+      if (found) return found;
+    }
+    state.set(name, 'done');
+    return undefined;
+  };
+  for (const name of alarms.keys()) {
+    const found = visit(name, []);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 export async function loadAlarmTestFile(path: string, cwd = process.cwd()): Promise<AlarmTestFile> {
   const file = resolve(cwd, path);
   let raw: unknown;
@@ -206,13 +382,12 @@ export async function loadAlarmTestFile(path: string, cwd = process.cwd()): Prom
   const alarms = new Map<string, LoadedAlarm>();
   const add = (alarm: LoadedAlarm | undefined) => {
     if (!alarm) return;
-    const name = 'definition' in alarm ? alarm.definition.AlarmName : alarm.name;
-    alarms.set(name, alarm);
+    alarms.set(loadedAlarmName(alarm), alarm);
   };
 
   for (const [t, template] of data.templates.entries()) {
     const templateFile = resolve(dirname(file), template);
-    let doc: { Resources?: Record<string, { Type?: string; Properties?: Record<string, unknown> }> };
+    let doc: { Resources?: Resources };
     try {
       doc = (await readData(templateFile)) as typeof doc;
     } catch (error) {
@@ -223,30 +398,42 @@ export async function loadAlarmTestFile(path: string, cwd = process.cwd()): Prom
       });
       continue;
     }
-    for (const [logicalId, resource] of Object.entries(doc?.Resources ?? {})) {
+    const resources = doc?.Resources ?? {};
+    for (const [logicalId, resource] of Object.entries(resources)) {
+      const origin = `${template}:Resources.${logicalId}.Properties`;
+      const props = resolveIntrinsics(resource.Properties ?? {}, resources) as Record<string, unknown>;
       if (resource.Type === 'AWS::CloudWatch::Alarm') {
-        add(
-          toAlarm(
-            resource.Properties ?? {},
-            logicalId,
-            `${template}:Resources.${logicalId}.Properties`,
-            diagnostics,
-          ),
-        );
+        add(toAlarm(props, logicalId, origin, diagnostics, template));
       } else if (resource.Type === 'AWS::CloudWatch::CompositeAlarm') {
-        const props = resource.Properties ?? {};
-        const name = typeof props.AlarmName === 'string' ? props.AlarmName : logicalId;
-        add({
-          name,
-          unsupported: 'composite alarms are not supported',
-          origin: `${template}:Resources.${logicalId}`,
-        });
+        add(toCompositeAlarm(props, logicalId, origin, diagnostics, template));
       }
     }
   }
   data.alarms.forEach((props, i) => {
-    add(toAlarm(props, `alarms[${i}]`, `alarms[${i}]`, diagnostics));
+    const build = props.AlarmRule !== undefined ? toCompositeAlarm : toAlarm;
+    add(build(props, `alarms[${i}]`, `alarms[${i}]`, diagnostics));
   });
+  // A composite's children must be alarms of the file, and composites may not form a cycle.
+  for (const [name, alarm] of alarms) {
+    if (!('composite' in alarm)) continue;
+    for (const child of ruleAlarmNames(alarm.rule)) {
+      if (!alarms.has(child)) {
+        diagnostics.push({
+          path: `${alarm.origin}.AlarmRule`,
+          severity: 'error',
+          message: `composite alarm "${name}" names "${child}", which is not an alarm of this file`,
+        });
+      }
+    }
+  }
+  const cycle = findCompositeCycle(alarms);
+  if (cycle) {
+    diagnostics.push({
+      path: `${alarms.get(cycle[0]!)!.origin}.AlarmRule`,
+      severity: 'error',
+      message: `composite alarms depend on each other in a cycle: ${cycle.join(' → ')}`,
+    });
+  }
 
   const tests: AlarmTestCase[] = data.tests.map((test, ti) => {
     const series = test.series.map((s, si) => {
