@@ -14,11 +14,13 @@ export default defineSuite({
       target: 'http://127.0.0.1:0',
       provider: 'embedded',
       demo: true,
+      readyPath: '/health/ready',
       // One-minute alarm periods pass in 2 s, so the gate's chaos stage finishes in seconds.
       timeScale: 30,
     },
     staging: {
       target: 'https://api.staging.opsproof-demo.example.com',
+      readyPath: '/health/ready',
       provider: 'aws',
       region: 'eu-west-1',
       tier: 'staging',
@@ -26,6 +28,7 @@ export default defineSuite({
     },
     prod: {
       target: 'https://api.opsproof-demo.example.com',
+      readyPath: '/health/ready',
       provider: 'aws',
       region: 'eu-west-1',
       tier: 'prod',

@@ -76,29 +76,48 @@ export default defineSuite({ service: 'svc', environments: { local: { target: 'h
   expect(result.load.target).toBe(url);
 });
 
-test('load run --url watches none of the embedded alarms: nothing feeds them from an outside target', async () => {
-  const project = mkdtempSync(join(tmpdir(), 'opsproof-adhoc-alarms-'));
-  writeFileSync(
-    join(project, 'opsproof.config.ts'),
-    `import { defineSuite } from 'opsproof';
+const trafficAlarmConfig = `import { defineSuite } from 'opsproof';
 export default defineSuite({
   service: 'svc',
   environments: { local: { target: 'http://127.0.0.1:9', timeScale: 60 } },
   alarms: [{
-    AlarmName: 'HighErrorRate', Namespace: 'AWS/ApiGateway', MetricName: '5XXError', Statistic: 'Average',
-    Period: 60, EvaluationPeriods: 1, Threshold: 0.01, ComparisonOperator: 'GreaterThanThreshold',
+    AlarmName: 'TrafficSeen', Namespace: 'AWS/ApiGateway', MetricName: 'Count', Statistic: 'Sum',
+    Dimensions: [{ Name: 'ApiName', Value: 'svc' }],
+    Period: 60, EvaluationPeriods: 1, Threshold: 0, ComparisonOperator: 'GreaterThanThreshold',
     TreatMissingData: 'notBreaching',
   }],
 });
-`,
-  );
-  const { code, stderr } = await run(
-    ['load', 'run', '--url', url, '--rate', '20', '--duration', '3s'],
+`;
+
+test('load run --url puts the fault gateway in front when the embedded provider watches alarms: its requests feed them', async () => {
+  const project = mkdtempSync(join(tmpdir(), 'opsproof-adhoc-alarms-'));
+  writeFileSync(join(project, 'opsproof.config.ts'), trafficAlarmConfig);
+  const { code, stdout, stderr } = await run(
+    ['load', 'run', '--url', url, '--rate', '20', '--duration', '3s', '--json'],
     project,
   );
-  expect(code).toBe(0);
+  expect(code, stderr).toBe(0);
   expect(stderr).toMatch(/load adhoc done/);
-  expect(stderr).not.toMatch(/alarm HighErrorRate/);
+  // Only the gateway's request metrics can move a Count alarm of AWS/ApiGateway.
+  expect(stderr).toMatch(/alarm TrafficSeen: \S+ → ALARM/);
+  const result = JSON.parse(stdout);
+  expect(result.target).toBe(url);
+  expect(result.load.target).toBe(url);
+});
+
+test('load run --url with watched alarms: a target that is down exits 3 before any load, not 502s from the gateway', async () => {
+  const closed = createServer();
+  await new Promise<void>((done) => closed.listen(0, '127.0.0.1', done));
+  const port = (closed.address() as AddressInfo).port;
+  await new Promise((done) => closed.close(done));
+  const project = mkdtempSync(join(tmpdir(), 'opsproof-adhoc-down-'));
+  writeFileSync(join(project, 'opsproof.config.ts'), trafficAlarmConfig);
+  const { code, stderr } = await run(
+    ['load', 'run', '--url', `http://127.0.0.1:${port}`, '--rate', '20', '--duration', '1s'],
+    project,
+  );
+  expect(code, stderr).toBe(3);
+  expect(stderr).toContain(`target http://127.0.0.1:${port} is unreachable`);
 });
 
 test('canary run --url --file needs no config file', async () => {

@@ -85,7 +85,10 @@ function tempDir(): string {
 describe('gate against a local server', () => {
   test('--json prints only the RunResult on stdout and writes the run directory', async () => {
     const dir = tempDir();
-    writeConfig(dir, `{ service: 'tiny', environments: { local: { target: '${targetUrl}' } } }`);
+    writeConfig(
+      dir,
+      `{ service: 'tiny', environments: { local: { target: '${targetUrl}', readyPath: '/health/ready' } } }`,
+    );
     const run = await runCli(['gate', '--json'], { cwd: dir });
     expect(run.stderr).toContain('verdict: PASSED');
     expect(run.code).toBe(0);
@@ -115,7 +118,10 @@ describe('gate against a local server', () => {
 
   test('a target that is not ready fails the health check: exit 1', async () => {
     const dir = tempDir();
-    writeConfig(dir, `{ service: 'tiny', environments: { local: { target: '${notReadyUrl}' } } }`);
+    writeConfig(
+      dir,
+      `{ service: 'tiny', environments: { local: { target: '${notReadyUrl}', readyPath: '/health/ready' } } }`,
+    );
     const run = await runCli(['gate', '--out', 'out'], { cwd: dir });
     expect(run.stdout).toBe('');
     expect(run.code).toBe(1);

@@ -56,14 +56,21 @@ export function registerLoadRun(load: Command): void {
 }
 
 export async function runLoadRun(name: string | undefined, flags: LoadRunFlags): Promise<ExitCode> {
-  const [{ loadProfileSchema }, { buildKpiThresholds }, { findK6 }, { LOAD_ENGINES }, { createLoadStage }] =
-    await Promise.all([
-      import('../core/schema.ts'),
-      import('../load/evaluate-kpis.ts'),
-      import('../load/k6-engine.ts'),
-      import('../load/run-load.ts'),
-      import('../runner/stages/load-stage.ts'),
-    ]);
+  const [
+    { loadProfileSchema },
+    { buildKpiThresholds },
+    { findK6 },
+    { LOAD_ENGINES, checkTargetReachable },
+    { createLoadStage },
+    { canFrontOutsideTarget },
+  ] = await Promise.all([
+    import('../core/schema.ts'),
+    import('../load/evaluate-kpis.ts'),
+    import('../load/k6-engine.ts'),
+    import('../load/run-load.ts'),
+    import('../runner/stages/load-stage.ts'),
+    import('../runner/local-target.ts'),
+  ]);
   // Everything a user can get wrong is checked before any load is sent.
   validateUsage([
     () => {
@@ -96,6 +103,16 @@ export async function runLoadRun(name: string | undefined, flags: LoadRunFlags):
   }
   const profile = buildProfile(base, flags, loadProfileSchema);
   if ((flags.engine ?? profile.engine) === 'k6') findK6();
+  // With --url the target already runs. The embedded provider watches the config's alarms only through
+  // a fault gateway in front of it (nothing else records its requests); without alarms the load goes
+  // straight to it.
+  const fronted =
+    url !== undefined &&
+    context.env.provider === 'embedded' &&
+    loaded.suite.alarms.length > 0 &&
+    canFrontOutsideTarget(url);
+  // The gateway would answer 502 for a target that is down: check the target itself first.
+  if (fronted) await checkTargetReachable(url);
   return runStagesCommand({
     command: ['load run', name].filter(Boolean).join(' '),
     stages: [
@@ -103,15 +120,19 @@ export async function runLoadRun(name: string | undefined, flags: LoadRunFlags):
         profileName,
         profile,
         ...(flags.engine ? { engine: flags.engine } : {}),
-        ...(url ? { url } : {}),
+        ...(url && !fronted ? { url } : {}),
       }),
     ],
     flags,
     context,
     options: { kpis: flags.kpi ?? [], ...(flags.baseline ? { baseline: flags.baseline } : {}) },
-    // With --url the target is already running somewhere: start nothing, and (embedded provider) watch
-    // no alarm, since nothing feeds them.
-    ...(url ? { run: { startTarget: false, embeddedAlarms: false } } : {}),
+    ...(url
+      ? {
+          run: fronted
+            ? { startTarget: false, faultGateway: true }
+            : { startTarget: false, embeddedAlarms: false },
+        }
+      : {}),
   });
 }
 

@@ -66,7 +66,10 @@ export const targetProcessSchema = z
     command: z.array(z.string().min(1)).min(1),
     cwd: z.string().optional(),
     env: z.record(z.string(), z.string()).optional(),
-    /** Path polled until it answers 2xx. @defaultValue '/health/ready' */
+    /**
+     * Path polled until it answers 2xx. The environment's `readyPath`, when set, wins over this one.
+     * @defaultValue '/health/ready'
+     */
     readyPath: z.string().startsWith('/').default('/health/ready'),
     /** How long to wait for readiness. @defaultValue '20s' */
     readyTimeout: duration.default('20s'),
@@ -77,6 +80,13 @@ export const environmentSchema = z
   .object({
     /** Base URL of the service under test. */
     target: z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' }),
+    /**
+     * The target's readiness path: preflight checks it answers 2xx/3xx, whether opsproof starts the
+     * target or it already runs, and a started target is polled on it until it answers 2xx. Wins over
+     * `start.readyPath`. @defaultValue '/' (`start.readyPath` when `start` is given, '/health/ready'
+     * for the demo)
+     */
+    readyPath: z.string().startsWith('/', 'expected a path starting with /, e.g. /health').optional(),
     /** Where telemetry and faults come from. @defaultValue 'embedded' */
     provider: z.enum(['embedded', 'aws']).default('embedded'),
     /** AWS region (aws provider). */

@@ -5,7 +5,12 @@ import { Timeline } from '../core/timeline.ts';
 import { validateSuite } from '../core/validate-suite.ts';
 import type { Telemetry } from '../telemetry/port.ts';
 import type { MetricDatum } from '../telemetry/types.ts';
-import { startLocalTarget, withFaultGateway } from './local-target.ts';
+import {
+  canFrontOutsideTarget,
+  resolveReadyPath,
+  startLocalTarget,
+  withFaultGateway,
+} from './local-target.ts';
 
 // A tiny target: answers /health/ready, prints one line per request, listens on $PORT.
 const SERVER = `
@@ -89,6 +94,35 @@ describe('startLocalTarget with environments.X.start', () => {
     await expect(promise).rejects.toThrow(/did not become ready/);
   });
 
+  test('the environment readyPath wins over start.readyPath for the started-target wait', async () => {
+    // Ready only on /alive: start.readyPath (/health/ready) alone would time out.
+    const server = SERVER.replace("'/health/ready' ? 200", "'/alive' ? 200");
+    const { suite, diagnostics } = validateSuite({
+      service: 'svc',
+      environments: {
+        local: {
+          target: 'http://127.0.0.1:0',
+          readyPath: '/alive',
+          start: {
+            command: [process.execPath, '-e', server],
+            readyPath: '/health/ready',
+            readyTimeout: '10s',
+          },
+        },
+      },
+    });
+    if (!suite) throw new Error(JSON.stringify(diagnostics));
+    const target = await startLocalTarget({
+      env: { ...suite.environments.local!, name: 'local' },
+      configDir: '/',
+    });
+    try {
+      expect(await get(`${target!.url}/alive`)).toBe(200);
+    } finally {
+      await target?.stop();
+    }
+  });
+
   test('no demo and no start: nothing to start', async () => {
     const { suite } = validateSuite({ service: 's', environments: { e: { target: 'http://127.0.0.1:1' } } });
     expect(
@@ -136,4 +170,26 @@ test('withFaultGateway: clients go through the gateway, which records API metric
     .flatMap((p) => p.data.map((d) => d.MetricName));
   expect(names).toContain('Count');
   expect(names).toContain('5XXError');
+});
+
+test.each([
+  [{}, '/'],
+  [{ readyPath: '/health' }, '/health'],
+  [{ demo: true }, '/health/ready'],
+  [{ demo: true, readyPath: '/ping' }, '/ping'],
+  [{ start: { readyPath: '/started' } }, '/started'],
+  [{ start: { readyPath: '/started' }, readyPath: '/env' }, '/env'],
+])('resolveReadyPath(%o) = %s', (env, path) => {
+  expect(resolveReadyPath({ demo: false, ...env } as Parameters<typeof resolveReadyPath>[0])).toBe(path);
+});
+
+test.each([
+  ['http://127.0.0.1:8080', true],
+  ['http://localhost:3000/api', true],
+  ['http://[::1]:3000', true],
+  ['https://127.0.0.1:8443', false],
+  ['http://10.0.0.5:8080', false],
+  ['https://api.example.com', false],
+])('canFrontOutsideTarget(%s) = %s', (url, expected) => {
+  expect(canFrontOutsideTarget(url)).toBe(expected);
 });

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { startFaultGateway } from '../chaos/fault-gateway.ts';
+import { isLoopbackHost, startFaultGateway } from '../chaos/fault-gateway.ts';
 import type { Clock } from '../core/clock.ts';
 import { parseDuration } from '../core/duration.ts';
 import { EnvironmentError } from '../core/errors.ts';
@@ -38,6 +38,15 @@ export interface TargetProcessSpec {
   url: string;
   readyPath: string;
   readyTimeoutMs: number;
+}
+
+/**
+ * The target's readiness path (DESIGN.md, Targets): the environment's `readyPath`, else
+ * `start.readyPath` (default `/health/ready`) for a target opsproof starts, `/health/ready` for the
+ * demo, and `/` for a target that already runs.
+ */
+export function resolveReadyPath(env: Pick<ResolvedEnvironment, 'readyPath' | 'start' | 'demo'>): string {
+  return env.readyPath ?? env.start?.readyPath ?? (env.demo ? '/health/ready' : '/');
 }
 
 /** A free TCP port on 127.0.0.1 (the OS picks; we release it for the child to take). */
@@ -83,7 +92,7 @@ async function buildTargetSpec(
       cwd: repoRoot,
       env: { ...process.env, PORT: String(port) },
       url: `http://127.0.0.1:${port}`,
-      readyPath: '/health/ready',
+      readyPath: resolveReadyPath(env),
       readyTimeoutMs: 20_000,
     };
   }
@@ -100,7 +109,7 @@ async function buildTargetSpec(
       cwd: resolve(configDir, env.start.cwd ?? '.'),
       env: { ...process.env, ...env.start.env, PORT: port },
       url: url.href.replace(/\/$/, ''),
-      readyPath: env.start.readyPath,
+      readyPath: resolveReadyPath(env),
       readyTimeoutMs: parseDuration(env.start.readyTimeout) ?? 20_000,
     };
   }
@@ -349,6 +358,32 @@ export function startTargetGuardian(): TargetGuardian {
       if (guardian?.connected) guardian.disconnect();
     },
   };
+}
+
+/**
+ * Whether the fault gateway can stand in front of a target that opsproof did not start: a plain
+ * `http://` URL on loopback, like every upstream the gateway accepts.
+ */
+export function canFrontOutsideTarget(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A target opsproof did not start (the environment's `target` URL) as a {@link StartedTarget} with the
+ * fault gateway in front of it: canaries, load and faults go through the gateway and feed the request
+ * metrics as for a started target. No process faults; stopping it closes the gateway only.
+ */
+export async function frontOutsideTarget(
+  url: string,
+  options: { telemetry: Telemetry; apiName: string; clock?: Clock },
+): Promise<StartedTarget> {
+  const direct = url.replace(/\/$/, '');
+  return withFaultGateway({ url: direct, directUrl: direct, stop: async () => {} }, options);
 }
 
 /**

@@ -7,6 +7,7 @@ import type { LoadedSuite, ResolvedEnvironment } from '../core/load-config.ts';
 import type { LoadSummary } from '../core/run-result.ts';
 import { validateSuite } from '../core/validate-suite.ts';
 import type { Reporter } from '../reports/reporter.ts';
+import type { Telemetry } from '../telemetry/port.ts';
 import { createRunId, executeRun, selectStages } from './run.ts';
 import { type Stage, StageInterruptedError, type StartedTarget } from './stage.ts';
 
@@ -22,6 +23,16 @@ function loadedSuite(): { loaded: LoadedSuite; env: ResolvedEnvironment } {
 }
 
 const outDir = () => mkdtempSync(join(tmpdir(), 'opsproof-run-'));
+
+const inert: Telemetry = {
+  provider: 'embedded',
+  putMetricData: async () => {},
+  getAlarmState: async () => undefined,
+  getAlarmHistory: async () => [],
+  findTraces: async () => [],
+  findLogs: async () => [],
+  close: async () => {},
+};
 
 function stage(name: Stage['name'], run: Stage['run']): Stage {
   return { name, run };
@@ -90,6 +101,7 @@ describe('executeRun', () => {
     ]);
     expect(events).toEqual([
       'run.start',
+      'progress', // the fault gateway in front of env.target
       'stage.start:preflight',
       'check',
       'stage.end:preflight',
@@ -179,27 +191,47 @@ describe('executeRun', () => {
     expect(result.error).toBe('SIGINT');
   });
 
-  test('without demo or start, stages hit env.target and no target is started', async () => {
-    const { loaded, env } = loadedSuite();
-    // No demo/start: the run uses env.target as it is and starts nothing.
-    const seen: (StartedTarget | undefined)[] = [];
-    const result = await executeRun({
-      command: 'gate',
-      loaded,
-      env,
-      outDir: outDir(),
-      signal: new AbortController().signal,
-      stages: [
-        stage('preflight', async (context) => {
-          seen.push(context.target);
-          expect(context.targetUrl).toBe('http://127.0.0.1:9');
-          return {};
-        }),
-      ],
-    });
-    expect(seen).toEqual([undefined]);
-    expect(result.target).toBe('http://127.0.0.1:9');
-  });
+  test.each([
+    { provider: 'embedded', faultGateway: undefined, fronted: true },
+    { provider: 'embedded', faultGateway: false, fronted: false },
+    { provider: 'aws', faultGateway: undefined, fronted: false },
+  ] as const)(
+    'without demo or start nothing is started; the embedded provider fronts env.target with the gateway: %o',
+    async ({ provider, faultGateway, fronted }) => {
+      const { loaded, env } = loadedSuite();
+      const seen: (StartedTarget | undefined)[] = [];
+      let targetUrl = '';
+      const result = await executeRun({
+        command: 'gate',
+        loaded,
+        env: { ...env, provider },
+        outDir: outDir(),
+        signal: new AbortController().signal,
+        // The aws provider would reach for AWS; the gateway is all this test is about.
+        telemetry: inert,
+        ...(faultGateway === undefined ? {} : { faultGateway }),
+        stages: [
+          stage('preflight', async (context) => {
+            seen.push(context.target);
+            targetUrl = context.targetUrl;
+            return {};
+          }),
+        ],
+      });
+      if (fronted) {
+        // Stages hit the gateway; it forwards to env.target; nothing can be killed.
+        expect(seen[0]).toMatchObject({ directUrl: 'http://127.0.0.1:9', controlUrl: expect.any(String) });
+        expect(seen[0]?.process).toBeUndefined();
+        expect(targetUrl).toBe(seen[0]?.url);
+        expect(targetUrl).not.toBe('http://127.0.0.1:9');
+      } else {
+        expect(seen).toEqual([undefined]);
+        expect(targetUrl).toBe('http://127.0.0.1:9');
+      }
+      // Reports name the service's own URL either way.
+      expect(result.target).toBe('http://127.0.0.1:9');
+    },
+  );
 });
 
 describe('selectStages', () => {

@@ -18,7 +18,13 @@ import { Timeline } from '../core/timeline.ts';
 import type { Reporter } from '../reports/reporter.ts';
 import { asEmbedded, createTelemetry } from '../telemetry/create-telemetry.ts';
 import type { Telemetry } from '../telemetry/port.ts';
-import { type StartTargetOptions, startLocalTarget, withFaultGateway } from './local-target.ts';
+import {
+  canFrontOutsideTarget,
+  frontOutsideTarget,
+  type StartTargetOptions,
+  startLocalTarget,
+  withFaultGateway,
+} from './local-target.ts';
 import {
   type RunContext,
   type RunOptions,
@@ -52,13 +58,18 @@ export interface ExecuteRunInput {
   /** Whether to start the local target (`env.demo` / `env.start`). @defaultValue true */
   startTarget?: boolean;
   /**
-   * Whether the embedded provider evaluates the suite's alarms. Off for a run against a target it does
-   * not front (`load run --url`): no fault gateway records its requests, so every alarm would go from
-   * INSUFFICIENT_DATA to OK on missing data and say nothing. The aws provider's alarms are real and
-   * always watched. @defaultValue true
+   * Whether the embedded provider evaluates the suite's alarms. Off for a run against a target no
+   * fault gateway fronts (`load run --url` of a target off loopback): nothing records its requests, so
+   * every alarm would go from INSUFFICIENT_DATA to OK on missing data and say nothing. The aws
+   * provider's alarms are real and always watched. @defaultValue true
    */
   embeddedAlarms?: boolean;
-  /** Put the fault gateway in front of a started target (embedded provider). @defaultValue true */
+  /**
+   * Put the fault gateway in front of the target (embedded provider): the started one, or `env.target`
+   * when it already runs (an `http://` URL on loopback), so its requests feed the request metrics and
+   * gateway faults reach it. @defaultValue true when the runner resolves the target itself
+   * (`startTarget` not false), false otherwise
+   */
   faultGateway?: boolean;
   /** Lines the started target prints (stdout and stderr), e.g. for log capture. */
   onTargetLog?: StartTargetOptions['onLog'];
@@ -172,6 +183,8 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunResult> {
   let runError: unknown;
   let target: StartedTarget | undefined;
   let targetUrl: string | null = input.env.target;
+  /** The gateway in front of a target opsproof did not start: stages hit it, reports name env.target. */
+  let outsideGatewayUrl: string | undefined;
 
   timeline.emit({
     type: 'run.start',
@@ -197,6 +210,8 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunResult> {
     });
     const embedded = asEmbedded(telemetry);
     embedded?.captureLogs(targetLogs, 'target');
+    const wantsGateway =
+      input.env.provider === 'embedded' && (input.faultGateway ?? input.startTarget !== false);
     if (input.startTarget !== false) {
       target = await startLocalTarget({
         env: input.env,
@@ -210,7 +225,7 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunResult> {
         },
       });
       // Embedded provider: requests go through the fault gateway, which records them as metrics.
-      if (target && input.env.provider === 'embedded' && input.faultGateway !== false) {
+      if (target && wantsGateway) {
         const direct = target;
         target = await withFaultGateway(direct, {
           telemetry,
@@ -223,6 +238,28 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunResult> {
       }
       if (target) targetUrl = target.url;
     }
+    // A target that already runs gets the gateway too (DESIGN.md, Targets); reports keep its own URL.
+    if (!target && wantsGateway) {
+      if (canFrontOutsideTarget(input.env.target)) {
+        target = await frontOutsideTarget(input.env.target, {
+          telemetry,
+          apiName: input.loaded.suite.service,
+          clock,
+        });
+        outsideGatewayUrl = target.url;
+        timeline.emit({
+          type: 'progress',
+          level: 'info',
+          message: `fault gateway ${target.url} in front of ${input.env.target}: its requests feed the request metrics`,
+        });
+      } else {
+        timeline.emit({
+          type: 'progress',
+          level: 'warn',
+          message: `no fault gateway in front of ${input.env.target} (only http:// targets on loopback): its requests feed no request metrics and gateway faults cannot reach it`,
+        });
+      }
+    }
   } catch (error) {
     runError = error;
   }
@@ -234,7 +271,7 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunResult> {
     command: input.command,
     loaded: input.loaded,
     env: input.env,
-    targetUrl: targetUrl ?? input.env.target,
+    targetUrl: outsideGatewayUrl ?? targetUrl ?? input.env.target,
     target,
     timeline,
     telemetry: stageTelemetry,
@@ -338,6 +375,9 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunResult> {
   }
   timeline.emit({ type: 'run.end', status });
   const endedAt = clock.wall();
+  if (outsideGatewayUrl !== undefined && merged.load?.target === outsideGatewayUrl) {
+    merged.load = { ...merged.load, target: input.env.target };
+  }
 
   const result: RunResult = {
     schemaVersion: RESULT_SCHEMA_VERSION,

@@ -4,6 +4,7 @@ import { guardExperiments, isInteractive } from '../../chaos/guard.ts';
 import { describeError, EnvironmentError } from '../../core/errors.ts';
 import type { Check, StageName } from '../../core/run-result.ts';
 import { findToolOrThrow, type ToolName } from '../../core/tools.ts';
+import { resolveReadyPath } from '../local-target.ts';
 import type { RunContext, Stage, StageOutcome } from '../stage.ts';
 
 /** Why a connection failed, in words, from undici's error codes. */
@@ -37,7 +38,8 @@ async function probe(url: string, signal: AbortSignal): Promise<number> {
 
 /**
  * First stage of every run: surfaces config warnings, proves the target answers (an unreachable
- * target is an environment error, exit 3), and records its readiness as a `health` check.
+ * target is an environment error, exit 3), and records whether its readiness path (`readyPath`,
+ * default `/`) answers 2xx/3xx as a `health` check.
  */
 export const preflightStage: Stage = {
   name: 'preflight',
@@ -124,15 +126,13 @@ async function checkTarget(context: RunContext): Promise<StageOutcome> {
   for (const warning of context.loaded.warnings) {
     context.timeline.emit({ type: 'progress', stage: 'preflight', level: 'warn', message: warning });
   }
-  const base = context.targetUrl.replace(/\/$/, '');
-  let path = '/health/ready';
+  // The target itself, not the fault gateway in front of it: a gateway would answer 502 for a target
+  // that is down, and readiness is the target's own.
+  const base = (context.target?.directUrl ?? context.targetUrl).replace(/\/$/, '');
+  const path = resolveReadyPath(context.env);
   let status: number;
   try {
     status = await probe(base + path, context.signal);
-    if (status === 404) {
-      path = '/';
-      status = await probe(base + path, context.signal);
-    }
   } catch (error) {
     if (context.signal.aborted) throw context.signal.reason;
     throw new EnvironmentError(
@@ -150,7 +150,9 @@ async function checkTarget(context: RunContext): Promise<StageOutcome> {
     measured: status,
     threshold: '2xx or 3xx',
     unit: 'status',
-    message: ok ? `GET ${path} answered ${status}` : `GET ${base}${path} answered ${status}`,
+    message: ok
+      ? `GET ${path} answered ${status}`
+      : `GET ${base}${path} answered ${status}${path === '/' && context.env.readyPath === undefined ? ' (set readyPath in the environment to check another path)' : ''}`,
   };
   return { checks: [check] };
 }
