@@ -11,7 +11,7 @@ import { buildChartData, type ChartData } from './build-chart-data.ts';
 import { formatEvent } from './format-event.ts';
 import { formatEvidence } from './format-evidence.ts';
 import { formatSendLag } from './format-send-lag.ts';
-import { formatDuration, formatMeasured } from './format-value.ts';
+import { formatCanaryName, formatDuration, formatMeasured, formatThreshold } from './format-value.ts';
 import type { ChartAssets } from './load-chart-assets.ts';
 
 /** Escapes text for HTML element content and quoted attribute values. */
@@ -113,7 +113,7 @@ function buildFailures(checks: Check[]): string {
   const cards = failed.map(
     (c) => `<div class="failure ${c.status}">
 <div class="failure-head">${badge(c.status)} <strong>${h(c.name)}</strong> <small class="meta">${h(c.id)}</small></div>
-<div class="versus"><span>measured <b>${h(formatMeasured(c))}</b></span><span>threshold <b>${h(c.threshold)}</b></span>${c.runbook ? `<span>${link(c.runbook, 'runbook')}</span>` : ''}</div>
+<div class="versus"><span>measured <b>${h(formatMeasured(c))}</b></span><span>threshold <b>${h(formatThreshold(c))}</b></span>${c.runbook ? `<span>${link(c.runbook, 'runbook')}</span>` : ''}</div>
 <div class="message">${h(c.message)}</div>${c.evidence ? `\n<div class="meta">evidence: ${h(formatEvidence(c.evidence))}</div>` : ''}
 </div>`,
   );
@@ -124,7 +124,7 @@ function buildChecks(checks: Check[]): string {
   if (checks.length === 0) return section('checks', 'Checks', '<p class="meta">No checks ran.</p>');
   const rows = checks.map(
     (c) =>
-      `<tr class="row-${c.status}"><td>${badge(c.status)}</td><td>${h(c.kind)}</td><td title="${h(c.id)}">${h(c.name)}</td>${num(formatMeasured(c))}${num(c.threshold)}<td class="small">${h(c.message)}${c.evidence ? `<br><small class="meta">${h(formatEvidence(c.evidence))}</small>` : ''}${c.runbook ? ` · ${link(c.runbook, 'runbook')}` : ''}</td></tr>`,
+      `<tr class="row-${c.status}"><td>${badge(c.status)}</td><td>${h(c.kind)}</td><td title="${h(c.id)}">${h(c.name)}</td>${num(formatMeasured(c))}${num(formatThreshold(c))}<td class="small">${h(c.message)}${c.evidence ? `<br><small class="meta">${h(formatEvidence(c.evidence))}</small>` : ''}${c.runbook ? ` · ${link(c.runbook, 'runbook')}` : ''}</td></tr>`,
   );
   return section(
     'checks',
@@ -289,7 +289,7 @@ function stepArtifacts(canary: CanaryRunResult, paths: readonly string[]): strin
 
 /** One row per step, the canary run named on its first row (a run with no steps still gets a row). */
 function canaryRows(canary: CanaryRunResult): string[] {
-  const head = `<td rowspan="${Math.max(1, canary.steps.length)}">${badge(canary.status)} <b>${h(canary.name)}</b><br><small class="meta">${h(canary.type)} · ${h(canary.stage ?? '')} · ${h(ms(canary.durationMs))} · ${canary.attempts} attempt${canary.attempts === 1 ? '' : 's'}</small>${canary.error ? `<div class="small err-text">${h(canary.error)}</div>` : ''}</td>`;
+  const head = `<td rowspan="${Math.max(1, canary.steps.length)}">${badge(canary.status)} <b>${h(formatCanaryName(canary))}</b><br><small class="meta">${h(canary.type)} · ${h(canary.stage ?? '')} · ${h(ms(canary.durationMs))} · ${canary.attempts} attempt${canary.attempts === 1 ? '' : 's'}</small>${canary.error ? `<div class="small err-text">${h(canary.error)}</div>` : ''}</td>`;
   if (canary.steps.length === 0)
     return [`<tr class="group">${head}<td colspan="5" class="meta">no steps ran</td></tr>`];
   return canary.steps.map(

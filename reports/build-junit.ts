@@ -1,6 +1,6 @@
 import { type Check, type CheckKind, orderChecks, type RunResult } from '../core/run-result.ts';
 import { formatEvidence } from './format-evidence.ts';
-import { formatMeasured } from './format-value.ts';
+import { formatMeasured, formatThreshold } from './format-value.ts';
 
 /** Text for XML content and attributes; characters XML 1.0 forbids are dropped. */
 export function escapeXml(text: string): string {
@@ -42,11 +42,18 @@ function testcaseSeconds(check: Check): string {
     : '0';
 }
 
+/** As read (`≤ 5 %`), with the expression as written when that differs (`rate<=0.05`). */
+function thresholdText(check: Check): string {
+  const read = formatThreshold(check);
+  if (read === null) return '—';
+  return read === check.threshold ? read : `${read} (${check.threshold})`;
+}
+
 function details(check: Check): string {
   return [
     check.message,
     `measured: ${formatMeasured(check)}`,
-    `threshold: ${check.threshold ?? '—'}`,
+    `threshold: ${thresholdText(check)}`,
     `id: ${check.id}`,
     ...(check.stage ? [`stage: ${check.stage}`] : []),
     ...(check.runbook ? [`runbook: ${check.runbook}`] : []),
@@ -56,7 +63,7 @@ function details(check: Check): string {
 
 function testcase(check: Check, command: string): string {
   const attrs = `classname="${xml(`opsproof.${command}.${check.kind}`)}" name="${xml(check.name)}" time="${testcaseSeconds(check)}"`;
-  const versus = `measured ${formatMeasured(check)} vs threshold ${check.threshold ?? '—'}`;
+  const versus = `measured ${formatMeasured(check)} vs threshold ${formatThreshold(check) ?? '—'}`;
   switch (check.status) {
     case 'passed':
       // A passed alarm check still says what it saw.

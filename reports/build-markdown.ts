@@ -1,7 +1,7 @@
 import { type Check, exitCodeForStatus, orderChecks, type RunResult } from '../core/run-result.ts';
 import { formatEvidence } from './format-evidence.ts';
 import { formatSendLag } from './format-send-lag.ts';
-import { formatDuration, formatMeasured } from './format-value.ts';
+import { formatCanaryName, formatDuration, formatMeasured, formatThreshold } from './format-value.ts';
 
 const VERDICT: Record<RunResult['status'], string> = {
   passed: '✅ passed',
@@ -64,7 +64,7 @@ function table(head: string[], rows: string[]): string[] {
 
 function checkRow(check: Check): string {
   const runbook = check.runbook ? ` (${linkTo(check.runbook, 'runbook')})` : '';
-  return `| ${ICON[check.status]} | ${cell(check.name)} | ${cell(formatMeasured(check))} | ${code(check.threshold)} | ${cell(check.message)}${check.evidence ? ` — ${cell(formatEvidence(check.evidence))}` : ''}${runbook} |`;
+  return `| ${ICON[check.status]} | ${cell(check.name)} | ${cell(formatMeasured(check))} | ${code(formatThreshold(check))} | ${cell(check.message)}${check.evidence ? ` — ${cell(formatEvidence(check.evidence))}` : ''}${runbook} |`;
 }
 
 function loadLines(result: RunResult): string[] {
@@ -130,7 +130,7 @@ function canaryLines(result: RunResult): string[] {
               `${ICON[s.status]} ${s.name} ${formatDuration(s.durationMs)}${s.error ? ` — ${s.error}` : ''}`,
           )
           .join(' · ');
-        return `| ${ICON[c.status]} | ${cell(c.name)} (${c.type}) | ${c.stage ?? ''} | ${formatDuration(c.durationMs)} | ${cell(steps || (c.error ?? ''))} |`;
+        return `| ${ICON[c.status]} | ${cell(formatCanaryName(c))} (${c.type}) | ${c.stage ?? ''} | ${formatDuration(c.durationMs)} | ${cell(steps || (c.error ?? ''))} |`;
       }),
     ),
   ];

@@ -6,7 +6,7 @@ import { buildJson } from './build-json.ts';
 import { buildJunit, escapeXml } from './build-junit.ts';
 import { buildMarkdown } from './build-markdown.ts';
 import { formatSummary, shouldUseColor } from './format-summary.ts';
-import { formatDuration, formatMeasured } from './format-value.ts';
+import { formatCanaryName, formatDuration, formatMeasured, formatThreshold } from './format-value.ts';
 import { loadChartAssets } from './load-chart-assets.ts';
 import { HOSTILE, sampleDrill, sampleResult } from './sample-result.ts';
 
@@ -387,7 +387,9 @@ describe('formatSummary', () => {
       /^ {2}✗ p\(99\)<1 \.+ +5\.12 ms {2}\(threshold p\(99\)<1\) +p\(99\) = 5\.115 ms/,
     );
     expect(checkLines[1]).toMatch(/^ {2}✗ api-latency: HighLatencyP99 returns to OK/);
-    expect(checkLines.at(-1)).toMatch(/^ {2}- canary checkout \.+ +— +skipped: --skip canaries-after$/);
+    expect(checkLines.at(-1)).toMatch(
+      /^ {2}- canary checkout \(after chaos\) \.+ +— +skipped: --skip canaries-after$/,
+    );
     expect(summary).toContain('verdict: FAILED (exit 1) — a check failed');
     expect(summary).toContain('load: 500 requests · 25.0 rps · 26 errors (5.20%)');
     expect(summary).not.toContain('interrupted after');
@@ -442,8 +444,30 @@ describe('format values', () => {
     [{ measured: 12.345, unit: 'ms' }, '12.35 ms'],
     [{ measured: 99.9, unit: '%' }, '99.90%'],
     [{ measured: 'ALARM' }, 'ALARM'],
+    // Rates are kept as fractions in result.json and read as percentages.
+    [{ measured: 0.0042, unit: 'ratio' }, '0.42 %'],
+    [{ measured: 0.05, unit: 'ratio' }, '5 %'],
+    [{ measured: 0, unit: 'ratio' }, '0 %'],
   ])('formatMeasured(%o) = %s', (check, text) => {
     expect(formatMeasured(check)).toBe(text);
+  });
+
+  test.each([
+    [{ threshold: 'rate<=0.05', unit: 'ratio' }, '≤ 5 %'],
+    [{ threshold: 'rate<0.01', unit: 'ratio' }, '< 1 %'],
+    [{ threshold: 'p(99)<1000', unit: 'ms' }, 'p(99)<1000'],
+    [{ threshold: 'send lag p(99)<=25', unit: 'ms' }, 'send lag p(99)<=25'],
+    [{ threshold: null, unit: 'ratio' }, null],
+  ])('formatThreshold(%o) = %s', (check, text) => {
+    expect(formatThreshold(check)).toBe(text);
+  });
+
+  test.each([
+    [{ name: 'checkout', stage: 'canaries' }, 'checkout'],
+    [{ name: 'checkout', stage: 'canaries-after' }, 'checkout (after chaos)'],
+    [{ name: 'checkout' }, 'checkout'],
+  ] as const)('formatCanaryName(%o) = %s', (canary, text) => {
+    expect(formatCanaryName(canary)).toBe(text);
   });
 
   test.each([
@@ -457,4 +481,66 @@ describe('format values', () => {
 
 test('HOSTILE really is hostile (guards the escaping tests above)', () => {
   expect(HOSTILE).toContain('</script>');
+});
+
+describe('the same canary before and after chaos, and rates, in every report', () => {
+  const base = sampleResult();
+  const checkout = base.canaries![0]!;
+  const rate = {
+    id: 'kpi:rate<=0.05',
+    kind: 'kpi',
+    name: 'availability ≥ 95 %',
+    status: 'failed',
+    measured: 0.0642,
+    threshold: 'rate<=0.05',
+    unit: 'ratio',
+    message: 'error rate 6.42 % (limit ≤ 5 %) breaches rate<=0.05',
+    stage: 'load',
+  } as const;
+  const result = sampleResult({
+    checks: [
+      rate,
+      { ...base.checks.find((c) => c.id === 'canary:checkout')!, status: 'passed' },
+      {
+        id: 'canary-after:checkout',
+        kind: 'canary',
+        name: 'canary checkout (after chaos)',
+        status: 'failed',
+        measured: 90,
+        threshold: null,
+        unit: 'ms',
+        message: 'canary checkout (after chaos) failed: step "open home" failed',
+        stage: 'canaries-after',
+      },
+    ],
+    canaries: [checkout, { ...checkout, stage: 'canaries-after', status: 'failed' }],
+  });
+
+  test('JUnit: every testcase is named apart; a rate reads in percent', () => {
+    const cases = all(parseXml(buildJunit(result)), 'testcase');
+    const names = cases.map((c) => `${c.attrs.classname} ${c.attrs.name}`);
+    expect(new Set(names).size).toBe(names.length);
+    expect(names).toContain('opsproof.gate.canary canary checkout (after chaos)');
+    const failure = cases.find((c) => c.attrs.name === 'availability ≥ 95 %')?.children[0];
+    expect(failure?.attrs.message).toBe('measured 6.42 % vs threshold ≤ 5 %');
+    expect(failure?.text).toContain('threshold: ≤ 5 % (rate&lt;=0.05)');
+  });
+
+  test('Markdown: the canaries table and the checks name the second run apart; rates in percent', () => {
+    const md = buildMarkdown(result);
+    expect(md).toContain('| ✅ | checkout (browser) | canaries |');
+    expect(md).toContain('| ❌ | checkout (after chaos) (browser) | canaries-after |');
+    expect(md).toContain('canary checkout (after chaos)');
+    expect(md).toContain('| availability ≥ 95 % | 6.42 % | `≤ 5 %` |');
+  });
+
+  test('HTML and the terminal summary do too', () => {
+    const html = buildHtml(result);
+    expect(html).toContain('<b>checkout (after chaos)</b>');
+    expect(html).toContain('6.42 %');
+    expect(html).toContain('≤ 5 %');
+    const summary = formatSummary(result);
+    expect(summary).toMatch(/canary checkout \(after chaos\) \.+\s+90 ms/);
+    expect(summary).toMatch(/availability ≥ 95 % \.+ 6\.42 %\s+\(threshold ≤ 5 %\)/);
+  });
 });

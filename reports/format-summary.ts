@@ -2,7 +2,7 @@ import pc from 'picocolors';
 import { type Check, exitCodeForStatus, orderChecks, type RunResult } from '../core/run-result.ts';
 import { formatEvidence } from './format-evidence.ts';
 import { formatSendLag } from './format-send-lag.ts';
-import { formatDuration, formatMeasured, STATUS_SYMBOL } from './format-value.ts';
+import { formatDuration, formatMeasured, formatThreshold, STATUS_SYMBOL } from './format-value.ts';
 
 export interface SummaryOptions {
   /** The HTML report, printed last so it is the line people copy. */
@@ -45,7 +45,7 @@ export function formatSummary(result: RunResult, options: SummaryOptions = {}): 
   const measuredWidth = Math.max(0, ...checks.map((check) => formatMeasured(check).length));
   const thresholdWidth = Math.max(
     0,
-    ...checks.map((check) => (check.threshold ? check.threshold.length + 12 : 0)),
+    ...checks.map((check) => (check.threshold ? (formatThreshold(check)?.length ?? 0) + 12 : 0)),
   );
   const lines = [
     '',
@@ -58,7 +58,7 @@ export function formatSummary(result: RunResult, options: SummaryOptions = {}): 
     const name = check.name.length > width - 2 ? `${check.name.slice(0, width - 3)}…` : check.name;
     const dots = '.'.repeat(Math.max(2, width - name.length));
     const measured = formatMeasured(check).padStart(measuredWidth);
-    const threshold = (check.threshold ? `(threshold ${check.threshold})` : '').padEnd(thresholdWidth);
+    const threshold = (check.threshold ? `(threshold ${formatThreshold(check)})` : '').padEnd(thresholdWidth);
     const evidence = check.evidence ? `  [${formatEvidence(check.evidence)}]` : '';
     const note = check.status === 'passed' ? '' : `  ${check.message}`;
     const paintStatus = paint[check.status];

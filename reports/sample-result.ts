@@ -159,12 +159,12 @@ export function sampleResult(overrides: Partial<RunResult> = {}): RunResult {
     {
       id: 'kpi:rate<=0.1',
       kind: 'kpi',
-      name: 'rate<=0.1',
+      name: 'availability ≥ 90 %',
       status: 'passed',
       measured: 0.052,
       threshold: 'rate<=0.1',
       unit: 'ratio',
-      message: 'rate = 0.052 meets rate<=0.1',
+      message: 'error rate 5.2 % (limit ≤ 10 %) meets rate<=0.1',
       stage: 'load',
     },
     {
@@ -227,7 +227,7 @@ export function sampleResult(overrides: Partial<RunResult> = {}): RunResult {
     {
       id: 'canary-after:checkout',
       kind: 'canary',
-      name: 'canary checkout',
+      name: 'canary checkout (after chaos)',
       status: 'skipped',
       measured: null,
       threshold: null,

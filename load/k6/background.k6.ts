@@ -46,7 +46,7 @@ export const options: Options = {
   },
   thresholds: {
     'http_req_duration{scenario:measured}': ['p(99)<1000'],
-    'http_req_failed{scenario:measured}': ['rate<=0.001'],
+    'http_req_failed{scenario:measured}': ['rate<0.01', 'rate<=0.001'],
     dropped_iterations: ['count==0'],
   },
   summaryTrendStats: ['min', 'avg', 'med', 'max', 'count', 'p(50)', 'p(90)', 'p(95)', 'p(99)', 'p(99.9)'],

@@ -20,13 +20,15 @@ export function buildCanaryChecks(
   stage: 'canaries' | 'canaries-after',
 ): Check[] {
   const prefix = stage === 'canaries' ? 'canary' : 'canary-after';
+  // The same canary runs before and after chaos: every report names the second run apart.
+  const suffix = stage === 'canaries' ? '' : ' (after chaos)';
   return results.map((result) => {
     const passedSteps = result.steps.filter((s) => s.status === 'passed').length;
     const retried = result.attempts > 1 ? ` after ${result.attempts} attempts` : '';
     return {
       id: `${prefix}:${result.name}`,
       kind: 'canary',
-      name: `canary ${result.name}`,
+      name: `canary ${result.name}${suffix}`,
       status: result.status,
       measured: result.durationMs,
       threshold: null,
@@ -34,7 +36,7 @@ export function buildCanaryChecks(
       message:
         result.status === 'passed'
           ? `${passedSteps} step${passedSteps === 1 ? '' : 's'} passed in ${result.durationMs} ms${retried}`
-          : `canary ${result.name} failed${retried}: ${result.error ?? 'unknown reason'}`,
+          : `canary ${result.name}${suffix} failed${retried}: ${result.error ?? 'unknown reason'}`,
       stage,
     };
   });
