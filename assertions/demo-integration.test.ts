@@ -87,6 +87,13 @@ test('demo behind the gateway: a 30 % error fault fires HighErrorRate, it recove
   );
   expect(recovers!.status).toBe('passed');
   expect(recovers!.measuredMs).toBeGreaterThan(0);
+
+  // Each verdict rests on what the demo's traffic fed the alarm: 5XXError averages per period.
+  expect(healthy!.evidence!.datapointCount).toBeGreaterThan(0);
+  expect(fires!.evidence).toMatchObject({ transition: { from: 'OK', to: 'ALARM' } });
+  expect(fires!.evidence!.datapoints.some((d) => d.value > 0.05)).toBe(true);
+  expect(recovers!.evidence).toMatchObject({ transition: { from: 'ALARM', to: 'OK' } });
+  expect(recovers!.evidence!.datapointCount).toBeGreaterThan(0);
 }, 40_000);
 
 test('a request with a known correlation ID is found as an OTLP trace and as a captured log line, with the lag', async () => {
