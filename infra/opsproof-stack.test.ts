@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { buildAlarmCoverage } from '../assertions/alarm-tests/build-alarm-test-result.ts';
 import { loadAlarmTestFile } from '../assertions/alarm-tests/load-alarm-tests.ts';
 import { runAlarmTestFile } from '../assertions/alarm-tests/run-alarm-tests.ts';
 import { loadCanaries } from '../canaries/load-canaries.ts';
@@ -216,5 +217,32 @@ describe.each([
     const results = runAlarmTestFile(loaded);
     expect(results.length).toBeGreaterThan(0);
     expect(results.filter((r) => !r.passed).map((r) => r.test)).toEqual([]);
+  });
+});
+
+describe.each([
+  ['OpsproofDemo-Staging', 'opsproof-demo-staging-'],
+  ['OpsproofDemo-Prod', 'opsproof-demo-prod-'],
+])('every alarm %s deploys is tested', (stack, alarmPrefix) => {
+  test('demo.alarms.yaml and deployed.alarms.yaml pass and name every alarm of the template (the canary alarms and the ServiceDown composite too)', async () => {
+    const loaded = [];
+    for (const name of ['demo.alarms.yaml', 'deployed.alarms.yaml']) {
+      const file = join(dir, `${stack}.${name}`);
+      writeFileSync(
+        file,
+        buildDeployedAlarmTestFile(readFileSync(join(root, 'demo/alarms', name), 'utf8'), {
+          template: join(outdir, `${stack}.template.json`),
+          alarmPrefix,
+          canaryPrefix: 'demo-',
+          canaryNames,
+        }),
+      );
+      loaded.push(await loadAlarmTestFile(file));
+    }
+    const failed = loaded.flatMap((f) => runAlarmTestFile(f)).filter((r) => !r.passed);
+    expect(failed.map((r) => [r.test, r.expectations.filter((e) => !e.passed)])).toEqual([]);
+    const coverage = buildAlarmCoverage(loaded);
+    expect(coverage.templateAlarms).toContain(`${alarmPrefix}ServiceDown`);
+    expect(coverage.untested).toEqual([]);
   });
 });
