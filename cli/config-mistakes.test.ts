@@ -134,3 +134,19 @@ test('stages that do not use the broken parts still run; their problems print as
   );
   expect(existsSync(join(dir, 'out', 'result.json'))).toBe(true);
 });
+
+test.each([
+  ['canary', 'run'],
+  ['canary', 'watch', '--runs', '1', '--every', '1s'],
+])(
+  'opsproof %s %s: a canary file that exports no canary exits 2 before any canary runs',
+  async (...command) => {
+    const dir = projectWithMistakes(closedUrl);
+    const run = await runCli(command, dir);
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toMatch(/✖ canaries\.files: .*broken\.canary\.ts has no canary as its default export/);
+    // Experiments are no canary command's business: warnings only.
+    expect(run.stderr).toMatch(/⚠ experiments\.slow\.actions\.delay\.actionId/);
+    expect(existsSync(join(dir, 'reports'))).toBe(false);
+  },
+);
