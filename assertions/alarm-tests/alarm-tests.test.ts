@@ -168,14 +168,15 @@ tests:
 });
 
 describe('shipped alarm test files pass', () => {
-  test.each(['assertions/fixtures/aws-docs-examples.alarms.yaml', 'demo/alarms/demo.alarms.yaml'])(
-    '%s',
-    async (path) => {
-      const results = runAlarmTestFile(await loadAlarmTestFile(path, join(import.meta.dirname, '..', '..')));
-      expect(results.length).toBeGreaterThan(4);
-      expect(formatAlarmTestReport(results)).toMatch(/ 0 failed$/);
-    },
-  );
+  test.each([
+    'assertions/fixtures/aws-docs-examples.alarms.yaml',
+    'assertions/fixtures/math-and-composite.alarms.yaml',
+    'demo/alarms/demo.alarms.yaml',
+  ])('%s', async (path) => {
+    const results = runAlarmTestFile(await loadAlarmTestFile(path, join(import.meta.dirname, '..', '..')));
+    expect(results.length).toBeGreaterThan(4);
+    expect(formatAlarmTestReport(results)).toMatch(/ 0 failed$/);
+  });
 
   test("demo.alarms.yaml tests the demo suite's own alarm definitions", async () => {
     const root = join(import.meta.dirname, '..', '..');
