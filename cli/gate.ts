@@ -12,6 +12,7 @@ import {
   runStagesCommand,
   validateUsage,
 } from './command-kit.ts';
+import { resolveBaselineFlag } from './history.ts';
 
 export interface GateFlags extends CommonFlags {
   kpi?: string[];
@@ -19,6 +20,7 @@ export interface GateFlags extends CommonFlags {
   skip?: string[];
   allowProduction?: boolean;
   confirmEnv?: string;
+  baseline?: string;
 }
 
 export function registerGate(program: Command): void {
@@ -31,6 +33,10 @@ export function registerGate(program: Command): void {
   addHistoryFlag(command);
   command.option('--kpi <expr>', "KPI override in k6 syntax, e.g. 'p(99)<800' (repeatable)", collect);
   addStageSelectionFlags(command);
+  command.option(
+    '--baseline <run>',
+    'hold load to an earlier run: latest-passed, a run id (opsproof history) or a result.json; regressions are judged against the spread of recent passed runs',
+  );
   command.option('--allow-production', 'allow chaos against a production environment');
   command.option('--confirm-env <name>', 'name the production environment (non-interactive runs)');
   command.action(async (flags: GateFlags) => {
@@ -64,11 +70,25 @@ export async function runGate(flags: GateFlags): Promise<ExitCode> {
     ...context,
     scope: runScopeOfStages(stages.map((s) => s.name)),
   });
+  const profile = context.loaded.suite.load.default;
+  const baselineReference =
+    flags.baseline && profile
+      ? await resolveBaselineFlag(flags.baseline, {
+          profile,
+          env: context.env.name,
+          ...(flags.history ? { history: flags.history } : {}),
+          loaded: context.loaded,
+        })
+      : undefined;
   return runStagesCommand({
     command: 'gate',
     stages,
     flags,
     context: { ...context, loaded },
-    options: { kpis: flags.kpi ?? [], allowProduction: flags.allowProduction === true },
+    options: {
+      kpis: flags.kpi ?? [],
+      allowProduction: flags.allowProduction === true,
+      ...(baselineReference ? { baselineReference } : {}),
+    },
   });
 }

@@ -1,12 +1,13 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, test, vi } from 'vitest';
 import { UsageError } from '../core/errors.ts';
+import type { LoadedSuite } from '../core/load-config.ts';
 import { buildRunRecord } from '../history/build-run-record.ts';
 import { buildSampleRun } from '../history/fixtures/sample-run.ts';
 import { openHistoryStore } from '../history/history-store.ts';
-import { runHistory } from './history.ts';
+import { resolveBaselineFlag, runHistory } from './history.ts';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -93,4 +94,29 @@ test('no history yet is not an error; bad flags are usage errors', async () => {
   await expect(runHistory({ history: missing, since: '30' })).rejects.toThrow(UsageError);
   await expect(runHistory({ history: missing, limit: '0' })).rejects.toThrow(UsageError);
   await expect(runHistory({ history: 'off' })).rejects.toThrow(/history is off/);
+});
+
+test('--baseline: a run id from the history, a result.json file, or a usage error for neither', async () => {
+  const file = await seededHistory();
+  const dir = mkdtempSync(join(tmpdir(), 'opsproof-baseline-flag-'));
+  const loaded = {
+    suite: {},
+    dir,
+    file: join(dir, 'opsproof.config.ts'),
+    warnings: [],
+  } as unknown as LoadedSuite;
+  const input = { profile: 'steady', env: 'local', history: file, loaded };
+  const byRun = await resolveBaselineFlag('gate-1', input);
+  expect(byRun).toMatchObject({ label: 'run gate-1', summary: { latencyMs: { p99: 40 } } });
+  // The spread: every passed run of the profile in the environment (old-gate and gate-1; drill-1 is staging).
+  expect(byRun.spread?.values['*']?.p99).toEqual([40, 40]);
+  const json = join(dir, 'result.json');
+  writeFileSync(json, JSON.stringify(buildSampleRun({ runId: 'x', p99: 77 })));
+  expect(await resolveBaselineFlag(json, input)).toMatchObject({
+    label: json,
+    summary: { latencyMs: { p99: 77 } },
+  });
+  await expect(resolveBaselineFlag('no-such-run', input)).rejects.toThrow(UsageError);
+  const none = await resolveBaselineFlag('latest-passed', { ...input, history: join(dir, 'none.db') });
+  expect(none).toMatchObject({ label: 'latest-passed', missing: expect.stringMatching(/no run history at/) });
 });

@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { EXIT, type ExitCode, UsageError } from '../core/errors.ts';
+import type { LoadedSuite } from '../core/load-config.ts';
+import type { BaselineReference } from '../load/evaluate-baseline.ts';
 import { addHistoryFlag, printHuman } from './command-kit.ts';
 import { parseDurationFlag } from './duration-flag.ts';
 
@@ -88,4 +90,88 @@ export async function runHistory(flags: HistoryFlags): Promise<ExitCode> {
   } finally {
     store.close();
   }
+}
+
+/**
+ * `--baseline latest-passed | RUN_ID | FILE` (gate, load run) resolved for the load stage: the
+ * reference figures, and the spread of the last passed runs of the same profile and environment
+ * from the history (config `history.baseline`). A RUN_ID in no history and naming no file is a usage
+ * error; `latest-passed` with nothing passed yet gives a skipped baseline check.
+ */
+export async function resolveBaselineFlag(
+  spec: string,
+  input: { profile: string; env: string; history?: string; loaded: LoadedSuite },
+): Promise<BaselineReference> {
+  const [
+    { resolveHistoryFile },
+    { openHistoryStore },
+    { LATEST_PASSED, resolveHistoryBaseline },
+    { loadBaseline },
+  ] = await Promise.all([
+    import('../history/resolve-history-file.ts'),
+    import('../history/history-store.ts'),
+    import('../history/resolve-baseline.ts'),
+    import('../load/evaluate-baseline.ts'),
+  ]);
+  const config = input.loaded.suite.history?.baseline ?? {
+    runs: 10,
+    minRuns: 5,
+    k: 3,
+    tolerance: 0.1,
+    floorMs: 5,
+    floorRps: 1,
+  };
+  const settings = {
+    noise: { k: config.k, minRuns: config.minRuns },
+    tolerance: {
+      relative: config.tolerance,
+      absoluteMs: config.floorMs,
+      absoluteErrorRate: 0.001,
+      absoluteRps: config.floorRps,
+    },
+  };
+  const file = resolveHistoryFile({
+    flag: input.history,
+    configFile: input.loaded.suite.history?.file,
+    configDir: input.loaded.dir,
+  });
+  const isFile = spec !== LATEST_PASSED && existsSync(resolve(spec));
+  const fromHistory = async () => {
+    if (!file || !existsSync(file)) return undefined;
+    const store = await openHistoryStore(file);
+    try {
+      return await resolveHistoryBaseline(store, {
+        spec: isFile ? LATEST_PASSED : spec,
+        profile: input.profile,
+        env: input.env,
+        runs: config.runs,
+      });
+    } finally {
+      store.close();
+    }
+  };
+  const recorded = await fromHistory();
+  if (isFile) {
+    return {
+      label: spec,
+      summary: await loadBaseline(resolve(spec)),
+      ...(recorded ? { spread: recorded.spread } : {}),
+      ...settings,
+    };
+  }
+  if (!recorded) {
+    if (spec !== LATEST_PASSED) {
+      throw new UsageError(`--baseline ${spec}: no such file, and no run history at ${file ?? '(off)'}`, {
+        hint: 'pass latest-passed, a run id from `opsproof history`, or a result.json',
+      });
+    }
+    return { label: spec, missing: `no run history at ${file ?? '(off)'} yet`, ...settings };
+  }
+  if (recorded.unknownRun) {
+    throw new UsageError(`--baseline ${spec}: no such file, and ${recorded.missing}`, {
+      hint: 'pass latest-passed, a run id from `opsproof history`, or a result.json',
+    });
+  }
+  const { unknownRun: _, ...reference } = recorded;
+  return { ...reference, ...settings };
 }

@@ -13,6 +13,7 @@ import {
   validateUsage,
 } from './command-kit.ts';
 import { parseDurationFlag } from './duration-flag.ts';
+import { resolveBaselineFlag } from './history.ts';
 
 export interface LoadRunFlags extends CommonFlags {
   url?: string;
@@ -49,7 +50,10 @@ export function registerLoadRun(load: Command): void {
     )
     .addOption(new Option('--engine <engine>', 'load engine').choices(['open', 'autocannon', 'k6']))
     .option('--kpi <expr>', "KPI in k6 syntax, e.g. 'p(95)<300' (repeatable)", collect)
-    .option('--baseline <file>', 'result.json of an earlier run to compare against')
+    .option(
+      '--baseline <run>',
+      'compare with an earlier run: latest-passed, a run id (opsproof history) or a result.json; regressions are judged against the spread of recent passed runs',
+    )
     .action(async (name: string | undefined, flags: LoadRunFlags) => {
       process.exitCode = await runLoadRun(name, flags);
     });
@@ -103,6 +107,14 @@ export async function runLoadRun(name: string | undefined, flags: LoadRunFlags):
   }
   const profile = buildProfile(base, flags, loadProfileSchema);
   if ((flags.engine ?? profile.engine) === 'k6') findK6();
+  const baselineReference = flags.baseline
+    ? await resolveBaselineFlag(flags.baseline, {
+        profile: profileName,
+        env: context.env.name,
+        ...(flags.history ? { history: flags.history } : {}),
+        loaded,
+      })
+    : undefined;
   // With --url the target already runs. The embedded provider watches the config's alarms only through
   // a fault gateway in front of it (nothing else records its requests); without alarms the load goes
   // straight to it.
@@ -125,7 +137,7 @@ export async function runLoadRun(name: string | undefined, flags: LoadRunFlags):
     ],
     flags,
     context,
-    options: { kpis: flags.kpi ?? [], ...(flags.baseline ? { baseline: flags.baseline } : {}) },
+    options: { kpis: flags.kpi ?? [], ...(baselineReference ? { baselineReference } : {}) },
     ...(url
       ? {
           run: fronted

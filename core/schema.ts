@@ -560,9 +560,13 @@ export const historySchema = z
         k: positive.default(3),
         /** Relative tolerance without enough history (0.1 = 10 % worse). @defaultValue 0.1 */
         tolerance: z.number().min(0).default(0.1),
+        /** Latency changes smaller than this many ms never count as a regression. @defaultValue 5 */
+        floorMs: z.number().min(0).default(5),
+        /** Throughput drops smaller than this many requests per second never count. @defaultValue 1 */
+        floorRps: z.number().min(0).default(1),
       })
       .strict()
-      .default({ runs: 10, minRuns: 5, k: 3, tolerance: 0.1 }),
+      .default({ runs: 10, minRuns: 5, k: 3, tolerance: 0.1, floorMs: 5, floorRps: 1 }),
   })
   .strict();
 

@@ -1,6 +1,11 @@
 import { expect, test } from 'vitest';
 import type { LoadSummary } from '../core/run-result.ts';
-import { evaluateBaseline, parseBaseline } from './evaluate-baseline.ts';
+import {
+  evaluateBaseline,
+  evaluateBaselineReference,
+  parseBaseline,
+  robustSpread,
+} from './evaluate-baseline.ts';
 
 const summary = (p50: number, p95: number, p99: number, errorRate: number) =>
   ({ latencyMs: { p50, p95, p99 }, errorRate }) as LoadSummary;
@@ -42,4 +47,111 @@ test('parses a result.json or a bare summary; rejects anything else', () => {
   expect(parseBaseline(JSON.stringify(load)).latencyMs.p50).toBe(1);
   expect(() => parseBaseline('{"checks": []}')).toThrow(/no load summary/);
   expect(() => parseBaseline('nope')).toThrow(/not JSON/);
+});
+
+const full = (p99: number, rps = 100, scenarioP99 = p99) =>
+  ({
+    latencyMs: { p50: 10, p95: 20, p99, p999: p99 * 1.5 },
+    errorRate: 0,
+    rps,
+    durationMs: 10_000,
+    scenarios: [
+      {
+        name: 'browse',
+        requests: rps * 10,
+        errors: 0,
+        errorRate: 0,
+        latencyMs: { p50: 10, p95: 20, p99: scenarioP99 },
+      },
+    ],
+  }) as LoadSummary;
+
+// p99 of ten earlier passed runs: median 100, MAD 2 → robust σ 2.97, 3σ = 8.9 ms.
+const spread = {
+  runs: 10,
+  values: {
+    '*': { p99: [96, 98, 98, 99, 100, 100, 101, 102, 102, 104], rps: [100, 100, 100, 100, 100] },
+    browse: { p99: [96, 98, 98, 99, 100, 100, 101, 102, 102, 104] },
+  },
+};
+
+test.each([
+  { name: 'within the spread', p99: 104, failed: [] },
+  { name: 'at the edge of 3σ', p99: 108.8, failed: [] },
+  // p99.9 has no spread here: the fixed 10 % applies to it (164.25 ms vs 150 ms passes).
+  { name: 'beyond 3σ though under the fixed 10 %', p99: 109.5, failed: ['baseline:p99'] },
+  { name: 'a step', p99: 150, failed: ['baseline:p99', 'baseline:p999'] },
+])('spread of ten runs: p99 $p99 → $failed', ({ p99, failed }) => {
+  const checks = evaluateBaseline(full(p99, 100, 100), full(100), undefined, {
+    spread,
+    noise: { k: 3, minRuns: 5 },
+    label: 'run r0',
+  });
+  expect(checks.filter((c) => c.status === 'failed').map((c) => c.id)).toEqual(failed);
+});
+
+test('the message gives the figures compared and how the limit was reached', () => {
+  const [p99] = evaluateBaseline(full(150), full(100), undefined, { spread, label: 'run r0' }).filter(
+    (c) => c.id === 'baseline:p99',
+  );
+  expect(p99?.message).toBe(
+    'p99 150 ms vs baseline 100 ms (run r0) (+50 %); limit 108.9 ms = max(baseline 100 ms, median 100 ms of 10 passed runs) + 8.9 ms (3 × 1.4826 × MAD 2 ms, floor 5 ms): regression',
+  );
+  expect(p99).toMatchObject({ measured: 150, threshold: '<=108.8956', unit: 'ms', status: 'failed' });
+});
+
+test('per scenario, and throughput regresses when it drops', () => {
+  const checks = evaluateBaseline(full(100, 90, 140), full(100), undefined, { spread });
+  expect(checks.map((c) => c.id)).toEqual([
+    'baseline:p50',
+    'baseline:p95',
+    'baseline:p99',
+    'baseline:p999',
+    'baseline:errorRate',
+    'baseline:rps',
+    'baseline:browse:p50',
+    'baseline:browse:p95',
+    'baseline:browse:p99',
+    'baseline:browse:errorRate',
+    'baseline:browse:rps',
+  ]);
+  expect(checks.filter((c) => c.status === 'failed').map((c) => c.id)).toEqual([
+    'baseline:rps',
+    'baseline:browse:p99',
+  ]);
+  // No spread for browse rps: the fixed 10 % applies, and 90 rps is exactly at it.
+  expect(checks.find((c) => c.id === 'baseline:browse:rps')?.message).toMatch(
+    /− 10 % .*0 passed runs in history, 5 needed/,
+  );
+});
+
+test('too few runs for a spread: the fixed tolerance decides', () => {
+  const few = { runs: 3, values: { '*': { p99: [100, 100, 100] } } };
+  const failed = (p99: number) =>
+    evaluateBaseline(full(p99), full(100), undefined, { spread: few })
+      .filter((c) => c.status === 'failed')
+      .map((c) => c.id);
+  expect(failed(109)).toEqual([]);
+  expect(failed(111)).toEqual(['baseline:p99', 'baseline:p999', 'baseline:browse:p99']);
+});
+
+test('nothing to compare with: one skipped baseline check saying why', () => {
+  expect(
+    evaluateBaselineReference(full(100), { label: 'latest-passed', missing: 'no passed run yet' }),
+  ).toEqual([
+    expect.objectContaining({
+      id: 'baseline',
+      kind: 'baseline',
+      status: 'skipped',
+      message: 'no baseline to compare with: no passed run yet',
+    }),
+  ]);
+});
+
+test.each([
+  { values: [5], median: 5, mad: 0 },
+  { values: [1, 2, 3, 4], median: 2.5, mad: 1 },
+  { values: [1, 1, 2, 2, 4, 6, 9], median: 2, mad: 1 },
+])('robustSpread($values)', ({ values, median, mad }) => {
+  expect(robustSpread(values)).toEqual({ median, mad, sigma: 1.4826 * mad });
 });

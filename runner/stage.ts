@@ -11,6 +11,7 @@ import type {
   StageName,
 } from '../core/run-result.ts';
 import type { Timeline } from '../core/timeline.ts';
+import type { BaselineReference } from '../load/evaluate-baseline.ts';
 import type { Telemetry } from '../telemetry/port.ts';
 
 /** Options from the command line that stages read. */
@@ -21,6 +22,8 @@ export interface RunOptions {
   dryRun: boolean;
   /** Baseline result.json to compare load against. */
   baseline?: string;
+  /** A baseline resolved by the CLI (`--baseline latest-passed | RUN_ID | FILE`, with history's spread). */
+  baselineReference?: BaselineReference;
   /** Removes secrets from text a stage writes into the run directory (snippets, HAR, logs). */
   redact?: (text: string) => string;
 }

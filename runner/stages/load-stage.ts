@@ -1,6 +1,6 @@
 import { UsageError } from '../../core/errors.ts';
 import type { LoadProfile } from '../../core/schema.ts';
-import { evaluateBaseline, loadBaseline } from '../../load/evaluate-baseline.ts';
+import { evaluateBaseline, evaluateBaselineReference, loadBaseline } from '../../load/evaluate-baseline.ts';
 import { buildKpiThresholds, evaluateKpis } from '../../load/evaluate-kpis.ts';
 import { LoadInterruptedError } from '../../load/load-interrupted-error.ts';
 import { runLoad } from '../../load/run-load.ts';
@@ -63,7 +63,9 @@ export function createLoadStage(options: LoadStageOptions = {}): Stage {
           : error;
       });
       const checks = evaluateKpis(thresholds, summary);
-      if (context.options.baseline) {
+      if (context.options.baselineReference) {
+        checks.push(...evaluateBaselineReference(summary, context.options.baselineReference));
+      } else if (context.options.baseline) {
         checks.push(...evaluateBaseline(summary, await loadBaseline(context.options.baseline)));
       }
       const engine = options.engine ?? profile.engine;
