@@ -5,28 +5,33 @@ import type { Telemetry } from '../telemetry/port.ts';
 import type { AlarmStateValue } from '../telemetry/types.ts';
 
 export interface SteadyState {
-  /** Every alarm was OK. */
+  /** No alarm was in ALARM, and the provider knew every one. */
   met: boolean;
   /** The state last read of each alarm (`undefined`: the provider does not know it). */
   states: Record<string, AlarmStateValue | undefined>;
-  /** `steady state met: A OK, B OK` or `steady state not met: B is ALARM, …`. */
+  /** `steady state met: A OK, B INSUFFICIENT_DATA` or `steady state not met: B is ALARM, …`. */
   message: string;
 }
 
 /**
- * Whether alarm states make a steady state to inject a fault from: every alarm OK. An alarm in
- * ALARM or without data says nothing a fault could change. Pure.
+ * Whether alarm states make a steady state to inject a fault from: no alarm in ALARM (a fault started
+ * from ALARM can prove nothing about it) and every alarm known. INSUFFICIENT_DATA is allowed: every
+ * alarm starts there, and the checks themselves need a transition after the fault. Pure.
  */
 export function judgeSteadyState(
   states: Record<string, AlarmStateValue | undefined>,
   waitedMs?: number,
 ): SteadyState {
   const entries = Object.entries(states);
-  const off = entries.filter(([, state]) => state !== 'OK');
+  const off = entries.filter(([, state]) => state === undefined || state === 'ALARM');
   if (off.length === 0) {
-    return { met: true, states, message: `steady state met: ${entries.map(([a]) => `${a} OK`).join(', ')}` };
+    return {
+      met: true,
+      states,
+      message: `steady state met: ${entries.map(([a, state]) => `${a} ${state}`).join(', ')}`,
+    };
   }
-  const waited = waitedMs === undefined ? '' : ` after waiting ${formatDuration(waitedMs)} for OK`;
+  const waited = waitedMs === undefined ? '' : ` after waiting ${formatDuration(waitedMs)}`;
   return {
     met: false,
     states,
@@ -53,8 +58,8 @@ export function steadyStateOf(expectations: readonly Expectation[]): { alarms: s
 }
 
 /**
- * Waits until every named alarm is OK, at most `timeoutMs`, and judges the states last read. Drills
- * and the chaos stage call it before injecting: a fault started from ALARM proves nothing.
+ * Waits while a named alarm is in ALARM (or unknown), at most `timeoutMs`, and judges the states last
+ * read. Drills and the chaos stage call it before injecting: a fault started from ALARM proves nothing.
  */
 export async function waitForSteadyState(
   alarms: readonly string[],

@@ -79,7 +79,7 @@ test('drill alert fires the alarm, delivers its critical notification, and measu
   expect(result.checks.find((c) => c.id === 'drill:alert:alarm')).toMatchObject({
     status: 'passed',
     runbook,
-    evidence: { alarm: 'HighErrorRate', transition: { from: 'OK', to: 'ALARM' } },
+    evidence: { alarm: 'HighErrorRate', transition: { to: 'ALARM' } },
   });
   // The datapoints that crossed the threshold are the evidence of the fault.
   const evidence = result.checks.find((c) => c.id === 'drill:alert:alarm')!.evidence!;

@@ -99,7 +99,7 @@ test('refuses production without --allow-production, and unknown experiments', a
   });
 });
 
-test('an experiment whose alarm is not OK before the fault is not run: steady state not met', async () => {
+test('an experiment whose alarm is in ALARM before the fault is not run: steady state not met', async () => {
   const alarm = {
     AlarmName: 'Errors',
     Namespace: 'N',
@@ -136,7 +136,7 @@ test('an experiment whose alarm is not OK before the fault is not run: steady st
         id: 'experiment:errors',
         status: 'failed',
         message: expect.stringMatching(
-          /^steady state not met: Errors is ALARM after waiting \d+ms for OK; the experiment was not run$/,
+          /^steady state not met: Errors is ALARM after waiting \d+ms; the experiment was not run$/,
         ),
       }),
     ]);

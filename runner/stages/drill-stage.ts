@@ -381,7 +381,7 @@ async function runAlertDrill(
   try {
     load = startDrillLoad(context, drill.load ?? experiment.load, loadTarget);
     if (load.warmupMs > 0) await clock.sleep(load.warmupMs, context.signal);
-    // Steady state first: the alarm must be OK before the fault, or the drill measures nothing.
+    // Steady state first: the alarm must be out of ALARM before the fault, or the drill measures nothing.
     if (!context.options.dryRun) {
       const steady = await waitForSteadyState([drill.alarm], {
         telemetry,
