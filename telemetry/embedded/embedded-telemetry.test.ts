@@ -192,6 +192,45 @@ describe('alarms on a compressed clock', () => {
     expect(await telemetry.listAlarmNames()).toEqual(['HighErrorRate']);
   });
 
+  test('getAlarmDatapoints: the datapoints its evaluations used whose periods overlap a wall-clock window', async () => {
+    const clock = createManualClock();
+    const telemetry = new EmbeddedTelemetry({ alarms: [errorRate], timeScale: 30, clock });
+    const t0 = clock.wall().getTime();
+    for (let s = 0; s < 4; s++) {
+      const values = Array.from({ length: 10 }, (_, i) => (i < 3 ? 1 : 0));
+      await telemetry.putMetricData('AWS/ApiGateway', [
+        {
+          MetricName: '5XXError',
+          Dimensions: errorRate.Dimensions,
+          Values: values,
+          Counts: values.map(() => 1),
+        },
+      ]);
+      await clock.advance(1000);
+      telemetry.evaluateAlarmsNow();
+    }
+    // 60 s periods at timeScale 30 last 2 s of wall time: two complete periods were evaluated.
+    const all = await telemetry.getAlarmDatapoints('HighErrorRate', {
+      from: new Date(t0),
+      to: new Date(t0 + 4000),
+    });
+    expect(all?.map((d) => [d.timestamp.getTime() - t0, d.value, d.sampleCount])).toEqual([
+      [0, 0.3, 20],
+      [2000, 0.3, 20],
+    ]);
+    const overlapping = await telemetry.getAlarmDatapoints('HighErrorRate', {
+      from: new Date(t0 + 2500),
+      to: new Date(t0 + 3000),
+    });
+    expect(overlapping?.map((d) => d.timestamp.getTime() - t0)).toEqual([2000]);
+    expect(
+      await telemetry.getAlarmDatapoints('HighErrorRate', { from: new Date(t0 - 9000), to: new Date(t0) }),
+    ).toEqual([]);
+    expect(await telemetry.getAlarmDatapoints('Nope', { from: new Date(t0), to: new Date(t0 + 1) })).toBe(
+      undefined,
+    );
+  });
+
   test('the alarm timer evaluates on its own', async () => {
     const telemetry = await started({
       alarms: [{ ...errorRate, Period: 10, EvaluationPeriods: 1, DatapointsToAlarm: 1 }],
