@@ -155,3 +155,13 @@ test.each([
 ])('robustSpread($values)', ({ values, median, mad }) => {
   expect(robustSpread(values)).toEqual({ median, mad, sigma: 1.4826 * mad });
 });
+
+test('the error rate reads in percent; the check keeps the fractions', () => {
+  const check = evaluateBaseline(summary(100, 200, 300, 0.02), summary(100, 200, 300, 0.01)).find(
+    (c) => c.id === 'baseline:errorRate',
+  );
+  expect(check).toMatchObject({ measured: 0.02, unit: 'ratio', threshold: '<=0.011' });
+  expect(check?.message).toMatch(
+    /^errorRate 2 % vs baseline 1 % \(\+100 %\); limit 1\.1 % = baseline 1 % \+ 10 % \(floor 0\.1 %\)/,
+  );
+});

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError, UsageError } from '../core/errors.ts';
 import type { Check, LoadSummary } from '../core/run-result.ts';
+import { formatPercent } from '../core/threshold.ts';
 
 /** How much worse than the baseline still passes. */
 export interface BaselineTolerance {
@@ -226,9 +227,10 @@ function compareFigure(input: {
   } satisfies Check;
 }
 
+/** Error rates read as percentages (`1.1 %`); the check keeps the fractions. */
 function fmt(value: number, unit: string): string {
-  const rounded = unit === 'ratio' ? Math.round(value * 1e5) / 1e5 : Math.round(value * 100) / 100;
-  return unit === 'ratio' ? String(rounded) : `${rounded} ${unit}`;
+  if (unit === 'ratio') return formatPercent(Math.round(value * 1e5) / 1e5);
+  return `${Math.round(value * 100) / 100} ${unit}`;
 }
 
 const round = (n: number) => Math.round(n * 1e6) / 1e6;

@@ -455,6 +455,9 @@ describe('format values', () => {
   test.each([
     [{ threshold: 'rate<=0.05', unit: 'ratio' }, '≤ 5 %'],
     [{ threshold: 'rate<0.01', unit: 'ratio' }, '< 1 %'],
+    // A baseline's error-rate limit has no aggregate.
+    [{ threshold: '<=0.011', unit: 'ratio' }, '≤ 1.1 %'],
+    [{ threshold: '<=120', unit: 'ms' }, '<=120'],
     [{ threshold: 'p(99)<1000', unit: 'ms' }, 'p(99)<1000'],
     [{ threshold: 'send lag p(99)<=25', unit: 'ms' }, 'send lag p(99)<=25'],
     [{ threshold: null, unit: 'ratio' }, null],

@@ -15,12 +15,13 @@ export function formatMeasured(check: Pick<Check, 'measured' | 'unit'>): string 
 }
 
 /**
- * A check's threshold as people read it: a rate's (`rate<=0.05`, unit `ratio`) as the limit in
- * percent, `≤ 5 %`; every other as written.
+ * A check's threshold as people read it: a rate's (`rate<=0.05` or a baseline's `<=0.05`, unit
+ * `ratio`) as the limit in percent, `≤ 5 %`; every other as written.
  */
 export function formatThreshold(check: Pick<Check, 'threshold' | 'unit'>): string | null {
   if (check.threshold === null || check.unit !== 'ratio') return check.threshold;
-  const parsed = parseThreshold(check.threshold);
+  // A baseline's limit (`<=0.011`) has no aggregate: read it as a rate's.
+  const parsed = parseThreshold(/^[<>=!]/.test(check.threshold) ? `rate${check.threshold}` : check.threshold);
   return parsed.ok && parsed.threshold.aggregate.kind === 'rate'
     ? formatLimit(parsed.threshold)
     : check.threshold;
