@@ -232,17 +232,24 @@ test('fires needs a transition into ALARM after its anchor; recovers one into OK
     stop();
   }
   // OK throughout: a recovery "after fault.end" with no transition into OK is not a recovery.
-  const quiet = await new EmbeddedTelemetry({ alarms: [alarm], timeScale: 50, timeline }).start({
+  await telemetry.close(); // its alarm recovering now must not reach the next timeline
+  const quietTimeline = new Timeline(systemClock);
+  const quiet = await new EmbeddedTelemetry({
+    alarms: [alarm],
+    timeScale: 50,
+    timeline: quietTimeline,
+  }).start({
     otlp: false,
   });
   open.push(quiet);
   const stopQuiet = traffic(quiet, () => 0);
   try {
     while ((await quiet.getAlarmState('HighErrorRate')) !== 'OK') await new Promise((r) => setTimeout(r, 20));
-    timeline.emit({ type: 'fault.end', faultId: 'f2', reason: 'completed' });
+    await new Promise((r) => setTimeout(r, 20));
+    quietTimeline.emit({ type: 'fault.end', faultId: 'f2', reason: 'completed' });
     const [recovers] = await evaluateExpectations(
       [{ kind: 'alarm-recovers', alarm: 'HighErrorRate', within: '300ms', after: 'fault.end' }],
-      { ...ctx, telemetry: quiet },
+      { ...ctx, telemetry: quiet, timeline: quietTimeline },
     );
     expect(recovers).toMatchObject({
       status: 'failed',
