@@ -163,14 +163,17 @@ export async function runLocalExperiment(
             await clock.sleep(step.durationMs, stop.signal);
           } finally {
             final = await endFault(step.action, stop.signal.aborted ? reasonOf(stop.signal) : 'completed');
+            // Recorded also for a fault cut short (stopped), which is not judged on them.
+            if (final) {
+              counts = {
+                matchedRequests: final.matchedRequests,
+                injectedRequests: final.injectedRequests,
+                seenRequests: final.seenRequests,
+                seenPaths: final.seenPaths,
+              };
+            }
           }
           if (final) {
-            counts = {
-              matchedRequests: final.matchedRequests,
-              injectedRequests: final.injectedRequests,
-              seenRequests: final.seenRequests,
-              seenPaths: final.seenPaths,
-            };
             output += `: matched ${final.matchedRequests} of ${final.seenRequests} requests, injected into ${final.injectedRequests}`;
             // A fault that touched nothing proved nothing: its activity fails (DESIGN.md, no verdict without evidence).
             if (final.matchedRequests === 0) {
