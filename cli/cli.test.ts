@@ -286,7 +286,8 @@ describe('--help', () => {
     ],
     [['assert'], ['[names...]', '--env']],
     [['alarms', 'test'], ['<files...>']],
-    [['report'], ['<run-dir>', '--format']],
+    [['report'], ['[run-dir]', '--format', '--trend', '--since', '--out']],
+    [['history'], ['--kind', '--name', '--env', '--since', '--json', '--history']],
   ];
 
   test('opsproof --help lists every command with its flags', async () => {

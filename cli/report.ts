@@ -1,10 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { relative, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import { EXIT, type ExitCode, UsageError } from '../core/errors.ts';
 import type { RunResult } from '../core/run-result.ts';
 import type { ReportFormat } from '../reports/run-dir-reporters.ts';
 import { printHuman } from './command-kit.ts';
+import { parseDurationFlag } from './duration-flag.ts';
+import { resolveReadableHistoryFile } from './history.ts';
 
 /** The formats of reports/run-dir-reporters.ts, named here so parsing `--format` loads no renderer. */
 const FORMATS = ['json', 'junit', 'md', 'html'] as const satisfies readonly ReportFormat[];
@@ -14,15 +16,37 @@ void everyFormat;
 
 export interface ReportFlags {
   format: string;
+  trend?: boolean;
+  since?: string;
+  out?: string;
+  history?: string;
+  config?: string;
 }
 
 export function registerReport(program: Command): void {
   program
     .command('report')
-    .description("re-render a run's reports from its result.json")
-    .argument('<run-dir>', 'run directory holding result.json (e.g. reports/latest)')
+    .description("re-render a run's reports from its result.json; --trend: the trend page of the run history")
+    .argument('[run-dir]', 'run directory holding result.json (e.g. reports/latest)')
     .option('--format <formats>', 'comma-separated: html, md, junit, json', 'html,md,junit')
-    .action(async (runDir: string, flags: ReportFlags) => {
+    .option(
+      '--trend',
+      'write trend.html from the run history instead (percentiles, canaries, drills, flaky checks)',
+    )
+    .option('--since <duration>', 'with --trend: runs started within this long', '90d')
+    .option('--out <dir>', 'with --trend: where trend.html goes (default: reports/trend)')
+    .option(
+      '--history <file>',
+      'with --trend: run history database (default: $OPSPROOF_HISTORY, history.file, reports/history.db)',
+    )
+    .option('--config <file>', 'with --trend: config file whose history.file to read')
+    .action(async (runDir: string | undefined, flags: ReportFlags) => {
+      if (flags.trend) {
+        if (runDir) throw new UsageError('report --trend takes no run directory');
+        process.exitCode = await runTrendReport(flags);
+        return;
+      }
+      if (!runDir) throw new UsageError('report needs a run directory (or --trend)');
       process.exitCode = await runReport(runDir, flags);
     });
 }
@@ -61,5 +85,53 @@ export async function runReport(runDir: string, flags: ReportFlags): Promise<Exi
     const { file: name, build } = REPORT_FORMATS[format];
     printHuman(`wrote ${resolve(dir, writeReport(dir, name, build(result)))}`);
   }
+  return EXIT.passed;
+}
+
+/** `report --trend`: trend.html from the run history (history/build-trend-html.ts). */
+export async function runTrendReport(flags: Omit<ReportFlags, 'format'>): Promise<ExitCode> {
+  const sinceMs = parseDurationFlag('since', flags.since ?? '90d', '90d or 12h');
+  const file = await resolveReadableHistoryFile(flags);
+  if (!file) throw new UsageError('the run history is off (--history off / OPSPROOF_HISTORY=off)');
+  if (!existsSync(file))
+    throw new UsageError(`no run history at ${file}: runs are recorded there when they end`);
+  const [{ openHistoryStore }, { buildTrendData }, { buildTrendHtml }, { loadChartAssets }, { writeReport }] =
+    await Promise.all([
+      import('../history/history-store.ts'),
+      import('../history/build-trend-data.ts'),
+      import('../history/build-trend-html.ts'),
+      import('../reports/load-chart-assets.ts'),
+      import('../reports/write-report.ts'),
+    ]);
+  const outDir = resolve(flags.out ?? 'reports/trend');
+  const since = new Date(Date.now() - sinceMs).toISOString();
+  const store = await openHistoryStore(file);
+  let html: string;
+  try {
+    const runs = await store.listRuns({ since });
+    const ids = runs.map((r) => r.runId);
+    // A run directory deleted by hand loses its link, nothing else: the figures live in the history.
+    const links = new Map<string, string>();
+    for (const run of runs) {
+      const report = run.runDir ? resolve(run.runDir, 'report.html') : undefined;
+      if (report && existsSync(report)) links.set(run.runId, relative(outDir, report).split(sep).join('/'));
+    }
+    const data = buildTrendData({
+      runs,
+      figures: await store.loadFigures(ids),
+      canaries: await store.loadCanaries(ids),
+      drills: await store.loadDrills({ since }),
+      checks: await store.loadChecks(ids),
+      links,
+      since,
+    });
+    html = buildTrendHtml(data, loadChartAssets());
+    printHuman(
+      `${runs.length} runs since ${since}: ${data.scenarios.length} load series, ${data.canaries.length} canaries, ${data.drills.length} drills, ${data.flaky.length} flaky checks`,
+    );
+  } finally {
+    store.close();
+  }
+  printHuman(`wrote ${resolve(outDir, writeReport(outDir, 'trend.html', html))}`);
   return EXIT.passed;
 }

@@ -1,11 +1,13 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import { runGate } from '../cli/gate.ts';
 import { runHistory } from '../cli/history.ts';
+import { runTrendReport } from '../cli/report.ts';
 import type { RunResult } from '../core/run-result.ts';
 import { startBehaviourServer, type TestServer } from '../load/test-servers.ts';
+import type { TrendData } from './build-trend-data.ts';
 
 // Ten gates (load stage only) against a service whose latency this test sets: 20 ms for six runs,
 // then 1500 ms. Each gate holds its load to `--baseline latest-passed` with the history's spread.
@@ -114,4 +116,17 @@ test('ten gates: history lists ten, the run after the latency step fails its bas
   expect(rows.map((r) => r.runId)).toEqual(results.map((r) => r.runId));
   expect(rows.map((r) => r.status)).toEqual(results.map((r) => r.status));
   expect(rows.slice(6).every((r) => r.status === 'failed')).toBe(true);
+
+  // The trend page shows the step: every p99 before it under the first slow one, each run linked.
+  await quiet(() => runTrendReport({ history: historyFile, out: join(dir, 'trend'), since: '1d' }));
+  const html = readFileSync(join(dir, 'trend', 'trend.html'), 'utf8');
+  const data = JSON.parse(
+    /<script type="application\/json" id="opsproof-trend">(.*?)<\/script>/s.exec(html)?.[1] ?? '{}',
+  ) as TrendData;
+  const overall = data.scenarios.find((t) => t.scenario === '*');
+  const p99s = overall?.points.map((p) => p.p99) ?? [];
+  expect(p99s).toHaveLength(10);
+  expect(Math.max(...p99s.slice(0, 6))).toBeLessThan(Math.min(...p99s.slice(6)));
+  expect(Math.min(...p99s.slice(6))).toBeGreaterThanOrEqual(1500);
+  expect(overall?.points.map((p) => p.run.href)).toEqual(results.map((_, i) => `../run-${i}/report.html`));
 }, 120_000);
