@@ -263,7 +263,7 @@ function buildExpectations(result: RunResult): string {
   if (expectations.length === 0) return '';
   const rows = expectations.map(
     (e) =>
-      `<tr class="row-${e.status}"><td>${badge(e.status)}</td><td>${h(e.name)}${e.experiment ? `<br><small class="meta">experiment ${h(e.experiment)}</small>` : ''}</td>${num(ms(e.measuredMs))}${num(ms(e.deadlineMs))}<td>${h(e.after)}</td><td class="small">${h(e.message)}${e.runbook ? ` · ${link(e.runbook, 'runbook')}` : ''}</td></tr>`,
+      `<tr class="row-${e.status}"><td>${badge(e.status)}</td><td>${h(e.name)}${e.experiment ? `<br><small class="meta">experiment ${h(e.experiment)}</small>` : ''}</td>${num(ms(e.measuredMs))}${num(ms(e.deadlineMs))}<td>${h(e.after)}</td><td class="small">${h(e.message)}${e.evidence ? `<br><small class="meta">${h(formatEvidence(e.evidence))}</small>` : ''}${e.runbook ? ` · ${link(e.runbook, 'runbook')}` : ''}</td></tr>`,
   );
   return section(
     'expectations',
