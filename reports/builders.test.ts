@@ -547,3 +547,34 @@ describe('the same canary before and after chaos, and rates, in every report', (
     expect(summary).toMatch(/availability ≥ 95 % \.+ 6\.42 %\s+\(threshold ≤ 5 %\)/);
   });
 });
+
+describe('the evidence of alarm checks in every report', () => {
+  const result = sampleResult();
+  const seen = '2 datapoints · OK→ALARM at 10:00:13 UTC';
+
+  test.each([
+    ['terminal summary', () => formatSummary(result)],
+    ['summary.md', () => buildMarkdown(result)],
+    ['report.html', () => buildHtml(result)],
+    ['junit.xml', () => buildJunit(result)],
+  ])('%s gives the datapoints seen and the transition timed', (_report, build) => {
+    expect(build()).toContain(seen);
+  });
+
+  test('a failed alarm check shows its evidence in the terminal line, the HTML failure card and JUnit details', () => {
+    const line = formatSummary(result)
+      .split('\n')
+      .find((l) => l.includes('HighLatencyP99 returns to OK'));
+    expect(line).toContain('[1 datapoint · ALARM→OK at 10:00:23 UTC]');
+    expect(buildHtml(result)).toContain(
+      '<div class="meta">evidence: 1 datapoint · ALARM→OK at 10:00:23 UTC</div>',
+    );
+    expect(buildJunit(result)).toContain('evidence: 1 datapoint · ALARM→OK at 10:00:23 UTC</failure>');
+  });
+
+  test('checks without evidence render as before', () => {
+    const bare = sampleResult({ checks: sampleResult().checks.map(({ evidence: _, ...c }) => c) });
+    for (const text of [formatSummary(bare), buildMarkdown(bare), buildHtml(bare), buildJunit(bare)])
+      expect(text).not.toMatch(/datapoints? ·|datapoints unknown/);
+  });
+});
