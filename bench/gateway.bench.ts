@@ -3,10 +3,12 @@
  * upstream, measured in the same run with the same load generator (wrk when found, else autocannon).
  * The upstream and the gateway each run in their own process, as they do in `opsproof gate`.
  *
- *   npx tsx bench/gateway.bench.ts [--duration 5] [--connections 50] [--upstream demo|tiny]
+ *   npx tsx bench/gateway.bench.ts [--duration 5] [--connections 50] [--upstream demo|tiny] [--fault SPEC]
  *
  * `demo` (default) puts the gateway in front of the demo service, as the gate does; `tiny` in front of
  * a bare JSON server, the worst case (the gateway then does more work per request than the upstream).
+ * `--fault SPEC` keeps that fault active for the whole run (e.g. one whose path matches nothing, to
+ * measure the HTTP path with per-fault matching and counting instead of the no-fault pass-through).
  *
  * Goal: ratio ≥ 0.7.
  */
@@ -25,6 +27,7 @@ const flag = (name: string, fallback: number) => {
 const durationS = flag('duration', 5);
 const connections = flag('connections', 50);
 const upstreamKind = args.includes('--upstream') ? args[args.indexOf('--upstream') + 1] : 'demo';
+const faultSpec = args.includes('--fault') ? args[args.indexOf('--fault') + 1] : undefined;
 const demoServer = fileURLToPath(new URL('../demo/server.ts', import.meta.url));
 const gatewayModule = fileURLToPath(new URL('../chaos/fault-gateway.ts', import.meta.url));
 
@@ -42,6 +45,7 @@ server.listen(0, '127.0.0.1', () => console.log('http://127.0.0.1:' + server.add
 const GATEWAY = `
 import { startFaultGateway } from ${JSON.stringify(gatewayModule)};
 const gateway = await startFaultGateway({ upstream: process.argv[1] });
+if (process.argv[2]) gateway.addFault(process.argv[2], 3_600_000);
 console.log(gateway.url);`;
 
 /** Spawns node with `argv` and resolves with the first URL it prints; the rest of stdout is drained. */
@@ -108,7 +112,10 @@ async function startDemo(): Promise<{ child: ChildProcess; url: string }> {
 
 const upstream =
   upstreamKind === 'tiny' ? await startProcess(['--input-type=module', '-e', UPSTREAM]) : await startDemo();
-const gateway = await startProcess(['--import', 'tsx', '--input-type=module', '-e', GATEWAY], [upstream.url]);
+const gateway = await startProcess(
+  ['--import', 'tsx', '--input-type=module', '-e', GATEWAY],
+  [upstream.url, ...(faultSpec ? [faultSpec] : [])],
+);
 try {
   await measure(upstream.url); // warm both up (JIT, keep-alive pools)
   await measure(gateway.url);
@@ -119,6 +126,7 @@ try {
     JSON.stringify({
       bench: 'gateway-overhead',
       upstream: upstreamKind,
+      ...(faultSpec ? { fault: faultSpec } : {}),
       loadGenerator: findTool('wrk') ? 'wrk' : 'autocannon',
       connections,
       durationS,
