@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { type Clock, systemClock } from '../../core/clock.ts';
-import type { AlarmDefinition } from '../../core/schema.ts';
+import type { AlarmDefinition, CompositeAlarmDefinition, MathAlarmDefinition } from '../../core/schema.ts';
 import type { Timeline } from '../../core/timeline.ts';
 import {
   type AlarmEvaluation,
@@ -12,6 +12,15 @@ import {
   evaluateAlarm,
   evaluationIntervalSeconds,
 } from '../alarm-evaluator.ts';
+import {
+  type AlarmRuleNode,
+  type ChildState,
+  evaluateCompositeAlarm,
+  parseAlarmRule,
+  ruleAlarmNames,
+} from '../composite-alarm.ts';
+import { type CompiledMetricQueries, compileMetricQueries } from '../metric-math/compile-metric-queries.ts';
+import { buildQueryDatapoints, evaluateMathAlarm } from '../metric-math/evaluate-math-alarm.ts';
 import type { Telemetry } from '../port.ts';
 import type {
   AlarmStateChange,
@@ -32,13 +41,17 @@ import { SpanStore } from './span-store.ts';
 export interface EmbeddedTelemetryOptions {
   /** CloudWatch alarm definitions to evaluate (the suite's `alarms`). */
   alarms?: readonly AlarmDefinition[];
+  /** Metric math alarms (`Metrics`), evaluated with the same rules (telemetry/README.md). */
+  mathAlarms?: readonly MathAlarmDefinition[];
+  /** Composite alarms, evaluated each minute after the metric alarms, children first. */
+  compositeAlarms?: readonly CompositeAlarmDefinition[];
   /**
    * Alarm time runs this many times faster than the wall clock. @defaultValue 1
    * See {@link EmbeddedTelemetry} for how metric timestamps map onto alarm time.
    */
   timeScale?: number;
   /** Evaluation range in periods. @defaultValue N + max(⌊N/3⌋, 2) */
-  evaluationRange?: (alarm: AlarmDefinition) => number;
+  evaluationRange?: (alarm: Pick<AlarmDefinition, 'AlarmName' | 'EvaluationPeriods'>) => number;
   timeline?: Timeline;
   clock?: Clock;
   metrics?: MetricStore;
@@ -49,7 +62,15 @@ export interface EmbeddedTelemetryOptions {
 }
 
 interface AlarmRuntime {
-  definition: AlarmDefinition;
+  definition: AlarmDefinition | MathAlarmDefinition | CompositeAlarmDefinition;
+  /** Period of the datapoints it evaluates, seconds (60 for a composite). */
+  period: number;
+  /** Set for a metric math alarm. */
+  math?: CompiledMetricQueries;
+  /** Set for a composite alarm. */
+  rule?: AlarmRuleNode;
+  /** Alarm-clock ms of the last state change (composite reasons name the latest child). */
+  since: number;
   state: AlarmStateValue;
   reason: string;
   history: AlarmStateChange[];
@@ -89,7 +110,7 @@ export class EmbeddedTelemetry implements Telemetry {
   readonly #listeners = new Set<(change: AlarmStateChange) => void>();
   readonly #clock: Clock;
   readonly #timeline: Timeline | undefined;
-  readonly #rangeOf: (alarm: AlarmDefinition) => number;
+  readonly #rangeOf: (alarm: Pick<AlarmDefinition, 'AlarmName' | 'EvaluationPeriods'>) => number;
   readonly #captures: (() => void)[] = [];
   #receiver: OtlpReceiver | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -105,6 +126,8 @@ export class EmbeddedTelemetry implements Telemetry {
     this.#rangeOf = options.evaluationRange ?? ((a) => defaultEvaluationRange(a.EvaluationPeriods));
     this.origin = this.#clock.wall().getTime();
     for (const alarm of options.alarms ?? []) this.addAlarm(alarm);
+    for (const alarm of options.mathAlarms ?? []) this.addMathAlarm(alarm);
+    for (const alarm of options.compositeAlarms ?? []) this.addCompositeAlarm(alarm);
   }
 
   /** Starts the OTLP receiver and the alarm timer. */
@@ -135,10 +158,32 @@ export class EmbeddedTelemetry implements Telemetry {
   }
 
   addAlarm(definition: AlarmDefinition): void {
-    const interval = evaluationIntervalSeconds(definition.Period) * 1000;
+    this.#register(definition, definition.Period, {});
+  }
+
+  /** A metric math alarm; throws a MetricQueriesError (one sentence) when its Metrics cannot be evaluated. */
+  addMathAlarm(definition: MathAlarmDefinition): void {
+    const math = compileMetricQueries(definition.Metrics);
+    this.#register(definition, math.period, { math });
+  }
+
+  /** A composite alarm; its children may be added before or after it (a missing one counts as INSUFFICIENT_DATA). */
+  addCompositeAlarm(definition: CompositeAlarmDefinition): void {
+    this.#register(definition, 60, { rule: parseAlarmRule(definition.AlarmRule) });
+  }
+
+  #register(
+    definition: AlarmRuntime['definition'],
+    period: number,
+    kind: Pick<AlarmRuntime, 'math' | 'rule'>,
+  ): void {
+    const interval = evaluationIntervalSeconds(period) * 1000;
     const now = this.toAlarmTime(this.#clock.wall().getTime());
     this.#alarms.set(definition.AlarmName, {
       definition,
+      period,
+      ...kind,
+      since: now,
       state: 'INSUFFICIENT_DATA',
       reason: 'Unchecked: Initial alarm creation',
       history: [],
@@ -177,7 +222,7 @@ export class EmbeddedTelemetry implements Telemetry {
   ): Promise<MetricStatisticsDatapoint[] | undefined> {
     const alarm = this.#alarms.get(alarmName);
     if (!alarm) return undefined;
-    const periodWallMs = (alarm.definition.Period * 1000) / this.timeScale;
+    const periodWallMs = (alarm.period * 1000) / this.timeScale;
     const from = window.from.getTime();
     const to = window.to.getTime();
     return [...alarm.evaluated.values()]
@@ -237,8 +282,9 @@ export class EmbeddedTelemetry implements Telemetry {
     const nowWall = this.#clock.wall().getTime();
     const now = this.toAlarmTime(nowWall);
     const changes: AlarmStateChange[] = [];
-    for (const alarm of this.#alarms.values()) {
-      const interval = evaluationIntervalSeconds(alarm.definition.Period) * 1000;
+    // Metric and math alarms first, then composites, children before parents (as CloudWatch does).
+    for (const alarm of this.#evaluationOrder()) {
+      const interval = evaluationIntervalSeconds(alarm.period) * 1000;
       // After a stall (a paused process), evaluate only the latest due instant, as CloudWatch would.
       if (alarm.nextEvaluation > now) continue;
       const at = Math.floor(now / interval) * interval;
@@ -249,35 +295,101 @@ export class EmbeddedTelemetry implements Telemetry {
     return changes;
   }
 
-  #evaluate(alarm: AlarmRuntime, at: number): AlarmStateChange | undefined {
-    const def = alarm.definition;
+  /** Metric and math alarms, then composites with every composite after the composites it names. */
+  #evaluationOrder(): AlarmRuntime[] {
+    const all = [...this.#alarms.values()];
+    const order = all.filter((a) => !a.rule);
+    const placed = new Set<string>();
+    const visit = (alarm: AlarmRuntime, path: Set<string>) => {
+      const name = alarm.definition.AlarmName;
+      if (placed.has(name) || path.has(name)) return; // a cycle: CloudWatch stops evaluating it too
+      path.add(name);
+      for (const child of ruleAlarmNames(alarm.rule!)) {
+        const next = this.#alarms.get(child);
+        if (next?.rule) visit(next, path);
+      }
+      placed.add(name);
+      order.push(alarm);
+    };
+    for (const alarm of all) if (alarm.rule) visit(alarm, new Set());
+    return order;
+  }
+
+  /** The state and reason of one evaluation of any kind of alarm at `at` (alarm clock). */
+  #evaluateOnce(alarm: AlarmRuntime, at: number): Pick<AlarmEvaluation, 'state' | 'reason' | 'changed'> {
+    const reasonTime = (ms: number) => this.toWallTime(ms);
+    if (alarm.rule) {
+      const children = new Map<string, ChildState>();
+      for (const name of ruleAlarmNames(alarm.rule)) {
+        const child = this.#alarms.get(name);
+        if (child) children.set(name, { state: child.state, since: child.since });
+      }
+      return evaluateCompositeAlarm(alarm.rule, {
+        now: at,
+        previousState: alarm.state,
+        children,
+        reasonTime,
+      });
+    }
+    const def = alarm.definition as AlarmDefinition | MathAlarmDefinition;
     const range = this.#rangeOf(def);
-    const periodMs = def.Period * 1000;
+    const periodMs = alarm.period * 1000;
     const lastEnd = Math.floor(at / periodMs) * periodMs;
-    const series = this.metrics.get({
-      Namespace: def.Namespace,
-      MetricName: def.MetricName,
-      Dimensions: def.Dimensions ?? [],
-    });
-    const { samples, sets } = series
-      ? samplesOf(series, (t) => this.toAlarmTime(t))
-      : { samples: [], sets: [] };
-    const datapoints = buildPeriodDatapoints(def, samples, sets, {
-      from: lastEnd - range * periodMs,
-      to: lastEnd,
-    });
-    const evaluation = evaluateAlarm(
-      def,
-      { now: at, datapoints, previousState: alarm.state, evaluationRange: range },
-      { reasonTime: (ms) => this.toWallTime(ms) },
-    );
+    const window = { from: lastEnd - range * periodMs, to: lastEnd };
+    const read = (metric: Pick<AlarmDefinition, 'Namespace' | 'MetricName' | 'Dimensions'>) => {
+      const series = this.metrics.get({
+        Namespace: metric.Namespace,
+        MetricName: metric.MetricName,
+        Dimensions: metric.Dimensions ?? [],
+      });
+      return series ? samplesOf(series, (t) => this.toAlarmTime(t)) : { samples: [], sets: [] };
+    };
+    let evaluation: AlarmEvaluation;
+    if (alarm.math) {
+      const datapoints = new Map(
+        alarm.math.metrics.map((m) => {
+          const { samples, sets } = read(m.metric);
+          const inWindow = (t: number) => t >= window.from && t < window.to;
+          return [
+            m.id,
+            buildQueryDatapoints(
+              m,
+              samples.filter((x) => inWindow(x.t)),
+              sets.filter((x) => inWindow(x.t)),
+            ),
+          ];
+        }),
+      );
+      evaluation = evaluateMathAlarm(
+        def as MathAlarmDefinition,
+        alarm.math,
+        { now: at, datapoints, previousState: alarm.state, evaluationRange: range },
+        { reasonTime },
+      );
+    } else {
+      const metricDef = def as AlarmDefinition;
+      const { samples, sets } = read(metricDef);
+      const datapoints = buildPeriodDatapoints(metricDef, samples, sets, window);
+      evaluation = evaluateAlarm(
+        metricDef,
+        { now: at, datapoints, previousState: alarm.state, evaluationRange: range },
+        { reasonTime },
+      );
+    }
     alarm.last = evaluation;
     for (const d of evaluation.range) alarm.evaluated.set(d.start, d);
     for (const start of alarm.evaluated.keys()) {
       if (alarm.evaluated.size <= MAX_EVALUATED) break;
       alarm.evaluated.delete(start);
     }
+    return evaluation;
+  }
+
+  #evaluate(alarm: AlarmRuntime, at: number): AlarmStateChange | undefined {
+    const def = alarm.definition;
+    const evaluation = this.#evaluateOnce(alarm, at);
     if (!evaluation.changed) return undefined;
+    alarm.since = at;
     const change: AlarmStateChange = {
       alarmName: def.AlarmName,
       timestamp: new Date(this.#clock.wall().getTime()),
