@@ -6,7 +6,7 @@
  * to the truth computed from that record: the server's own handling times (fixed servers), or the
  * distribution its stalls imply (load/test-servers.ts, `blockServerLatencies`).
  *
- * Flags: --duration S (each run, default 10)
+ * Flags: --duration S (each run, default 10) --k6 0 (the open engine only)
  */
 
 import type { LoadSummary } from '../core/run-result.ts';
@@ -27,6 +27,7 @@ const flag = (name: string, fallback: number) => {
   return i === -1 ? fallback : Number(args[i + 1]);
 };
 const durationS = flag('duration', 10);
+const engines = flag('k6', 1) ? (['open', 'k6'] as const) : (['open'] as const);
 
 const targets: { name: string; server: RecordingBehaviour; rate: number; slowestMs: number }[] = [
   { name: '1.5 s fixed, 100 req/s', server: { kind: 'fixed', ms: 1500 }, rate: 100, slowestMs: 1500 },
@@ -51,7 +52,7 @@ function truthOf(behaviour: RecordingBehaviour, record: ServerRecord): number[] 
 
 const rows: string[][] = [];
 for (const target of targets) {
-  for (const engine of ['open', 'k6'] as const) {
+  for (const engine of engines) {
     const server = await startRecordingServer(target.server);
     let summary: LoadSummary;
     let record: ServerRecord;

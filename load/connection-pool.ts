@@ -55,6 +55,11 @@ export class ConnectionPool {
     return this.#all.size;
   }
 
+  /** Idle connections (a request sent now takes one of them). */
+  get idle(): number {
+    return this.#idle.length;
+  }
+
   /** Exchanges waiting for a connection. */
   get waiting(): number {
     return this.#waiting.length - this.#head;
@@ -76,10 +81,12 @@ export class ConnectionPool {
   /**
    * When requests wait and no connection has freed up for `quietMs`, the connections are held by a
    * slow target, not by a burst they will clear: every waiting exchange gets a new connection (up
-   * to `maxConnections`). Call it often (the engine: whenever its scheduler wakes).
+   * to `maxConnections`). `pausedMs`, how late the caller itself runs, is left out of that time: while
+   * the generator's event loop stood still, no connection could free up whatever the target did.
+   * Call it often (the engine: whenever its scheduler wakes).
    */
-  openForWaiting(quietMs: number, now: number = performance.now()): void {
-    if (this.waiting === 0 || now - this.#lastProgress < quietMs) return;
+  openForWaiting(quietMs: number, pausedMs = 0, now: number = performance.now()): void {
+    if (this.waiting === 0 || now - this.#lastProgress - pausedMs < quietMs) return;
     while (this.#all.size < this.#options.maxConnections) {
       const next = this.#nextWaiting();
       if (!next) return;

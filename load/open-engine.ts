@@ -42,24 +42,25 @@ class RequestDeadlineError extends Error {
 }
 
 /**
- * An arrival the scheduler sends more than this late (the generator was behind: a GC pause, a
- * saturated CPU) is "late". A late arrival that finds no idle connection opens a new one only below
- * the connections the rate needs (below); on-time arrivals always may, up to `maxInFlight`. A late
- * arrival left waiting gets a new connection too once no connection has freed up for this long:
- * then the target holds them (a slow start, a stall), and a burst the open ones would clear is over.
- */
-const LATE_MS = 5;
-/**
- * Connections late arrivals may open whatever the rate needs, unless the profile says (`connections`).
+ * Connections the open model may always open, unless the profile says (`connections`). Beyond them
+ * an arrival that finds no idle connection opens one while the pool holds fewer than
+ * `LITTLE_HEADROOM` × what the rate needs by Little's law (rate × latency on the wire, see
+ * `connectionLimit`), up to `maxInFlight`.
  */
 const BASE_CONNECTIONS = 64;
 /**
- * Late arrivals may open connections up to this many times what the rate needs by Little's law
- * (rate × recent latency on the wire): after a pause of the generator at 30 000 req/s, opening one
- * for each of the hundreds of arrivals due at once cost more than it saved and filled the heap
- * (load/README.md, "Connections").
+ * A healthy target, however slow, never holds more than rate × its latency, so twice that never
+ * makes its requests wait. A burst of arrivals after a pause of the generator itself does wait: at
+ * 30 000 req/s, opening a connection for each of the hundreds due at once cost more than it saved
+ * and filled the heap (load/README.md, "Memory").
  */
 const LITTLE_HEADROOM = 2;
+/**
+ * Arrivals left waiting for a connection get new ones once no connection has freed up for this long
+ * (the generator's own lateness left out): then the target holds them — a slow start, a stall, a
+ * latency fault the recent latency does not show yet — and a burst the open ones would clear is over.
+ */
+const QUIET_MS = 5;
 /** An idle connection is closed after this long, so a burst's connections do not stay for the run. */
 const IDLE_CONNECTION_MS = 10_000;
 /** At most this many arrivals are sent per timer tick before yielding to I/O, when far behind. */
@@ -130,9 +131,20 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
   let latencyCount = 0;
   let recentLatencyMs = 0;
   const baseConnections = profile.connections ?? BASE_CONNECTIONS;
-  /** Connections a late arrival may open: what the rate needs with headroom, or the base. */
-  const lateConnectionLimit = (rate: number) =>
-    Math.max(baseConnections, Math.ceil((LITTLE_HEADROOM * rate * recentLatencyMs) / 1000));
+  /**
+   * Connections an arrival may open: what the rate needs with headroom, or the base. The latency is
+   * the recent mean or, if longer, the age of the oldest request on the wire (a slow target's first
+   * answers have not come yet, but it already holds its requests that long) less how late the
+   * generator runs (while its event loop stood still, every request on the wire aged with it).
+   */
+  function connectionLimit(now: number, lateMs: number, rate: number): number {
+    let oldestWireAt = now;
+    for (const exchange of exchanges) {
+      if (exchange.wireAt >= 0 && exchange.wireAt < oldestWireAt) oldestWireAt = exchange.wireAt;
+    }
+    const latencyMs = Math.max(recentLatencyMs, now - oldestWireAt - lateMs);
+    return Math.max(baseConnections, Math.ceil((LITTLE_HEADROOM * rate * latencyMs) / 1000));
+  }
 
   /**
    * One request in flight and its undici handler (the classic API: raw values, no body stream, no
@@ -249,7 +261,6 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
   const sweepEveryMs = Math.max(10, Math.min(100, timeoutMs / 10));
   const sweeper = setInterval(() => {
     pool.closeIdle();
-    pool.openForWaiting(LATE_MS);
     const now = elapsed();
     for (const exchange of exchanges) {
       if (exchange.deadline > now) continue;
@@ -336,16 +347,16 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
     let due = next();
     while (due !== undefined && !stopped) {
       const now = elapsed();
-      // Late arrivals that waited while no connection freed up wait on a slow target, not a burst.
-      pool.openForWaiting(LATE_MS);
+      // Arrivals that waited while no connection freed up wait on a slow target, not a burst.
+      pool.openForWaiting(QUIET_MS, Math.max(now - due, 0));
       if (due > now + LOOKAHEAD_MS) {
         await sleep(Math.max(due - now - LOOKAHEAD_MS, 0));
         continue;
       }
       // Behind or on time: send every arrival that is due, in one batch.
       let batch = 0;
-      /** For late arrivals of this batch, computed when the first needs it. */
-      let lateLimit = -1;
+      /** The connection limit for this batch, computed when the first arrival needs it. */
+      let limit = -1;
       while (due !== undefined && due <= now + LOOKAHEAD_MS && batch < MAX_BATCH) {
         // Sent early (within the lookahead): measure from the actual send, never from before it.
         const intended = due > now ? elapsed() : due;
@@ -353,10 +364,11 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
         if (inFlight >= profile.maxInFlight) recorder.drop(measured);
         else {
           const request = mix.pick();
-          let mayOpen = now - due <= LATE_MS;
+          // Only an arrival that finds no idle connection needs the limit.
+          let mayOpen = pool.idle > 0 || pool.size < baseConnections;
           if (!mayOpen) {
-            if (lateLimit < 0) lateLimit = lateConnectionLimit(rateAt(now));
-            mayOpen = pool.size < lateLimit;
+            if (limit < 0) limit = connectionLimit(now, Math.max(now - due, 0), rateAt(now));
+            mayOpen = pool.size < limit;
           }
           send(request, scenarioIndex.get(request)!, intended, measured, mayOpen);
         }
