@@ -206,8 +206,9 @@ export const loadProfileSchema = z
     /** Ramping arrival rate: each stage moves linearly to `target` req/s over `duration`. */
     stages: z.array(z.object({ duration, target: z.number().min(0) }).strict()).optional(),
     /**
-     * Closed model: the connections that loop. Open model: the connections to start with (default 64);
-     * the engine adds more while they raise throughput, up to `maxInFlight`.
+     * Closed model: the connections that loop. Open model: the connections the engine may always open
+     * (default 64); beyond them it opens what the rate needs (rate × latency), up to `maxInFlight`.
+     * k6: its `preAllocatedVUs`.
      */
     connections: z.number().int().min(1).max(10_000).optional(),
     /** Measured duration. @defaultValue '30s' */
