@@ -7,6 +7,7 @@ import {
   loadCommandContext,
   runStagesCommand,
 } from './command-kit.ts';
+import { loadPreviousDrill } from './history.ts';
 
 export interface DrillFlags extends CommonFlags {
   allowProduction?: boolean;
@@ -42,11 +43,23 @@ export async function runDrill(name: string, flags: DrillFlags): Promise<ExitCod
   resolveDrill(context.loaded.suite, name);
   // So is a drill whose experiment or detector would fail part-way.
   const loaded = await requireRunnableConfig({ ...context, scope: { drills: [name] } });
+  // Drill over drill: the last drill of this name here, compared with in drill.md and the reports.
+  const previousDrill = flags.dryRun
+    ? undefined
+    : await loadPreviousDrill(name, {
+        env: context.env.name,
+        ...(flags.history ? { history: flags.history } : {}),
+        loaded: context.loaded,
+      });
   return runStagesCommand({
     command: `drill ${name}`,
     stages: drillStages(name, flags.confirmEnv ? { confirmEnv: flags.confirmEnv } : {}),
     flags,
     context: { ...context, loaded },
-    options: { allowProduction: flags.allowProduction === true, dryRun: flags.dryRun === true },
+    options: {
+      allowProduction: flags.allowProduction === true,
+      dryRun: flags.dryRun === true,
+      ...(previousDrill ? { previousDrill } : {}),
+    },
   });
 }

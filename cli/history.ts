@@ -1,8 +1,9 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { EXIT, type ExitCode, UsageError } from '../core/errors.ts';
 import type { LoadedSuite } from '../core/load-config.ts';
+import type { PreviousDrill } from '../core/run-result.ts';
 import type { BaselineReference } from '../load/evaluate-baseline.ts';
 import { addHistoryFlag, printHuman } from './command-kit.ts';
 import { parseDurationFlag } from './duration-flag.ts';
@@ -174,4 +175,53 @@ export async function resolveBaselineFlag(
   }
   const { unknownRun: _, ...reference } = recorded;
   return { ...reference, ...settings };
+}
+
+/**
+ * The previous drill of this name in this environment, from the history, for drill over drill: its
+ * times and its open action items (the unchecked ones of its drill.md while that file exists, else
+ * those it recorded). Undefined without one; a history that cannot be read only warns.
+ */
+export async function loadPreviousDrill(
+  name: string,
+  input: { env: string; history?: string; loaded: LoadedSuite },
+): Promise<PreviousDrill | undefined> {
+  const [{ resolveHistoryFile }, { openHistoryStore }, { parseOpenActionItems }] = await Promise.all([
+    import('../history/resolve-history-file.ts'),
+    import('../history/history-store.ts'),
+    import('../runner/build-drill-markdown.ts'),
+  ]);
+  const file = resolveHistoryFile({
+    flag: input.history,
+    configFile: input.loaded.suite.history?.file,
+    configDir: input.loaded.dir,
+  });
+  if (!file || !existsSync(file)) return undefined;
+  try {
+    const store = await openHistoryStore(file);
+    const last = await store
+      .loadDrills({ name, env: input.env })
+      .then((drills) => drills.at(-1))
+      .finally(() => store.close());
+    if (!last) return undefined;
+    const drillMd = last.runDir ? resolve(last.runDir, 'drill.md') : undefined;
+    const edited =
+      drillMd && existsSync(drillMd) ? parseOpenActionItems(readFileSync(drillMd, 'utf8')) : undefined;
+    return {
+      runId: last.runId,
+      startedAt: last.startedAt,
+      timeToDetectMs: last.timeToDetectMs,
+      timeToAlarmMs: last.timeToAlarmMs,
+      timeToRecoverMs: last.timeToRecoverMs,
+      impact: {
+        requests: last.impactRequests,
+        failedRequests: last.impactFailedRequests,
+        durationMs: last.impactDurationMs,
+      },
+      actionItems: edited ?? last.actionItems,
+    };
+  } catch (error) {
+    printHuman(`warning: the previous drill could not be read from ${file}: ${(error as Error).message}`);
+    return undefined;
+  }
 }

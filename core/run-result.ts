@@ -252,6 +252,20 @@ export interface DrillReport {
   notifications?: DrillNotification[];
   /** Runbooks of the alarms that fired (absolute path or URL). */
   runbooks?: { alarm: string; runbook: string }[];
+  /** The previous drill of the same name and environment, from the run history (drill over drill). */
+  previous?: PreviousDrill;
+}
+
+/** What a drill is compared with: the last one of its name and environment the history holds. */
+export interface PreviousDrill {
+  runId: string;
+  startedAt: string;
+  timeToDetectMs: number | null;
+  timeToAlarmMs: number | null;
+  timeToRecoverMs: number | null;
+  impact: { requests: number; failedRequests: number; durationMs: number };
+  /** Its action items still open, carried into this drill's. */
+  actionItems: string[];
 }
 
 export interface DrillMilestone {

@@ -1,3 +1,4 @@
+import { buildDrillDeltas, formatDrillDelta, formatDrillFigure } from '../core/drill-delta.ts';
 import type { TimelineRecord } from '../core/events.ts';
 import {
   type CanaryRunResult,
@@ -164,9 +165,25 @@ ${data.drill.length ? chart('chart-drill', 'Drill milestones (time since the fau
 ${table(['Milestone', '#Time since incident start', 'vs objective'], rows)}
 <h3>Impact</h3>
 ${table(['#Requests', '#Failed requests', '#Duration'], [`<tr>${num(drill.impact.requests)}${num(drill.impact.failedRequests)}${num(ms(drill.impact.durationMs))}</tr>`])}
+${buildDrillComparison(drill)}
 <h3>Action items</h3>
 ${items}`,
   );
+}
+
+/** Drill over drill: each measure next to the previous drill's, with the change. */
+function buildDrillComparison(drill: NonNullable<RunResult['drill']>): string {
+  if (!drill.previous) return '';
+  const rows = buildDrillDeltas(drill).map(
+    (d) =>
+      `<tr><td>${h(d.measure)}</td>${num(formatDrillFigure(d.now, d.unit))}${num(formatDrillFigure(d.previous, d.unit))}${num(formatDrillDelta(d))}</tr>`,
+  );
+  const carried = drill.previous.actionItems.length
+    ? `<p class="meta">${drill.previous.actionItems.length} action item(s) below carried over from that drill, still open.</p>`
+    : '';
+  return `<h3>Compared with the previous drill</h3>
+<p class="meta">run ${h(drill.previous.runId)} · ${h(drill.previous.startedAt)}</p>
+${table(['Measure', '#This drill', '#Previous', '#Change'], rows)}${carried}`;
 }
 
 function buildLoad(result: RunResult, data: ChartData): string {

@@ -1,3 +1,4 @@
+import { buildDrillDeltas, formatDrillDelta, formatDrillFigure } from '../core/drill-delta.ts';
 import { type Check, exitCodeForStatus, orderChecks, type RunResult } from '../core/run-result.ts';
 import { formatEvidence } from './format-evidence.ts';
 import { formatSendLag } from './format-send-lag.ts';
@@ -185,6 +186,19 @@ function drillLines(result: RunResult): string[] {
     ),
     `Impact: ${drill.impact.failedRequests} of ${drill.impact.requests} requests failed over ${formatDuration(drill.impact.durationMs)}.`,
     '',
+    ...(drill.previous
+      ? [
+          `Compared with the previous drill (run \`${cell(drill.previous.runId)}\`):`,
+          '',
+          ...table(
+            ['Measure', '-:This drill', '-:Previous', '-:Change'],
+            buildDrillDeltas(drill).map(
+              (d) =>
+                `| ${d.measure} | ${formatDrillFigure(d.now, d.unit)} | ${formatDrillFigure(d.previous, d.unit)} | ${formatDrillDelta(d)} |`,
+            ),
+          ),
+        ]
+      : []),
     ...(drill.actionItems.length
       ? ['Action items:', '', ...drill.actionItems.map((i) => `- [ ] ${cell(i)}`), '']
       : []),

@@ -1,5 +1,6 @@
+import { buildDrillDeltas, formatDrillDelta, formatDrillFigure } from '../core/drill-delta.ts';
 import { formatDuration } from '../core/duration.ts';
-import type { Check, DrillMilestone, DrillReport } from '../core/run-result.ts';
+import type { Check, DrillMilestone, DrillReport, PreviousDrill } from '../core/run-result.ts';
 
 export interface DrillMarkdownInput {
   report: DrillReport;
@@ -70,6 +71,22 @@ export function buildDrillMarkdown(input: DrillMarkdownInput): string {
   );
   lines.push('');
 
+  const deltas = buildDrillDeltas(report);
+  if (report.previous && deltas.length > 0) {
+    lines.push(
+      `### Compared with the previous drill (run \`${report.previous.runId}\`, ${report.previous.startedAt})`,
+      '',
+      '| Measure | This drill | Previous | Change |',
+      '|---|---|---|---|',
+    );
+    for (const d of deltas) {
+      lines.push(
+        `| ${d.measure} | ${formatDrillFigure(d.now, d.unit)} | ${formatDrillFigure(d.previous, d.unit)} | ${formatDrillDelta(d)} |`,
+      );
+    }
+    lines.push('');
+  }
+
   lines.push('### Impact', '');
   const { impact } = report;
   const rate =
@@ -113,7 +130,44 @@ export function buildDrillMarkdown(input: DrillMarkdownInput): string {
   lines.push('');
 
   lines.push('### Action Items', '');
+  if (report.previous?.actionItems.length) {
+    lines.push(`Carried over from the previous drill (run \`${report.previous.runId}\`), still open:`, '');
+  }
   for (const item of report.actionItems) lines.push(`- [ ] ${item}`);
   lines.push('');
   return lines.join('\n');
+}
+
+/**
+ * The drill compared with the previous one of its name: `previous` set, and the previous drill's
+ * open action items (not the template's placeholders, not already listed) carried first into this
+ * drill's, so they follow every drill until someone closes them. Pure.
+ */
+export function withPreviousDrill(
+  report: DrillReport,
+  previous: PreviousDrill,
+  placeholders: readonly string[],
+): DrillReport {
+  const carried = [...new Set(previous.actionItems)].filter(
+    (item) => !placeholders.includes(item) && !report.actionItems.includes(item),
+  );
+  return {
+    ...report,
+    previous: { ...previous, actionItems: carried },
+    actionItems: [...carried, ...report.actionItems],
+  };
+}
+
+/**
+ * The open action items of a drill.md: the unchecked `- [ ] …` lines of its Action Items section
+ * (people tick `- [x]` what they closed). Undefined when the file has no such section.
+ */
+export function parseOpenActionItems(markdown: string): string[] | undefined {
+  const start = markdown.indexOf('### Action Items');
+  if (start < 0) return undefined;
+  const section = markdown.slice(start).split('\n').slice(1);
+  const end = section.findIndex((line) => /^#{1,3} /.test(line));
+  return (end < 0 ? section : section.slice(0, end))
+    .map((line) => /^\s*[-*] \[ \] (.+)$/.exec(line)?.[1]?.trim())
+    .filter((item): item is string => Boolean(item));
 }

@@ -8,6 +8,7 @@ import type {
   ExpectationResult,
   ExperimentJournal,
   LoadSummary,
+  PreviousDrill,
   StageName,
 } from '../core/run-result.ts';
 import type { Timeline } from '../core/timeline.ts';
@@ -24,6 +25,8 @@ export interface RunOptions {
   baseline?: string;
   /** A baseline resolved by the CLI (`--baseline latest-passed | RUN_ID | FILE`, with history's spread). */
   baselineReference?: BaselineReference;
+  /** The previous drill of the same name and environment (from the run history), compared with. */
+  previousDrill?: PreviousDrill;
   /** Removes secrets from text a stage writes into the run directory (snippets, HAR, logs). */
   redact?: (text: string) => string;
 }

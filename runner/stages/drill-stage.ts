@@ -27,7 +27,7 @@ import type {
 } from '../../core/run-result.ts';
 import { type Drill, type Experiment, expectationSchema, type Suite } from '../../core/schema.ts';
 import { runLoad } from '../../load/run-load.ts';
-import { buildDrillMarkdown } from '../build-drill-markdown.ts';
+import { buildDrillMarkdown, withPreviousDrill } from '../build-drill-markdown.ts';
 import { resolveRunbook } from '../resolve-runbook.ts';
 import type { RunContext, Stage, StageOutcome } from '../stage.ts';
 import { type NotificationSink, startNotificationSink } from '../start-notification-sink.ts';
@@ -314,6 +314,9 @@ export function createDrillStage(drillName: string, options: DrillStageOptions =
       } finally {
         await gateway?.close();
       }
+      // Drill over drill: the previous drill of this name (from the history, via the CLI).
+      const previous = context.options.previousDrill;
+      if (previous) run = { ...run, report: withPreviousDrill(run.report, previous, DRILL_ACTION_ITEMS) };
       const markdown = buildDrillMarkdown({
         report: run.report,
         checks: run.checks,
