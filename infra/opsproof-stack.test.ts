@@ -246,3 +246,45 @@ describe.each([
     expect(coverage.untested).toEqual([]);
   });
 });
+
+test('the local gate evaluates the same alarm definitions the Staging template deploys', async () => {
+  // The embedded provider evaluates the suite's alarms (telemetry/create-telemetry.ts); the stack
+  // deploys them through the alarm factory. Loaded back from the template by the alarm-test loader
+  // (what any evaluation sees), they must be the same alarms: only the name prefix, the description
+  // and the deployed canary name differ.
+  const prefix = 'opsproof-demo-staging-';
+  const file = join(dir, 'gate-vs-staging.alarms.yaml');
+  writeFileSync(
+    file,
+    `templates: [${JSON.stringify(join(outdir, 'OpsproofDemo-Staging.template.json'))}]\ntests:\n  - name: load\n    expect: [{ at: 0m, alarm: ${prefix}HighErrorRate, state: INSUFFICIENT_DATA }]\n`,
+  );
+  const deployed = (await loadAlarmTestFile(file)).alarms;
+  const gateAlarms = new Set([
+    ...suite.expectations.flatMap((e) => ('alarm' in e ? [e.alarm] : [])),
+    ...Object.values(suite.experiments).flatMap((x) =>
+      x.expect.flatMap((e) => ('alarm' in e ? [e.alarm] : [])),
+    ),
+  ]);
+  expect(gateAlarms.size).toBeGreaterThan(0);
+  for (const name of gateAlarms) expect(suite.alarms.map((a) => a.AlarmName)).toContain(name);
+  for (const alarm of suite.alarms) {
+    const loaded = deployed.get(`${prefix}${alarm.AlarmName}`);
+    expect(loaded && 'definition' in loaded, alarm.AlarmName).toBe(true);
+    const {
+      AlarmName: _n,
+      AlarmDescription: _d,
+      severity: _s,
+      runbook: _r,
+      ...deployedProps
+    } = (loaded as { definition: typeof alarm }).definition;
+    const { AlarmName: _n2, AlarmDescription: _d2, severity: _s2, runbook: _r2, ...gateProps } = alarm;
+    const dimensions = gateProps.Dimensions?.map((d) =>
+      d.Name === 'CanaryName' && canaryNames.includes(d.Value) ? { ...d, Value: `demo-${d.Value}` } : d,
+    );
+    expect(deployedProps, alarm.AlarmName).toEqual({
+      ...gateProps,
+      ...(dimensions ? { Dimensions: dimensions } : {}),
+      DatapointsToAlarm: gateProps.DatapointsToAlarm ?? gateProps.EvaluationPeriods,
+    });
+  }
+});
