@@ -50,23 +50,23 @@ export async function runCanaryRun(names: string[], flags: CanaryRunFlags): Prom
     return runs.every((r) => r.status === 'passed') ? 0 : 1;
   }
   const baseUrl = flags.url ? parseUrlFlag(flags.url) : undefined;
-  const [{ loadCanaries }, { createCanaryStage }, { requireRunnableConfig }] = await Promise.all([
+  const [{ loadCanaries }, { createCanaryStage }, { checkRun }] = await Promise.all([
     import('../canaries/load-canaries.ts'),
     import('../runner/stages/canary-stage.ts'),
     import('../runner/validate-run.ts'),
   ]);
-  const context = await loadCommandContext(flags, baseUrl ? { adhocUrl: baseUrl } : {});
+  // A canary file that does not load or export a canary exits 2 with the config's problems.
+  const files = flags.file?.length ? { files: flags.file, cwd: process.cwd() } : {};
+  const context = await loadCommandContext(flags, {
+    ...(baseUrl ? { adhocUrl: baseUrl } : {}),
+    check: checkRun({ canaries: { names, ...files } }, flags.env),
+  });
   if (names.length) {
     // An unknown name is a usage error (exit 2) before anything starts, not a failed run.
     await loadCanaries(context.loaded, { names, ...(flags.file?.length ? { files: flags.file } : {}) });
   }
-  // So is a canary file that does not load or export a canary.
-  const loaded = await requireRunnableConfig({
-    ...context,
-    scope: { canaries: { names, ...(flags.file?.length ? { files: flags.file, cwd: process.cwd() } : {}) } },
-  });
   return runStagesCommand({
-    context: { ...context, loaded },
+    context,
     command: ['canary run', ...names].join(' '),
     stages: [
       createCanaryStage({

@@ -42,13 +42,13 @@ export async function runCanaryWatch(names: string[], flags: CanaryWatchFlags): 
   const maxRuns = flags.runs === undefined ? undefined : Number(flags.runs);
   if (maxRuns !== undefined && (!Number.isInteger(maxRuns) || maxRuns < 1))
     throw new UsageError('--runs expects a positive integer');
-  const context = await loadCommandContext(flags);
   // A canary file that does not load or export a canary exits 2 before the first run.
-  const { requireRunnableConfig } = await import('../runner/validate-run.ts');
-  const loaded = await requireRunnableConfig({
-    ...context,
-    scope: { canaries: { names, ...(flags.file?.length ? { files: flags.file, cwd: process.cwd() } : {}) } },
+  const { checkRun } = await import('../runner/validate-run.ts');
+  const files = flags.file?.length ? { files: flags.file, cwd: process.cwd() } : {};
+  const context = await loadCommandContext(flags, {
+    check: checkRun({ canaries: { names, ...files } }, flags.env),
   });
+  const { loaded } = context;
   for (const warning of loaded.warnings) printHuman(`warning: ${warning}`);
   // As for `canary run`: snippets, screenshots and printed errors go through the run's redactor.
   const { env, redactor } = await loadRunSecrets(context);

@@ -41,24 +41,17 @@ export function registerChaosRun(chaos: Command): void {
 }
 
 export async function runChaosRun(experimentArg: string, flags: ChaosRunFlags): Promise<ExitCode> {
-  const context = await loadCommandContext(flags);
-  const { env } = context;
-  const [
-    { guardChaos, isInteractive },
-    { loadFisTemplate },
-    { createChaosStage },
-    { requireRunnableConfig },
-  ] = await Promise.all([
+  // An experiment of the config that would fail part-way (a mistyped action id) exits 2 with the
+  // config's other problems, before anything runs.
+  const { checkRun } = await import('../runner/validate-run.ts');
+  const { loaded, env } = await loadCommandContext(flags, {
+    check: checkRun({ experiments: [experimentArg] }, flags.env),
+  });
+  const [{ guardChaos, isInteractive }, { loadFisTemplate }, { createChaosStage }] = await Promise.all([
     import('../chaos/guard.ts'),
     import('../chaos/load-fis-template.ts'),
     import('../runner/stages/chaos-stage.ts'),
-    import('../runner/validate-run.ts'),
   ]);
-  // An experiment of the config that would fail part-way (a mistyped action id) exits 2 here.
-  const loaded = await requireRunnableConfig({
-    ...context,
-    scope: { experiments: [experimentArg] },
-  });
   let name = experimentArg;
   let experiment: Experiment | undefined = loaded.suite.experiments[experimentArg];
   let extra: Record<string, Experiment> | undefined;

@@ -3,7 +3,7 @@ import { basename, dirname, relative, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { formatDiagnostics } from '../core/diagnostics.ts';
 import { ConfigError, EXIT, type ExitCode, isOpsproofError, UsageError } from '../core/errors.ts';
-import type { LoadedSuite, ResolvedEnvironment } from '../core/load-config.ts';
+import type { LoadedSuite, ResolvedEnvironment, SuiteCheck } from '../core/load-config.ts';
 import type { Redactor } from '../core/redact.ts';
 import { exitCodeForStatus, type RunResult } from '../core/run-result.ts';
 import { parseThreshold } from '../core/threshold.ts';
@@ -118,20 +118,28 @@ export function printHuman(text: string): void {
 /**
  * Loads the config and resolves `--env`. With `adhocUrl` (a command's `--url`) the environment's
  * target is that URL; with no config file in the working directory and no `--config` either, runs
- * against a one-environment suite for that URL, so ad hoc runs work outside a project.
+ * against a one-environment suite for that URL, so ad hoc runs work outside a project. `check`
+ * (runner/validate-run.ts `checkRun`) adds what the run would meet part-way to the config's
+ * problems: all of them exit 2 together, before anything runs.
  */
 export async function loadCommandContext(
   flags: Pick<CommonFlags, 'env' | 'config'>,
-  options: { adhocUrl?: string } = {},
+  options: { adhocUrl?: string; check?: SuiteCheck } = {},
 ): Promise<{ loaded: LoadedSuite; env: ResolvedEnvironment }> {
-  const { CONFIG_FILE_NAMES, loadSuite, resolveEnvironment } = await import('../core/load-config.ts');
+  const { CONFIG_FILE_NAMES, applySuiteCheck, loadSuite, resolveEnvironment } = await import(
+    '../core/load-config.ts'
+  );
   const cwd = process.cwd();
   const noConfig = !flags.config && !CONFIG_FILE_NAMES.some((name) => existsSync(resolve(cwd, name)));
   if (options.adhocUrl && noConfig) {
-    const loaded = await buildAdhocSuite(options.adhocUrl, flags.env, cwd);
+    const adhoc = await buildAdhocSuite(options.adhocUrl, flags.env, cwd);
+    const loaded = await applySuiteCheck(adhoc, [], options.check, adhoc.file);
     return { loaded, env: resolveEnvironment(loaded.suite, flags.env) };
   }
-  const loaded = await loadSuite({ config: flags.config });
+  const loaded = await loadSuite({
+    config: flags.config,
+    ...(options.check ? { check: options.check } : {}),
+  });
   const env = resolveEnvironment(loaded.suite, flags.env);
   // `--url` stands in for the environment's target, also in result.json and the reports.
   return { loaded, env: options.adhocUrl ? { ...env, target: options.adhocUrl } : env };

@@ -63,7 +63,7 @@ afterAll(async () => {
 });
 
 /** A project whose experiment, drill and canary file each hold a mistake only a run would meet. */
-function projectWithMistakes(target: string): string {
+function projectWithMistakes(target: string, more = ''): string {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), 'opsproof-mistakes-')));
   writeFileSync(join(dir, 'broken.canary.ts'), 'export default { name: "not a canary" };\n');
   writeFileSync(
@@ -89,7 +89,7 @@ export default defineSuite({
   },
   drills: {
     outage: { kind: 'dr', rto: '1m', experiment: 'slow', detectBy: { canary: 'checkout' } },
-  },
+  },${more}
 });
 `,
   );
@@ -97,7 +97,11 @@ export default defineSuite({
 }
 
 test('a mistyped action id exits 2 before preflight, every problem listed with its path', async () => {
-  const dir = projectWithMistakes(closedUrl);
+  // A reference the config loader finds is listed with the rest, not in a round of its own.
+  const dir = projectWithMistakes(
+    closedUrl,
+    "\n  expectations: [{ kind: 'alarm-fires', alarm: 'Nope', within: '1m' }],",
+  );
   const run = await runCli(['gate', '--json'], dir);
   expect(run.code, run.stderr).toBe(2);
   expect(run.stdout).toBe('');
@@ -110,7 +114,8 @@ test('a mistyped action id exits 2 before preflight, every problem listed with i
   expect(run.stderr).toMatch(/canaries\.files: .*broken\.canary\.ts has no canary as its default export/);
   // The gate runs no drill: the drill's missing detector is named, as a warning.
   expect(run.stderr).toMatch(/⚠ drills\.outage\.detectBy\.canary: unknown canary "checkout"/);
-  expect(run.stderr).toContain('3 problems');
+  expect(run.stderr).toContain('expectations[0].alarm: unknown alarm "Nope"');
+  expect(run.stderr).toContain('4 problems');
   expect(run.stderr).not.toMatch(/preflight|unreachable|\n\s+at /);
   expect(existsSync(join(dir, 'reports'))).toBe(false);
 });

@@ -31,18 +31,17 @@ export function registerDrill(program: Command): void {
 }
 
 export async function runDrill(name: string, flags: DrillFlags): Promise<ExitCode> {
-  // The config first: a mistake in it is reported before the engines are loaded.
-  const context = await loadCommandContext(flags);
+  // The config first, with the drill's experiment and detector as a run would meet them: every
+  // problem exits 2 together, before the engines are loaded.
+  const { checkRun } = await import('../runner/validate-run.ts');
+  const context = await loadCommandContext(flags, { check: checkRun({ drills: [name] }, flags.env) });
   // Loaded here: the drill pulls in the engines, which `opsproof --help` does not need.
-  const [{ drillStages }, { resolveDrill }, { requireRunnableConfig }] = await Promise.all([
+  const [{ drillStages }, { resolveDrill }] = await Promise.all([
     import('../runner/drill.ts'),
     import('../runner/stages/drill-stage.ts'),
-    import('../runner/validate-run.ts'),
   ]);
   // An unknown drill is a usage error before anything starts (exit 2).
   resolveDrill(context.loaded.suite, name);
-  // So is a drill whose experiment or detector would fail part-way.
-  const loaded = await requireRunnableConfig({ ...context, scope: { drills: [name] } });
   // Drill over drill: the last drill of this name here, compared with in drill.md and the reports.
   const previousDrill = flags.dryRun
     ? undefined
@@ -55,7 +54,7 @@ export async function runDrill(name: string, flags: DrillFlags): Promise<ExitCod
     command: `drill ${name}`,
     stages: drillStages(name, flags.confirmEnv ? { confirmEnv: flags.confirmEnv } : {}),
     flags,
-    context: { ...context, loaded },
+    context,
     options: {
       allowProduction: flags.allowProduction === true,
       dryRun: flags.dryRun === true,

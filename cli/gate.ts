@@ -45,14 +45,13 @@ export function registerGate(program: Command): void {
 }
 
 export async function runGate(flags: GateFlags): Promise<ExitCode> {
-  // The config first: a mistake in it is reported before the stages are loaded.
-  const context = await loadCommandContext(flags);
+  // The config first, with what the chosen stages would meet part-way (a mistyped FIS action id, a
+  // canary file that exports no canary): every problem exits 2 together, before the stages are loaded.
+  const { checkRun, runScopeOfGate } = await import('../runner/validate-run.ts');
+  const context = await loadCommandContext(flags, { check: checkRun(runScopeOfGate(flags), flags.env) });
   // Loaded here, not at the top: the stages pull in Playwright, the AWS SDK and the engines, which
   // `opsproof --help` and the other commands do not need.
-  const [{ gateStages }, { requireRunnableConfig, runScopeOfStages }] = await Promise.all([
-    import('../runner/gate.ts'),
-    import('../runner/validate-run.ts'),
-  ]);
+  const { gateStages } = await import('../runner/gate.ts');
   // Every bad --kpi and --only/--skip value is named in one usage error (exit 2) before the run.
   let stages: Stage[] = [];
   validateUsage([
@@ -65,11 +64,6 @@ export async function runGate(flags: GateFlags): Promise<ExitCode> {
       });
     },
   ]);
-  // What the chosen stages would meet part-way (a mistyped FIS action, a broken canary file) exits 2 here.
-  const loaded = await requireRunnableConfig({
-    ...context,
-    scope: runScopeOfStages(stages.map((s) => s.name)),
-  });
   const profile = context.loaded.suite.load.default;
   const baselineReference =
     flags.baseline && profile
@@ -84,7 +78,7 @@ export async function runGate(flags: GateFlags): Promise<ExitCode> {
     command: 'gate',
     stages,
     flags,
-    context: { ...context, loaded },
+    context,
     options: {
       kpis: flags.kpi ?? [],
       allowProduction: flags.allowProduction === true,

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { formatDiagnostics } from './diagnostics.ts';
+import { type Diagnostic, formatDiagnostics, hasErrors } from './diagnostics.ts';
 import { ConfigError, describeError } from './errors.ts';
 import type { Environment, Suite } from './schema.ts';
 import { validateSuite } from './validate-suite.ts';
@@ -63,24 +63,51 @@ export async function loadConfigValue(file: string): Promise<unknown> {
   }
 }
 
-/** Loads and validates the suite; throws a {@link ConfigError} carrying every problem. */
-export async function loadSuite(options: { cwd?: string; config?: string } = {}): Promise<LoadedSuite> {
+/**
+ * More problems a caller finds once the schema holds: what a run would meet only part-way (an FIS
+ * action id, a canary file), checked by code above core (runner/validate-run.ts).
+ */
+export type SuiteCheck = (loaded: LoadedSuite) => Promise<Diagnostic[]>;
+
+/**
+ * Loads and validates the suite, then runs `check` on it when the schema holds; throws one
+ * {@link ConfigError} carrying every problem of both.
+ */
+export async function loadSuite(
+  options: { cwd?: string; config?: string; check?: SuiteCheck } = {},
+): Promise<LoadedSuite> {
   const file = findConfigFile(options.cwd ?? process.cwd(), options.config);
   const value = await loadConfigValue(file);
-  const { suite, diagnostics } = validateSuite(value);
-  if (!suite) {
-    const errors = diagnostics.filter((d) => d.severity === 'error');
+  const { parsed, diagnostics } = validateSuite(value);
+  const loaded = parsed ? { suite: parsed, file, dir: dirname(file), warnings: [] } : undefined;
+  return applySuiteCheck(loaded, diagnostics, options.check, file);
+}
+
+/**
+ * The loaded suite with the warnings of validation and `check`, or a {@link ConfigError} listing
+ * every problem (`loaded` is undefined when the schema failed: nothing to check then).
+ */
+export async function applySuiteCheck(
+  loaded: LoadedSuite | undefined,
+  diagnostics: readonly Diagnostic[],
+  check: SuiteCheck | undefined,
+  file: string,
+): Promise<LoadedSuite> {
+  const all = [...diagnostics, ...(loaded && check ? await check(loaded) : [])];
+  if (!loaded || hasErrors(all)) {
+    const errors = all.filter((d) => d.severity === 'error');
     throw new ConfigError(
-      `${file}: ${errors.length} problem${errors.length === 1 ? '' : 's'}\n${formatDiagnostics(diagnostics)}`,
-      diagnostics,
+      `${file}: ${errors.length} problem${errors.length === 1 ? '' : 's'}\n${formatDiagnostics(all)}`,
+      all,
       { file },
     );
   }
   return {
-    suite,
-    file,
-    dir: dirname(file),
-    warnings: diagnostics.filter((d) => d.severity === 'warning').map((d) => `${d.path}: ${d.message}`),
+    ...loaded,
+    warnings: [
+      ...loaded.warnings,
+      ...all.filter((d) => d.severity === 'warning').map((d) => `${d.path}: ${d.message}`),
+    ],
   };
 }
 

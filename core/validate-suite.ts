@@ -5,6 +5,8 @@ import { validateNoLiteralCredentials } from './secrets.ts';
 export interface SuiteValidation {
   /** Present when there are no error diagnostics. */
   suite: Suite | undefined;
+  /** The suite as parsed when the schema holds, even if references do not resolve. */
+  parsed?: Suite;
   diagnostics: Diagnostic[];
 }
 
@@ -17,7 +19,7 @@ export function validateSuite(input: unknown): SuiteValidation {
   if (!parsed.success) return { suite: undefined, diagnostics: diagnosticsFromZod(parsed.error, input) };
   const suite = parsed.data;
   const diagnostics = validateReferences(suite);
-  return { suite: hasErrors(diagnostics) ? undefined : suite, diagnostics };
+  return { suite: hasErrors(diagnostics) ? undefined : suite, parsed: suite, diagnostics };
 }
 
 function validateReferences(suite: Suite): Diagnostic[] {

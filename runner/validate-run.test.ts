@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { ConfigError } from '../core/errors.ts';
-import type { LoadedSuite } from '../core/load-config.ts';
+import { type LoadedSuite, loadSuite } from '../core/load-config.ts';
 import { validateSuite } from '../core/validate-suite.ts';
-import { type RunScope, requireRunnableConfig, runScopeOfStages, validateRun } from './validate-run.ts';
+import { checkRun, type RunScope, runScopeOfGate, validateRun } from './validate-run.ts';
 
 let dir: string;
 
@@ -137,9 +137,9 @@ describe('validateRun', () => {
       canaries: { files: ['*.canary.ts'] },
       drills: { outage: { kind: 'dr', rto: '1m', experiment: 'typo', detectBy: { canary: 'checkout' } } },
     });
-    const env = { ...loaded.suite.environments[envName]!, name: envName };
+    const provider = loaded.suite.environments[envName]!.provider;
     const withCwd = scope.canaries?.cwd === '' ? { canaries: { ...scope.canaries, cwd: dir } } : {};
-    const diagnostics = await validateRun({ loaded, env, scope: { ...scope, ...withCwd } });
+    const diagnostics = await validateRun({ loaded, provider, scope: { ...scope, ...withCwd } });
     expect(diagnostics.map((d) => `${d.severity} ${d.path}`)).toEqual(expected);
     for (const d of diagnostics.filter((d) => d.severity === 'warning'))
       expect(d.message).toMatch(/\(not used by this run\)$/);
@@ -147,10 +147,8 @@ describe('validateRun', () => {
 
   test('the messages say what is wrong and what would do', async () => {
     const loaded = loadedWith({ experiments, canaries: { files: ['*.canary.ts'] } });
-    const env = { ...loaded.suite.environments.local!, name: 'local' };
-    const messages = (await validateRun({ loaded, env, scope: runScopeOfStages(['chaos', 'canaries']) })).map(
-      (d) => d.message,
-    );
+    const scope = runScopeOfGate({ only: ['chaos,canaries'] });
+    const messages = (await validateRun({ loaded, provider: 'embedded', scope })).map((d) => d.message);
     expect(messages).toEqual([
       'unknown FIS action "aws:fis:wiat"; did you mean "aws:fis:wait"?',
       'locally only 4xx and 5xx statuses can be injected, got 302',
@@ -160,26 +158,68 @@ describe('validateRun', () => {
   });
 });
 
-test('runScopeOfStages: chaos uses every experiment, either canary stage the canaries', () => {
-  expect(runScopeOfStages(['preflight', 'load', 'assertions'])).toEqual({});
-  expect(runScopeOfStages(['preflight', 'chaos', 'canaries-after'])).toEqual({
-    experiments: 'all',
-    canaries: {},
-  });
+test.each([
+  [{}, { experiments: 'all', canaries: {} }],
+  [{ only: ['preflight', 'load', 'assertions'] }, {}],
+  [{ only: ['preflight,chaos'] }, { experiments: 'all' }],
+  [{ skip: ['chaos', 'canaries'] }, { canaries: {} }],
+  [{ skip: ['chaos,canaries,canaries-after'] }, {}],
+  [{ only: ['canaries-after'] }, { canaries: {} }],
+])('runScopeOfGate(%o) = %o', (selection, scope) => {
+  expect(runScopeOfGate(selection)).toEqual(scope);
 });
 
-test('requireRunnableConfig: errors throw one ConfigError (exit 2); warnings join the suite', async () => {
-  const loaded = loadedWith({ experiments: { typo: experiments.typo, fine: experiments.fine } });
-  const env = { ...loaded.suite.environments.local!, name: 'local' };
-  const error = await requireRunnableConfig({ loaded, env, scope: { experiments: 'all' } }).catch((e) => e);
-  expect(error).toBeInstanceOf(ConfigError);
-  expect((error as ConfigError).exitCode).toBe(2);
-  expect((error as ConfigError).message).toMatch(/1 problem would stop this run part-way; nothing ran\n/);
-  const kept = await requireRunnableConfig({ loaded, env, scope: { experiments: ['fine'] } });
-  expect(kept.warnings).toEqual([
-    expect.stringMatching(/^experiments\.typo\.actions\.a\.actionId: unknown FIS action/),
-  ]);
-  expect(await requireRunnableConfig({ loaded, env, scope: {} })).not.toBe(loaded);
-  const clean = loadedWith({ experiments: { fine: experiments.fine } });
-  expect(await requireRunnableConfig({ loaded: clean, env, scope: { experiments: 'all' } })).toBe(clean);
+describe("loadSuite with checkRun: the config's problems and the run's, in one ConfigError", () => {
+  const write = (body: string) => {
+    const file = join(dir, `opsproof.${Math.random().toString(36).slice(2)}.config.json`);
+    writeFileSync(file, body);
+    return file;
+  };
+  const suite = (extra: Record<string, unknown>) =>
+    JSON.stringify({
+      service: 'svc',
+      environments: { local: { target: 'http://127.0.0.1:1' } },
+      experiments: { typo: experiments.typo, fine: experiments.fine },
+      ...extra,
+    });
+
+  test('a dangling reference and a mistyped action id: both listed, exit 2', async () => {
+    const config = write(suite({ expectations: [{ kind: 'alarm-fires', alarm: 'Nope', within: '1m' }] }));
+    const error = await loadSuite({ config, check: checkRun({ experiments: 'all' }, 'local') }).catch(
+      (e) => e,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).exitCode).toBe(2);
+    expect((error as ConfigError).diagnostics.map((d) => `${d.severity} ${d.path}`)).toEqual([
+      'error expectations[0].alarm',
+      'warning canaries.files',
+      'error experiments.typo.actions.a.actionId',
+    ]);
+    expect((error as ConfigError).message).toMatch(/: 2 problems\n/);
+  });
+
+  test('a problem outside the run is a warning the loaded suite carries', async () => {
+    const config = write(suite({}));
+    const loaded = await loadSuite({ config, check: checkRun({ experiments: ['fine'] }, 'local') });
+    expect(loaded.warnings).toEqual([
+      'canaries.files: no canary files: the canary stage will have nothing to run',
+      expect.stringMatching(
+        /^experiments\.typo\.actions\.a\.actionId: unknown FIS action .*\(not used by this run\)$/,
+      ),
+    ]);
+  });
+
+  test('a schema error stops before the check: nothing to check', async () => {
+    let checked = false;
+    const config = write(JSON.stringify({ service: 'svc', environments: { local: { target: 5 } } }));
+    const error = await loadSuite({
+      config,
+      check: async () => {
+        checked = true;
+        return [];
+      },
+    }).catch((e) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(checked).toBe(false);
+  });
 });

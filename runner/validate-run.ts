@@ -2,11 +2,11 @@ import { type LoadedCanaries, loadCanaries } from '../canaries/load-canaries.ts'
 import { buildLocalPlan } from '../chaos/build-local-plan.ts';
 import { alarmNameFromArn, findFisAction } from '../chaos/fis-catalog.ts';
 import { validateExperiment } from '../chaos/validate-experiment.ts';
-import { type Diagnostic, formatDiagnostics, hasErrors } from '../core/diagnostics.ts';
+import type { Diagnostic } from '../core/diagnostics.ts';
 import { ConfigError, describeError, UsageError } from '../core/errors.ts';
-import type { LoadedSuite, ResolvedEnvironment } from '../core/load-config.ts';
+import type { LoadedSuite, SuiteCheck } from '../core/load-config.ts';
 import type { StageName } from '../core/run-result.ts';
-import type { Experiment } from '../core/schema.ts';
+import type { Environment, Experiment } from '../core/schema.ts';
 
 /**
  * What a run will use of the suite. Problems in these parts are errors (exit 2 before anything
@@ -22,20 +22,28 @@ export interface RunScope {
   drills?: readonly string[];
 }
 
-/** The scope of a run made of these stages (the gate's, after `--only` / `--skip`). */
-export function runScopeOfStages(stages: readonly StageName[]): RunScope {
+/**
+ * The scope of the gate's stages after `--only` / `--skip` (as `runner/gate.ts` selects them; an
+ * unknown stage name is the gate's usage error): `chaos` uses every experiment, either canary stage
+ * the canary files.
+ */
+export function runScopeOfGate(selection: { only?: readonly string[]; skip?: readonly string[] }): RunScope {
+  // `--only preflight,load` and `--only preflight load` say the same.
+  const split = (names?: readonly string[]) => names?.flatMap((n) => n.split(',')).filter(Boolean) ?? [];
+  const only = split(selection.only);
+  const skip = split(selection.skip);
+  const runs = (stage: StageName) => (only.length === 0 || only.includes(stage)) && !skip.includes(stage);
   return {
-    ...(stages.includes('chaos') ? { experiments: 'all' as const } : {}),
-    ...(stages.includes('canaries') || stages.includes('canaries-after') ? { canaries: {} } : {}),
+    ...(runs('chaos') ? { experiments: 'all' as const } : {}),
+    ...(runs('canaries') || runs('canaries-after') ? { canaries: {} } : {}),
   };
 }
 
 export interface ValidateRunInput {
   loaded: LoadedSuite;
-  env: ResolvedEnvironment;
+  /** The environment's provider: the embedded one also needs each experiment's local mapping. */
+  provider: Environment['provider'];
   scope: RunScope;
-  /** Experiments from outside the config (`chaos run template.json`), validated when loaded. */
-  extraExperiments?: Record<string, Experiment>;
 }
 
 /**
@@ -47,7 +55,7 @@ export interface ValidateRunInput {
  * them anyway, and a second import is served from the module cache.
  */
 export async function validateRun(input: ValidateRunInput): Promise<Diagnostic[]> {
-  const { loaded, env, scope } = input;
+  const { loaded, provider, scope } = input;
   const suite = loaded.suite;
   const out: Diagnostic[] = [];
   const drills = scope.drills ?? [];
@@ -63,7 +71,7 @@ export async function validateRun(input: ValidateRunInput): Promise<Diagnostic[]
   for (const [name, experiment] of Object.entries(suite.experiments)) {
     const found = [
       ...validateExperiment(name, experiment, { alarms }),
-      ...(env.provider === 'embedded' ? validateLocalMapping(name, experiment, alarms) : []),
+      ...(provider === 'embedded' ? validateLocalMapping(name, experiment, alarms) : []),
     ];
     out.push(...inScope(dedupe(found), usedExperiments.has(name)));
   }
@@ -110,22 +118,14 @@ export async function validateRun(input: ValidateRunInput): Promise<Diagnostic[]
 }
 
 /**
- * The loaded suite with the run's warnings added (preflight prints them), or a {@link ConfigError}
- * (exit 2) listing every problem when one would stop the run part-way.
+ * The check `loadCommandContext` runs once the config's schema holds, so that its problems and the
+ * run's are listed together (exit 2, before anything runs); the run's warnings join the suite's,
+ * which preflight prints. An unknown `--env` is reported by the caller; the check then assumes the
+ * embedded provider.
  */
-export async function requireRunnableConfig(input: ValidateRunInput): Promise<LoadedSuite> {
-  const diagnostics = await validateRun(input);
-  const { loaded } = input;
-  if (hasErrors(diagnostics)) {
-    const errors = diagnostics.filter((d) => d.severity === 'error').length;
-    throw new ConfigError(
-      `${loaded.file}: ${errors} problem${errors === 1 ? '' : 's'} would stop this run part-way; nothing ran\n${formatDiagnostics(diagnostics)}`,
-      diagnostics,
-      { file: loaded.file },
-    );
-  }
-  if (diagnostics.length === 0) return loaded;
-  return { ...loaded, warnings: [...loaded.warnings, ...diagnostics.map((d) => `${d.path}: ${d.message}`)] };
+export function checkRun(scope: RunScope, envName: string): SuiteCheck {
+  return (loaded) =>
+    validateRun({ loaded, provider: loaded.suite.environments[envName]?.provider ?? 'embedded', scope });
 }
 
 /** What the embedded provider cannot do with an experiment that FIS could (build-local-plan.ts). */
