@@ -182,3 +182,25 @@ test('closeIdle closes connections idle longer than the timeout', async () => {
     expect(sockets.size).toBe(0);
   });
 });
+
+test('openForWaiting: waiting exchanges get new connections once none has freed up for quietMs', async () => {
+  await withPool({}, async (pool) => {
+    const busy = exchange(pool, '/?delay=300');
+    pool.send(busy);
+    const waiters = Array.from({ length: 3 }, () => exchange(pool, '/?delay=10'));
+    for (const x of waiters) pool.send(x, false);
+    pool.openForWaiting(20);
+    expect(pool.waiting).toBe(3); // not quiet long enough yet
+    await new Promise((r) => setTimeout(r, 30));
+    pool.openForWaiting(20, 25);
+    expect(pool.waiting).toBe(3); // the caller's own pause does not count as quiet
+    pool.openForWaiting(20);
+    expect(pool.waiting).toBe(0);
+    expect(pool.size).toBe(4);
+    const started = performance.now();
+    await Promise.all(waiters.map((x) => x.done));
+    // Served on their own connections, not behind the 300 ms request.
+    expect(performance.now() - started).toBeLessThan(200);
+    await busy.done;
+  });
+});
