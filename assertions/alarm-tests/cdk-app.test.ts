@@ -160,6 +160,23 @@ tests:
     expect(coverage.untested.map((u) => u.alarm)).toEqual(['latency anomaly']);
   });
 
+  test('a composite over the anomaly-detection alarm is refused, naming it', async () => {
+    const file = join(dir, 'composite-over-anomaly.alarms.yaml');
+    writeFileSync(
+      file,
+      `templates: [${JSON.stringify(templateFile)}]
+alarms:
+  - { AlarmName: watch latency, AlarmRule: 'ALARM("latency anomaly") OR ALARM(throttles)' }
+tests:
+  - name: t
+    expect: [{ at: 1m, alarm: watch latency, state: OK }]
+`,
+    );
+    await expect(loadAlarmTestFile(file)).rejects.toThrow(
+      /composite alarm "watch latency" depends on "latency anomaly" \(.*\): anomaly detection alarms/,
+    );
+  });
+
   test('the anomaly-detection alarm is refused in one sentence when a test names it', async () => {
     const error = await load(
       'tests:\n  - name: t\n    expect: [{ at: 1m, alarm: latency anomaly, state: OK }]\n',

@@ -338,6 +338,24 @@ async function readData(file: string): Promise<unknown> {
  * Loads and validates an alarm test file (YAML or JSON), with the alarms of its templates. Throws a
  * {@link ConfigError} (exit 2) naming the file, the test and the path of every problem.
  */
+/** The first alarm below a composite that cannot be evaluated offline, if any. */
+function refusedBelow(
+  alarms: ReadonlyMap<string, LoadedAlarm>,
+  name: string,
+  seen = new Set<string>(),
+): Extract<LoadedAlarm, { unsupported: string }> | undefined {
+  const alarm = alarms.get(name);
+  if (!alarm || seen.has(name)) return undefined;
+  seen.add(name);
+  if ('unsupported' in alarm) return alarm;
+  if (!('composite' in alarm)) return undefined;
+  for (const child of ruleAlarmNames(alarm.rule)) {
+    const found = refusedBelow(alarms, child, seen);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 /** The first cycle among composite alarms, as a path of names, if any. */
 function findCompositeCycle(alarms: ReadonlyMap<string, LoadedAlarm>): string[] | undefined {
   const state = new Map<string, 'visiting' | 'done'>();
@@ -465,6 +483,15 @@ export async function loadAlarmTestFile(path: string, cwd = process.cwd()): Prom
           severity: 'error',
           message: `alarm "${e.alarm}" (${known.origin}): ${known.unsupported}`,
         });
+      } else if ('composite' in known) {
+        const refused = refusedBelow(alarms, e.alarm);
+        if (refused) {
+          diagnostics.push({
+            path: `tests[${ti}] "${test.name}".expect[${ei}].alarm`,
+            severity: 'error',
+            message: `composite alarm "${e.alarm}" depends on "${refused.name}" (${refused.origin}): ${refused.unsupported}`,
+          });
+        }
       }
       return { atMs: parseDuration(e.at)!, at: String(e.at), alarm: e.alarm, state: e.state };
     });
