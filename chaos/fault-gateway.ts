@@ -103,7 +103,7 @@ export interface FaultGatewayOptions {
   random?: () => number;
   /**
    * Pass connections through unparsed while no fault is active (chaos/pass-through.ts); `false`
-   * serves every request on the HTTP path. Always off for an upstream with a path prefix.
+   * serves every request on the HTTP path. Always off for an upstream with a path prefix, over https or off loopback.
    * @defaultValue true
    */
   passThrough?: boolean;
@@ -272,8 +272,10 @@ export async function startFaultGateway(options: FaultGatewayOptions): Promise<F
   } catch {
     throw new UsageError(`--upstream: expected an http URL, got ${JSON.stringify(options.upstream)}`);
   }
-  if (upstreamUrl.protocol !== 'http:')
-    throw new UsageError(`--upstream: only http:// upstreams are supported, got ${upstreamUrl.protocol}`);
+  if (upstreamUrl.protocol !== 'http:' && upstreamUrl.protocol !== 'https:')
+    throw new UsageError(
+      `--upstream: only http:// and https:// upstreams are supported, got ${upstreamUrl.protocol}`,
+    );
   if (!options.allowNonLoopbackUpstream && !isLoopbackHost(upstreamUrl.hostname)) {
     throw new UsageError(`refusing a non-loopback upstream ${upstreamUrl.host}`, {
       hint: 'the fault gateway is for local targets; pass allowNonLoopbackUpstream to override',
@@ -289,6 +291,10 @@ export async function startFaultGateway(options: FaultGatewayOptions): Promise<F
   const apiName = options.apiName ?? 'opsproof-demo';
   const dimensions = [{ Name: 'ApiName', Value: apiName }];
   const upstreamPrefix = upstreamUrl.pathname === '/' ? '' : upstreamUrl.pathname.replace(/\/$/, '');
+  // A TLS or remote upstream gets its own Host header (virtual hosts), so its requests take the HTTP
+  // path: pass-through copies the client's bytes unchanged. A loopback http upstream keeps the client's.
+  const upstreamHost =
+    upstreamUrl.protocol === 'https:' || !isLoopbackHost(upstreamUrl.hostname) ? upstreamUrl.host : undefined;
   const pool = new Pool(upstreamUrl.origin, { connections: 256, keepAliveTimeout: 30_000 });
 
   const active = new Map<string, ActiveFault>();
@@ -456,6 +462,9 @@ export async function startFaultGateway(options: FaultGatewayOptions): Promise<F
         const lower = name.toLowerCase();
         if (HOP_BY_HOP.has(lower)) continue;
         if (lower === 'content-length' || lower === 'transfer-encoding') hasBody = true;
+      } else if (upstreamHost !== undefined && name.length === 4 && name.toLowerCase() === 'host') {
+        headers.push(name, upstreamHost);
+        continue;
       }
       headers.push(name, raw[i + 1]!);
     }
@@ -553,7 +562,8 @@ export async function startFaultGateway(options: FaultGatewayOptions): Promise<F
 
   // Clients connect here. While no fault is active a connection is passed through (chaos/pass-through.ts);
   // otherwise, and from the first request after a fault appears, the HTTP server above serves it.
-  const passThroughAllowed = upstreamPrefix === '' && options.passThrough !== false;
+  const passThroughAllowed =
+    upstreamPrefix === '' && upstreamHost === undefined && options.passThrough !== false;
   const upstreamTarget = {
     host: upstreamUrl.hostname.replace(/^\[|\]$/g, ''),
     port: Number(upstreamUrl.port || 80),

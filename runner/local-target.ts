@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { isLoopbackHost, startFaultGateway } from '../chaos/fault-gateway.ts';
+import { startFaultGateway } from '../chaos/fault-gateway.ts';
 import type { Clock } from '../core/clock.ts';
 import { parseDuration } from '../core/duration.ts';
 import { EnvironmentError } from '../core/errors.ts';
@@ -361,29 +361,21 @@ export function startTargetGuardian(): TargetGuardian {
 }
 
 /**
- * Whether the fault gateway can stand in front of a target that opsproof did not start: a plain
- * `http://` URL on loopback, like every upstream the gateway accepts.
- */
-export function canFrontOutsideTarget(url: string): boolean {
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname);
-  } catch {
-    return false;
-  }
-}
-
-/**
- * A target opsproof did not start (the environment's `target` URL) as a {@link StartedTarget} with the
- * fault gateway in front of it: canaries, load and faults go through the gateway and feed the request
- * metrics as for a started target. No process faults; stopping it closes the gateway only.
+ * A target opsproof did not start (the environment's `target` URL, http or https, anywhere) as a
+ * {@link StartedTarget} with the fault gateway in front of it: canaries, load and faults go through
+ * the gateway and feed the request metrics as for a started target. The gateway still listens on
+ * loopback only; its faults touch only the requests sent through it. No process faults; stopping it
+ * closes the gateway only.
  */
 export async function frontOutsideTarget(
   url: string,
   options: { telemetry: Telemetry; apiName: string; clock?: Clock },
 ): Promise<StartedTarget> {
   const direct = url.replace(/\/$/, '');
-  return withFaultGateway({ url: direct, directUrl: direct, stop: async () => {} }, options);
+  return withFaultGateway(
+    { url: direct, directUrl: direct, stop: async () => {} },
+    { ...options, allowNonLoopbackUpstream: true },
+  );
 }
 
 /**
@@ -394,13 +386,14 @@ export async function frontOutsideTarget(
  */
 export async function withFaultGateway(
   target: StartedTarget,
-  options: { telemetry: Telemetry; apiName: string; clock?: Clock },
+  options: { telemetry: Telemetry; apiName: string; clock?: Clock; allowNonLoopbackUpstream?: boolean },
 ): Promise<StartedTarget> {
   const gateway = await startFaultGateway({
     upstream: target.directUrl,
     telemetry: options.telemetry,
     apiName: options.apiName,
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.allowNonLoopbackUpstream ? { allowNonLoopbackUpstream: true } : {}),
   });
   return {
     url: gateway.url.replace(/\/$/, ''),

@@ -19,7 +19,6 @@ import type { Reporter } from '../reports/reporter.ts';
 import { asEmbedded, createTelemetry } from '../telemetry/create-telemetry.ts';
 import type { Telemetry } from '../telemetry/port.ts';
 import {
-  canFrontOutsideTarget,
   frontOutsideTarget,
   type StartTargetOptions,
   startLocalTarget,
@@ -59,15 +58,14 @@ export interface ExecuteRunInput {
   startTarget?: boolean;
   /**
    * Whether the embedded provider evaluates the suite's alarms. Off for a run against a target no
-   * fault gateway fronts (`load run --url` of a target off loopback): nothing records its requests, so
-   * every alarm would go from INSUFFICIENT_DATA to OK on missing data and say nothing. The aws
-   * provider's alarms are real and always watched. @defaultValue true
+   * fault gateway fronts: nothing records its requests, so every alarm would go from
+   * INSUFFICIENT_DATA to OK on missing data and say nothing. The aws provider's alarms are real and
+   * always watched. @defaultValue true
    */
   embeddedAlarms?: boolean;
   /**
    * Put the fault gateway in front of the target (embedded provider): the started one, or `env.target`
-   * when it already runs (an `http://` URL on loopback), so its requests feed the request metrics and
-   * gateway faults reach it. @defaultValue true when the runner resolves the target itself
+   * when it already runs, so its requests feed the request metrics and gateway faults reach them. @defaultValue true when the runner resolves the target itself
    * (`startTarget` not false), false otherwise
    */
   faultGateway?: boolean;
@@ -240,25 +238,17 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunResult> {
     }
     // A target that already runs gets the gateway too (DESIGN.md, Targets); reports keep its own URL.
     if (!target && wantsGateway) {
-      if (canFrontOutsideTarget(input.env.target)) {
-        target = await frontOutsideTarget(input.env.target, {
-          telemetry,
-          apiName: input.loaded.suite.service,
-          clock,
-        });
-        outsideGatewayUrl = target.url;
-        timeline.emit({
-          type: 'progress',
-          level: 'info',
-          message: `fault gateway ${target.url} in front of ${input.env.target}: its requests feed the request metrics`,
-        });
-      } else {
-        timeline.emit({
-          type: 'progress',
-          level: 'warn',
-          message: `no fault gateway in front of ${input.env.target} (only http:// targets on loopback): its requests feed no request metrics and gateway faults cannot reach it`,
-        });
-      }
+      target = await frontOutsideTarget(input.env.target, {
+        telemetry,
+        apiName: input.loaded.suite.service,
+        clock,
+      });
+      outsideGatewayUrl = target.url;
+      timeline.emit({
+        type: 'progress',
+        level: 'info',
+        message: `fault gateway ${target.url} in front of ${input.env.target}: its requests feed the request metrics`,
+      });
     }
   } catch (error) {
     runError = error;
