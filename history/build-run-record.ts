@@ -109,8 +109,12 @@ export function buildRunRecord(
   result: RunResult,
   meta: { commit?: string | null; runDir?: string | null } = {},
 ): RunRecord {
-  const { kind, name } = parseRunCommand(result.command, result.service);
+  const parsed = parseRunCommand(result.command, result.service);
   const load = result.load;
+  const { kind } = parsed;
+  // `load run` without a name ran the default or an ad hoc profile: name it after the profile.
+  const name =
+    kind === 'load' && result.command.trim().split(/\s+/).length <= 2 && load ? load.profile : parsed.name;
   const seconds = load && load.durationMs > 0 ? load.durationMs / 1000 : null;
   const loadRows: LoadFigures[] = load
     ? [
