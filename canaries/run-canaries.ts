@@ -330,6 +330,7 @@ async function runOne(
     status: result.status,
     durationMs,
     ...(result.error ? { error: result.error } : {}),
+    ...(options.stage ? { stage: options.stage } : {}),
   });
   return { result, artifacts };
 }
@@ -337,7 +338,14 @@ async function runOne(
 /** A canary file that did not load, reported as a failed canary so the run still completes. */
 function loadFailureResult(failure: CanaryLoadFailure, options: RunCanariesOptions): CanaryRunResult {
   const error = failure.error;
-  options.timeline.emit({ type: 'canary.end', canary: failure.name, status: 'failed', durationMs: 0, error });
+  options.timeline.emit({
+    type: 'canary.end',
+    canary: failure.name,
+    status: 'failed',
+    durationMs: 0,
+    error,
+    ...(options.stage ? { stage: options.stage } : {}),
+  });
   return {
     name: failure.name,
     type: failure.type ?? 'api',

@@ -23,7 +23,15 @@ export type TimelineEvent =
       durationMs: number;
       error?: string;
     }
-  | { type: 'canary.end'; canary: string; status: 'passed' | 'failed'; durationMs: number; error?: string }
+  | {
+      type: 'canary.end';
+      canary: string;
+      status: 'passed' | 'failed';
+      durationMs: number;
+      error?: string;
+      /** The gate runs canaries twice; `canaries-after` names the run after chaos. */
+      stage?: StageName;
+    }
   | {
       type: 'load.start';
       profile: string;

@@ -71,3 +71,20 @@ test.each([
   };
   expect(formatEvent(record)).toBe(line);
 });
+
+test.each([
+  [{}, 'canary checkout passed in 420 ms'],
+  [{ stage: 'canaries' }, 'canary checkout passed in 420 ms'],
+  [{ stage: 'canaries-after' }, 'canary checkout (after chaos) passed in 420 ms'],
+] as const)('canary.end %o: %s', (fields, line) => {
+  const record: RecordOf<'canary.end'> = {
+    type: 'canary.end',
+    canary: 'checkout',
+    status: 'passed',
+    durationMs: 420,
+    t: 1000,
+    at: '2026-11-22T12:00:01.000Z',
+    ...fields,
+  };
+  expect(formatEvent(record)).toBe(line);
+});

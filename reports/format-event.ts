@@ -1,5 +1,5 @@
 import type { TimelineRecord } from '../core/events.ts';
-import { STATUS_SYMBOL } from './format-value.ts';
+import { formatCanaryName, STATUS_SYMBOL } from './format-value.ts';
 
 /**
  * One human line for a timeline event, or `undefined` for events too chatty to print (most load
@@ -24,7 +24,7 @@ export function formatEvent(record: TimelineRecord): string | undefined {
     case 'target.exit':
       return `target ${record.name} exited (${record.signal ?? record.code})`;
     case 'canary.end':
-      return `canary ${record.canary} ${record.status} in ${record.durationMs} ms${record.error ? `: ${record.error}` : ''}`;
+      return `canary ${formatCanaryName({ name: record.canary, ...(record.stage ? { stage: record.stage } : {}) })} ${record.status} in ${record.durationMs} ms${record.error ? `: ${record.error}` : ''}`;
     case 'load.start':
       return `load ${record.profile}: ${record.engine} engine, ${record.model} model${record.rate ? `, ${record.rate} req/s` : ''} for ${record.durationMs} ms`;
     case 'load.tick':
