@@ -66,12 +66,14 @@ export async function runLoadRun(name: string | undefined, flags: LoadRunFlags):
     { findK6 },
     { LOAD_ENGINES, checkTargetReachable },
     { createLoadStage },
+    { canFrontOutsideTarget },
   ] = await Promise.all([
     import('../core/schema.ts'),
     import('../load/evaluate-kpis.ts'),
     import('../load/k6-engine.ts'),
     import('../load/run-load.ts'),
     import('../runner/stages/load-stage.ts'),
+    import('../runner/local-target.ts'),
   ]);
   // Everything a user can get wrong is checked before any load is sent.
   validateUsage([
@@ -116,7 +118,11 @@ export async function runLoadRun(name: string | undefined, flags: LoadRunFlags):
   // With --url the target already runs. The embedded provider watches the config's alarms only through
   // a fault gateway in front of it (nothing else records its requests); without alarms the load goes
   // straight to it.
-  const fronted = url !== undefined && context.env.provider === 'embedded' && loaded.suite.alarms.length > 0;
+  const fronted =
+    url !== undefined &&
+    context.env.provider === 'embedded' &&
+    loaded.suite.alarms.length > 0 &&
+    canFrontOutsideTarget(url);
   // The gateway would answer 502 for a target that is down: check the target itself first.
   if (fronted) await checkTargetReachable(url);
   return runStagesCommand({

@@ -5,7 +5,12 @@ import { Timeline } from '../core/timeline.ts';
 import { validateSuite } from '../core/validate-suite.ts';
 import type { Telemetry } from '../telemetry/port.ts';
 import type { MetricDatum } from '../telemetry/types.ts';
-import { resolveReadyPath, startLocalTarget, withFaultGateway } from './local-target.ts';
+import {
+  canFrontOutsideTarget,
+  resolveReadyPath,
+  startLocalTarget,
+  withFaultGateway,
+} from './local-target.ts';
 
 // A tiny target: answers /health/ready, prints one line per request, listens on $PORT.
 const SERVER = `
@@ -176,4 +181,15 @@ test.each([
   [{ start: { readyPath: '/started' }, readyPath: '/env' }, '/env'],
 ])('resolveReadyPath(%o) = %s', (env, path) => {
   expect(resolveReadyPath({ demo: false, ...env } as Parameters<typeof resolveReadyPath>[0])).toBe(path);
+});
+
+test.each([
+  ['http://127.0.0.1:8080', true],
+  ['http://localhost:3000/api', true],
+  ['http://[::1]:3000', true],
+  ['https://127.0.0.1:8443', true],
+  ['http://10.0.0.5:8080', false],
+  ['https://api.example.com', false],
+])('canFrontOutsideTarget(%s) = %s', (url, expected) => {
+  expect(canFrontOutsideTarget(url)).toBe(expected);
 });

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { startFaultGateway } from '../chaos/fault-gateway.ts';
+import { isLoopbackHost, startFaultGateway } from '../chaos/fault-gateway.ts';
 import type { Clock } from '../core/clock.ts';
 import { parseDuration } from '../core/duration.ts';
 import { EnvironmentError } from '../core/errors.ts';
@@ -361,10 +361,23 @@ export function startTargetGuardian(): TargetGuardian {
 }
 
 /**
- * A target opsproof did not start (the environment's `target` URL, http or https, anywhere) as a
+ * Whether the fault gateway stands in front of a target opsproof did not start: one on loopback, http
+ * or https, like every upstream the gateway accepts by default. A remote service is not fronted: a
+ * browser canary would meet it as `http://127.0.0.1:<port>` (other origin, cookies, redirects).
+ */
+export function canFrontOutsideTarget(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return (parsed.protocol === 'http:' || parsed.protocol === 'https:') && isLoopbackHost(parsed.hostname);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A target opsproof did not start (the environment's `target` URL, on loopback) as a
  * {@link StartedTarget} with the fault gateway in front of it: canaries, load and faults go through
- * the gateway and feed the request metrics as for a started target. The gateway still listens on
- * loopback only; its faults touch only the requests sent through it. No process faults; stopping it
+ * the gateway and feed the request metrics as for a started target. No process faults; stopping it
  * closes the gateway only.
  */
 export async function frontOutsideTarget(
@@ -372,10 +385,7 @@ export async function frontOutsideTarget(
   options: { telemetry: Telemetry; apiName: string; clock?: Clock },
 ): Promise<StartedTarget> {
   const direct = url.replace(/\/$/, '');
-  return withFaultGateway(
-    { url: direct, directUrl: direct, stop: async () => {} },
-    { ...options, allowNonLoopbackUpstream: true },
-  );
+  return withFaultGateway({ url: direct, directUrl: direct, stop: async () => {} }, options);
 }
 
 /**
@@ -386,14 +396,13 @@ export async function frontOutsideTarget(
  */
 export async function withFaultGateway(
   target: StartedTarget,
-  options: { telemetry: Telemetry; apiName: string; clock?: Clock; allowNonLoopbackUpstream?: boolean },
+  options: { telemetry: Telemetry; apiName: string; clock?: Clock },
 ): Promise<StartedTarget> {
   const gateway = await startFaultGateway({
     upstream: target.directUrl,
     telemetry: options.telemetry,
     apiName: options.apiName,
     ...(options.clock ? { clock: options.clock } : {}),
-    ...(options.allowNonLoopbackUpstream ? { allowNonLoopbackUpstream: true } : {}),
   });
   return {
     url: gateway.url.replace(/\/$/, ''),

@@ -19,6 +19,7 @@ import type { Reporter } from '../reports/reporter.ts';
 import { asEmbedded, createTelemetry } from '../telemetry/create-telemetry.ts';
 import type { Telemetry } from '../telemetry/port.ts';
 import {
+  canFrontOutsideTarget,
   frontOutsideTarget,
   type StartTargetOptions,
   startLocalTarget,
@@ -65,7 +66,8 @@ export interface ExecuteRunInput {
   embeddedAlarms?: boolean;
   /**
    * Put the fault gateway in front of the target (embedded provider): the started one, or `env.target`
-   * when it already runs, so its requests feed the request metrics and gateway faults reach them. @defaultValue true when the runner resolves the target itself
+   * when it already runs on loopback, so its requests feed the request metrics and gateway faults
+   * reach them. @defaultValue true when the runner resolves the target itself
    * (`startTarget` not false), false otherwise
    */
   faultGateway?: boolean;
@@ -238,17 +240,25 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunResult> {
     }
     // A target that already runs gets the gateway too (DESIGN.md, Targets); reports keep its own URL.
     if (!target && wantsGateway) {
-      target = await frontOutsideTarget(input.env.target, {
-        telemetry,
-        apiName: input.loaded.suite.service,
-        clock,
-      });
-      outsideGatewayUrl = target.url;
-      timeline.emit({
-        type: 'progress',
-        level: 'info',
-        message: `fault gateway ${target.url} in front of ${input.env.target}: its requests feed the request metrics`,
-      });
+      if (canFrontOutsideTarget(input.env.target)) {
+        target = await frontOutsideTarget(input.env.target, {
+          telemetry,
+          apiName: input.loaded.suite.service,
+          clock,
+        });
+        outsideGatewayUrl = target.url;
+        timeline.emit({
+          type: 'progress',
+          level: 'info',
+          message: `fault gateway ${target.url} in front of ${input.env.target}: its requests feed the request metrics`,
+        });
+      } else {
+        timeline.emit({
+          type: 'progress',
+          level: 'warn',
+          message: `no fault gateway in front of ${input.env.target} (only targets on loopback are fronted): its requests feed no request metrics and gateway faults cannot reach it`,
+        });
+      }
     }
   } catch (error) {
     runError = error;
