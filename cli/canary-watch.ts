@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { type ExitCode, UsageError } from '../core/errors.ts';
 import {
   addCommonFlags,
+  addHistoryFlag,
   type CommonFlags,
   collect,
   loadCommandContext,
@@ -11,6 +12,7 @@ import {
   printHuman,
 } from './command-kit.ts';
 import { parseDurationFlag } from './duration-flag.ts';
+import { recordCanaryRound } from './history.ts';
 
 export interface CanaryWatchFlags extends CommonFlags {
   every: string;
@@ -26,6 +28,7 @@ export function registerCanaryWatch(canary: Command): void {
     .description('run canaries on a schedule (local stand-in for Synthetics) until Ctrl-C')
     .argument('[names...]', 'canaries to run (default: all)');
   addCommonFlags(command);
+  addHistoryFlag(command);
   command
     .option('--every <duration>', 'interval between runs', '5m')
     .option('--url <url>', 'base URL to run against instead of the environment target')
@@ -61,6 +64,7 @@ export async function runCanaryWatch(names: string[], flags: CanaryWatchFlags): 
     { createInterruptSignal, createRunId },
     { createTelemetry },
     { redactRunDir },
+    { resolveHistoryFile },
   ] = await Promise.all([
     import('../canaries/load-canaries.ts'),
     import('../canaries/run-canaries.ts'),
@@ -70,7 +74,14 @@ export async function runCanaryWatch(names: string[], flags: CanaryWatchFlags): 
     import('../runner/run.ts'),
     import('../telemetry/create-telemetry.ts'),
     import('../security/redact-run-dir.ts'),
+    import('../history/resolve-history-file.ts'),
   ]);
+  // Each round is filed in the run history, so a canary failing now and then shows as flaky.
+  const historyFile = resolveHistoryFile({
+    flag: flags.history,
+    configFile: loaded.suite.history?.file,
+    configDir: loaded.dir,
+  });
   const outDir = prepareRunDir(createRunId(), flags.out);
   const interrupt = createInterruptSignal();
   const setupTimeline = new Timeline();
@@ -99,6 +110,7 @@ export async function runCanaryWatch(names: string[], flags: CanaryWatchFlags): 
           ...(flags.file?.length ? { files: flags.file } : {}),
         });
         const runDir = `${outDir}/run-${iteration}`;
+        const startedAt = new Date();
         try {
           const { canaries } = await runCanaries({
             ...selected,
@@ -111,7 +123,17 @@ export async function runCanaryWatch(names: string[], flags: CanaryWatchFlags): 
             signal: interrupt.signal,
             redact: redactor.text,
           });
-          return redactor.value(canaries);
+          const safe = redactor.value(canaries);
+          await recordCanaryRound({
+            file: historyFile,
+            runDir,
+            canaries: safe,
+            loaded,
+            env: flags.url ? 'url' : env.name,
+            target: baseUrl,
+            startedAt,
+          });
+          return safe;
         } finally {
           if (existsSync(runDir)) redactRunDir(runDir, redactor);
         }

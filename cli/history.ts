@@ -3,10 +3,14 @@ import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { EXIT, type ExitCode, UsageError } from '../core/errors.ts';
 import type { LoadedSuite } from '../core/load-config.ts';
-import type { PreviousDrill } from '../core/run-result.ts';
+import type { CanaryRunResult, PreviousDrill, RunResult } from '../core/run-result.ts';
 import type { BaselineReference } from '../load/evaluate-baseline.ts';
 import { addHistoryFlag, printHuman } from './command-kit.ts';
 import { parseDurationFlag } from './duration-flag.ts';
+
+const PACKAGE_VERSION = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 const KINDS = ['gate', 'drill', 'load', 'chaos', 'canary', 'assert'] as const;
 
@@ -223,5 +227,56 @@ export async function loadPreviousDrill(
   } catch (error) {
     printHuman(`warning: the previous drill could not be read from ${file}: ${(error as Error).message}`);
     return undefined;
+  }
+}
+
+/**
+ * Files one round of `canary watch` in the history, as a `canary watch` run of its canaries, so a
+ * scheduled canary that fails now and then shows on the trend page. A failed write only warns.
+ */
+export async function recordCanaryRound(input: {
+  file: string | undefined;
+  runDir: string;
+  canaries: CanaryRunResult[];
+  loaded: LoadedSuite;
+  env: string;
+  target: string;
+  startedAt: Date;
+}): Promise<void> {
+  if (!input.file) return;
+  try {
+    const [{ createHistoryReporter }, { buildCanaryChecks }, { createRunId }, { summarizeStatus }] =
+      await Promise.all([
+        import('../history/create-history-reporter.ts'),
+        import('../runner/stages/canary-stage.ts'),
+        import('../runner/run.ts'),
+        import('../core/run-result.ts'),
+      ]);
+    const checks = buildCanaryChecks(input.canaries, 'canaries');
+    const ended = new Date();
+    const result: RunResult = {
+      schemaVersion: 1,
+      runId: createRunId(input.startedAt),
+      tool: { name: 'opsproof', version: PACKAGE_VERSION },
+      command: 'canary watch',
+      service: input.loaded.suite.service,
+      env: input.env,
+      provider: 'embedded',
+      target: input.target,
+      startedAt: input.startedAt.toISOString(),
+      endedAt: ended.toISOString(),
+      durationMs: ended.getTime() - input.startedAt.getTime(),
+      status: summarizeStatus(checks),
+      checks,
+      stages: [],
+      canaries: input.canaries,
+      artifacts: [],
+      timeline: [],
+    };
+    await createHistoryReporter({ file: input.file, runDir: input.runDir, cwd: input.loaded.dir }).onEnd(
+      result,
+    );
+  } catch (error) {
+    printHuman(`warning: this canary round was not recorded in ${input.file}: ${(error as Error).message}`);
   }
 }
