@@ -102,7 +102,7 @@ test('{ availability: 95, errorRate: 0.01 } yields two checks, each with its own
   );
   expect(checks.map((c) => [c.id, c.name, c.status, c.measured, c.unit])).toEqual([
     ['kpi:rate<0.01', 'error rate < 1 %', 'failed', 0.03, 'ratio'],
-    ['kpi:rate<=0.05', 'availability ≥ 95 %', 'passed', 0.03, 'ratio'],
+    ['kpi:rate<=0.05', 'error rate ≤ 5 % (availability 95 %)', 'passed', 0.03, 'ratio'],
   ]);
   expect(checks[0]!.message).toBe('error rate 3 % (limit < 1 %) breaches rate<0.01');
   expect(checks[1]!.message).toBe('error rate 3 % (limit ≤ 5 %) meets rate<=0.05');

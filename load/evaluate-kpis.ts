@@ -248,9 +248,14 @@ function formatMeasured(threshold: Threshold, value: number, unit: string): stri
   return `${label} = ${value} ${unit}`;
 }
 
-/** Rates read as percentages (`availability ≥ 99.9 %`, `error rate < 1 %`); the rest as written. */
+/**
+ * Rates read as percentages (`error rate < 1 %`); availability too, but named by the error rate it
+ * allows, which is what the check measures (`error rate ≤ 0.1 % (availability 99.9 %)`). The rest as
+ * written.
+ */
 function kpiName(threshold: KpiThreshold): string {
-  if (threshold.kpi === 'availability') return `availability ≥ ${formatPercent(round(1 - threshold.value))}`;
+  if (threshold.kpi === 'availability')
+    return `error rate ${formatLimit(threshold)} (availability ${formatPercent(round(1 - threshold.value))})`;
   if (threshold.aggregate.kind === 'rate') return `error rate ${formatLimit(threshold)}`;
   return threshold.source;
 }

@@ -492,7 +492,7 @@ describe('the same canary before and after chaos, and rates, in every report', (
   const rate = {
     id: 'kpi:rate<=0.05',
     kind: 'kpi',
-    name: 'availability ≥ 95 %',
+    name: 'error rate ≤ 5 % (availability 95 %)',
     status: 'failed',
     measured: 0.0642,
     threshold: 'rate<=0.05',
@@ -524,7 +524,7 @@ describe('the same canary before and after chaos, and rates, in every report', (
     const names = cases.map((c) => `${c.attrs.classname} ${c.attrs.name}`);
     expect(new Set(names).size).toBe(names.length);
     expect(names).toContain('opsproof.gate.canary canary checkout (after chaos)');
-    const failure = cases.find((c) => c.attrs.name === 'availability ≥ 95 %')?.children[0];
+    const failure = cases.find((c) => c.attrs.name === 'error rate ≤ 5 % (availability 95 %)')?.children[0];
     expect(failure?.attrs.message).toBe('measured 6.42 % vs threshold ≤ 5 %');
     expect(failure?.text).toContain('threshold: ≤ 5 % (rate&lt;=0.05)');
   });
@@ -534,7 +534,7 @@ describe('the same canary before and after chaos, and rates, in every report', (
     expect(md).toContain('| ✅ | checkout (browser) | canaries |');
     expect(md).toContain('| ❌ | checkout (after chaos) (browser) | canaries-after |');
     expect(md).toContain('canary checkout (after chaos)');
-    expect(md).toContain('| availability ≥ 95 % | 6.42 % | `≤ 5 %` |');
+    expect(md).toContain('| error rate ≤ 5 % (availability 95 %) | 6.42 % | `≤ 5 %` |');
   });
 
   test('HTML and the terminal summary do too', () => {
@@ -544,7 +544,7 @@ describe('the same canary before and after chaos, and rates, in every report', (
     expect(html).toContain('≤ 5 %');
     const summary = formatSummary(result);
     expect(summary).toMatch(/canary checkout \(after chaos\) \.+\s+90 ms/);
-    expect(summary).toMatch(/availability ≥ 95 % \.+ 6\.42 %\s+\(threshold ≤ 5 %\)/);
+    expect(summary).toMatch(/error rate ≤ 5 % \(availability 95 %\) \.+ 6\.42 %\s+\(threshold ≤ 5 %\)/);
   });
 });
 

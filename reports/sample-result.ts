@@ -159,7 +159,7 @@ export function sampleResult(overrides: Partial<RunResult> = {}): RunResult {
     {
       id: 'kpi:rate<=0.1',
       kind: 'kpi',
-      name: 'availability ≥ 90 %',
+      name: 'error rate ≤ 10 % (availability 90 %)',
       status: 'passed',
       measured: 0.052,
       threshold: 'rate<=0.1',
