@@ -304,7 +304,7 @@ describe('--help', () => {
     const run = await runCli(['load', 'run', '--help'], { cwd: tempDir() });
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Usage: opsproof load run [options] [name]');
-    expect(run.stdout).toContain('--baseline <file>');
+    expect(run.stdout).toContain('--baseline <run>');
   });
 
   test.each(contract)('opsproof %s --help lists its flags', (command, flags) => {
