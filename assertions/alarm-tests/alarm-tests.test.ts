@@ -79,6 +79,12 @@ tests:
     expect(report).toContain('at 3m: HighErrorRate expected ALARM, got OK');
     expect(report).toContain('datapoints (period start=value, ! breaching): 0m00s=0.0 1m00s=0.0 2m00s=10.0!');
     expect(report).toMatch(/reason: Threshold Crossed: 2 out of the last 3 datapoints/);
+    // 0m: no datapoint yet; 1m: the first (0) is fine → OK (by 3m, 2 of 3 are not yet breaching).
+    expect(report).toContain('history: 1m00s INSUFFICIENT_DATA → OK');
+    expect(result!.expectations[0]!.history.map((t) => [t.at / 60_000, t.to])).toEqual([
+      [1, 'OK'],
+      [5, 'ALARM'],
+    ]);
     expect(report).toContain('0 passed, 1 failed');
   });
 });

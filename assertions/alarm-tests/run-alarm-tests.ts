@@ -31,6 +31,8 @@ export interface AlarmExpectationResult {
   evaluation?: AlarmEvaluation;
   /** The last evaluation at or before `at` of a composite alarm (children's states and reason). */
   composite?: CompositeEvaluation;
+  /** The alarm's state changes up to `at` (test-clock ms), oldest first, with their reasons. */
+  history: { at: number; from: AlarmStateValue; to: AlarmStateValue; reason: string }[];
 }
 
 export interface AlarmTestResult {
@@ -156,6 +158,7 @@ export function runAlarmTest(file: AlarmTestFile, test: AlarmTestCase): AlarmTes
     string,
     { at: number; metric?: AlarmEvaluation; composite?: CompositeEvaluation }[]
   >();
+  const transitions = new Map<string, AlarmExpectationResult['history']>();
   for (let at = 0; at <= until; at += tick) {
     // Metric alarms first, then composites (already in children-first order).
     for (const pass of [false, true]) {
@@ -164,6 +167,11 @@ export function runAlarmTest(file: AlarmTestFile, test: AlarmTestCase): AlarmTes
         const previous = states.get(name)?.state ?? 'INSUFFICIENT_DATA';
         const result = e.evaluate(at, previous, states);
         const state = result.evaluation.state;
+        if (state !== previous) {
+          const list = transitions.get(name) ?? [];
+          list.push({ at, from: previous, to: state, reason: result.evaluation.reason });
+          transitions.set(name, list);
+        }
         if (state !== previous || !states.has(name)) {
           states.set(name, { state, since: state !== previous ? at : (states.get(name)?.since ?? 0) });
         }
@@ -189,6 +197,7 @@ export function runAlarmTest(file: AlarmTestFile, test: AlarmTestCase): AlarmTes
       passed: actual === e.state,
       ...(last?.metric ? { evaluation: last.metric } : {}),
       ...(last?.composite ? { composite: last.composite } : {}),
+      history: (transitions.get(e.alarm) ?? []).filter((t) => t.at <= e.atMs),
     };
   });
   return { file: file.file, test: test.name, passed: results.every((r) => r.passed), expectations: results };
@@ -228,6 +237,11 @@ export function formatAlarmTestReport(results: readonly AlarmTestResult[]): stri
           `    children: ${composite.children.map((c) => `${c.alarm}=${c.state}`).join(' ') || '(none)'}`,
         );
         lines.push(`    reason: ${composite.reason}`);
+      }
+      if (e.history.length > 0) {
+        lines.push(
+          `    history: ${e.history.map((t) => `${formatOffset(t.at)} ${t.from} → ${t.to}`).join(', ')}`,
+        );
       }
     }
   }
