@@ -1,7 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import type { MetricDataQuery } from '../../core/schema.ts';
 import { compileMetricQueries, evaluateMetricQueries, MetricQueriesError } from './compile-metric-queries.ts';
 import { buildMathDatapoints } from './evaluate-math-alarm.ts';
+import { MetricMathError } from './evaluate-metric-math.ts';
 import { parseMetricMath } from './parse-metric-math.ts';
 
 type Cell = number | '-';
@@ -257,5 +259,175 @@ describe('queries as an alarm takes them', () => {
       [1, 0.5],
       [2, 0],
     ]);
+  });
+});
+
+describe('any expression text', () => {
+  // Tokens of the language and a few that are not, glued at random: every result is a parsed and
+  // evaluated series or one of the two typed errors — never a crash, never a non-finite datapoint.
+  const token = fc.constantFrom(
+    'm1',
+    'm2',
+    'e1',
+    '1',
+    '0',
+    '2.5',
+    '-',
+    '+',
+    '*',
+    '/',
+    '^',
+    '(',
+    ')',
+    '[',
+    ']',
+    ',',
+    '>',
+    '<=',
+    '==',
+    '!',
+    'AND',
+    'OR',
+    'NOT',
+    '&&',
+    '||',
+    'IF(',
+    'FILL(',
+    'REPEAT',
+    'LINEAR',
+    'SUM(',
+    'AVG(',
+    'RATE(',
+    'METRICS()',
+    'METRICS("m")',
+    'PERIOD(',
+    'DIFF(',
+    'SQRT(',
+    'LOG(',
+    'SEARCH(',
+    '"x"',
+    'X',
+    '@',
+    ' ',
+  );
+  test('parses to an expression or refuses it with a typed error (1000 generated)', () => {
+    fc.assert(
+      fc.property(fc.array(token, { minLength: 1, maxLength: 14 }), (tokens) => {
+        const expression = tokens.join('');
+        const queries: MetricDataQuery[] = [
+          {
+            Id: 'm1',
+            MetricStat: { Metric: { Namespace: 'T', MetricName: 'a' }, Period: 60, Stat: 'Sum' },
+            ReturnData: false,
+          },
+          {
+            Id: 'm2',
+            MetricStat: { Metric: { Namespace: 'T', MetricName: 'b' }, Period: 60, Stat: 'Sum' },
+            ReturnData: false,
+          },
+          { Id: 'e1', Expression: expression, ReturnData: true },
+        ];
+        try {
+          const compiled = compileMetricQueries(queries);
+          const values = new Map([
+            ['m1', Float64Array.from([1, Number.NaN, 0, -3, 5])],
+            ['m2', Float64Array.from([0, 2, Number.NaN, 4, 0])],
+          ]);
+          const out = evaluateMetricQueries(compiled, { start: 0, periodMs: 60_000, length: 5 }, values);
+          for (const v of out) expect(Number.isNaN(v) || Number.isFinite(v)).toBe(true);
+        } catch (error) {
+          if (!(error instanceof MetricQueriesError) && !(error instanceof MetricMathError)) throw error;
+        }
+      }),
+      { numRuns: 1000, seed: 17 },
+    );
+  });
+
+  test('well-formed expressions over series evaluate to finite datapoints or dropped ones (500 generated)', () => {
+    const { expr } = fc.letrec<{ expr: string }>((tie) => ({
+      expr: fc.oneof(
+        { depthSize: 'small', withCrossShrink: true },
+        fc.constantFrom('m1', 'm2', 'e0'),
+        fc.constantFrom('0', '1', '-2', '0.5', '1e3'),
+        fc
+          .tuple(
+            tie('expr'),
+            fc.constantFrom('+', '-', '*', '/', '^', '>', '<=', '==', '!=', 'AND', 'OR'),
+            tie('expr'),
+          )
+          .map(([l, op, r]) => `(${l} ${op} ${r})`),
+        tie('expr').map((e) => `-(${e})`),
+        tie('expr').map((e) => `NOT (${e})`),
+        fc
+          .tuple(
+            fc.constantFrom(
+              'ABS',
+              'CEIL',
+              'FLOOR',
+              'LOG',
+              'LOG10',
+              'SQRT',
+              'DIFF',
+              'DIFF_TIME',
+              'RATE',
+              'RUNNING_SUM',
+            ),
+            tie('expr'),
+          )
+          .map(([f, e]) => `${f}(${e})`),
+        fc
+          .tuple(tie('expr'), fc.constantFrom('0', 'REPEAT', 'LINEAR', 'm2'))
+          .map(([e, how]) => `FILL(${e}, ${how})`),
+        fc.tuple(tie('expr'), tie('expr'), tie('expr')).map(([c, t, f]) => `IF(${c}, ${t}, ${f})`),
+        fc
+          .tuple(fc.constantFrom('SUM', 'AVG', 'MIN', 'MAX', 'STDDEV'), tie('expr'), tie('expr'))
+          .map(([f, a, b]) => `${f}([${a}, ${b}])`),
+        fc.constantFrom(
+          'SUM(METRICS())',
+          'AVG(FILL(METRICS(), 0))',
+          'MAX(REMOVE_EMPTY(METRICS("m")))',
+          'm1 / PERIOD(m1)',
+          'm2 - AVG(m2)',
+        ),
+      ),
+    }));
+    let evaluated = 0;
+    fc.assert(
+      fc.property(expr, (expression) => {
+        const compiled = (() => {
+          try {
+            return compileMetricQueries([
+              {
+                Id: 'm1',
+                MetricStat: { Metric: { Namespace: 'T', MetricName: 'a' }, Period: 60, Stat: 'Sum' },
+                ReturnData: false,
+              },
+              {
+                Id: 'm2',
+                MetricStat: { Metric: { Namespace: 'T', MetricName: 'b' }, Period: 60, Stat: 'Sum' },
+                ReturnData: false,
+              },
+              { Id: 'e0', Expression: 'm1 * 2', ReturnData: false },
+              { Id: 'e1', Expression: expression, ReturnData: true },
+            ]);
+          } catch (error) {
+            // Type errors are refused at load time with a typed error (a scalar result, a scalar in
+            // an array, FILL of a scalar); nothing else may be thrown.
+            expect(error).toBeInstanceOf(MetricQueriesError);
+            return undefined;
+          }
+        })();
+        if (!compiled) return;
+        const values = new Map([
+          ['m1', Float64Array.from([1, Number.NaN, 0, -3, 5, 1e308])],
+          ['m2', Float64Array.from([0, 2, Number.NaN, 4, 0, -1e308])],
+        ]);
+        const out = evaluateMetricQueries(compiled, { start: 0, periodMs: 60_000, length: 6 }, values);
+        for (const v of out) expect(Number.isNaN(v) || Number.isFinite(v), expression).toBe(true);
+        evaluated++;
+      }),
+      { numRuns: 500, seed: 17 },
+    );
+    expect(evaluated).toBeGreaterThan(250);
   });
 });
