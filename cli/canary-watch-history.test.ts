@@ -3,11 +3,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
-import { runTrendReport } from '../cli/report.ts';
 import { repoPath } from '../core/tools.ts';
+import type { TrendData } from '../history/build-trend-data.ts';
+import { openHistoryStore } from '../history/history-store.ts';
 import { startServer, type TestServer } from '../load/test-servers.ts';
-import type { TrendData } from './build-trend-data.ts';
-import { openHistoryStore } from './history-store.ts';
+import { runTrendReport } from './report.ts';
 
 // `opsproof canary watch` files every round in the history: a scheduled canary whose target fails
 // one request in five is named among the flakiest on the trend page.

@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test, vi } from 'vitest';
-import { runDrill } from '../cli/drill.ts';
 import { buildDrillDeltas, formatDrillDelta, formatDrillFigure } from '../core/drill-delta.ts';
 import type { RunResult } from '../core/run-result.ts';
+import { runDrill } from './drill.ts';
 
 // Two alert drills of the demo suite in a row (each ≈ 20 s: the real demo service, load and fault),
 // recorded into one history: the second compares itself with the first.

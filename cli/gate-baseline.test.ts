@@ -2,12 +2,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
-import { runGate } from '../cli/gate.ts';
-import { runHistory } from '../cli/history.ts';
-import { runTrendReport } from '../cli/report.ts';
 import type { RunResult } from '../core/run-result.ts';
+import type { TrendData } from '../history/build-trend-data.ts';
 import { startBehaviourServer, type TestServer } from '../load/test-servers.ts';
-import type { TrendData } from './build-trend-data.ts';
+import { runGate } from './gate.ts';
+import { runHistory } from './history.ts';
+import { runTrendReport } from './report.ts';
 
 // Ten gates (load stage only) against a service whose latency this test sets: 20 ms for six runs,
 // then 1500 ms. Each gate holds its load to `--baseline latest-passed` with the history's spread.

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
-import { runTrendReport } from '../cli/report.ts';
 import { requireTool } from '../core/tools.ts';
+import { buildRunRecord } from '../history/build-run-record.ts';
+import type { TrendData } from '../history/build-trend-data.ts';
+import { buildSampleRun } from '../history/fixtures/sample-run.ts';
+import { openHistoryStore } from '../history/history-store.ts';
 import { CHROMIUM_ARGS, renderReport } from '../reports/screenshot-reporter.ts';
-import { buildRunRecord } from './build-run-record.ts';
-import type { TrendData } from './build-trend-data.ts';
-import { buildSampleRun } from './fixtures/sample-run.ts';
-import { openHistoryStore } from './history-store.ts';
+import { runTrendReport } from './report.ts';
 
 const tool = requireTool('chromium');
 let browser: Browser;
