@@ -20,8 +20,8 @@ import {
  * - exactly one query has `ReturnData: true` (CloudWatch's default is true, so a lone query
  *   counts), and it must give one time series;
  * - at most 10 metric queries and 10 expressions (20 in all);
- * - every metric query has the same period, which is the alarm's period (CloudWatch evaluates a math
- *   alarm on one period grid);
+ * - every metric query has the same period, which is the alarm's period: AWS does not document how
+ *   an alarm combines metrics of different periods, so opsproof refuses them rather than guess;
  * - expressions may use other expressions (evaluated in dependency order; a cycle is refused);
  * - Metrics Insights queries (`SELECT …`) and functions CloudWatch alone can evaluate are refused by name.
  */
