@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -24,6 +24,7 @@ afterAll(async () => {
 function loadRun(
   duration: string,
   interruptAfterMs?: number,
+  historyFile = history,
 ): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(
@@ -39,7 +40,7 @@ function loadRun(
         '--duration',
         duration,
         '--history',
-        history,
+        historyFile,
         '--out',
         join(dir, `run-${duration}`),
       ],
@@ -85,4 +86,14 @@ test('a run stopped by Ctrl-C is recorded as interrupted, whole, and the earlier
   } finally {
     store.close();
   }
+}, 60_000);
+
+test('a history that cannot be written is a warning: the run and its reports are unaffected', async () => {
+  const broken = join(dir, 'not-a-database.db');
+  writeFileSync(broken, 'this is not an SQLite file, and never was\n'.repeat(200));
+  const run = await loadRun('500ms', undefined, broken);
+  expect([0, 1], run.stderr).toContain(run.code);
+  expect(run.stderr).toMatch(/warning: reporter history failed in onEnd: .*/);
+  expect(existsSync(join(dir, 'run-500ms', 'result.json'))).toBe(true);
+  expect(readFileSync(broken, 'utf8')).toMatch(/^this is not an SQLite file/);
 }, 60_000);
