@@ -122,9 +122,11 @@ export function buildTrendData(input: {
   const canaries = new Map<string, CanaryTrend>();
   for (const c of byRunOrder(input.canaries)) {
     const run = trendRuns.get(c.runId) as TrendRun;
-    const key = `${c.name}\u0000${run.env}`;
+    // A gate runs its canaries again after chaos: that series is kept apart.
+    const name = c.stage === 'canaries-after' ? `${c.name} (after chaos)` : c.name;
+    const key = `${name}\u0000${run.env}`;
     const trend = canaries.get(key) ?? {
-      name: c.name,
+      name,
       env: run.env,
       runs: 0,
       passed: 0,

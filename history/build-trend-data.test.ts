@@ -1,0 +1,86 @@
+import { expect, test } from 'vitest';
+import { buildRunRecord } from './build-run-record.ts';
+import { buildTrendData } from './build-trend-data.ts';
+import { buildSampleRun } from './fixtures/sample-run.ts';
+import type { CanaryRow, CheckRow, RunRow } from './history-store.ts';
+
+/** Rows as the store returns them, from sample runs. */
+function rowsOf(statuses: readonly ('passed' | 'failed' | 'skipped')[][], env = 'local') {
+  const runs: RunRow[] = [];
+  const checks: CheckRow[] = [];
+  statuses.forEach((perCheck, i) => {
+    const record = buildRunRecord(
+      buildSampleRun({
+        runId: `r${i}`,
+        minute: i,
+        env,
+        checks: perCheck.map((status, n) => ({ id: `c${n}`, status })),
+      }),
+    );
+    runs.push({ ...record, checksPassed: 0, checksFailed: 0 });
+    for (const c of record.checks) {
+      checks.push({
+        runId: record.runId,
+        checkId: c.id,
+        kind: c.kind,
+        name: c.name,
+        status: c.status,
+        measured: null,
+        message: '',
+      });
+    }
+  });
+  return { runs, checks };
+}
+
+test.each([
+  { name: 'never changes', series: ['passed', 'passed', 'passed'], flips: undefined },
+  { name: 'always fails', series: ['failed', 'failed'], flips: undefined },
+  { name: 'one failure in the middle', series: ['passed', 'failed', 'passed'], flips: 2 },
+  {
+    name: 'skipped runs do not count',
+    series: ['passed', 'skipped', 'failed', 'skipped', 'failed'],
+    flips: 1,
+  },
+  { name: 'alternating', series: ['passed', 'failed', 'passed', 'failed'], flips: 3 },
+] as const)('flips: $name → $flips', ({ series, flips }) => {
+  const { runs, checks } = rowsOf(series.map((s) => [s]));
+  const data = buildTrendData({ runs, figures: new Map(), canaries: [], drills: [], checks });
+  expect(data.flaky[0]?.flips).toBe(flips);
+});
+
+test('the flakiest first, then the most failed; a check that always fails is not flaky; at most flakyLimit', () => {
+  // Rows are runs, columns checks c0…c3.
+  const local = rowsOf([
+    ['passed', 'passed', 'failed', 'failed'],
+    ['failed', 'passed', 'failed', 'passed'],
+    ['passed', 'failed', 'failed', 'failed'],
+    ['failed', 'passed', 'failed', 'failed'],
+  ]);
+  const input = { runs: local.runs, figures: new Map(), canaries: [], drills: [], checks: local.checks };
+  expect(buildTrendData(input).flaky.map((f) => [f.checkId, f.flips, f.failed])).toEqual([
+    ['c0', 3, 2],
+    ['c3', 2, 3],
+    ['c1', 2, 1],
+  ]);
+  expect(buildTrendData({ ...input, flakyLimit: 1 }).flaky.map((f) => f.checkId)).toEqual(['c0']);
+});
+
+test('canaries: success percent per canary, the after-chaos runs kept apart', () => {
+  const { runs } = rowsOf([['passed'], ['passed'], ['passed'], ['passed']]);
+  const canaries: CanaryRow[] = runs.flatMap((r, i) => [
+    {
+      runId: r.runId,
+      name: 'home',
+      stage: 'canaries',
+      status: i === 2 ? 'failed' : 'passed',
+      durationMs: 100,
+    },
+    { runId: r.runId, name: 'home', stage: 'canaries-after', status: 'passed', durationMs: 90 },
+  ]);
+  const data = buildTrendData({ runs, figures: new Map(), canaries, drills: [], checks: [] });
+  expect(data.canaries.map((c) => [c.name, c.runs, c.successPercent])).toEqual([
+    ['home', 4, 75],
+    ['home (after chaos)', 4, 100],
+  ]);
+});
