@@ -101,14 +101,22 @@ test('filters by kind, name, env, status and time; keeps the newest N oldest fir
   expect(passed.map((p) => p.run.runId)).toEqual(['a']);
 });
 
-test('recording a run id again replaces it, leaving no stale rows', async () => {
+test('a run id already taken is kept apart with a suffix: an earlier run is never overwritten', async () => {
   await store.record(buildRunRecord(buildSampleRun({ runId: 'r', p99: 10 })));
   await store.record(
     buildRunRecord(buildSampleRun({ runId: 'r', p99: 99, checks: [{ id: 'x', status: 'failed' }] })),
   );
-  expect((await store.listRuns()).map((r) => [r.runId, r.checksFailed])).toEqual([['r', 1]]);
-  expect((await store.loadChecks(['r'])).map((c) => c.checkId)).toEqual(['x']);
-  expect((await store.loadFigures(['r'])).get('r')?.[0]?.p99).toBe(99);
+  await store.record(buildRunRecord(buildSampleRun({ runId: 'r', p99: 7 })));
+  expect((await store.listRuns()).map((r) => [r.runId, r.checksFailed])).toEqual([
+    ['r', 0],
+    ['r~2', 1],
+    ['r~3', 0],
+  ]);
+  expect((await store.loadChecks(['r~2'])).map((c) => c.checkId)).toEqual(['x']);
+  const figures = await store.loadFigures(['r', 'r~2', 'r~3']);
+  expect([figures.get('r')?.[0]?.p99, figures.get('r~2')?.[0]?.p99, figures.get('r~3')?.[0]?.p99]).toEqual([
+    10, 99, 7,
+  ]);
 });
 
 test('the schema is versioned in history_migrations and reopening applies nothing twice', async () => {

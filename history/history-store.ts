@@ -219,12 +219,10 @@ const nullableString = (v: unknown) => (v === null || v === undefined ? null : S
 const nullableNumber = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 
-/** The statements that file one run: replaces an earlier record of the same run id. */
+/** The statements that file one run (its row, then its children). */
 export function buildRecordStatements(record: RunRecord, recordedAt: string): InStatement[] {
   const id = record.runId;
   const statements: InStatement[] = [
-    // Children go with the run (ON DELETE CASCADE), so re-recording a run leaves no stale rows.
-    { sql: 'DELETE FROM runs WHERE run_id = ?', args: [id] },
     {
       sql: `INSERT INTO runs (run_id, kind, name, command, service, env, status, started_at, ended_at,
         duration_ms, commit_sha, run_dir, profile, recorded_at) VALUES (${placeholders(14)})`,
@@ -371,7 +369,22 @@ function createStore(client: Client, file: string): HistoryStore {
     file,
     async record(record) {
       // One transaction per run (BEGIN IMMEDIATE … COMMIT): a writer killed midway leaves no part of it.
-      await client.batch(buildRecordStatements(record, new Date().toISOString()), 'write');
+      const tx = await client.transaction('write');
+      try {
+        // Run ids are unique enough for one machine, not for many writers sharing a file: an id that
+        // is taken gets a suffix, so an earlier run is never overwritten.
+        const taken = await tx.execute({
+          sql: 'SELECT run_id FROM runs WHERE run_id = ? OR run_id LIKE ?',
+          args: [record.runId, `${record.runId}~%`],
+        });
+        const runId = taken.rows.length === 0 ? record.runId : `${record.runId}~${taken.rows.length + 1}`;
+        for (const statement of buildRecordStatements({ ...record, runId }, new Date().toISOString())) {
+          await tx.execute(statement);
+        }
+        await tx.commit();
+      } finally {
+        tx.close();
+      }
     },
     listRuns,
     async findRun(runId) {
