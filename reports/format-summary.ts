@@ -1,4 +1,5 @@
 import pc from 'picocolors';
+import { buildDrillDeltas, formatDrillDelta } from '../core/drill-delta.ts';
 import { type Check, exitCodeForStatus, orderChecks, type RunResult } from '../core/run-result.ts';
 import { formatEvidence } from './format-evidence.ts';
 import { formatSendLag } from './format-send-lag.ts';
@@ -86,6 +87,12 @@ export function formatSummary(result: RunResult, options: SummaryOptions = {}): 
     lines.push(
       `  drill ${d.name}: detect ${fmt(d.timeToDetectMs)} · alarm ${fmt(d.timeToAlarmMs)} · recover ${fmt(d.timeToRecoverMs)}${d.objectiveMs ? ` (objective ${fmt(d.objectiveMs)})` : ''}`,
     );
+    if (d.previous) {
+      const changes = buildDrillDeltas(d)
+        .filter((row) => row.unit === 'ms' && row.delta !== null)
+        .map((row) => `${row.measure.replace(/^time to /, '')} ${formatDrillDelta(row)}`);
+      lines.push(`  vs previous drill ${d.previous.runId}: ${changes.join(' · ') || 'nothing to compare'}`);
+    }
   }
   const stagesLine = result.stages
     .map((s) => `${s.name} ${s.status} ${formatDuration(s.durationMs)}`)
