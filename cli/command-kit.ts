@@ -191,7 +191,9 @@ export interface RunCommandInput {
   /** Extra reporters (on top of progress and the run-directory files). */
   reporters?: Reporter[];
   /** Passed through to `executeRun` (tests, engines that need the target's logs). */
-  run?: Partial<Pick<ExecuteRunInput, 'onTargetLog' | 'telemetry' | 'startTarget' | 'embeddedAlarms' | 'faultGateway'>>;
+  run?: Partial<
+    Pick<ExecuteRunInput, 'onTargetLog' | 'telemetry' | 'startTarget' | 'embeddedAlarms' | 'faultGateway'>
+  >;
   /** The config and environment, when the command loaded them already (`loadCommandContext`). */
   context?: { loaded: LoadedSuite; env: ResolvedEnvironment };
 }
