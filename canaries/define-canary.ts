@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 
-/** Options of one canary. Names map to Synthetics canary names (lowercase, digits, - and _, ≤ 21 chars deployed). */
+/** Options of one canary. Names follow AWS's rule for Synthetics canary names ({@link CANARY_NAME_RULE}). */
 export interface CanaryOptions<T extends CanaryType = CanaryType> {
   name: string;
   /** `browser` gets a Playwright page; `api` only `http`. */
@@ -15,6 +15,37 @@ export interface CanaryOptions<T extends CanaryType = CanaryType> {
   stepTimeout?: string;
   /** Tags passed to Synthetics. */
   tags?: Record<string, string>;
+  /** Memory of one deployed run in MB (Synthetics: 960–3008, a multiple of 64). @defaultValue 1024 */
+  memoryMb?: number;
+  /** Synthetics runtime of the deployed canary, e.g. `syn-nodejs-playwright-5.1`. @defaultValue the pinned one */
+  runtimeVersion?: string;
+}
+
+/**
+ * AWS's rule for `AWS::Synthetics::Canary` names (CreateCanary, and aws-cdk-lib's check): lowercase
+ * letters, digits, hyphens and underscores, 1 to 255 characters. Checked where the canary is defined,
+ * so a name that runs locally also deploys (the deployed name adds `aws.canaryPrefix`, checked at synth).
+ */
+export const CANARY_NAME_RULE = {
+  pattern: /^[0-9a-z_-]{1,255}$/,
+  text: 'lowercase letters, digits, - and _, 1 to 255 characters (AWS Synthetics canary names)',
+} as const;
+
+/** Why the options cannot be deployed to Synthetics, or undefined. */
+export function checkCanaryOptions(
+  options: Pick<CanaryOptions, 'name' | 'retries' | 'memoryMb'>,
+): string | undefined {
+  if (typeof options.name !== 'string' || !CANARY_NAME_RULE.pattern.test(options.name))
+    return `canary name "${String(options.name)}" is not valid: ${CANARY_NAME_RULE.text}`;
+  if (
+    options.retries !== undefined &&
+    (!Number.isInteger(options.retries) || options.retries < 0 || options.retries > 2)
+  )
+    return `canary ${options.name}: retries must be 0, 1 or 2 (Synthetics' auto-retry), got ${options.retries}`;
+  const mb = options.memoryMb;
+  if (mb !== undefined && (!Number.isInteger(mb) || mb < 960 || mb > 3008 || mb % 64 !== 0))
+    return `canary ${options.name}: memoryMb must be a multiple of 64 from 960 to 3008 (Synthetics), got ${mb}`;
+  return undefined;
 }
 
 export type CanaryType = 'browser' | 'api';
@@ -83,6 +114,8 @@ export function defineCanary<T extends CanaryType>(
   options: CanaryOptions<T>,
   fn: CanaryFn<T>,
 ): CanaryDefinition<T> {
+  const problem = checkCanaryOptions(options);
+  if (problem) throw new Error(problem);
   return { kind: 'opsproof.canary', options, fn };
 }
 

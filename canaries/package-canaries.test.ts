@@ -6,12 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import JSZip from 'jszip';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { LoadedSuite } from '../core/load-config.ts';
 import { suiteSchema } from '../core/schema.ts';
 import { requireTool } from '../core/tools.ts';
+import { type MotoServer, startMotoServer } from '../telemetry/aws/start-moto-server.ts';
 import { packageCanaries, SYNTHETICS_HANDLER } from './package-canaries.ts';
 import { type Box, maskPixels } from './test-pixels.ts';
 
@@ -20,6 +23,7 @@ const run = promisify(execFile);
 const BEARER = 'abcDEF123456789xyz';
 
 const chromium = requireTool('chromium');
+const moto = requireTool('moto_server');
 const repo = join(import.meta.dirname, '..');
 
 function suiteWith(files: string[], dir: string): LoadedSuite {
@@ -92,6 +96,7 @@ interface Invocation {
     marksLeft?: number | null;
   }[];
   error: string | null;
+  stdout?: string;
 }
 
 let dir: string;
@@ -172,7 +177,7 @@ async function invoke(zipPath: string, name: string, env: NodeJS.ProcessEnv = {}
     timeout: 30_000,
   });
   const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
-  return JSON.parse(line?.slice('RESULT '.length) ?? '{}') as Invocation;
+  return { ...(JSON.parse(line?.slice('RESULT '.length) ?? '{}') as Invocation), stdout };
 }
 
 describe('packaged canaries for the Synthetics Playwright runtime', () => {
@@ -268,4 +273,180 @@ describe('packaged canaries for the Synthetics Playwright runtime', () => {
     });
     expect(packaged.map((p) => p.name).sort()).toEqual(['api-roundtrip', 'health', 'web-form']);
   });
+});
+
+// The deployed path of issue 19: header secrets read from Secrets Manager and SSM (moto) when the
+// canary runs, sent on every request and page, and kept out of logs, errors and screenshots.
+describe.skipIf(moto.skip)('packaged canaries with the environment headers and secrets', () => {
+  const TOKEN = 'sm-T0ken-4f8a9c2e71';
+  const API_KEY = 'ssm-K3y-77d1e0b5aa';
+  let motoServer: MotoServer;
+  let authServer: Server;
+  let authUrl: string;
+  const seen: { path: string; authorization?: string; apiKey?: string }[] = [];
+  const environment = {
+    name: 'staging',
+    region: 'eu-west-1',
+    headers: { authorization: 'Bearer ${secret:TOKEN}', 'x-api-key': '${secret:KEY}' },
+    secrets: {
+      TOKEN: { secretsManager: 'opsproof/canary', key: 'token' },
+      KEY: { ssm: '/opsproof/canary-key' },
+    },
+  };
+  const awsEnv = () => ({
+    AWS_ENDPOINT_URL: motoServer.endpoint,
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_REGION: 'eu-west-1',
+  });
+
+  beforeAll(async () => {
+    motoServer = await startMotoServer(moto.path ?? 'moto_server');
+    const config = {
+      region: 'eu-west-1',
+      endpoint: motoServer.endpoint,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    };
+    await new SecretsManagerClient(config).send(
+      new CreateSecretCommand({ Name: 'opsproof/canary', SecretString: JSON.stringify({ token: TOKEN }) }),
+    );
+    await new SSMClient(config).send(
+      new PutParameterCommand({ Name: '/opsproof/canary-key', Value: API_KEY, Type: 'SecureString' }),
+    );
+    // Requires both headers; echoes the token back so the canary's logs and errors would carry it.
+    authServer = createServer((req, res) => {
+      const authorization = req.headers.authorization;
+      const apiKey = req.headers['x-api-key'] as string | undefined;
+      seen.push({
+        path: req.url ?? '',
+        ...(authorization ? { authorization } : {}),
+        ...(apiKey ? { apiKey } : {}),
+      });
+      if (authorization !== `Bearer ${TOKEN}` || apiKey !== API_KEY) {
+        res.statusCode = 401;
+        res.end('missing credentials');
+        return;
+      }
+      res.setHeader('content-type', 'text/html');
+      res.end(`<p id="who">signed in with ${authorization}</p>`);
+    });
+    await new Promise<void>((r) => authServer.listen(0, '127.0.0.1', r));
+    authUrl = `http://127.0.0.1:${(authServer.address() as AddressInfo).port}`;
+    const canaries = join(dir, 'auth-canaries');
+    await mkdir(canaries, { recursive: true });
+    await writeFile(
+      join(canaries, 'auth-api.canary.ts'),
+      `import { defineCanary } from 'opsproof';
+export default defineCanary({ name: 'auth-api', type: 'api' }, async ({ http, step, baseUrl, log }) => {
+  await step('signed-in', async () => {
+    const r = await http.get(baseUrl + '/api');
+    log('answer: ' + r.body);
+    if (r.status !== 200) throw new Error('status ' + r.status);
+  });
+  await step('fails-with-echo', async () => {
+    const r = await http.get(baseUrl + '/echo');
+    throw new Error('planted: ' + r.body);
+  });
+});
+`,
+    );
+    await writeFile(
+      join(canaries, 'auth-page.canary.ts'),
+      `import { defineCanary } from 'opsproof';
+export default defineCanary({ name: 'auth-page', type: 'browser' }, async ({ page, step, baseUrl }) => {
+  await step('open', async () => { await page.goto(baseUrl + '/page'); });
+  await step('fails', async () => { throw new Error('planted: ' + (await page.textContent('#who'))); });
+});
+`,
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    authServer?.close();
+    await motoServer?.close();
+  });
+
+  test('the packaged handler reads the secrets at run time and sends the headers; logs and errors hold no value', async () => {
+    const loaded = suiteWith(['auth-canaries/auth-api.canary.ts'], dir);
+    const [api] = await packageCanaries({
+      loaded,
+      outDir: join(dir, 'auth-zips'),
+      baseUrl: authUrl,
+      environment,
+    });
+    const zipped =
+      (await (
+        await JSZip.loadAsync(await readFile(api?.zipPath ?? ''))
+      )
+        .file('index.mjs')
+        ?.async('string')) ?? '';
+    expect(zipped).not.toContain(TOKEN);
+    expect(zipped).not.toContain(API_KEY);
+    seen.length = 0;
+    const result = await invoke(api?.zipPath ?? '', 'auth-api', awsEnv());
+    expect(seen.map((s) => [s.path, s.authorization, s.apiKey])).toEqual([
+      ['/api', `Bearer ${TOKEN}`, API_KEY],
+      ['/echo', `Bearer ${TOKEN}`, API_KEY],
+    ]);
+    expect(result.calls.find((c) => c.done === 'signed-in')?.status).toBe('passed');
+    expect(result.error).toBe('planted: <p id="who">signed in with Bearer [REDACTED]</p>');
+    for (const text of [result.error ?? '', result.stdout ?? '', JSON.stringify(result.calls)]) {
+      expect(text).not.toContain(TOKEN);
+      expect(text).not.toContain(API_KEY);
+    }
+    expect(result.stdout).toContain('answer: ');
+  });
+
+  test("infra's variables (OPSPROOF_HEADERS, OPSPROOF_SECRETS) drive a zip packaged without an environment", async () => {
+    const loaded = suiteWith(['auth-canaries/auth-api.canary.ts'], dir);
+    // The suite's environment has header secrets, so the zip carries the reader without being told.
+    loaded.suite.environments.local = { ...loaded.suite.environments.local, ...environment } as never;
+    const [api] = await packageCanaries({ loaded, outDir: join(dir, 'auth-zips-infra'), baseUrl: authUrl });
+    seen.length = 0;
+    const result = await invoke(api?.zipPath ?? '', 'auth-api-infra', {
+      ...awsEnv(),
+      OPSPROOF_HEADERS: JSON.stringify(environment.headers),
+      OPSPROOF_SECRETS: JSON.stringify(environment.secrets),
+    });
+    expect(seen[0]).toEqual({ path: '/api', authorization: `Bearer ${TOKEN}`, apiKey: API_KEY });
+    expect(result.stdout).not.toContain(TOKEN);
+    // Without the variables nothing is sent, and the server refuses.
+    seen.length = 0;
+    const bare = await invoke(api?.zipPath ?? '', 'auth-api-bare', awsEnv());
+    expect(seen[0]).toEqual({ path: '/api' });
+    expect(bare.error).toBe('status 401');
+  });
+
+  test.skipIf(chromium.skip)(
+    'a browser canary sends the headers on the page; the failure screenshot covers the secret',
+    async () => {
+      const loaded = suiteWith(['auth-canaries/auth-page.canary.ts'], dir);
+      const [pageCanary] = await packageCanaries({
+        loaded,
+        outDir: join(dir, 'auth-zips'),
+        baseUrl: authUrl,
+        environment,
+      });
+      const shots = join(dir, 'auth-shots');
+      await mkdir(shots, { recursive: true });
+      seen.length = 0;
+      const result = await invoke(pageCanary?.zipPath ?? '', 'auth-page', {
+        ...awsEnv(),
+        FAKE_SHOTS: shots,
+        FAKE_MEASURE: 'who',
+      });
+      expect(seen.find((s) => s.path === '/page')).toEqual({
+        path: '/page',
+        authorization: `Bearer ${TOKEN}`,
+        apiKey: API_KEY,
+      });
+      expect(result.error).toMatch(/^planted: signed in with Bearer /);
+      expect(`${result.error}${result.stdout}`).not.toContain(TOKEN);
+      const shot = result.calls.find((c) => c.screenshot);
+      const png = PNG.sync.read(await readFile(shot?.screenshot ?? 'missing'));
+      const { mask, total } = maskPixels(png, shot?.boxes?.who ?? { x: 0, y: 0, width: 0, height: 0 });
+      expect(total).toBeGreaterThan(0);
+      expect(mask).toBe(total);
+    },
+  );
 });

@@ -5,6 +5,7 @@ import { build, type Plugin } from 'esbuild';
 import JSZip from 'jszip';
 import { ConfigError } from '../core/errors.ts';
 import type { LoadedSuite } from '../core/load-config.ts';
+import type { Environment, SecretRef } from '../core/schema.ts';
 import { loadCanaries } from './load-canaries.ts';
 
 /**
@@ -30,6 +31,18 @@ const EXTERNAL = [
 
 const defineCanaryFile = fileURLToPath(new URL('./define-canary.ts', import.meta.url));
 const handlerFile = fileURLToPath(new URL('./synthetics-handler.ts', import.meta.url));
+const secretsFile = fileURLToPath(new URL('../core/secrets.ts', import.meta.url));
+
+/** What the deployed canary reads at run time: the stack grants read on exactly these. */
+export interface CanarySecretRefs {
+  /** SSM parameter names (or ARNs). */
+  ssm: string[];
+  /** Secrets Manager secret names (or ARNs). */
+  secretsManager: string[];
+}
+
+/** The environment a package targets: its headers and the secrets they reference. */
+export type PackageEnvironment = Pick<Environment, 'headers' | 'secrets' | 'region'> & { name: string };
 
 export interface PackagedCanary {
   name: string;
@@ -41,6 +54,11 @@ export interface PackagedCanary {
   type: 'browser' | 'api';
   /** Size of the zip in bytes. */
   bytes: number;
+  /** Retries, timeout, memory and tags: the canary's own, else the suite's. */
+  retries: number;
+  timeout: string;
+  memoryMb?: number;
+  tags: Record<string, string>;
 }
 
 export interface PackageCanariesOptions {
@@ -52,8 +70,57 @@ export interface PackageCanariesOptions {
   /** Target baked into the bundle; the canary's `OPSPROOF_BASE_URL` environment variable overrides it. */
   baseUrl?: string;
   env?: string;
+  /**
+   * The environment whose headers every request and page carries; the secrets those headers
+   * reference are read from Secrets Manager / SSM when the canary runs (never packaged).
+   */
+  environment?: PackageEnvironment;
   /** Minify the bundles. @defaultValue true */
   minify?: boolean;
+}
+
+const SECRET_NAME = /\$\{secret:([^}]+)\}/g;
+
+/**
+ * The secrets the environment's headers reference, checked for AWS: an `{ env }` reference has no
+ * value in AWS (a Lambda environment variable would put it into the template), so it is refused.
+ */
+export function headerSecrets(environment: PackageEnvironment): Record<string, SecretRef> {
+  const used: Record<string, SecretRef> = {};
+  const problems: string[] = [];
+  for (const [header, value] of Object.entries(environment.headers ?? {})) {
+    for (const [, name] of value.matchAll(SECRET_NAME)) {
+      const ref = name === undefined ? undefined : environment.secrets?.[name];
+      if (!name || !ref) problems.push(`header ${header}: unknown secret "${name}"`);
+      else if ('env' in ref)
+        problems.push(
+          `header ${header}: secret "${name}" is an environment variable, which a deployed canary cannot read; use { ssm } or { secretsManager }`,
+        );
+      else used[name] = ref;
+    }
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(
+      `cannot package canaries for environment ${environment.name}:\n${problems.map((p) => `  ${p}`).join('\n')}`,
+      problems.map((message) => ({
+        path: `environments.${environment.name}.headers`,
+        severity: 'error' as const,
+        message,
+      })),
+    );
+  }
+  return used;
+}
+
+/** The Secrets Manager secrets and SSM parameters behind the references, for IAM. */
+export function secretRefsOf(refs: Record<string, SecretRef>): CanarySecretRefs {
+  const out: CanarySecretRefs = { ssm: [], secretsManager: [] };
+  for (const ref of Object.values(refs)) {
+    if ('ssm' in ref && !out.ssm.includes(ref.ssm)) out.ssm.push(ref.ssm);
+    if ('secretsManager' in ref && !out.secretsManager.includes(ref.secretsManager))
+      out.secretsManager.push(ref.secretsManager);
+  }
+  return out;
 }
 
 /** `opsproof` inside a bundle is only `defineCanary`: nothing of the CLI, config or Playwright. */
@@ -67,18 +134,39 @@ const opsproofShim: Plugin = {
 /** The bundle of one canary: an ES module exporting `handler`, with the runtime module external. */
 export async function buildSyntheticsBundle(
   file: string,
-  options: { baseUrl?: string; env?: string; stepTimeout?: string; minify?: boolean } = {},
+  options: {
+    baseUrl?: string;
+    env?: string;
+    stepTimeout?: string;
+    minify?: boolean;
+    environment?: PackageEnvironment;
+    /** Bundle the Secrets Manager / SSM reader (the SDK clients, ~0.6 MB). */
+    readsSecrets?: boolean;
+  } = {},
 ): Promise<string> {
+  const environment = options.environment;
+  const secrets = environment ? headerSecrets(environment) : {};
   const handlerOptions = JSON.stringify({
     ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
     ...(options.env ? { env: options.env } : {}),
     ...(options.stepTimeout ? { stepTimeout: options.stepTimeout } : {}),
+    ...(environment?.headers ? { headers: environment.headers } : {}),
+    ...(Object.keys(secrets).length > 0 ? { secrets, region: environment?.region } : {}),
   });
+  // References only (names, ARNs): the AWS SDK clients are bundled only when some secret is read.
+  const reader = options.readsSecrets
+    ? [
+        `import { resolveSecrets } from ${JSON.stringify(secretsFile)};`,
+        'handlerOptions.resolveSecrets = resolveSecrets;',
+      ]
+    : [];
   const entry = [
     `import { synthetics } from ${JSON.stringify(SYNTHETICS_MODULE)};`,
     `import canary from ${JSON.stringify(file)};`,
     `import { createSyntheticsHandler } from ${JSON.stringify(handlerFile)};`,
-    `export const handler = createSyntheticsHandler(canary, synthetics, ${handlerOptions});`,
+    `const handlerOptions = ${handlerOptions};`,
+    ...reader,
+    'export const handler = createSyntheticsHandler(canary, synthetics, handlerOptions);',
   ].join('\n');
   const result = await build({
     stdin: { contents: entry, resolveDir: resolve(file, '..'), sourcefile: 'index.mjs', loader: 'ts' },
@@ -121,12 +209,24 @@ export async function packageCanaries(options: PackageCanariesOptions): Promise<
   const outDir = resolve(options.outDir);
   await mkdir(outDir, { recursive: true });
   const packaged: PackagedCanary[] = [];
+  const suiteCanaries = options.loaded.suite.canaries;
+  // One zip serves every environment (infra passes each one's headers and references as variables):
+  // it carries the secret reader when any environment's headers need a secret.
+  const environments = Object.entries(options.loaded.suite.environments).map(([name, env]) => ({
+    ...env,
+    name,
+  }));
+  const readsSecrets = [...environments, ...(options.environment ? [options.environment] : [])].some((e) =>
+    /\$\{secret:/.test(Object.values(e.headers ?? {}).join('\n')),
+  );
   for (const { definition, file } of canaries) {
     const code = await buildSyntheticsBundle(file, {
       ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
       ...(options.env ? { env: options.env } : {}),
       stepTimeout: definition.options.stepTimeout ?? options.loaded.suite.canaries.stepTimeout,
       minify: options.minify ?? true,
+      ...(options.environment ? { environment: options.environment } : {}),
+      readsSecrets,
     });
     const zip = new JSZip();
     // A fixed date keeps zips byte-identical across builds, so CDK asset hashes only change with code.
@@ -138,10 +238,14 @@ export async function packageCanaries(options: PackageCanariesOptions): Promise<
       name: definition.options.name,
       zipPath,
       handler: SYNTHETICS_HANDLER,
-      runtimeVersion: SYNTHETICS_RUNTIME_VERSION,
-      schedule: definition.options.schedule ?? options.loaded.suite.canaries.schedule,
+      runtimeVersion: definition.options.runtimeVersion ?? SYNTHETICS_RUNTIME_VERSION,
+      schedule: definition.options.schedule ?? suiteCanaries.schedule,
       type: definition.options.type,
       bytes: bytes.length,
+      retries: definition.options.retries ?? suiteCanaries.retries,
+      timeout: definition.options.timeout ?? suiteCanaries.timeout,
+      ...(definition.options.memoryMb ? { memoryMb: definition.options.memoryMb } : {}),
+      tags: { ...definition.options.tags },
     });
   }
   return packaged;

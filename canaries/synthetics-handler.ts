@@ -1,6 +1,8 @@
 import type { Page } from 'playwright-core';
 import { parseDuration } from '../core/duration.ts';
 import { createRedactor } from '../core/redact.ts';
+import type { SecretRef } from '../core/schema.ts';
+import { expandHeaders, type ResolvedSecrets } from '../core/secrets.ts';
 import { createCanaryHttp } from './canary-http.ts';
 import type { CanaryContext, CanaryDefinition } from './define-canary.ts';
 import { coverSecrets, createSecretTest } from './mask-secrets.ts';
@@ -29,19 +31,43 @@ export interface SyntheticsHandlerOptions {
   env?: string;
   /** Step timeout when the canary sets none. @defaultValue '30s' */
   stepTimeout?: string;
+  /**
+   * The environment's headers, sent on every request and page; `${secret:NAME}` is expanded per run.
+   * `OPSPROOF_HEADERS` (JSON, set by infra) wins.
+   */
+  headers?: Record<string, string>;
+  /** References of the secrets the headers use; `OPSPROOF_SECRETS` (JSON, set by infra) wins. */
+  secrets?: Record<string, SecretRef>;
+  region?: string;
+  /**
+   * Reads the referenced secrets (Secrets Manager, SSM) at the start of each run: values are never
+   * packaged, and a rotated secret is picked up by the next run. `resolveSecrets` of core/secrets.ts.
+   */
+  resolveSecrets?: (env: {
+    name: string;
+    secrets: Record<string, SecretRef>;
+    region?: string;
+  }) => Promise<ResolvedSecrets>;
 }
 
-/**
- * In AWS the canary knows no secret values (none are packaged, none are resolved there), so the
- * redactor's credential patterns decide, and password fields are always covered.
- */
-const showsSecret = createSecretTest(createRedactor().text);
+function jsonVariable<T>(name: string): T | undefined {
+  const text = process.env[name];
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new Error(`the canary environment variable ${name} is not JSON`);
+  }
+}
 
 /**
  * Covers what shows a secret before the runtime's failure screenshot; when the page cannot be read,
  * it is replaced by a blank one, so the screenshot shows nothing rather than everything.
  */
-async function coverBeforeScreenshot(page: Page): Promise<(() => Promise<void>) | undefined> {
+async function coverBeforeScreenshot(
+  page: Page,
+  showsSecret: (text: string) => boolean,
+): Promise<(() => Promise<void>) | undefined> {
   try {
     return await coverSecrets(page, showsSecret);
   } catch {
@@ -89,6 +115,22 @@ export function createSyntheticsHandler(
       );
     }
     const env = process.env.OPSPROOF_ENV ?? options.env ?? 'aws';
+    const refs = jsonVariable<Record<string, SecretRef>>('OPSPROOF_SECRETS') ?? options.secrets ?? {};
+    let resolved: ResolvedSecrets = {};
+    if (Object.keys(refs).length > 0) {
+      if (!options.resolveSecrets)
+        throw new Error(`canary ${name}: packaged without the secret reader; package it again`);
+      resolved = await options.resolveSecrets({
+        name: env,
+        secrets: refs,
+        ...(options.region ? { region: options.region } : {}),
+      });
+    }
+    const headers = expandHeaders(jsonVariable('OPSPROOF_HEADERS') ?? options.headers, resolved);
+    // The same judge as the local runner: the secret values, then the credential patterns.
+    const redact = createRedactor({ secrets: Object.values(resolved) }).text;
+    const showsSecret = createSecretTest(redact);
+    const log = (line: string) => console.log(redact(line));
     let launched = false;
     let page: unknown;
     try {
@@ -98,12 +140,14 @@ export function createSyntheticsHandler(
         page = await synthetics.newPage(browser);
         (page as TimeoutablePage).setDefaultTimeout?.(stepTimeoutMs);
         (page as TimeoutablePage).setDefaultNavigationTimeout?.(stepTimeoutMs);
+        if (Object.keys(headers).length > 0) await (page as Page).setExtraHTTPHeaders(headers);
       }
       let steps = 0;
       const http = createCanaryHttp({
         timeoutMs: () => stepTimeoutMs,
+        headers,
         onRecord: (r) =>
-          console.log(
+          log(
             JSON.stringify({
               canary: name,
               method: r.method,
@@ -116,15 +160,17 @@ export function createSyntheticsHandler(
       });
       const step = async <R>(stepName: string, fn: () => Promise<R>): Promise<R> => {
         steps += 1;
-        if (type !== 'browser' || !page) return synthetics.executeStep(stepName, fn, stepConfig, page);
+        if (type !== 'browser' || !page) {
+          return synthetics.executeStep(stepName, () => redactErrors(fn, redact), stepConfig, page);
+        }
         let uncover: (() => Promise<void>) | undefined;
         const masked = async (): Promise<R> => {
           try {
             return await fn();
           } catch (error) {
             // The runtime screenshots the page once this rejects: what shows a secret is covered first.
-            uncover = await coverBeforeScreenshot(page as Page);
-            throw error;
+            uncover = await coverBeforeScreenshot(page as Page, showsSecret);
+            throw redactError(error, redact);
           }
         };
         try {
@@ -133,11 +179,30 @@ export function createSyntheticsHandler(
           await uncover?.();
         }
       };
-      const context = { http, step, baseUrl, env, page, log: (m: string) => console.log(`${name}: ${m}`) };
+      const context = { http, step, baseUrl, env, page, log: (m: string) => log(`${name}: ${m}`) };
       await definition.fn(context as CanaryContext);
       if (steps === 0) throw new Error(`canary ${name} ran no steps; wrap each check in step(name, fn)`);
+    } catch (error) {
+      // The runtime logs the handler's error and writes it into its report: no secret in either.
+      throw redactError(error, redact);
     } finally {
       if (launched) await synthetics.close();
     }
   };
+}
+
+/** The error with the secrets taken out of its message and stack (the runtime logs both). */
+function redactError(error: unknown, redact: (text: string) => string): unknown {
+  if (!(error instanceof Error)) return typeof error === 'string' ? redact(error) : error;
+  error.message = redact(error.message);
+  if (error.stack) error.stack = redact(error.stack);
+  return error;
+}
+
+async function redactErrors<R>(fn: () => Promise<R>, redact: (text: string) => string): Promise<R> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw redactError(error, redact);
+  }
 }
