@@ -208,6 +208,19 @@ describe('fault gateway', () => {
     expect((await control(gateway, 'DELETE', `/faults/${added.json?.id}`)).status).toBe(204);
   });
 
+  test('a TTL beyond the gateway maximum (12h1m) is refused by the control API and addFault, not cut to 1 ms', async () => {
+    const before = (await control(gateway, 'GET', '/faults')).json?.faults as unknown[];
+    const tooLong = await control(gateway, 'POST', '/faults', { spec: 'reset:percent=1', ttl: '999999h' });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.json?.error).toMatchObject({ message: expect.stringContaining("gateway's maximum") });
+    expect(() => gateway.addFault('reset:percent=1', 13 * 3_600_000)).toThrow(/maximum of 12h1m/);
+    expect((await control(gateway, 'GET', '/faults')).json?.faults).toHaveLength(before.length);
+    const longest = await control(gateway, 'POST', '/faults', { spec: 'reset:percent=1', ttl: '12h' });
+    expect(longest.status).toBe(201);
+    expect(longest.json?.ttlMs).toBe(12 * 3_600_000);
+    expect((await control(gateway, 'DELETE', `/faults/${longest.json?.id}`)).status).toBe(204);
+  });
+
   test('records API Gateway-shaped metrics', async () => {
     await new Promise((r) => setTimeout(r, 150)); // earlier tests' batches land first
     written.length = 0;

@@ -10,6 +10,7 @@ import type { Telemetry } from '../telemetry/port.ts';
 import type { MetricDatum } from '../telemetry/types.ts';
 import {
   buildGlob,
+  checkFaultTtl,
   type FaultSpec,
   FaultSpecError,
   formatFaultSpec,
@@ -336,8 +337,8 @@ export async function startFaultGateway(options: FaultGatewayOptions): Promise<F
 
   const addFault = (spec: string | FaultSpec, ttlMs = defaultTtlMs, meta: AddFaultOptions = {}): Fault => {
     const parsed = typeof spec === 'string' ? parseFaultSpec(spec) : spec;
-    if (!Number.isFinite(ttlMs) || ttlMs <= 0)
-      throw new UsageError(`fault TTL must be positive, got ${ttlMs}`);
+    const ttlProblem = checkFaultTtl(ttlMs);
+    if (ttlProblem) throw new UsageError(ttlProblem);
     const id = randomUUID().slice(0, 8);
     const now = clock.wall().getTime();
     const fault: ActiveFault = {

@@ -1,5 +1,12 @@
 import { describe, expect, test } from 'vitest';
-import { buildGlob, FaultSpecError, formatFaultSpec, parseFaultSpec } from './parse-fault-spec.ts';
+import {
+  buildGlob,
+  checkFaultTtl,
+  FaultSpecError,
+  formatFaultSpec,
+  MAX_FAULT_TTL_MS,
+  parseFaultSpec,
+} from './parse-fault-spec.ts';
 
 describe('parseFaultSpec', () => {
   test.each([
@@ -65,5 +72,23 @@ describe('buildGlob', () => {
     ['*', '/anything', true],
   ])('%s ~ %s = %s', (glob, path, matches) => {
     expect(buildGlob(glob).test(path)).toBe(matches);
+  });
+});
+
+describe('checkFaultTtl', () => {
+  test.each([
+    [1, undefined],
+    [12 * 3_600_000, undefined],
+    [MAX_FAULT_TTL_MS, undefined],
+    [MAX_FAULT_TTL_MS + 1, /beyond the gateway's maximum of 12h1m/],
+    [999_999 * 3_600_000, /beyond the gateway's maximum/],
+    [0, /must be positive/],
+    [-5, /must be positive/],
+    [Number.NaN, /must be positive/],
+    [Number.POSITIVE_INFINITY, /must be positive/],
+  ])('%s ms → %s', (ttlMs, expected) => {
+    const problem = checkFaultTtl(ttlMs);
+    if (expected === undefined) expect(problem).toBeUndefined();
+    else expect(problem).toMatch(expected);
   });
 });

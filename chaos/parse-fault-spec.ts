@@ -25,6 +25,21 @@ export type FaultSpec =
   | ({ kind: 'reset' } & FaultMatch)
   | ({ kind: 'blackhole' } & FaultMatch);
 
+/**
+ * The longest a gateway holds a fault: FIS caps an action at 12 hours, and a local action's fault
+ * lives for its duration plus a few seconds, so 12 h plus a minute. Longer TTLs are refused rather
+ * than handed to a timer (Node's overflow would end them after 1 ms).
+ */
+export const MAX_FAULT_TTL_MS = 12 * 3_600_000 + 60_000;
+
+/** Why a fault TTL in milliseconds cannot be held, or undefined when it can. */
+export function checkFaultTtl(ttlMs: number): string | undefined {
+  if (!Number.isFinite(ttlMs) || ttlMs <= 0) return `fault TTL must be positive, got ${ttlMs}`;
+  if (ttlMs > MAX_FAULT_TTL_MS)
+    return `fault TTL ${ttlMs} ms is beyond the gateway's maximum of 12h1m (${MAX_FAULT_TTL_MS} ms; FIS caps an action at 12 hours)`;
+  return undefined;
+}
+
 /** A SPEC that cannot be parsed. A usage error (exit 2); the control API answers 400. */
 export class FaultSpecError extends UsageError {
   readonly spec: string;

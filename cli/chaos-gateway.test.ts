@@ -69,3 +69,16 @@ test('`opsproof chaos gateway` rejects a bad --fault with exit 2', async () => {
   expect(code).toBe(2);
   expect(stderr).toMatch(/unknown kind "explode"/);
 });
+
+test('`opsproof chaos gateway` refuses a --ttl beyond the gateway maximum with exit 2', async () => {
+  const child = spawn(
+    process.execPath,
+    [bin, 'chaos', 'gateway', '--upstream', 'http://127.0.0.1:1', '--ttl', '999999h'],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+  expect(code).toBe(2);
+  expect(stderr).toMatch(/--ttl 999999h: .*maximum of 12h1m/);
+});

@@ -45,7 +45,7 @@ function parseAddress(value: string | undefined, flag: string): { host: string; 
  * JSON line with the addresses on stdout (for scripts), human lines on stderr.
  */
 export async function runChaosGateway(flags: ChaosGatewayFlags): Promise<ExitCode> {
-  const [{ startFaultGateway }, { parseFaultSpec }, { Timeline }, { createInterruptSignal }] =
+  const [{ startFaultGateway }, { checkFaultTtl, parseFaultSpec }, { Timeline }, { createInterruptSignal }] =
     await Promise.all([
       import('../chaos/fault-gateway.ts'),
       import('../chaos/parse-fault-spec.ts'),
@@ -54,6 +54,8 @@ export async function runChaosGateway(flags: ChaosGatewayFlags): Promise<ExitCod
     ]);
   const ttlMs = parseDurationFlag('ttl', flags.ttl, '60s or 5m');
   if (ttlMs <= 0) throw new UsageError(`--ttl expects a duration above 0, like 60s, got "${flags.ttl}"`);
+  const ttlProblem = checkFaultTtl(ttlMs);
+  if (ttlProblem) throw new UsageError(`--ttl ${flags.ttl}: ${ttlProblem}`);
   const specs = (flags.fault ?? []).map(parseFaultSpec);
   const listen = parseAddress(flags.listen, '--listen');
   const control = parseAddress(flags.control, '--control');
