@@ -1,4 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { parseDuration } from '../core/duration.ts';
@@ -11,9 +12,11 @@ import type { Telemetry } from '../telemetry/port.ts';
 import { buildCanaryMetrics, SYNTHETICS_NAMESPACE } from './build-canary-metrics.ts';
 import { createCanaryHttp, type HttpRecord } from './canary-http.ts';
 import type { CanaryContext, CanaryDefinition } from './define-canary.ts';
+import { formatStepError } from './format-step-error.ts';
 import { launchChromium } from './launch-chromium.ts';
 import type { CanaryLoadFailure, LoadedCanary } from './load-canaries.ts';
 import { createSecretTest, takeMaskedScreenshot } from './mask-secrets.ts';
+import { maskTrace } from './mask-trace.ts';
 
 export interface RunCanariesOptions {
   canaries: readonly LoadedCanary[];
@@ -49,10 +52,8 @@ export interface CanariesOutcome {
   artifacts: Artifact[];
 }
 
-/** The reason a step (or the canary) failed, one line: Playwright's call logs are cut off. */
-function firstLine(error: unknown): string {
-  return (describeError(error).split('\n')[0] ?? '').trim() || 'failed';
-}
+/** How long a step that timed out waits for its pending Playwright call to say what it waited for. */
+const PENDING_CALL_GRACE_MS = 2_000;
 
 function slug(name: string): string {
   return (
@@ -110,6 +111,7 @@ interface StepState {
 /** Runs one attempt of one canary in its own browser context (browser canaries). */
 async function runAttempt(
   definition: CanaryDefinition,
+  file: string | undefined,
   attempt: number,
   options: RunCanariesOptions,
   browser: Browser | undefined,
@@ -121,7 +123,8 @@ async function runAttempt(
   const steps: CanaryStepResult[] = [];
   const artifacts: Artifact[] = [];
   const stack: StepState[] = [];
-  let firstFailure: { step: string; reason: string } | undefined;
+  let firstFailure: { step: string; reason: string; result: CanaryStepResult } | undefined;
+  const reasonOf = (error: unknown) => formatStepError(error, file);
   const controller = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
 
@@ -173,10 +176,10 @@ async function runAttempt(
     state: StepState,
     status: 'passed' | 'failed',
     error?: unknown,
-    withArtifact = true,
+    withArtifact: boolean | Artifact[] = true,
   ): Promise<void> => {
     if (closed) return;
-    const reason = error === undefined ? undefined : firstLine(error);
+    const reason = error === undefined ? undefined : typeof error === 'string' ? error : reasonOf(error);
     const result: CanaryStepResult = {
       name: state.name,
       status,
@@ -184,10 +187,11 @@ async function runAttempt(
       ...(reason === undefined ? {} : { error: reason }),
     };
     steps.push(result);
-    if (status === 'failed' && reason !== undefined && withArtifact) {
-      firstFailure ??= { step: state.name, reason };
+    if (status === 'failed' && reason !== undefined && withArtifact !== false) {
+      firstFailure ??= { step: state.name, reason, result };
       const before = artifacts.length;
-      await writeArtifact(state, reason).catch(() => undefined);
+      if (withArtifact === true) await writeArtifact(state, reason).catch(() => undefined);
+      else artifacts.push(...withArtifact);
       result.artifacts = artifacts.slice(before).map((a) => a.path);
     }
     options.timeline.emit({
@@ -211,27 +215,51 @@ async function runAttempt(
     ...(options.headers ? { headers: options.headers } : {}),
   });
 
+  // A step that timed out in the browser: the screenshot is taken while the page still shows the wait,
+  // then the page is closed, which makes the pending Playwright call fail with its call log — the
+  // locator it was waiting for (as Playwright's test runner reports a test timeout).
+  let explained: Artifact[] = [];
+  const explainTimeout = async (state: StepState, work: Promise<unknown>, timeout: TimeoutError) => {
+    const before = artifacts.length;
+    await writeArtifact(state, timeout.message).catch(() => undefined);
+    explained = artifacts.splice(before);
+    await page?.close().catch(() => undefined);
+    const pending = await withTimeout(
+      work.then(
+        () => undefined,
+        (error: unknown) => error,
+      ),
+      PENDING_CALL_GRACE_MS,
+      'no answer',
+    ).catch(() => undefined);
+    return pending === undefined || pending instanceof StepFailure
+      ? timeout.message
+      : // Its "page closed" is our doing; what it was waiting for is the news.
+        `${timeout.message} in ${reasonOf(pending).replace(/: Target page, context or browser has been closed/, '')}`;
+  };
+
   const step = async <R>(stepName: string, fn: () => Promise<R>): Promise<R> => {
     if (typeof stepName !== 'string' || stepName.trim() === '') {
       throw new Error('step(name, fn) needs a non-empty name');
     }
     const state: StepState = { name: stepName, started: performance.now(), records: [] };
     stack.push(state);
+    const work = Promise.resolve().then(fn);
     try {
-      const value = await withTimeout(
-        Promise.resolve().then(fn),
-        stepTimeoutMs,
-        `timed out after ${stepTimeoutMs} ms`,
-        signal,
-      );
+      const value = await withTimeout(work, stepTimeoutMs, `timed out after ${stepTimeoutMs} ms`, signal);
       leave(state);
       await finishStep(state, 'passed');
       return value;
     } catch (error) {
       leave(state);
+      if (error instanceof TimeoutError && page && !page.isClosed() && !closed) {
+        const reason = await explainTimeout(state, work, error);
+        await finishStep(state, 'failed', reason, explained);
+        throw new StepFailure(stepName, reason, error);
+      }
       // An inner step's failure fails this step too, but its artifact and reason stay the inner one's.
       await finishStep(state, 'failed', error, !(error instanceof StepFailure));
-      throw error instanceof StepFailure ? error : new StepFailure(stepName, firstLine(error), error);
+      throw error instanceof StepFailure ? error : new StepFailure(stepName, reasonOf(error), error);
     }
   };
 
@@ -243,6 +271,9 @@ async function runAttempt(
       context = await browser.newContext({
         ...(options.headers ? { extraHTTPHeaders: options.headers } : {}),
       });
+      // Recorded for every attempt, kept only when it fails. No screencast frames: they are images
+      // the redactor cannot reach; the DOM snapshots show the same page as text it can.
+      await context.tracing.start({ snapshots: true, screenshots: false, sources: false });
       page = await context.newPage();
       page.setDefaultTimeout(stepTimeoutMs);
       page.setDefaultNavigationTimeout(stepTimeoutMs);
@@ -269,17 +300,53 @@ async function runAttempt(
     status = 'failed';
     // The run timed out inside a step: that step is where it failed.
     for (const open of stack.splice(0).reverse()) await finishStep(open, 'failed', thrown);
-    if (!firstFailure) error = `outside any step: ${firstLine(thrown)}`;
+    if (!firstFailure) error = `outside any step: ${reasonOf(thrown)}`;
   } finally {
     closed = true;
     controller.abort();
-    await context?.close().catch(() => undefined);
+    if (context) {
+      const failed = status === 'failed' || firstFailure !== undefined;
+      const trace = failed ? await saveTrace(context, name, attempt, options) : undefined;
+      if (!failed) await context.tracing.stop().catch(() => undefined);
+      if (trace) {
+        artifacts.push(trace);
+        firstFailure?.result.artifacts?.push(trace.path);
+      }
+      await context.close().catch(() => undefined);
+    }
   }
   if (firstFailure) {
     status = 'failed';
     error = `step "${firstFailure.step}" failed: ${firstFailure.reason}`;
   }
   return { status, steps, artifacts, ...(error === undefined ? {} : { error }) };
+}
+
+/**
+ * Stops the context's trace into `canaries/<name>/attempt<N>-trace.zip`, secrets masked before it is
+ * written (as screenshots are). A trace that cannot be saved is left out; the run goes on.
+ */
+async function saveTrace(
+  context: BrowserContext,
+  name: string,
+  attempt: number,
+  options: RunCanariesOptions,
+): Promise<Artifact | undefined> {
+  const scratch = await mkdtemp(join(tmpdir(), 'opsproof-trace-'));
+  try {
+    const raw = join(scratch, 'trace.zip');
+    await context.tracing.stop({ path: raw });
+    const masked = await maskTrace(await readFile(raw), options.redact ?? createRedactor().text);
+    const dir = join('canaries', slug(name));
+    const path = join(dir, `attempt${attempt}-trace.zip`);
+    await mkdir(join(options.outDir, dir), { recursive: true });
+    await writeFile(join(options.outDir, path), masked);
+    return { name: `${name}: attempt ${attempt} (Playwright trace)`, path, kind: 'trace' };
+  } catch {
+    return undefined;
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
 }
 
 /** Thrown out of `step()` so the canary's own code sees which step failed (and does not record it twice). */
@@ -308,7 +375,7 @@ async function runOne(
   while (attempt <= retries && !options.signal?.aborted) {
     attempt += 1;
     options.timeline.emit({ type: 'canary.start', canary: name, attempt });
-    outcome = await runAttempt(loaded.definition, attempt, options, browser);
+    outcome = await runAttempt(loaded.definition, loaded.file, attempt, options, browser);
     artifacts.push(...outcome.artifacts);
     if (outcome.status === 'passed') break;
   }

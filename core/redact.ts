@@ -42,7 +42,7 @@ export const SENSITIVE_QUERY_PARAMS: readonly string[] = [
 ];
 
 /** Header names that look like they carry a credential even though they are not in the fixed list. */
-const CREDENTIAL_HEADER_NAME = /(token|secret|password|passwd|api[-_]?key|credential|session|auth)/i;
+export const CREDENTIAL_HEADER_NAME = /(token|secret|password|passwd|api[-_]?key|credential|session|auth)/i;
 
 /** Object keys (in JSON values) whose string values are credentials. */
 const CREDENTIAL_KEY =

@@ -66,7 +66,7 @@ export interface AlarmEvidence {
    */
   datapointCount: number | null;
   /** The most recent of them (at most {@link MAX_EVIDENCE_DATAPOINTS}), oldest first; `t` is the period's start. */
-  datapoints: { t: string; value: number }[];
+  datapoints: { t: string; value: number; /** A composite's evidence: the child alarm that evaluated it. */ alarm?: string }[];
   /** The transition the check timed (into ALARM for fires, into OK for recovers, the first ALARM for stays-OK). */
   transition?: AlarmTransition;
 }
@@ -293,7 +293,8 @@ export interface Artifact {
   name: string;
   /** Path relative to the run directory. */
   path: string;
-  kind: 'report' | 'screenshot' | 'snippet' | 'har' | 'log' | 'script' | 'other';
+  /** `trace`: a Playwright trace of a failed browser canary attempt (`npx playwright show-trace`). */
+  kind: 'report' | 'screenshot' | 'snippet' | 'har' | 'log' | 'script' | 'trace' | 'other';
 }
 
 export interface RunResult {

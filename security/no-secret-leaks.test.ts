@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { PassThrough } from 'node:stream';
+import JSZip from 'jszip';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type Box, maskPixels } from '../canaries/test-pixels.ts';
@@ -284,6 +285,18 @@ export default defineCanary({ name: 'leaky-page', type: 'browser' }, async ({ pa
 
       const haystacks: Record<string, string> = { stdout, stderr };
       for (const file of files) haystacks[relative(out, file)] = readFileSync(file).toString('latin1');
+      // The Playwright trace is compressed: its entries (network headers and bodies, DOM snapshots) are searched.
+      const traces = files.filter((f) => f.endsWith('trace.zip'));
+      expect(traces.map((f) => relative(out, f))).toEqual(['canaries/leaky-page/attempt1-trace.zip']);
+      for (const trace of traces) {
+        const zip = await JSZip.loadAsync(readFileSync(trace));
+        for (const entry of Object.values(zip.files)) {
+          if (!entry.dir)
+            haystacks[`${relative(out, trace)}!${entry.name}`] = Buffer.from(
+              await entry.async('uint8array'),
+            ).toString('latin1');
+        }
+      }
       expect(findLeaks(haystacks)).toEqual([]);
     },
     90_000,
