@@ -31,19 +31,37 @@ export function isInteractive(env: NodeJS.ProcessEnv = process.env): boolean {
 export function guardChaos(input: ChaosGuardInput): void {
   if (!input.env.production) return;
   const what = `experiment ${input.experimentName} in production environment ${input.envName}`;
+  guardProduction({ ...input, production: true, what: `run ${what}` });
+  if (stopConditionAlarms(input.experiment).length === 0) {
+    throw new UsageError(`refusing to run ${what}: it has no stop condition`, {
+      hint: 'add stopConditions: [{ source: "aws:cloudwatch:alarm", value: "<alarm>" }]',
+    });
+  }
+}
+
+/**
+ * The production confirmation every dangerous command shares (chaos, `opsproof deploy`): in a
+ * production environment, `--allow-production` is required, and without a person at the terminal
+ * `--confirm-env` must name the environment. Throws a {@link UsageError} (exit 2); never prompts.
+ */
+export function guardProduction(input: {
+  envName: string;
+  production: boolean;
+  /** What is refused, e.g. `run experiment X in production environment prod`. */
+  what: string;
+  allowProduction: boolean;
+  confirmEnv?: string | undefined;
+  interactive: boolean;
+}): void {
+  if (!input.production) return;
   if (!input.allowProduction) {
-    throw new UsageError(`refusing to run ${what}`, {
+    throw new UsageError(`refusing to ${input.what}`, {
       hint: `pass --allow-production${input.interactive ? '' : ` --confirm-env ${input.envName}`} if you mean it`,
     });
   }
   if (!input.interactive && input.confirmEnv !== input.envName) {
-    throw new UsageError(`refusing to run ${what} without confirmation`, {
+    throw new UsageError(`refusing to ${input.what} without confirmation`, {
       hint: `non-interactive runs must name the environment: --confirm-env ${input.envName}`,
-    });
-  }
-  if (stopConditionAlarms(input.experiment).length === 0) {
-    throw new UsageError(`refusing to run ${what}: it has no stop condition`, {
-      hint: 'add stopConditions: [{ source: "aws:cloudwatch:alarm", value: "<alarm>" }]',
     });
   }
 }

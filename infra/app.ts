@@ -1,34 +1,22 @@
 /**
- * The CDK app: `npm run synth` (tsx infra/app.ts) or `npx cdk deploy --app "npx tsx infra/app.ts"`.
- * Loads the suite, packages its canaries with `packageCanaries` (canaries/), and synthesizes one stack
- * per aws environment into cdk.out/. Needs no AWS credentials and no network.
+ * The CDK app of opsproof's own checkout: `npm run synth` (tsx infra/app.ts). From any repository,
+ * `opsproof synth | diff | deploy` (cli/cdk.ts) runs the same app through AWS's CDK toolkit library.
+ * Loads the suite, packages its canaries, and synthesizes one stack per aws environment into cdk.out/.
+ * Needs no AWS credentials and no network.
  */
-import { resolve } from 'node:path';
-import { packageCanaries } from '../canaries/package-canaries.ts';
 import { loadSuite } from '../core/load-config.ts';
-import { collectNagFindings } from './collect-nag-findings.ts';
-import { createOpsproofApp } from './create-app.ts';
+import { synthSuite } from './synth-suite.ts';
 
 const outdir = process.env.CDK_OUTDIR ?? 'cdk.out';
 const loaded = await loadSuite({
   ...(process.env.OPSPROOF_CONFIG ? { config: process.env.OPSPROOF_CONFIG } : {}),
 });
-const packaged = await packageCanaries({ loaded, outDir: resolve(outdir, 'canary-packages') });
 // OPSPROOF_DEV_FROM=staging adds a relaxed `dev` stack built from that environment.
 const devFrom = process.env.OPSPROOF_DEV_FROM;
-const { app, stacks } = createOpsproofApp({
-  suite: loaded.suite,
-  canaries: packaged,
-  outdir,
-  ...(devFrom ? { devFrom } : {}),
-});
-const assembly = app.synth();
+const { stacks, nagErrors } = await synthSuite({ loaded, outdir, ...(devFrom ? { devFrom } : {}) });
 
-const errors = collectNagFindings(assembly).filter((f) => f.level === 'error');
-for (const stack of stacks) {
-  process.stderr.write(`synthesized ${stack.stackName} → ${outdir}/${stack.artifactId}.template.json\n`);
-}
-if (errors.length > 0) {
-  for (const e of errors) process.stderr.write(`cdk-nag error: ${e.path}: ${e.message}\n`);
+for (const stack of stacks) process.stderr.write(`synthesized ${stack.stackName} → ${stack.templateFile}\n`);
+if (nagErrors.length > 0) {
+  for (const e of nagErrors) process.stderr.write(`cdk-nag error: ${e.path}: ${e.message}\n`);
   process.exitCode = 1;
 }

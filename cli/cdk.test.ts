@@ -1,0 +1,157 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { requireTool } from '../core/tools.ts';
+import { type MotoServer, startMotoServer } from '../telemetry/aws/start-moto-server.ts';
+import { formatDiffCount } from './cdk.ts';
+
+const exec = promisify(execFile);
+const repo = join(import.meta.dirname, '..');
+const moto = requireTool('moto_server');
+
+// A user's repository: its own config and canary importing from 'opsproof', nothing installed.
+const CONFIG = `import { defineSuite } from 'opsproof';
+
+export default defineSuite({
+  service: 'shop-api',
+  environments: {
+    local: { target: 'http://127.0.0.1:8080', readyPath: '/health' },
+    staging: {
+      target: 'https://api.staging.shop.example.com',
+      readyPath: '/health',
+      provider: 'aws',
+      region: 'eu-west-1',
+      tier: 'staging',
+    },
+    prod: {
+      target: 'https://api.shop.example.com',
+      provider: 'aws',
+      region: 'eu-west-1',
+      tier: 'prod',
+      production: true,
+    },
+  },
+  kpis: { availability: 99.9, p99: 1000, errorRate: 0.01 },
+  canaries: { files: ['canaries/*.canary.ts'] },
+});
+`;
+const CANARY = `import { defineCanary } from 'opsproof';
+
+export default defineCanary({ name: 'health', type: 'api' }, async ({ http, step, baseUrl }) => {
+  await step('health answers', async () => {
+    const res = await http.get(\`\${baseUrl}/health\`);
+    if (res.status !== 200) throw new Error(\`/health returned \${res.status}\`);
+  });
+});
+`;
+
+let dir: string;
+let server: MotoServer | undefined;
+
+async function opsproof(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await exec(process.execPath, [join(repo, 'bin/opsproof.js'), ...args], {
+      cwd: dir,
+      timeout: 120_000,
+      env: { ...process.env, CI: 'true', ...env },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'opsproof-user-repo-'));
+  await mkdir(join(dir, 'canaries'));
+  await writeFile(join(dir, 'opsproof.config.ts'), CONFIG);
+  await writeFile(join(dir, 'canaries', 'health.canary.ts'), CANARY);
+});
+afterAll(async () => {
+  await server?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('opsproof synth | diff from a user repository', () => {
+  test.skipIf(moto.skip)(
+    'synth --env staging writes the template; diff against moto shows the stack as new',
+    async () => {
+      const synth = await opsproof(['synth', '--env', 'staging']);
+      expect(synth.stderr).toContain('synthesized ShopApi-Staging →');
+      expect(synth.code).toBe(0);
+      const template = JSON.parse(
+        await readFile(join(dir, 'cdk.out', 'ShopApi-Staging.template.json'), 'utf8'),
+      );
+      const types = Object.values(template.Resources as Record<string, { Type: string }>).map((r) => r.Type);
+      expect(types).toContain('AWS::Synthetics::Canary');
+      expect(types).toContain('AWS::CloudWatch::Alarm');
+
+      server = await startMotoServer(moto.path!);
+      const diff = await opsproof(['diff', '--env', 'staging'], {
+        AWS_ENDPOINT_URL: server.endpoint,
+        AWS_ACCESS_KEY_ID: 'testing',
+        AWS_SECRET_ACCESS_KEY: 'testing',
+        AWS_REGION: 'eu-west-1',
+      });
+      expect(diff.code).toBe(0);
+      expect(diff.stdout).toContain('[+] AWS::Synthetics::Canary');
+      expect(diff.stderr).toMatch(
+        new RegExp(`ShopApi-Staging \\(new stack\\): ${types.length} to add, 0 to update, 0 to remove`),
+      );
+    },
+    240_000,
+  );
+});
+
+describe('opsproof deploy refuses before synthesizing', () => {
+  test.each([
+    {
+      args: ['deploy', '--env', 'staging'],
+      message: 'refusing to deploy without confirmation: nobody is at the terminal',
+    },
+    {
+      args: ['deploy', '--env', 'prod', '--yes'],
+      message: 'refusing to deploy production environment prod',
+    },
+    {
+      args: ['deploy', '--env', 'prod', '--yes', '--allow-production'],
+      message: 'refusing to deploy production environment prod without confirmation',
+    },
+    { args: ['diff', '--env', 'local'], message: 'environment "local" has provider "embedded"' },
+  ])('$message: exit 2', async ({ args, message }) => {
+    const { code, stderr } = await opsproof(args);
+    expect(stderr).toContain(message);
+    expect(code).toBe(2);
+  });
+});
+
+describe('formatDiffCount', () => {
+  const change = (kind: 'add' | 'update' | 'remove') => ({
+    isAddition: kind === 'add',
+    isUpdate: kind === 'update',
+    isRemoval: kind === 'remove',
+  });
+  test.each([
+    {
+      kinds: ['add', 'add'] as const,
+      isNew: true,
+      line: 'S (new stack): 2 to add, 0 to update, 0 to remove',
+    },
+    { kinds: ['update', 'remove'] as const, isNew: false, line: 'S: 0 to add, 1 to update, 1 to remove' },
+    { kinds: [] as const, isNew: false, line: 'S: 0 to add, 0 to update, 0 to remove' },
+  ])('$line', ({ kinds, isNew, line }) => {
+    const resources = {
+      forEachDifference: (cb: (id: string, c: ReturnType<typeof change>) => void) => {
+        for (const [i, k] of kinds.entries()) cb(`R${i}`, change(k));
+      },
+    };
+    expect(formatDiffCount('S', resources, { isNew })).toBe(line);
+  });
+});
