@@ -1,0 +1,116 @@
+import { relative } from 'node:path';
+import type { Command } from 'commander';
+import type { Diagnostic } from '../core/diagnostics.ts';
+import { ConfigError, EXIT, type ExitCode } from '../core/errors.ts';
+import { printHuman } from './command-kit.ts';
+
+export interface CheckFlags {
+  config?: string;
+  env?: string;
+}
+
+/** Alarm unit test files `check` loads, under the config's folder. */
+export const ALARM_TEST_GLOB = '**/*.alarms.{yaml,yml,json}';
+
+export function registerCheck(program: Command): void {
+  program
+    .command('check')
+    .description(
+      'validate the config, canaries, experiments, drills and alarm tests; touches no target, no AWS',
+    )
+    .option('--config <file>', 'config file (default: ./opsproof.config.ts)')
+    .option('--env <name>', 'check for this environment only (default: every environment)')
+    .action(async (flags: CheckFlags) => {
+      process.exitCode = await runCheck(flags);
+    });
+}
+
+/**
+ * Loads everything a run would load (config, every canary file, every experiment, drill and alarm,
+ * every `*.alarms.yaml` under the config's folder with its templates) and lists every problem at
+ * once. Nothing is started or contacted: canary files are imported, not run.
+ */
+export async function runCheck(flags: CheckFlags, cwd = process.cwd()): Promise<ExitCode> {
+  const [
+    { findConfigFile, loadConfigValue },
+    { validateSuite },
+    { validateRun },
+    { loadAlarmTestFile },
+    { glob },
+  ] = await Promise.all([
+    import('../core/load-config.ts'),
+    import('../core/validate-suite.ts'),
+    import('../runner/validate-run.ts'),
+    import('../assertions/alarm-tests/load-alarm-tests.ts'),
+    import('tinyglobby'),
+  ]);
+  const file = findConfigFile(cwd, flags.config);
+  const dir = file.slice(0, file.lastIndexOf('/'));
+  const { parsed: suite, diagnostics } = validateSuite(await loadConfigValue(file));
+  const problems: Diagnostic[] = [...diagnostics];
+  if (suite) {
+    const envs = flags.env ? [flags.env] : Object.keys(suite.environments);
+    if (flags.env && !suite.environments[flags.env])
+      problems.push({
+        path: 'environments',
+        severity: 'error',
+        message: `no environment named "${flags.env}"; the config has ${Object.keys(suite.environments).join(', ')}`,
+      });
+    // Each provider checks experiments its own way: the embedded one also needs their local mapping.
+    const providers = new Set(envs.map((e) => suite.environments[e]?.provider ?? 'embedded'));
+    const loaded = { suite, file, dir, warnings: [] };
+    for (const provider of providers) {
+      problems.push(
+        ...(await validateRun({
+          loaded,
+          provider,
+          scope: { experiments: 'all', canaries: {}, drills: Object.keys(suite.drills) },
+        })),
+      );
+    }
+  }
+  const alarmFiles = await glob(ALARM_TEST_GLOB, {
+    cwd: dir,
+    absolute: true,
+    ignore: ['**/node_modules/**', '**/reports/**', '**/cdk.out/**'],
+  });
+  for (const alarmFile of alarmFiles.sort()) {
+    const name = relative(cwd, alarmFile);
+    try {
+      await loadAlarmTestFile(alarmFile, cwd);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      const found =
+        error.diagnostics.length > 0
+          ? error.diagnostics
+          : [{ path: '', severity: 'error' as const, message: error.message }];
+      problems.push(...found.map((d) => ({ ...d, path: d.path ? `${name}: ${d.path}` : name })));
+    }
+  }
+  const unique = dedupe(problems);
+  const errors = unique.filter((d) => d.severity === 'error').length;
+  const warnings = unique.length - errors;
+  const { formatDiagnostics } = await import('../core/diagnostics.ts');
+  const counts = suite
+    ? `${Object.keys(suite.environments).length} environment(s), ${suite.canaries.files.length} canary glob(s), ${Object.keys(suite.experiments).length} experiment(s), ${suite.alarms.length} alarm(s), ${Object.keys(suite.drills).length} drill(s), ${alarmFiles.length} alarm test file(s)`
+    : `${alarmFiles.length} alarm test file(s)`;
+  const lines = [`check ${relative(cwd, file) || file}: ${counts}`];
+  if (unique.length > 0) lines.push(formatDiagnostics(unique));
+  lines.push(
+    errors > 0
+      ? `${errors} error${errors === 1 ? '' : 's'}${warnings > 0 ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}: fix them before a run`
+      : `ok${warnings > 0 ? ` (${warnings} warning${warnings === 1 ? '' : 's'})` : ''}`,
+  );
+  printHuman(lines.join('\n'));
+  return errors > 0 ? EXIT.usage : EXIT.passed;
+}
+
+function dedupe(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diagnostics.filter((d) => {
+    const key = `${d.severity}\0${d.path}\0${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -1,0 +1,56 @@
+import type { Command } from 'commander';
+import { EXIT, type ExitCode } from '../core/errors.ts';
+import { parseUrlFlag, printHuman, validateUsage } from './command-kit.ts';
+
+export interface InitFlags {
+  url?: string;
+  openapi?: string;
+  start?: string;
+  dir: string;
+  force?: boolean;
+}
+
+export function registerInit(program: Command): void {
+  program
+    .command('init')
+    .description(
+      'a suite for your own service, from a URL and/or an OpenAPI document (never overwrites without --force)',
+    )
+    .option('--url <url>', 'the running service to probe (HTML page → browser canary, JSON → API canaries)')
+    .option(
+      '--openapi <file|url>',
+      'OpenAPI 3 / Swagger 2 document: API canaries and load over its safe operations',
+    )
+    .option(
+      '--start <command>',
+      "opsproof starts the service for each run, e.g. 'node server.js --port {port}'",
+    )
+    .option('--dir <dir>', 'folder to write into', '.')
+    .option('--force', 'overwrite files init would write')
+    .action(async (flags: InitFlags) => {
+      process.exitCode = await runInit(flags);
+    });
+}
+
+export async function runInit(flags: InitFlags): Promise<ExitCode> {
+  validateUsage([() => flags.url && parseUrlFlag(flags.url)]);
+  const { initService } = await import('../scaffold/init-service.ts');
+  const outcome = await initService({
+    ...(flags.url ? { url: flags.url } : {}),
+    ...(flags.openapi ? { openapi: flags.openapi } : {}),
+    ...(flags.start ? { start: flags.start } : {}),
+    dir: flags.dir,
+    cwd: process.cwd(),
+    force: flags.force ?? false,
+  });
+  const { input } = outcome;
+  const lines = [
+    `init: a suite for ${input.service} (${input.target}${input.start ? `, started with ${input.start.join(' ')}` : ''})`,
+    ...outcome.written.map((f) => `  wrote ${f}`),
+    `  ${input.requests.length} API request(s), ${input.pages.length} web page(s), ready on ${input.readyPath}`,
+    ...outcome.skipped.map((s) => `  left out ${s.operation}: ${s.reason}`),
+    'next: opsproof check, then opsproof gate',
+  ];
+  printHuman(lines.join('\n'));
+  return EXIT.passed;
+}
