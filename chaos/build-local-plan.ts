@@ -80,6 +80,14 @@ export function buildLocalPlan(name: string, experiment: Experiment): LocalStep[
       case 'wait':
         effect = { kind: 'wait' };
         break;
+      case 'none':
+        // Known to FIS, no local meaning yet: refused by name (issue 22 gives each family one).
+        diagnostics.push({
+          path: `experiments.${name}.actions.${action}.actionId`,
+          severity: 'error',
+          message: `${def.actionId} (${spec.family}) has no local effect on the embedded provider; run it on the aws provider`,
+        });
+        continue;
       case 'assert-alarms':
         effect = {
           kind: 'assert-alarms',

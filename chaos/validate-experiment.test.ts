@@ -100,9 +100,102 @@ describe('validateExperiment', () => {
       'experiments.x.actions.a.parameters.alarmStates',
       /unknown value "RED"/,
     ],
+    [
+      'an action of the reference with a bad enumeration',
+      {
+        a: {
+          actionId: 'aws:ecs:task-network-blackhole-port',
+          parameters: { duration: 'PT5M', port: '443', protocol: 'icmp' },
+          targets: { Tasks: 'Functions' },
+        },
+      },
+      'experiments.x.actions.a.parameters.protocol',
+      /expected one of tcp, udp, got "icmp"/,
+    ],
+    [
+      'a duration beyond the 12 hours FIS allows',
+      { a: { actionId: 'aws:fis:wait', parameters: { duration: 'PT13H' } } },
+      'experiments.x.actions.a.parameters.duration',
+      /longer than FIS allows \(from PT1M to PT12H\)/,
+    ],
+    [
+      'a mistyped Aurora failover',
+      { a: { actionId: 'aws:rds:failover-cluster', targets: { Clusters: 'Functions' } } },
+      'experiments.x.actions.a.actionId',
+      /did you mean "aws:rds:failover-db-cluster"/,
+    ],
   ])('%s', (_what, actions, path, message) => {
     const diagnostics = validateExperiment('x', experiment(actions as ExperimentInput['actions']));
     expect(diagnostics).toContainEqual({ path, severity: 'error', message: expect.stringMatching(message) });
+  });
+
+  const wait = { a: { actionId: 'aws:fis:wait', parameters: { duration: 'PT1M' } } };
+  test.each([
+    [{ ...fn, selectionMode: 'COUNT(0)' }, 'selectionMode', /COUNT\(n\) needs n ≥ 1, got COUNT\(0\)/],
+    [{ ...fn, selectionMode: 'PERCENT(0)' }, 'selectionMode', /PERCENT\(n\) needs n from 1 to 100/],
+    [{ ...fn, selectionMode: 'PERCENT(101)' }, 'selectionMode', /PERCENT\(n\) needs n from 1 to 100/],
+    [{ ...fn, resourceArns: ['arn:aws:lambda:eu-west-1:1:function:f'] }, 'resourceArns', /not both/],
+    [
+      { resourceType: 'aws:lambda:function', selectionMode: 'ALL' },
+      'resourceType',
+      /selects nothing: give resourceArns, resourceTags, filters or parameters/,
+    ],
+  ])('target %j: %s', (target, field, message) => {
+    const diagnostics = validateExperiment('x', experiment(wait, { targets: { t: target } }), {
+      engine: 'fis',
+    });
+    expect(diagnostics).toContainEqual({
+      path: `experiments.x.targets.t.${field}`,
+      severity: 'error',
+      message: expect.stringMatching(message),
+    });
+  });
+
+  test('the aws engine also holds durations to their lower bound; locally they may be shorter', () => {
+    const short = experiment({
+      a: {
+        actionId: 'aws:lambda:invocation-add-delay',
+        parameters: { duration: 'PT20S' },
+        targets: { Functions: 'Functions' },
+      },
+    });
+    expect(validateExperiment('x', short).filter((d) => d.severity === 'error')).toEqual([]);
+    expect(validateExperiment('x', short, { engine: 'fis' })).toContainEqual({
+      path: 'experiments.x.actions.a.parameters.duration',
+      severity: 'error',
+      message: expect.stringMatching(/shorter than FIS allows \(from PT1M to PT12H\)/),
+    });
+  });
+
+  test('a former action id is a warning naming the new one', () => {
+    const d = validateExperiment(
+      'x',
+      experiment(
+        {
+          a: {
+            actionId: 'aws:elasticache:interrupt-cluster-az-power',
+            parameters: { duration: 'PT5M' },
+            targets: { ReplicationGroups: 'g' },
+          },
+        },
+        {
+          targets: {
+            g: {
+              resourceType: 'aws:elasticache:redis-replicationgroup',
+              resourceTags: { a: 'b' },
+              selectionMode: 'ALL',
+            },
+          },
+        },
+      ),
+    );
+    expect(d).toEqual([
+      {
+        path: 'experiments.x.actions.a.actionId',
+        severity: 'warning',
+        message: expect.stringMatching(/now names it aws:elasticache:replicationgroup-interrupt-az-power/),
+      },
+    ]);
   });
 
   test('a startAfter cycle is an error', () => {
@@ -142,7 +235,10 @@ describe('buildLocalPlan', () => {
   ])('%s → %s', (actionId, parameters, spec) => {
     const plan = buildLocalPlan(
       'x',
-      experiment({ a: { actionId, parameters, targets: { Functions: 'Functions' } } }),
+      experiment(
+        { a: { actionId, parameters, targets: { Functions: 'Functions' } } },
+        { localPath: '/api/*' },
+      ),
     );
     expect(plan[0]?.effect).toMatchObject({ kind: 'fault', spec });
   });
@@ -173,6 +269,21 @@ describe('buildLocalPlan', () => {
       'blackhole',
       'reset',
     ]);
+  });
+
+  test('an action of the reference without a local effect is refused by name', () => {
+    const cluster = { resourceType: 'aws:rds:cluster', resourceTags: { app: 'demo' }, selectionMode: 'ALL' };
+    expect(() =>
+      buildLocalPlan(
+        'x',
+        experimentSchema.parse({
+          targets: { db: cluster },
+          actions: { failover: { actionId: 'aws:rds:failover-db-cluster', targets: { Clusters: 'db' } } },
+        }),
+      ),
+    ).toThrow(
+      /actions.failover.actionId: aws:rds:failover-db-cluster \(process\/failover\) has no local effect/,
+    );
   });
 
   test('an invalid experiment cannot be planned', () => {

@@ -5,26 +5,56 @@ import { alarmNameFromArn, FIS_ACTIONS, type FisParameter, findFisAction } from 
 
 const ISO_DURATION = /^P(?!$)(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
 
-function checkValue(param: FisParameter, value: string): string | undefined {
+/** `minMs`…`maxMs` as FIS documents them, e.g. "from PT1M to PT12H". */
+function formatRange(param: FisParameter): string {
+  const iso = (ms: number) =>
+    ms % 3_600_000 === 0
+      ? `PT${ms / 3_600_000}H`
+      : ms % 60_000 === 0
+        ? `PT${ms / 60_000}M`
+        : `PT${ms / 1000}S`;
+  return `from ${iso(param.minMs ?? 0)} to ${iso(param.maxMs ?? FIS_MAX_ACTION_MS)}`;
+}
+
+/** FIS caps every action at 12 hours; so does the fault gateway (parse-fault-spec.ts). */
+const FIS_MAX_ACTION_MS = 12 * 3_600_000;
+
+/** Why `value` is not a valid value of `param` (as FIS takes it: a string), or undefined. */
+export function checkFisParameterValue(
+  param: FisParameter,
+  value: string,
+  engine: 'fis' | 'any' = 'any',
+): string | undefined {
   switch (param.kind) {
-    case 'duration':
-      if (!ISO_DURATION.test(value) || parseDuration(value) === undefined)
-        return `expected an ISO-8601 duration like PT1M, got "${value}"`;
-      return undefined;
-    case 'percent': {
-      const n = Number(value);
-      if (!/^\d+$/.test(value) || n < 1 || n > 100)
-        return `expected a whole percentage 1–100, got "${value}"`;
+    case 'duration': {
+      const ms = ISO_DURATION.test(value) ? parseDuration(value) : undefined;
+      if (ms === undefined) return `expected an ISO-8601 duration like PT1M, got "${value}"`;
+      // Local runs may be shorter than AWS allows (tests, time-scaled drills); never longer.
+      if (ms > Math.min(param.maxMs ?? FIS_MAX_ACTION_MS, FIS_MAX_ACTION_MS))
+        return `"${value}" is longer than FIS allows (${formatRange(param)})`;
+      if (engine === 'fis' && param.minMs !== undefined && ms < param.minMs)
+        return `"${value}" is shorter than FIS allows (${formatRange(param)})`;
       return undefined;
     }
+    case 'percent':
     case 'integer': {
       const n = Number(value);
+      const min = param.min ?? (param.kind === 'percent' ? 1 : 0);
+      const max = param.max ?? (param.kind === 'percent' ? 100 : undefined);
+      if (!/^\d+$/.test(value) || n < min || (max !== undefined && n > max))
+        return param.kind === 'percent'
+          ? `expected a whole percentage ${min}–${max}, got "${value}"`
+          : `expected a whole number from ${min} to ${max ?? '∞'}, got "${value}"`;
+      return undefined;
+    }
+    case 'number': {
+      const n = Number(value);
       if (
-        !/^\d+$/.test(value) ||
+        !/^\d+(\.\d+)?$/.test(value) ||
         (param.min !== undefined && n < param.min) ||
         (param.max !== undefined && n > param.max)
       )
-        return `expected a whole number from ${param.min ?? 0} to ${param.max ?? '∞'}, got "${value}"`;
+        return `expected a number from ${param.min ?? 0} to ${param.max ?? '∞'}, got "${value}"`;
       return undefined;
     }
     case 'boolean':
@@ -41,7 +71,51 @@ function checkValue(param: FisParameter, value: string): string | undefined {
         ? `unknown value ${bad.map((b) => `"${b}"`).join(', ')} (expected ${param.values!.join(', ')})`
         : undefined;
     }
+    case 'json': {
+      try {
+        const parsed: unknown = JSON.parse(value);
+        if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return undefined;
+      } catch {
+        // reported below
+      }
+      return `expected a JSON object in a string, like {"DurationSeconds":"120"}, got "${value.slice(0, 40)}"`;
+    }
   }
+}
+
+/** Problems of a target FIS would refuse: how it selects resources, and how many. */
+function checkTarget(
+  target: Experiment['targets'][string],
+  engine: 'fis' | 'any',
+): { path: string; message: string }[] {
+  const out: { path: string; message: string }[] = [];
+  const count = /^COUNT\((\d+)\)$/.exec(target.selectionMode);
+  if (count && Number(count[1]) < 1)
+    out.push({ path: 'selectionMode', message: `COUNT(n) needs n ≥ 1, got ${target.selectionMode}` });
+  const pct = /^PERCENT\((\d+)\)$/.exec(target.selectionMode);
+  if (pct && (Number(pct[1]) < 1 || Number(pct[1]) > 100))
+    out.push({
+      path: 'selectionMode',
+      message: `PERCENT(n) needs n from 1 to 100, got ${target.selectionMode}`,
+    });
+  if (target.resourceArns !== undefined && target.resourceTags !== undefined)
+    out.push({
+      path: 'resourceArns',
+      message: 'give resourceArns or resourceTags, not both (FIS refuses both)',
+    });
+  // Locally a target is a name for what the action hits; FIS must find resources with it.
+  if (
+    engine === 'fis' &&
+    target.resourceArns === undefined &&
+    target.resourceTags === undefined &&
+    target.parameters === undefined &&
+    target.filters === undefined
+  )
+    out.push({
+      path: 'resourceType',
+      message: `target of ${target.resourceType} selects nothing: give resourceArns, resourceTags, filters or parameters`,
+    });
+  return out;
 }
 
 /**
@@ -52,7 +126,12 @@ function checkValue(param: FisParameter, value: string): string | undefined {
 export function validateExperiment(
   name: string,
   experiment: Experiment,
-  options: { alarms?: readonly string[]; path?: string } = {},
+  options: {
+    alarms?: readonly string[];
+    path?: string;
+    /** `fis`: also the lower bounds AWS puts on durations (local runs may be shorter). */
+    engine?: 'fis' | 'any';
+  } = {},
 ): Diagnostic[] {
   const base = options.path ?? `experiments.${name}`;
   const out: Diagnostic[] = [];
@@ -71,6 +150,12 @@ export function validateExperiment(
       );
       continue;
     }
+    if (spec.replacedBy)
+      out.push({
+        path: `${base}.${at}.actionId`,
+        severity: 'warning',
+        message: `${spec.actionId} is a former id; AWS now names it ${spec.replacedBy}`,
+      });
     for (const [param, value] of Object.entries(action.parameters)) {
       const def = spec.parameters[param];
       if (!def) {
@@ -81,7 +166,7 @@ export function validateExperiment(
         );
         continue;
       }
-      const problem = checkValue(def, value);
+      const problem = checkFisParameterValue(def, value, options.engine ?? 'any');
       if (problem) error(`${at}.parameters.${param}`, problem);
     }
     for (const [param, def] of Object.entries(spec.parameters)) {
@@ -126,6 +211,10 @@ export function validateExperiment(
       else if (dep === actionName) error(`${at}.startAfter[${i}]`, 'an action cannot start after itself');
     }
   }
+
+  for (const [targetName, target] of Object.entries(experiment.targets))
+    for (const problem of checkTarget(target, options.engine ?? 'any'))
+      error(`targets.${targetName}.${problem.path}`, problem.message);
 
   const cycle = findCycle(experiment);
   if (cycle) error(`actions.${cycle[0]}.startAfter`, `startAfter forms a cycle: ${cycle.join(' → ')}`);

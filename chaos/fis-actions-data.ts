@@ -1,0 +1,723 @@
+/**
+ * AWS FIS actions as data: every action of the AWS FIS actions reference
+ * (https://docs.aws.amazon.com/fis/latest/userguide/fis-actions-reference.html and the per-family
+ * pages it links: ecs-task-actions, eks-pod-actions, use-lambda-actions), transcribed 2026-12-06.
+ * Types live in fis-catalog.ts; this file is only the table, so a new AWS action is one entry here.
+ */
+import type { FisActionSpec, FisParameter, FisScenario } from './fis-catalog.ts';
+
+/** Where the table was read, and when (printed by `FIS_CATALOG_SOURCE` users and in chaos/README). */
+export const FIS_CATALOG_SOURCE = {
+  url: 'https://docs.aws.amazon.com/fis/latest/userguide/fis-actions-reference.html',
+  retrieved: '2026-12-06',
+} as const;
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+const duration = (
+  minMs = MINUTE,
+  maxMs = 12 * HOUR,
+  description = 'How long the action lasts (ISO 8601, e.g. PT5M).',
+): FisParameter => ({ kind: 'duration', required: true, minMs, maxMs, description });
+const optional = (p: FisParameter, value?: string): FisParameter => ({
+  ...p,
+  required: false,
+  ...(value === undefined ? {} : { default: value }),
+});
+const percent = (description: string, min = 0, fallback?: string): FisParameter => ({
+  kind: 'percent',
+  required: fallback === undefined,
+  min,
+  max: 100,
+  ...(fallback === undefined ? {} : { default: fallback }),
+  description,
+});
+const integer = (description: string, min: number, max?: number, fallback?: string): FisParameter => ({
+  kind: 'integer',
+  required: fallback === undefined,
+  min,
+  ...(max === undefined ? {} : { max }),
+  ...(fallback === undefined ? {} : { default: fallback }),
+  description,
+});
+const bool = (description: string, fallback?: string): FisParameter => ({
+  kind: 'boolean',
+  required: fallback === undefined,
+  ...(fallback === undefined ? {} : { default: fallback }),
+  description,
+});
+const text = (
+  description: string,
+  required = true,
+  values?: readonly string[],
+  fallback?: string,
+): FisParameter => ({
+  kind: 'string',
+  required,
+  ...(values ? { values } : {}),
+  ...(fallback === undefined ? {} : { default: fallback }),
+  description,
+});
+const list = (description: string, required = true, values?: readonly string[]): FisParameter => ({
+  kind: 'list',
+  required,
+  ...(values ? { values } : {}),
+  description,
+});
+const json = (description: string, required = false): FisParameter => ({
+  kind: 'json',
+  required,
+  description,
+});
+
+const invocationPercentage = percent('Percentage (1–100) of invocations that get the fault.', 1, '100');
+
+/** The parameters every `aws:fis:inject-api-*` action takes. */
+const injectApi = {
+  duration: duration(),
+  operations: list('Comma-separated API operations of the service (e.g. DescribeInstances).'),
+  percentage: percent('Percentage (1–100) of calls that get the fault.', 1),
+  service: text('The AWS API namespace.', true, ['ec2', 'kinesis']),
+} satisfies Record<string, FisParameter>;
+
+/** The parameters of the `aws:ecs:task-*` actions that run the SSM agent sidecar. */
+const ecsTask = {
+  installDependencies: bool(
+    'Install the tools the fault needs (stress-ng, tc, iptables) in the task.',
+    'true',
+  ),
+} satisfies Record<string, FisParameter>;
+const ecsNetwork = {
+  ...ecsTask,
+  useEcsFaultInjectionEndpoints: bool(
+    'Use the ECS agent fault-injection endpoints (Fargate: must be true).',
+    'false',
+  ),
+} satisfies Record<string, FisParameter>;
+const sources = list(
+  'Comma-separated IPv4 addresses, CIDR blocks, domain names, DYNAMODB or S3 the fault applies to (default: all).',
+  false,
+);
+
+/** The parameters every `aws:eks:pod-*` action takes (the FIS pod it starts). */
+const eksPod = {
+  kubernetesServiceAccount: text('Kubernetes service account the FIS pod runs as.'),
+  fisPodContainerImage: text('Container image of the FIS pod (default: the FIS-provided image).', false),
+  maxErrorsPercent: percent('Percentage (0–100) of targets that may fail before the action fails.', 0, '0'),
+  fisPodLabels: text('Comma-separated key=value labels of the FIS pod.', false),
+  fisPodAnnotations: text('Comma-separated key=value annotations of the FIS pod.', false),
+  fisPodSecurityPolicy: text('Pod security standard of the FIS pod.', false, [
+    'privileged',
+    'baseline',
+    'restricted',
+  ]),
+} satisfies Record<string, FisParameter>;
+const eksPodDuration = { duration: duration(), ...eksPod } satisfies Record<string, FisParameter>;
+
+type Entry = Omit<FisActionSpec, 'actionId'>;
+
+const entries: Record<string, Entry> = {
+  // --- Fault injection (aws:fis) -------------------------------------------------------------
+  'aws:fis:inject-api-internal-error': {
+    description: 'Injects internal errors (HTTP 500) into requests made by the target IAM role.',
+    resourceType: 'aws:iam:role',
+    targetKey: 'Roles',
+    parameters: injectApi,
+    local: 'none',
+    family: 'aws-api',
+  },
+  'aws:fis:inject-api-throttle-error': {
+    description: 'Injects throttling errors (HTTP 400) into requests made by the target IAM role.',
+    resourceType: 'aws:iam:role',
+    targetKey: 'Roles',
+    parameters: injectApi,
+    local: 'none',
+    family: 'aws-api',
+  },
+  'aws:fis:inject-api-unavailable-error': {
+    description: 'Injects unavailable errors (HTTP 503) into requests made by the target IAM role.',
+    resourceType: 'aws:iam:role',
+    targetKey: 'Roles',
+    parameters: injectApi,
+    local: 'none',
+    family: 'aws-api',
+  },
+  'aws:fis:wait': {
+    description: 'Runs the AWS FIS wait action.',
+    parameters: { duration: duration(MINUTE, 12 * HOUR, 'Duration from one minute to 12 hours (ISO 8601).') },
+    local: 'wait',
+    family: 'wait',
+  },
+  // --- Recovery (aws:arc) --------------------------------------------------------------------
+  'aws:arc:start-zonal-autoshift': {
+    description:
+      'Shifts traffic of the supported managed resources away from an Availability Zone (ARC zonal autoshift).',
+    resourceType: 'aws:arc:zonal-shift-managed-resource',
+    targetKey: 'ManagedResources',
+    parameters: {
+      availabilityZoneIdentifier: text('Availability Zone name or id (e.g. use1-az1) to shift away from.'),
+      duration: duration(MINUTE, 12 * HOUR),
+      managedResourceTypes: list('Comma-separated managed resource types (e.g. ASG,ALB,NLB).', false),
+      zonalAutoshiftStatus: text('Only resources with this autoshift status.', false, [
+        'ENABLED',
+        'DISABLED',
+        'ANY',
+      ]),
+    },
+    local: 'none',
+    family: 'traffic-shift',
+  },
+  // --- CloudWatch ----------------------------------------------------------------------------
+  'aws:cloudwatch:assert-alarm-state': {
+    description: 'Verifies that the alarms are in one of the given states.',
+    parameters: {
+      alarmArns: list('Up to five alarm ARNs, comma-separated.'),
+      alarmStates: list('Alarm states, comma-separated.', true, ['OK', 'ALARM', 'INSUFFICIENT_DATA']),
+    },
+    local: 'assert-alarms',
+    family: 'assert-alarms',
+  },
+  // --- Direct Connect ------------------------------------------------------------------------
+  'aws:directconnect:virtual-interface-disconnect': {
+    description:
+      'Disconnects the target Direct Connect virtual interfaces (BGP sessions down) for the duration.',
+    resourceType: 'aws:directconnect:virtual-interface',
+    targetKey: 'DXVirtualInterfaces',
+    parameters: { duration: duration(MINUTE, 12 * HOUR) },
+    local: 'none',
+    family: 'network/disrupt',
+  },
+  // --- DynamoDB ------------------------------------------------------------------------------
+  'aws:dynamodb:global-table-pause-replication': {
+    description: 'Pauses replication of the target global tables to and from the other Regions.',
+    resourceType: 'aws:dynamodb:global-table',
+    targetKey: 'Tables',
+    parameters: { duration: duration(MINUTE, 12 * HOUR) },
+    local: 'none',
+    family: 'replication-pause',
+  },
+  // --- EBS -----------------------------------------------------------------------------------
+  'aws:ebs:pause-volume-io': {
+    description: 'Pauses I/O on the target EBS volumes (they must be attached to Nitro instances).',
+    resourceType: 'aws:ec2:ebs-volume',
+    targetKey: 'Volumes',
+    parameters: { duration: duration(1_000, 12 * HOUR, 'Duration from one second to 12 hours (ISO 8601).') },
+    local: 'none',
+    family: 'storage',
+  },
+  'aws:ebs:volume-io-latency': {
+    description: 'Adds latency to a share of the read and/or write I/O of the target EBS volumes.',
+    resourceType: 'aws:ec2:ebs-volume',
+    targetKey: 'Volumes',
+    parameters: {
+      duration: duration(1_000, 12 * HOUR),
+      readIOPercentage: {
+        kind: 'number',
+        required: false,
+        min: 0.1,
+        max: 100,
+        description: 'Share of read I/O delayed (0.1–100).',
+      },
+      readIOLatencyMilliseconds: optional(integer('Read latency added (1–60000 ms).', 1, 60_000)),
+      writeIOPercentage: {
+        kind: 'number',
+        required: false,
+        min: 0.1,
+        max: 100,
+        description: 'Share of write I/O delayed (0.1–100).',
+      },
+      writeIOLatencyMilliseconds: optional(integer('Write latency added (1–60000 ms).', 1, 60_000)),
+    },
+    local: 'none',
+    family: 'storage',
+  },
+  // --- EC2 -----------------------------------------------------------------------------------
+  'aws:ec2:api-insufficient-instance-capacity-error': {
+    description: 'Answers EC2 launch requests of the target IAM roles with InsufficientInstanceCapacity.',
+    resourceType: 'aws:iam:role',
+    targetKey: 'Roles',
+    parameters: {
+      availabilityZoneIdentifiers: list('Comma-separated Availability Zone names or ids.'),
+      duration: duration(),
+      percentage: percent('Percentage (1–100) of calls that fail.', 1),
+    },
+    local: 'none',
+    family: 'aws-api',
+  },
+  'aws:ec2:asg-insufficient-instance-capacity-error': {
+    description: 'Answers launches of the target Auto Scaling groups with InsufficientInstanceCapacity.',
+    resourceType: 'aws:ec2:autoscaling-group',
+    targetKey: 'AutoScalingGroups',
+    parameters: {
+      availabilityZoneIdentifiers: list('Comma-separated Availability Zone names or ids.'),
+      duration: duration(),
+      percentage: percent('Percentage (1–100) of launches that fail.', 1, '100'),
+    },
+    local: 'none',
+    family: 'aws-api',
+  },
+  'aws:ec2:reboot-instances': {
+    description: 'Runs EC2 RebootInstances on the target instances.',
+    resourceType: 'aws:ec2:instance',
+    targetKey: 'Instances',
+    parameters: {},
+    local: 'none',
+    family: 'process/reboot',
+  },
+  'aws:ec2:send-spot-instance-interruptions': {
+    description: 'Sends a Spot interruption notice to the target Spot Instances, then interrupts them.',
+    resourceType: 'aws:ec2:spot-instance',
+    targetKey: 'SpotInstances',
+    parameters: {
+      durationBeforeInterruption: duration(
+        2 * MINUTE,
+        15 * MINUTE,
+        'Time between the notice and the interruption (PT2M–PT15M).',
+      ),
+    },
+    local: 'none',
+    family: 'process/terminate',
+  },
+  'aws:ec2:stop-instances': {
+    description: 'Runs EC2 StopInstances on the target instances, and optionally starts them again.',
+    resourceType: 'aws:ec2:instance',
+    targetKey: 'Instances',
+    parameters: {
+      startInstancesAfterDuration: optional(
+        duration(MINUTE, 12 * HOUR, 'Time before the instances are started again (PT1M–PT12H).'),
+      ),
+      completeIfInstancesTerminated: bool(
+        'Complete (rather than fail) when the instances were terminated meanwhile.',
+        'false',
+      ),
+    },
+    local: 'none',
+    family: 'process/stop',
+  },
+  'aws:ec2:terminate-instances': {
+    description: 'Runs EC2 TerminateInstances on the target instances.',
+    resourceType: 'aws:ec2:instance',
+    targetKey: 'Instances',
+    parameters: {},
+    local: 'none',
+    family: 'process/terminate',
+  },
+  // --- ECS -----------------------------------------------------------------------------------
+  'aws:ecs:drain-container-instances': {
+    description: 'Drains a percentage of the container instances of the target clusters.',
+    resourceType: 'aws:ecs:cluster',
+    targetKey: 'Clusters',
+    parameters: {
+      drainagePercentage: percent('Percentage (1–100) of container instances to drain.', 1),
+      duration: duration(),
+    },
+    local: 'none',
+    family: 'capacity',
+  },
+  'aws:ecs:stop-task': {
+    description: 'Runs ECS StopTask on the target tasks.',
+    resourceType: 'aws:ecs:task',
+    targetKey: 'Tasks',
+    parameters: {},
+    local: 'process-kill',
+    family: 'process/stop',
+  },
+  'aws:ecs:task-cpu-stress': {
+    description: 'Runs CPU stress on the target tasks.',
+    resourceType: 'aws:ecs:task',
+    targetKey: 'Tasks',
+    parameters: {
+      duration: duration(),
+      percent: percent('Target CPU load (0–100).', 0, '100'),
+      workers: integer('Stressors (0 = one per vCPU).', 0, undefined, '0'),
+      ...ecsTask,
+    },
+    local: 'none',
+    family: 'stress',
+  },
+  'aws:ecs:task-io-stress': {
+    description: 'Runs I/O stress on the target tasks.',
+    resourceType: 'aws:ecs:task',
+    targetKey: 'Tasks',
+    parameters: {
+      duration: duration(),
+      percent: percent('Share (1–100) of free file-system space to write.', 1, '80'),
+      workers: integer('Workers (mixed read/write stressors).', 1, undefined, '1'),
+      ...ecsTask,
+    },
+    local: 'none',
+    family: 'stress',
+  },
+  'aws:ecs:task-kill-process': {
+    description: 'Kills the named process in the target tasks (pkill).',
+    resourceType: 'aws:ecs:task',
+    targetKey: 'Tasks',
+    parameters: {
+      processName: text('Name of the process to kill.'),
+      signal: text('Signal sent.', false, ['SIGTERM', 'SIGKILL'], 'SIGKILL'),
+      ...ecsTask,
+    },
+    local: 'none',
+    family: 'process/kill',
+  },
+  'aws:ecs:task-network-blackhole-port': {
+    description: 'Drops inbound or outbound traffic of a protocol and port of the target tasks.',
+    resourceType: 'aws:ecs:task',
+    targetKey: 'Tasks',
+    parameters: {
+      duration: duration(),
+      port: integer('Port number (0–65535).', 0, 65_535),
+      protocol: text('Protocol.', true, ['tcp', 'udp']),
+      trafficType: text('Direction.', false, ['ingress', 'egress'], 'ingress'),
+      ...ecsNetwork,
+    },
+    local: 'none',
+    family: 'network/blackhole',
+  },
+  'aws:ecs:task-network-latency': {
+    description: 'Adds latency and jitter to the network interface of the target tasks (tc).',
+    resourceType: 'aws:ecs:task',
+    targetKey: 'Tasks',
+    parameters: {
+      duration: duration(),
+      delayMilliseconds: integer('Delay in milliseconds.', 0, undefined, '200'),
+      jitterMilliseconds: integer('Jitter in milliseconds.', 0, undefined, '10'),
+      sources,
+      ...ecsNetwork,
+    },
+    local: 'none',
+    family: 'network/latency',
+  },
+  'aws:ecs:task-network-packet-loss': {
+    description: 'Drops a share of the packets of the network interface of the target tasks (tc).',
+    resourceType: 'aws:ecs:task',
+    targetKey: 'Tasks',
+    parameters: {
+      duration: duration(),
+      lossPercent: percent('Packet loss (0–100).', 0, '7'),
+      sources,
+      ...ecsNetwork,
+    },
+    local: 'none',
+    family: 'network/packet-loss',
+  },
+  // --- EKS -----------------------------------------------------------------------------------
+  'aws:eks:inject-kubernetes-custom-resource': {
+    description: 'Runs a ChaosMesh or Litmus experiment (a custom resource) on the target cluster.',
+    resourceType: 'aws:eks:cluster',
+    targetKey: 'Cluster',
+    parameters: {
+      kubernetesApiVersion: text('API version of the custom resource (e.g. chaos-mesh.org/v1alpha1).'),
+      kubernetesKind: text('Kind of the custom resource (e.g. PodChaos).'),
+      kubernetesNamespace: text('Namespace the custom resource is created in.'),
+      kubernetesSpec: json('Spec of the custom resource (JSON).', true),
+      maxDuration: duration(MINUTE, 12 * HOUR, 'Longest the experiment may run (PT1M–PT12H).'),
+    },
+    local: 'none',
+    family: 'kubernetes',
+  },
+  'aws:eks:pod-cpu-stress': {
+    description: 'Runs CPU stress on the target pods.',
+    resourceType: 'aws:eks:pod',
+    targetKey: 'Pods',
+    parameters: {
+      ...eksPodDuration,
+      percent: percent('Target CPU load (0–100).', 0, '100'),
+      workers: integer('Stressors (0 = one per CPU).', 0, undefined, '0'),
+    },
+    local: 'none',
+    family: 'stress',
+  },
+  'aws:eks:pod-delete': {
+    description: 'Deletes the target pods.',
+    resourceType: 'aws:eks:pod',
+    targetKey: 'Pods',
+    parameters: {
+      ...eksPod,
+      gracePeriodSeconds: optional(integer('Seconds the pod gets to terminate gracefully.', 0, undefined)),
+    },
+    local: 'none',
+    family: 'process/stop',
+  },
+  'aws:eks:pod-io-stress': {
+    description: 'Runs I/O stress on the target pods.',
+    resourceType: 'aws:eks:pod',
+    targetKey: 'Pods',
+    parameters: {
+      ...eksPodDuration,
+      percent: percent('Share (1–100) of free file-system space to write.', 1, '80'),
+      workers: integer('Workers (mixed read/write stressors).', 1, undefined, '1'),
+    },
+    local: 'none',
+    family: 'stress',
+  },
+  'aws:eks:pod-memory-stress': {
+    description: 'Runs memory stress on the target pods.',
+    resourceType: 'aws:eks:pod',
+    targetKey: 'Pods',
+    parameters: {
+      ...eksPodDuration,
+      percent: percent('Share (1–100) of virtual memory to use.', 1, '80'),
+      workers: integer('Memory stressors.', 1, undefined, '1'),
+    },
+    local: 'none',
+    family: 'stress',
+  },
+  'aws:eks:pod-network-blackhole-port': {
+    description: 'Drops inbound or outbound traffic of a protocol and port of the target pods.',
+    resourceType: 'aws:eks:pod',
+    targetKey: 'Pods',
+    parameters: {
+      ...eksPodDuration,
+      port: integer('Port number (0–65535).', 0, 65_535),
+      protocol: text('Protocol.', true, ['tcp', 'udp']),
+      trafficType: text('Direction.', true, ['ingress', 'egress']),
+    },
+    local: 'none',
+    family: 'network/blackhole',
+  },
+  'aws:eks:pod-network-latency': {
+    description: 'Adds latency and jitter to the network interface of the target pods (tc).',
+    resourceType: 'aws:eks:pod',
+    targetKey: 'Pods',
+    parameters: {
+      ...eksPodDuration,
+      interface: text('Network interface(s), comma-separated.', false, undefined, 'eth0'),
+      delayMilliseconds: integer('Delay in milliseconds.', 0, undefined, '200'),
+      jitterMilliseconds: integer('Jitter in milliseconds.', 0, undefined, '10'),
+      sources,
+    },
+    local: 'none',
+    family: 'network/latency',
+  },
+  'aws:eks:pod-network-packet-loss': {
+    description: 'Drops a share of the packets of the network interface of the target pods (tc).',
+    resourceType: 'aws:eks:pod',
+    targetKey: 'Pods',
+    parameters: {
+      ...eksPodDuration,
+      interface: text('Network interface(s), comma-separated.', false, undefined, 'eth0'),
+      lossPercent: percent('Packet loss (0–100).', 0, '7'),
+      sources,
+    },
+    local: 'none',
+    family: 'network/packet-loss',
+  },
+  'aws:eks:terminate-nodegroup-instances': {
+    description: 'Runs EC2 TerminateInstances on a percentage of the nodes of the target node groups.',
+    resourceType: 'aws:eks:nodegroup',
+    targetKey: 'Nodegroups',
+    parameters: {
+      instanceTerminationPercentage: percent('Percentage (1–100) of the nodes to terminate.', 1),
+    },
+    local: 'none',
+    family: 'process/terminate',
+  },
+  // --- ElastiCache ---------------------------------------------------------------------------
+  'aws:elasticache:replicationgroup-interrupt-az-power': {
+    description: 'Interrupts power to the nodes of the target replication groups in an Availability Zone.',
+    resourceType: 'aws:elasticache:replicationgroup',
+    targetKey: 'ReplicationGroups',
+    parameters: { duration: duration(MINUTE, 12 * HOUR) },
+    local: 'none',
+    family: 'process/stop',
+  },
+  'aws:elasticache:interrupt-cluster-az-power': {
+    description: 'Former id of replicationgroup-interrupt-az-power (Redis replication groups).',
+    resourceType: 'aws:elasticache:redis-replicationgroup',
+    targetKey: 'ReplicationGroups',
+    parameters: { duration: duration(MINUTE, 12 * HOUR) },
+    local: 'none',
+    family: 'process/stop',
+    replacedBy: 'aws:elasticache:replicationgroup-interrupt-az-power',
+  },
+  // --- Lambda --------------------------------------------------------------------------------
+  'aws:lambda:invocation-add-delay': {
+    description: 'Delays the start of function invocations.',
+    resourceType: 'aws:lambda:function',
+    targetKey: 'Functions',
+    parameters: {
+      duration: duration(MINUTE, 12 * HOUR),
+      invocationPercentage,
+      startupDelayMilliseconds: integer(
+        'Milliseconds between invocation and execution of the function code.',
+        0,
+        900_000,
+        '1000',
+      ),
+    },
+    local: 'latency',
+    family: 'lambda-invocation',
+  },
+  'aws:lambda:invocation-error': {
+    description: 'Marks function invocations as failed.',
+    resourceType: 'aws:lambda:function',
+    targetKey: 'Functions',
+    parameters: {
+      duration: duration(MINUTE, 12 * HOUR),
+      invocationPercentage,
+      preventExecution: bool('true: return the error without running the function code.'),
+    },
+    local: 'error',
+    family: 'lambda-invocation',
+  },
+  'aws:lambda:invocation-http-integration-response': {
+    description:
+      'Replaces the response with an HTTP status and content type (ALB, API Gateway, VPC Lattice).',
+    resourceType: 'aws:lambda:function',
+    targetKey: 'Functions',
+    parameters: {
+      contentTypeHeader: text('Content-Type header to return.'),
+      duration: duration(MINUTE, 12 * HOUR),
+      invocationPercentage,
+      preventExecution: bool('true: return the response without running the function code.'),
+      statusCode: integer('HTTP status code (000–999) to return.', 0, 999),
+    },
+    local: 'http-status',
+    family: 'lambda-invocation',
+  },
+  // --- Network -------------------------------------------------------------------------------
+  'aws:network:disrupt-connectivity': {
+    description: 'Denies traffic to the target subnets through a cloned network ACL.',
+    resourceType: 'aws:ec2:subnet',
+    targetKey: 'Subnets',
+    parameters: {
+      duration: duration(MINUTE, 12 * HOUR, 'Duration from one minute to 12 hours (ISO 8601).'),
+      scope: text(
+        'The type of traffic to deny.',
+        false,
+        ['all', 'availability-zone', 'dynamodb', 'prefix-list', 's3', 's3express', 'vpc'],
+        'all',
+      ),
+      prefixListIdentifier: text(
+        'With scope prefix-list: name, id or ARN of the customer managed prefix list.',
+        false,
+      ),
+    },
+    local: 'network',
+    family: 'network/disrupt',
+  },
+  'aws:network:route-table-disrupt-cross-region-connectivity': {
+    description: 'Blocks traffic of the target subnets to the given Region through their route tables.',
+    resourceType: 'aws:ec2:subnet',
+    targetKey: 'Subnets',
+    parameters: {
+      duration: duration(MINUTE, 12 * HOUR),
+      region: text('The Region to isolate from (e.g. eu-central-1).'),
+    },
+    local: 'none',
+    family: 'network/disrupt',
+  },
+  'aws:network:transit-gateway-disrupt-cross-region-connectivity': {
+    description: 'Blocks transit gateway peering traffic of the target transit gateways to the given Region.',
+    resourceType: 'aws:ec2:transit-gateway',
+    targetKey: 'TransitGateways',
+    parameters: {
+      duration: duration(MINUTE, 12 * HOUR),
+      region: text('The Region to isolate from.'),
+    },
+    local: 'none',
+    family: 'network/disrupt',
+  },
+  // --- RDS / Aurora --------------------------------------------------------------------------
+  'aws:rds:failover-db-cluster': {
+    description: 'Runs RDS FailoverDBCluster on the target Aurora DB clusters.',
+    resourceType: 'aws:rds:cluster',
+    targetKey: 'Clusters',
+    parameters: {},
+    local: 'none',
+    family: 'process/failover',
+  },
+  'aws:rds:reboot-db-instances': {
+    description: 'Runs RDS RebootDBInstance on the target DB instances.',
+    resourceType: 'aws:rds:db',
+    targetKey: 'DBInstances',
+    parameters: { forceFailover: bool('Fail over during the reboot (Multi-AZ).', 'false') },
+    local: 'none',
+    family: 'process/reboot',
+  },
+  // --- S3 ------------------------------------------------------------------------------------
+  'aws:s3:bucket-pause-replication': {
+    description: 'Pauses replication from the target source buckets to destination buckets in a Region.',
+    resourceType: 'aws:s3:bucket',
+    targetKey: 'Buckets',
+    parameters: {
+      duration: duration(MINUTE, 12 * HOUR),
+      region: text('Region of the destination buckets.'),
+      destinationBuckets: list(
+        'Comma-separated destination bucket names (default: all in the Region).',
+        false,
+      ),
+      prefixes: list('Comma-separated key prefixes of the replication rules to pause (default: all).', false),
+    },
+    local: 'none',
+    family: 'replication-pause',
+  },
+  // --- Systems Manager -----------------------------------------------------------------------
+  'aws:ssm:send-command': {
+    description: 'Runs an SSM command document (e.g. AWSFIS-Run-CPU-Stress) on the target instances.',
+    resourceType: 'aws:ec2:instance',
+    targetKey: 'Instances',
+    parameters: {
+      documentArn: text('ARN of the SSM document.'),
+      documentVersion: text('Document version (default: the default version).', false),
+      documentParameters: json('Document parameters, as a JSON object in a string.'),
+      duration: duration(MINUTE, 12 * HOUR),
+    },
+    local: 'none',
+    family: 'command',
+  },
+  'aws:ssm:start-automation-execution': {
+    description: 'Starts an SSM Automation runbook and waits for it (up to maxDuration).',
+    parameters: {
+      documentArn: text('ARN of the Automation document.'),
+      documentVersion: text('Document version (default: the default version).', false),
+      documentParameters: json('Document parameters, as a JSON object in a string.'),
+      maxDuration: duration(MINUTE, 12 * HOUR, 'Longest the automation may run (PT1M–PT12H).'),
+    },
+    local: 'none',
+    family: 'command',
+  },
+};
+
+/** The catalog, keyed by action id. */
+export const FIS_ACTION_TABLE: Record<string, FisActionSpec> = Object.fromEntries(
+  Object.entries(entries).map(([actionId, entry]) => [actionId, { actionId, ...entry }]),
+);
+
+/**
+ * FIS scenarios (the scenario library) that are templates of catalog actions, with the actions
+ * they are built from. They are not runnable as they are: the console fills in targets and tags.
+ */
+export const FIS_SCENARIOS: readonly FisScenario[] = [
+  {
+    name: 'AZ Availability: Power Interruption',
+    url: 'https://docs.aws.amazon.com/fis/latest/userguide/az-availability-scenario.html',
+    actions: [
+      'aws:ec2:stop-instances',
+      'aws:ec2:api-insufficient-instance-capacity-error',
+      'aws:ec2:asg-insufficient-instance-capacity-error',
+      'aws:network:disrupt-connectivity',
+      'aws:rds:failover-db-cluster',
+      'aws:elasticache:replicationgroup-interrupt-az-power',
+      'aws:ebs:pause-volume-io',
+      'aws:arc:start-zonal-autoshift',
+    ],
+  },
+  {
+    name: 'Cross-Region: Connectivity',
+    url: 'https://docs.aws.amazon.com/fis/latest/userguide/cross-region-scenario.html',
+    actions: [
+      'aws:network:route-table-disrupt-cross-region-connectivity',
+      'aws:network:transit-gateway-disrupt-cross-region-connectivity',
+      'aws:s3:bucket-pause-replication',
+      'aws:dynamodb:global-table-pause-replication',
+    ],
+  },
+  {
+    name: 'EBS: Sustained Latency',
+    url: 'https://docs.aws.amazon.com/ebs/latest/userguide/ebs-fis-latency-injection.html',
+    actions: ['aws:ebs:volume-io-latency'],
+  },
+];
