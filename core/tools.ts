@@ -40,9 +40,9 @@ const SYSTEM_PATHS: Record<ToolName, string[]> = {
 
 /** How to get a missing tool, for messages. */
 export const TOOL_INSTALL_HINTS: Record<ToolName, string> = {
-  chromium: 'run `npm run setup` (installs Debian chromium) or set OPSPROOF_CHROMIUM',
-  k6: 'run `npm run setup` (go install go.k6.io/k6@v1.8.1 into .tools/bin) or set OPSPROOF_K6',
-  moto_server: 'run `npm run setup` (moto[server] into .venv) or set OPSPROOF_MOTO',
+  chromium: 'run `opsproof doctor --install` (installs Debian chromium) or set OPSPROOF_CHROMIUM',
+  k6: 'run `opsproof doctor --install` (go install go.k6.io/k6@v1.8.1 into .tools/bin) or set OPSPROOF_K6',
+  moto_server: 'run `opsproof doctor --install` (moto[server] into .venv) or set OPSPROOF_MOTO',
   wrk: 'run `npm run bench` (installs Debian wrk) or put wrk on PATH',
 };
 
@@ -63,21 +63,43 @@ export interface FindToolOptions {
   root?: string;
 }
 
-/** The candidate paths for a tool, in lookup order. */
-export function toolCandidates(name: ToolName, options: FindToolOptions = {}): string[] {
+/** Where a tool was found: its env override, opsproof's `.tools/bin` or `.venv/bin`, `PATH`, a system path. */
+export type ToolSource = 'env' | 'tools' | 'venv' | 'path' | 'system';
+
+function taggedCandidates(name: ToolName, options: FindToolOptions): { path: string; source: ToolSource }[] {
   const env = options.env ?? process.env;
   const root = options.root ?? repoRoot;
-  const out: string[] = [];
+  const out: { path: string; source: ToolSource }[] = [];
   const override = TOOL_ENV_OVERRIDES[name];
-  if (override && env[override]) out.push(env[override]);
-  for (const exe of EXECUTABLES[name]) out.push(join(root, '.tools', 'bin', exe));
-  for (const exe of EXECUTABLES[name]) out.push(join(root, '.venv', 'bin', exe));
+  if (override && env[override]) out.push({ path: env[override], source: 'env' });
+  for (const exe of EXECUTABLES[name]) out.push({ path: join(root, '.tools', 'bin', exe), source: 'tools' });
+  for (const exe of EXECUTABLES[name]) out.push({ path: join(root, '.venv', 'bin', exe), source: 'venv' });
   for (const dir of (env.PATH ?? '').split(delimiter)) {
     if (dir === '') continue;
-    for (const exe of EXECUTABLES[name]) out.push(join(dir, exe));
+    for (const exe of EXECUTABLES[name]) out.push({ path: join(dir, exe), source: 'path' });
   }
-  out.push(...SYSTEM_PATHS[name]);
+  for (const path of SYSTEM_PATHS[name]) out.push({ path, source: 'system' });
   return out;
+}
+
+/** The candidate paths for a tool, in lookup order. */
+export function toolCandidates(name: ToolName, options: FindToolOptions = {}): string[] {
+  return taggedCandidates(name, options).map((c) => c.path);
+}
+
+/** A tool as `opsproof doctor` reports it: where it was found, or how to get it. */
+export type ToolStatus =
+  | { name: ToolName; found: true; path: string; source: ToolSource }
+  | { name: ToolName; found: false; hint: string };
+
+/** Looks each tool up as {@link findTool} does, saying where it was found. */
+export function inspectTools(names: readonly ToolName[], options: FindToolOptions = {}): ToolStatus[] {
+  return names.map((name) => {
+    const hit = taggedCandidates(name, options).find((c) => isExecutable(c.path));
+    return hit
+      ? { name, found: true, path: hit.path, source: hit.source }
+      : { name, found: false, hint: TOOL_INSTALL_HINTS[name] };
+  });
 }
 
 /**

@@ -2,6 +2,8 @@
 // One-command setup: installs what is missing, idempotently, and is quick when everything is present.
 // Plain Node with no dependencies (it runs before node_modules exists). Used by `npm start`,
 // `npm test`, `npm run bench` and `npm run synth`:  node scripts/setup.mjs --for start|test|bench|synth|all
+// and by `opsproof doctor --install` (from any repository: it ships in opsproof's package), which
+// names the missing tools:  node scripts/setup.mjs --only chromium,k6,moto
 //
 // k6: go.k6.io/k6/v2 does not exist on the Go module proxy, so we pin k6 v1.8.1 (`go install go.k6.io/k6@v1.8.1`).
 import { spawnSync } from 'node:child_process';
@@ -177,7 +179,11 @@ function installedMotoVersion(venv) {
 }
 
 const forIndex = process.argv.indexOf('--for');
+const onlyIndex = process.argv.indexOf('--only');
 const purpose = forIndex === -1 ? 'all' : process.argv[forIndex + 1];
-const wanted = STEPS_FOR[purpose];
+const wanted = onlyIndex === -1 ? STEPS_FOR[purpose] : (process.argv[onlyIndex + 1] ?? '').split(',');
 if (!wanted) fail(`unknown --for ${purpose}; expected one of ${Object.keys(STEPS_FOR).join(', ')}`);
+const unknown = wanted.filter((step) => !steps[step]);
+if (unknown.length > 0)
+  fail(`unknown step ${unknown.join(', ')}; expected some of ${Object.keys(steps).join(', ')}`);
 for (const step of wanted) steps[step]();
