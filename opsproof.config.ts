@@ -129,6 +129,60 @@ export default defineSuite({
       severity: 'critical',
       runbook: 'demo/runbooks/canary-failing.md',
     },
+    {
+      // The error-rate alarm of AWS's alarm guide, as CDK's MathExpression writes it: errors ÷
+      // requests, 0 without traffic (no request is no error), over the gateway's request metrics.
+      AlarmName: 'ApiErrorRate',
+      AlarmDescription: 'More than 5 % of API requests answer 5XX (errors ÷ requests, 0 without traffic).',
+      Metrics: [
+        {
+          Id: 'errors',
+          MetricStat: {
+            Metric: {
+              Namespace: 'AWS/ApiGateway',
+              MetricName: '5XXError',
+              Dimensions: [{ Name: 'ApiName', Value: 'opsproof-demo' }],
+            },
+            Period: 60,
+            Stat: 'Sum',
+          },
+          ReturnData: false,
+        },
+        {
+          Id: 'requests',
+          MetricStat: {
+            Metric: {
+              Namespace: 'AWS/ApiGateway',
+              MetricName: 'Count',
+              Dimensions: [{ Name: 'ApiName', Value: 'opsproof-demo' }],
+            },
+            Period: 60,
+            Stat: 'Sum',
+          },
+          ReturnData: false,
+        },
+        {
+          Id: 'rate',
+          Expression: 'IF(requests > 0, errors / requests, 0)',
+          Label: 'API 5XX rate',
+          ReturnData: true,
+        },
+      ],
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+      Threshold: 0.05,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+      severity: 'warning',
+      runbook: 'demo/runbooks/high-error-rate.md',
+    },
+    {
+      // Deployed as AWS::CloudWatch::CompositeAlarm; its rule names the suite's alarms (prefixed there).
+      AlarmName: 'ApiDegraded',
+      AlarmDescription: 'The API fails or is slow: the error-rate or the p99 latency alarm fires.',
+      AlarmRule: 'ALARM(ApiErrorRate) OR ALARM(HighLatencyP99)',
+      severity: 'warning',
+    },
   ],
 
   experiments: {
@@ -154,6 +208,7 @@ export default defineSuite({
       localPath: '/api/*',
       expect: [
         { kind: 'alarm-fires', alarm: 'HighLatencyP99', within: '10s', after: 'fault.start' },
+        { kind: 'alarm-fires', alarm: 'ApiDegraded', within: '10s', after: 'fault.start' },
         { kind: 'alarm-recovers', alarm: 'HighLatencyP99', within: '15s', after: 'fault.end' },
       ],
     },
@@ -178,7 +233,10 @@ export default defineSuite({
       localPath: '/api/*',
       expect: [
         { kind: 'alarm-fires', alarm: 'HighErrorRate', within: '10s', after: 'fault.start' },
+        { kind: 'alarm-fires', alarm: 'ApiErrorRate', within: '10s', after: 'fault.start' },
         { kind: 'alarm-recovers', alarm: 'HighErrorRate', within: '15s', after: 'fault.end' },
+        { kind: 'alarm-recovers', alarm: 'ApiErrorRate', within: '15s', after: 'fault.end' },
+        { kind: 'alarm-recovers', alarm: 'ApiDegraded', within: '15s', after: 'fault.end' },
       ],
     },
     'process-kill': {
@@ -203,6 +261,9 @@ export default defineSuite({
   expectations: [
     { kind: 'alarm-stays-ok', alarm: 'HighErrorRate', during: 'load' },
     { kind: 'alarm-stays-ok', alarm: 'HighLatencyP99', during: 'load' },
+    { kind: 'alarm-stays-ok', alarm: 'ApiErrorRate', during: 'load' },
+    // A composite's evidence is its children's datapoints.
+    { kind: 'alarm-stays-ok', alarm: 'ApiDegraded', during: 'load' },
     {
       kind: 'trace-appears',
       attributes: { 'http.route': '/api/measurements' },

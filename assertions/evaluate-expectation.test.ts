@@ -402,3 +402,43 @@ describe('pure helpers', () => {
     expect(judgeTransition(changes, 'OK', 1600)).toBeUndefined();
   });
 });
+
+test("alarm-stays-ok on a composite alarm rests on its children's datapoints, each named", async () => {
+  const timeline = new Timeline(systemClock);
+  // 10 s periods at timeScale 50: a period every 200 ms; the composite is evaluated each (alarm) minute.
+  const telemetry = await new EmbeddedTelemetry({
+    alarms: [
+      alarm,
+      { AlarmName: 'Degraded', AlarmRule: 'ALARM(HighErrorRate) OR ALARM(Quiet)', severity: 'warning' },
+      { ...alarm, AlarmName: 'Quiet', MetricName: 'Unfed' },
+    ],
+    timeScale: 50,
+    timeline,
+  }).start({ otlp: false });
+  open.push(telemetry);
+  const stop = traffic(telemetry, () => 0);
+  try {
+    timeline.emit({ type: 'load.start', profile: 'p', engine: 'open', model: 'open', durationMs: 1500 });
+    await new Promise((r) => setTimeout(r, 1500));
+    timeline.emit({ type: 'load.end', profile: 'p', requests: 750, errors: 0, dropped: 0 });
+  } finally {
+    stop();
+  }
+  const [result] = await evaluateExpectations(
+    [{ kind: 'alarm-stays-ok', alarm: 'Degraded', during: 'load' }],
+    {
+      timeline,
+      telemetry,
+      clock: systemClock,
+      signal: new AbortController().signal,
+      pollIntervalMs: 50,
+    },
+  );
+  expect(await telemetry.getAlarmState('Degraded')).toBe('OK');
+  expect(result?.status, result?.message).toBe('passed');
+  expect(result?.message).toMatch(/^Degraded stayed out of ALARM for the .* window over \d+ datapoints/);
+  // The fed child's datapoints (0 % errors), labelled; the unfed one shows none.
+  expect(result?.evidence?.datapointCount).toBeGreaterThan(2);
+  expect(new Set(result?.evidence?.datapoints.map((d) => d.alarm))).toEqual(new Set(['HighErrorRate']));
+  expect(result?.evidence?.datapoints.every((d) => d.value === 0)).toBe(true);
+});

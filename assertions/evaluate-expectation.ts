@@ -9,7 +9,7 @@ import {
   type ExpectationResult,
   MAX_EVIDENCE_DATAPOINTS,
 } from '../core/run-result.ts';
-import type { AlarmDefinition, Expectation } from '../core/schema.ts';
+import type { Expectation, SuiteAlarmDefinition } from '../core/schema.ts';
 import type { Timeline } from '../core/timeline.ts';
 import type { Telemetry } from '../telemetry/port.ts';
 import type { AlarmStateChange, AlarmStateValue, MetricStatisticsDatapoint } from '../telemetry/types.ts';
@@ -23,7 +23,7 @@ export interface ExpectationContext {
   /** The experiment these expectations belong to: anchors are its events. */
   experiment?: string;
   /** Alarm definitions, for runbooks in results. */
-  alarms?: readonly AlarmDefinition[];
+  alarms?: readonly SuiteAlarmDefinition[];
   /** Embedded alarm time scale, to state measured times in alarm time too. @defaultValue 1 */
   timeScale?: number;
   /** Poll interval of the provider reads. @defaultValue 250 */
@@ -89,7 +89,7 @@ export function buildAlarmEvidence(
     datapointCount: points ? points.length : null,
     datapoints: (points ?? [])
       .slice(-MAX_EVIDENCE_DATAPOINTS)
-      .map((p) => ({ t: p.timestamp.toISOString(), value: p.value })),
+      .map((p) => ({ t: p.timestamp.toISOString(), value: p.value, ...(p.alarm ? { alarm: p.alarm } : {}) })),
     ...(transition ? { transition } : {}),
   };
 }

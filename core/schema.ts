@@ -502,6 +502,13 @@ export const compositeAlarmSchema = z
   })
   .strict();
 
+/**
+ * An alarm of the suite: one metric (`Namespace`/`MetricName`), metric math (`Metrics`) or a
+ * composite (`AlarmRule`), with CloudFormation's property names. The embedded provider evaluates
+ * each as CloudWatch would; `infra/` deploys each as written.
+ */
+export const suiteAlarmSchema = z.union([alarmSchema, mathAlarmSchema, compositeAlarmSchema]);
+
 export type MetricDataQuery = z.output<typeof metricDataQuerySchema>;
 export type MathAlarmDefinition = z.output<typeof mathAlarmSchema>;
 export type CompositeAlarmDefinition = z.output<typeof compositeAlarmSchema>;
@@ -599,7 +606,7 @@ export const suiteSchema = z
       .strict()
       .default({ profiles: {} }),
     experiments: z.record(name, experimentSchema).default({}),
-    alarms: z.array(alarmSchema).default([]),
+    alarms: z.array(suiteAlarmSchema).default([]),
     /** Expectations checked by `opsproof assert` and the gate's assertion stage. */
     expectations: z.array(expectationSchema).default([]),
     drills: z.record(name, drillSchema).default({}),
@@ -626,6 +633,8 @@ export type ExperimentTarget = z.output<typeof experimentTargetSchema>;
 export type Expectation = z.output<typeof expectationSchema>;
 export type AlarmDefinition = z.output<typeof alarmSchema>;
 export type AlarmDefinitionInput = z.input<typeof alarmSchema>;
+/** Any alarm of the suite's `alarms`: single-metric, metric math or composite. */
+export type SuiteAlarmDefinition = z.output<typeof suiteAlarmSchema>;
 export type Drill = z.output<typeof drillSchema>;
 export type SecretRef = z.output<typeof secretRef>;
 export type CanariesConfig = z.output<typeof canariesSchema>;

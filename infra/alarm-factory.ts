@@ -1,6 +1,12 @@
-import { aws_cloudwatch as cw, aws_cloudwatch_actions as cwActions, type aws_sns as sns } from 'aws-cdk-lib';
+import {
+  aws_cloudwatch as cw,
+  aws_cloudwatch_actions as cwActions,
+  Duration,
+  type aws_sns as sns,
+} from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import type { AlarmDefinition } from '../core/schema.ts';
+import type { AlarmDefinition, CompositeAlarmDefinition, MathAlarmDefinition } from '../core/schema.ts';
+import { buildDeployedSuiteAlarm, buildRenamedAlarmRule } from '../core/suite-alarms.ts';
 import type { AlarmSpec, Signal } from './alarm-specs.ts';
 import type { MetricFactory } from './metric-factory.ts';
 import type { Severity } from './monitoring-profile.ts';
@@ -63,6 +69,101 @@ export class AlarmFactory extends Construct {
         : {}),
     });
     this.register(def.AlarmName, alarm, def.severity, 'suite', []);
+    return alarm;
+  }
+
+  /**
+   * A suite metric math alarm, deployed with its `Metrics` exactly as written (ids, labels, periods):
+   * the definition the local gate evaluates (core/suite-alarms.ts). CDK's MathExpression would
+   * rename the returned query, so the alarm's L1 properties carry the queries.
+   */
+  fromMathDefinition(def: MathAlarmDefinition, canaryName?: (name: string) => string | undefined): cw.Alarm {
+    const deployed = buildDeployedSuiteAlarm(def, {
+      alarmPrefix: this.props.prefix,
+      ...(canaryName ? { canaryName } : {}),
+    });
+    const first = deployed.Metrics.find((q) => q.MetricStat)?.MetricStat;
+    if (!first) throw new Error(`alarm ${def.AlarmName}: expected at least one MetricStat query`);
+    const alarm = new cw.Alarm(this, `Suite-${def.AlarmName}`, {
+      alarmName: deployed.AlarmName,
+      alarmDescription: describe(def.AlarmDescription, def.severity, def.runbook),
+      // Replaced by the queries below; CDK needs a metric to build the alarm.
+      metric: new cw.Metric({
+        namespace: first.Metric.Namespace,
+        metricName: first.Metric.MetricName,
+        period: Duration.seconds(first.Period),
+      }),
+      threshold: def.Threshold,
+      comparisonOperator: def.ComparisonOperator as cw.ComparisonOperator,
+      evaluationPeriods: def.EvaluationPeriods,
+      datapointsToAlarm: deployed.DatapointsToAlarm,
+      treatMissingData: def.TreatMissingData as cw.TreatMissingData,
+      ...(def.EvaluateLowSampleCountPercentile !== undefined
+        ? { evaluateLowSampleCountPercentile: def.EvaluateLowSampleCountPercentile }
+        : {}),
+    });
+    const cfn = alarm.node.defaultChild as cw.CfnAlarm;
+    cfn.namespace = undefined;
+    cfn.metricName = undefined;
+    cfn.statistic = undefined;
+    cfn.period = undefined;
+    cfn.dimensions = undefined;
+    cfn.metrics = deployed.Metrics.map((q) => ({
+      id: q.Id,
+      ...(q.Expression !== undefined ? { expression: q.Expression } : {}),
+      ...(q.MetricStat
+        ? {
+            metricStat: {
+              metric: {
+                namespace: q.MetricStat.Metric.Namespace,
+                metricName: q.MetricStat.Metric.MetricName,
+                ...(q.MetricStat.Metric.Dimensions
+                  ? {
+                      dimensions: q.MetricStat.Metric.Dimensions.map((d) => ({
+                        name: d.Name,
+                        value: d.Value,
+                      })),
+                    }
+                  : {}),
+              },
+              period: q.MetricStat.Period,
+              stat: q.MetricStat.Stat,
+              ...(q.MetricStat.Unit !== undefined ? { unit: q.MetricStat.Unit } : {}),
+            },
+          }
+        : {}),
+      ...(q.ReturnData !== undefined ? { returnData: q.ReturnData } : {}),
+      ...(q.Label !== undefined ? { label: q.Label } : {}),
+      ...(q.Period !== undefined ? { period: q.Period } : {}),
+      ...(q.AccountId !== undefined ? { accountId: q.AccountId } : {}),
+    }));
+    this.register(def.AlarmName, alarm, def.severity, 'suite', []);
+    return alarm;
+  }
+
+  /**
+   * A suite composite alarm: its rule names the deployed (prefixed) alarms, which are created first.
+   * Every alarm it names must be registered already.
+   */
+  fromCompositeDefinition(def: CompositeAlarmDefinition): cw.CompositeAlarm {
+    const deployed = buildDeployedSuiteAlarm(def, { alarmPrefix: this.props.prefix });
+    const members: string[] = [];
+    buildRenamedAlarmRule(def.AlarmRule, (name) => {
+      members.push(name);
+      return name;
+    });
+    const alarm = new cw.CompositeAlarm(this, `Suite-${def.AlarmName}`, {
+      compositeAlarmName: deployed.AlarmName,
+      alarmDescription: describe(def.AlarmDescription, def.severity, def.runbook),
+      alarmRule: cw.AlarmRule.fromString(deployed.AlarmRule),
+    });
+    for (const name of members) {
+      const child = this.registry.get(name);
+      if (!child)
+        throw new Error(`composite alarm ${def.AlarmName} names ${name}, which the stack does not deploy`);
+      alarm.node.addDependency(child.alarm);
+    }
+    this.register(def.AlarmName, alarm, def.severity, 'suite', members);
     return alarm;
   }
 

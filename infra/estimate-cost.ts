@@ -1,5 +1,6 @@
 import { parseDuration } from '../core/duration.ts';
 import type { Experiment, Suite } from '../core/schema.ts';
+import { isCompositeAlarm, isMathAlarm } from '../core/suite-alarms.ts';
 import { buildServiceAlarmSpecs } from './alarm-specs.ts';
 import { CANARY_MEMORY_MB } from './deployment-settings.ts';
 import { monitoringProfile, resolveTier, type Tier } from './monitoring-profile.ts';
@@ -102,10 +103,21 @@ export function countAlarms(
   let standard = 0;
   let highResolution = 0;
   let critical = 0;
+  let suiteComposites = 0;
   for (const def of suite.alarms) {
-    if (def.Period < 60) highResolution++;
-    else standard++;
     if (def.severity === 'critical') critical++;
+    if (isCompositeAlarm(def)) {
+      suiteComposites++;
+      continue;
+    }
+    // A metric-math alarm bills every metric it reads.
+    const periods = isMathAlarm(def)
+      ? def.Metrics.flatMap((q) => (q.MetricStat ? [q.MetricStat.Period] : []))
+      : [def.Period];
+    for (const period of periods) {
+      if (period < 60) highResolution++;
+      else standard++;
+    }
   }
   for (const spec of buildServiceAlarmSpecs(env.aws?.resources ?? {}, profile)) {
     // A metric-math alarm bills every metric it reads.
@@ -115,7 +127,7 @@ export function countAlarms(
     if (spec.policy.severity === 'critical') critical++;
   }
   standard += canaries.length;
-  const composite = canaries.length > 0 || critical > 0 ? 1 : 0;
+  const composite = (canaries.length > 0 || critical > 0 ? 1 : 0) + suiteComposites;
   return { standard, highResolution, composite };
 }
 

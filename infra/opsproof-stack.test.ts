@@ -10,6 +10,8 @@ import { loadCanaries } from '../canaries/load-canaries.ts';
 import { packageCanaries } from '../canaries/package-canaries.ts';
 import { loadSuite } from '../core/load-config.ts';
 import type { Suite } from '../core/schema.ts';
+import { isCompositeAlarm, isMathAlarm } from '../core/suite-alarms.ts';
+import { type AlarmRuleNode, parseAlarmRule } from '../telemetry/composite-alarm.ts';
 import { awsEnvironmentNames, createOpsproofApp, stackName } from './create-app.ts';
 import { buildDeployedAlarmTestFile } from './deployed-alarm-tests.ts';
 import { PINNED_CANARY_RUNTIME } from './synthetics-canaries.ts';
@@ -249,9 +251,10 @@ describe.each([
 
 test('the local gate evaluates the same alarm definitions the Staging template deploys', async () => {
   // The embedded provider evaluates the suite's alarms (telemetry/create-telemetry.ts); the stack
-  // deploys them through the alarm factory. Loaded back from the template by the alarm-test loader
-  // (what any evaluation sees), they must be the same alarms: only the name prefix, the description
-  // and the deployed canary name differ.
+  // deploys them through the alarm factory — single-metric, metric math (Metrics) and composite
+  // (AlarmRule) alike. Loaded back from the template by the alarm-test loader (what any evaluation
+  // sees), they must be the same alarms: only the name prefix, the description and the deployed
+  // canary name differ.
   const prefix = 'opsproof-demo-staging-';
   const file = join(dir, 'gate-vs-staging.alarms.yaml');
   writeFileSync(
@@ -267,17 +270,50 @@ test('the local gate evaluates the same alarm definitions the Staging template d
   ]);
   expect(gateAlarms.size).toBeGreaterThan(0);
   for (const name of gateAlarms) expect(suite.alarms.map((a) => a.AlarmName)).toContain(name);
-  for (const alarm of suite.alarms) {
-    const loaded = deployed.get(`${prefix}${alarm.AlarmName}`);
-    expect(loaded && 'definition' in loaded, alarm.AlarmName).toBe(true);
+  // The demo gate runs at least one math and one composite alarm check.
+  expect([...gateAlarms].some((n) => suite.alarms.find((a) => a.AlarmName === n && isMathAlarm(a)))).toBe(
+    true,
+  );
+  expect(
+    [...gateAlarms].some((n) => suite.alarms.find((a) => a.AlarmName === n && isCompositeAlarm(a))),
+  ).toBe(true);
+  const withoutDocs = <T extends object>(alarm: T) => {
     const {
       AlarmName: _n,
       AlarmDescription: _d,
       severity: _s,
       runbook: _r,
-      ...deployedProps
-    } = (loaded as { definition: typeof alarm }).definition;
-    const { AlarmName: _n2, AlarmDescription: _d2, severity: _s2, runbook: _r2, ...gateProps } = alarm;
+      ...rest
+    } = alarm as T & {
+      AlarmName?: string;
+      AlarmDescription?: string;
+      severity?: string;
+      runbook?: string;
+    };
+    return rest;
+  };
+  for (const alarm of suite.alarms) {
+    const loaded = deployed.get(`${prefix}${alarm.AlarmName}`);
+    if (isCompositeAlarm(alarm)) {
+      expect(loaded && 'composite' in loaded, alarm.AlarmName).toBe(true);
+      const { composite, rule } = loaded as { composite: typeof alarm; rule: AlarmRuleNode };
+      expect(withoutDocs({ ...composite, AlarmRule: '' })).toEqual(withoutDocs({ ...alarm, AlarmRule: '' }));
+      // The deployed rule is the suite's, naming the prefixed alarms.
+      const unprefixed = JSON.parse(JSON.stringify(rule).replaceAll(`"alarm":"${prefix}`, '"alarm":"'));
+      expect(unprefixed, alarm.AlarmName).toEqual(parseAlarmRule(alarm.AlarmRule));
+      continue;
+    }
+    if (isMathAlarm(alarm)) {
+      expect(loaded && 'math' in loaded, alarm.AlarmName).toBe(true);
+      expect(withoutDocs((loaded as { math: typeof alarm }).math), alarm.AlarmName).toEqual({
+        ...withoutDocs(alarm),
+        DatapointsToAlarm: alarm.DatapointsToAlarm ?? alarm.EvaluationPeriods,
+      });
+      continue;
+    }
+    expect(loaded && 'definition' in loaded, alarm.AlarmName).toBe(true);
+    const deployedProps = withoutDocs((loaded as { definition: typeof alarm }).definition);
+    const gateProps = withoutDocs(alarm);
     const dimensions = gateProps.Dimensions?.map((d) =>
       d.Name === 'CanaryName' && canaryNames.includes(d.Value) ? { ...d, Value: `demo-${d.Value}` } : d,
     );

@@ -2,6 +2,7 @@ import { CfnOutput, aws_cloudwatch as cw, aws_logs as logs, Stack, type StackPro
 import type { Construct } from 'constructs';
 import type { ResolvedEnvironment } from '../core/load-config.ts';
 import type { Suite } from '../core/schema.ts';
+import { splitSuiteAlarms } from '../core/suite-alarms.ts';
 import { AlarmFactory } from './alarm-factory.ts';
 import { buildCanaryAlarmSpec } from './alarm-specs.ts';
 import { AlertRouting } from './alert-routing.ts';
@@ -75,7 +76,10 @@ export class OpsproofStack extends Stack {
     // Suite alarms, deployed as written; a CanaryName dimension naming a suite canary is pointed at
     // the deployed (prefixed) canary.
     const canaryNames = new Set(props.canaries.map((c) => c.name));
-    for (const def of suite.alarms) {
+    const deployedCanary = (name: string) =>
+      canaryNames.has(name) ? deployedCanaryName(canaryPrefix, name) : undefined;
+    const suiteAlarms = splitSuiteAlarms(suite.alarms);
+    for (const def of suiteAlarms.metric) {
       const overrides: Record<string, string> = {};
       for (const d of def.Dimensions ?? []) {
         if (d.Name === 'CanaryName' && canaryNames.has(d.Value)) {
@@ -84,6 +88,7 @@ export class OpsproofStack extends Stack {
       }
       this.alarmFactory.fromDefinition(def, overrides);
     }
+    for (const def of suiteAlarms.math) this.alarmFactory.fromMathDefinition(def, deployedCanary);
 
     new ServiceMonitoring(this, 'Service', { resources, profile, alarms: this.alarmFactory });
 
@@ -101,6 +106,9 @@ export class OpsproofStack extends Stack {
       canaryAlarmName.set(canary.name, spec.id);
     }
 
+    // Suite composites after every alarm they may name (suite, service and canary alarms).
+    for (const def of suiteAlarms.composite) this.alarmFactory.fromCompositeDefinition(def);
+
     this.addServiceDown(profile.serviceDownSeverity);
 
     const lambdaConfig = Object.values(suite.experiments).some(usesLambdaFaults)
@@ -117,9 +125,15 @@ export class OpsproofStack extends Stack {
     });
 
     const apiNames = new Set(resources.apiGateways ?? []);
-    for (const def of suite.alarms) {
-      if (def.Namespace !== 'AWS/ApiGateway') continue;
-      for (const d of def.Dimensions ?? []) if (d.Name === 'ApiName') apiNames.add(d.Value);
+    const apiMetrics = [
+      ...suiteAlarms.metric,
+      ...suiteAlarms.math.flatMap((a) =>
+        a.Metrics.flatMap((q) => (q.MetricStat ? [q.MetricStat.Metric] : [])),
+      ),
+    ];
+    for (const metric of apiMetrics) {
+      if (metric.Namespace !== 'AWS/ApiGateway') continue;
+      for (const d of metric.Dimensions ?? []) if (d.Name === 'ApiName') apiNames.add(d.Value);
     }
     new MonitoringDashboard(this, 'Dashboard', {
       dashboardName: namePrefix,

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../core/clock.ts';
 import { systemClock } from '../core/clock.ts';
-import type { AlarmDefinition } from '../core/schema.ts';
+import type { AlarmDefinition, SuiteAlarmDefinition } from '../core/schema.ts';
 import type { Timeline } from '../core/timeline.ts';
 import type { Telemetry } from '../telemetry/port.ts';
 import type { AlarmStateChange } from '../telemetry/types.ts';
@@ -65,7 +65,8 @@ export interface NotificationSink {
 
 export interface NotificationSinkOptions {
   telemetry: Telemetry;
-  alarms: readonly AlarmDefinition[];
+  /** Every suite alarm: a composite's state changes notify as a metric alarm's do (CloudWatch sends both). */
+  alarms: readonly SuiteAlarmDefinition[];
   timeline?: Timeline;
   clock?: Clock;
 }

@@ -223,3 +223,65 @@ describe("loadSuite with checkRun: the config's problems and the run's, in one C
     expect(checked).toBe(false);
   });
 });
+
+describe('math and composite suite alarms are checked before the run', () => {
+  const metric = (AlarmName: string) => ({
+    AlarmName,
+    Namespace: 'N',
+    MetricName: AlarmName,
+    Statistic: 'Sum',
+    Period: 60,
+    EvaluationPeriods: 1,
+    Threshold: 1,
+    ComparisonOperator: 'GreaterThanThreshold',
+  });
+  const math = (Metrics: unknown[]) => ({
+    AlarmName: 'Rate',
+    Metrics,
+    EvaluationPeriods: 1,
+    Threshold: 1,
+    ComparisonOperator: 'GreaterThanThreshold',
+  });
+  const stat = (Id: string, Period = 60) => ({
+    Id,
+    MetricStat: { Metric: { Namespace: 'N', MetricName: Id }, Period, Stat: 'Sum' },
+    ReturnData: false,
+  });
+
+  test.each([
+    [
+      'a valid math alarm and composite',
+      [metric('A'), math([stat('e'), { Id: 'r', Expression: 'e * 2' }])],
+      [],
+    ],
+    [
+      'a composite naming an alarm the suite lacks',
+      [metric('A'), { AlarmName: 'Down', AlarmRule: 'ALARM(A) OR ALARM(Missing)' }],
+      ['alarms.1.AlarmRule: unknown alarm "Missing"; alarms defines "A", "Down"'],
+    ],
+    [
+      'a composite naming itself',
+      [{ AlarmName: 'Down', AlarmRule: 'ALARM(Down)' }],
+      ['alarms.0.AlarmRule: Down names itself'],
+    ],
+    [
+      'an AlarmRule that does not parse',
+      [metric('A'), { AlarmName: 'Down', AlarmRule: 'ALARM(A) OR' }],
+      [expect.stringMatching(/^alarms\.1\.AlarmRule: cannot parse AlarmRule "ALARM\(A\) OR"/)],
+    ],
+    [
+      'an expression naming an unknown query',
+      [math([stat('e'), { Id: 'r', Expression: 'e / q' }])],
+      [expect.stringMatching(/^alarms\.0\.Metrics: .*\bq\b/)],
+    ],
+    [
+      'a function refused offline',
+      [math([{ Id: 'r', Expression: 'ANOMALY_DETECTION_BAND(e)' }, stat('e')])],
+      [expect.stringMatching(/^alarms\.0\.Metrics: .*ANOMALY_DETECTION_BAND/)],
+    ],
+  ])('%s', async (_name, alarms, problems) => {
+    const found = await validateRun({ loaded: loadedWith({ alarms }), provider: 'embedded', scope: {} });
+    expect(found.map((d) => `${d.path}: ${d.message}`)).toEqual(problems);
+    expect(found.every((d) => d.severity === 'error')).toBe(true);
+  });
+});

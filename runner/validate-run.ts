@@ -6,7 +6,10 @@ import type { Diagnostic } from '../core/diagnostics.ts';
 import { ConfigError, describeError, UsageError } from '../core/errors.ts';
 import type { LoadedSuite, SuiteCheck } from '../core/load-config.ts';
 import type { StageName } from '../core/run-result.ts';
-import type { Environment, Experiment } from '../core/schema.ts';
+import type { Environment, Experiment, SuiteAlarmDefinition } from '../core/schema.ts';
+import { isCompositeAlarm, isMathAlarm } from '../core/suite-alarms.ts';
+import { parseAlarmRule, ruleAlarmNames } from '../telemetry/composite-alarm.ts';
+import { compileMetricQueries } from '../telemetry/metric-math/compile-metric-queries.ts';
 
 /**
  * What a run will use of the suite. Problems in these parts are errors (exit 2 before anything
@@ -44,6 +47,8 @@ export interface ValidateRunInput {
   /** The environment's provider: the embedded one also needs each experiment's local mapping. */
   provider: Environment['provider'];
   scope: RunScope;
+  /** The environment the run uses: names of targets are checked against its `targets`. @defaultValue every environment */
+  env?: string;
 }
 
 /**
@@ -68,6 +73,8 @@ export async function validateRun(input: ValidateRunInput): Promise<Diagnostic[]
   }
 
   const alarms = suite.alarms.map((a) => a.AlarmName);
+  out.push(...validateSuiteAlarms(suite.alarms));
+  out.push(...validateTargetNames(suite, input.env));
   for (const [name, experiment] of Object.entries(suite.experiments)) {
     const found = [
       ...validateExperiment(name, experiment, { alarms }),
@@ -101,6 +108,15 @@ export async function validateRun(input: ValidateRunInput): Promise<Diagnostic[]
       out.push(...inScope([{ path, severity: 'error', message: failure.error }], used));
     }
     if (canaries) {
+      out.push(
+        ...validateTargetNames(suite, input.env, {
+          path,
+          canaries: canaries.canaries.map((c) => ({
+            name: c.definition.options.name,
+            target: c.definition.options.target,
+          })),
+        }),
+      );
       const known = [...canaries.canaries.map((c) => c.definition.options.name)];
       for (const { drill, canary } of canaryDetectors) {
         if (known.includes(canary)) continue;
@@ -125,7 +141,89 @@ export async function validateRun(input: ValidateRunInput): Promise<Diagnostic[]
  */
 export function checkRun(scope: RunScope, envName: string): SuiteCheck {
   return (loaded) =>
-    validateRun({ loaded, provider: loaded.suite.environments[envName]?.provider ?? 'embedded', scope });
+    validateRun({
+      loaded,
+      provider: loaded.suite.environments[envName]?.provider ?? 'embedded',
+      scope,
+      ...(loaded.suite.environments[envName] ? { env: envName } : {}),
+    });
+}
+
+/**
+ * Names of targets (DESIGN.md, Targets) that the environment does not define: a load profile's
+ * `target`, an experiment's `localTarget`, and (given the loaded canaries) a canary's `target`. An
+ * environment with a single `target` sends everything there and ignores names. Pure.
+ */
+export function validateTargetNames(
+  suite: LoadedSuite['suite'],
+  envName: string | undefined,
+  loadedCanaries?: { path: string; canaries: readonly { name: string; target: string | undefined }[] },
+): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const envs = Object.entries(suite.environments).filter(
+    ([name, env]) => env.targets !== undefined && (envName === undefined || name === envName),
+  );
+  for (const [envKey, env] of envs) {
+    const known = Object.keys(env.targets ?? {});
+    const check = (path: string, target: string | undefined) => {
+      if (target === undefined || known.includes(target)) return;
+      out.push({
+        path,
+        severity: 'error',
+        message: `unknown target "${target}"; environments.${envKey}.targets defines ${known.map((k) => `"${k}"`).join(', ')}`,
+      });
+    };
+    if (!loadedCanaries) {
+      for (const [name, profile] of Object.entries(suite.load.profiles))
+        check(`load.profiles.${name}.target`, profile.target);
+      for (const [name, experiment] of Object.entries(suite.experiments)) {
+        check(`experiments.${name}.localTarget`, experiment.localTarget);
+      }
+    }
+    for (const canary of loadedCanaries?.canaries ?? [])
+      check(`${loadedCanaries?.path} (canary ${canary.name})`, canary.target);
+  }
+  return out;
+}
+
+/**
+ * Math and composite suite alarms as the evaluator will take them: a math alarm's `Metrics` compile
+ * (periods, one ReturnData query, nothing refused offline), a composite's `AlarmRule` parses and
+ * names only suite alarms (a composite deployed by `infra/` names the suite's alarms; an unknown one
+ * would stay INSUFFICIENT_DATA here and fail to deploy there). Pure.
+ */
+export function validateSuiteAlarms(alarms: readonly SuiteAlarmDefinition[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const names = alarms.map((a) => a.AlarmName);
+  alarms.forEach((alarm, i) => {
+    if (isMathAlarm(alarm)) {
+      try {
+        compileMetricQueries(alarm.Metrics);
+      } catch (error) {
+        out.push({ path: `alarms.${i}.Metrics`, severity: 'error', message: describeError(error) });
+      }
+    } else if (isCompositeAlarm(alarm)) {
+      let children: string[];
+      try {
+        children = ruleAlarmNames(parseAlarmRule(alarm.AlarmRule));
+      } catch (error) {
+        out.push({ path: `alarms.${i}.AlarmRule`, severity: 'error', message: describeError(error) });
+        return;
+      }
+      for (const child of children) {
+        if (child === alarm.AlarmName) {
+          out.push({ path: `alarms.${i}.AlarmRule`, severity: 'error', message: `${child} names itself` });
+        } else if (!names.includes(child)) {
+          out.push({
+            path: `alarms.${i}.AlarmRule`,
+            severity: 'error',
+            message: `unknown alarm "${child}"; alarms defines ${names.map((n) => `"${n}"`).join(', ')}`,
+          });
+        }
+      }
+    }
+  });
+  return out;
 }
 
 /** What the embedded provider cannot do with an experiment that FIS could (build-local-plan.ts). */

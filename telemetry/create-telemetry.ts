@@ -29,6 +29,7 @@ export async function createTelemetry(
     return createAwsTelemetry(env, options);
   }
   const telemetry = new EmbeddedTelemetry({
+    // Single-metric, math and composite alike, on the evaluator `alarms test` uses.
     alarms: options.suite.alarms,
     timeScale: env.timeScale,
     timeline: options.timeline,

@@ -102,4 +102,6 @@ export interface MetricStatisticsDatapoint {
   timestamp: Date;
   value: number;
   sampleCount: number;
+  /** For a composite alarm's datapoints: the (metric or math) alarm that evaluated this one. */
+  alarm?: string;
 }

@@ -190,15 +190,14 @@ describe('shipped alarm test files pass', () => {
     const file: AlarmTestFile = await loadAlarmTestFile('demo/alarms/demo.alarms.yaml', root);
     for (const alarm of suite.alarms) {
       const loaded = file.alarms.get(alarm.AlarmName);
-      expect(loaded && 'definition' in loaded, alarm.AlarmName).toBe(true);
+      // Single-metric, math and composite alarms load under their own keys.
+      const definition =
+        loaded && ('definition' in loaded ? loaded.definition : 'math' in loaded ? loaded.math : undefined);
+      const tested = loaded && 'composite' in loaded ? loaded.composite : definition;
+      expect(tested, alarm.AlarmName).toBeDefined();
       const { severity: _s, runbook: _r, AlarmDescription: _d, ...cloudwatch } = alarm;
-      const {
-        severity: _s2,
-        runbook: _r2,
-        AlarmDescription: _d2,
-        ...tested
-      } = (loaded as { definition: typeof alarm }).definition;
-      expect(tested).toEqual(cloudwatch);
+      const { severity: _s2, runbook: _r2, AlarmDescription: _d2, ...rest } = tested as typeof alarm;
+      expect(rest).toEqual(cloudwatch);
     }
   });
 });

@@ -2,6 +2,8 @@ import {
   CloudWatchClient,
   DescribeAlarmHistoryCommand,
   DescribeAlarmsCommand,
+  GetMetricDataCommand,
+  PutCompositeAlarmCommand,
   PutMetricAlarmCommand,
   SetAlarmStateCommand,
 } from '@aws-sdk/client-cloudwatch';
@@ -133,6 +135,69 @@ describe.skipIf(moto.skip !== undefined)(`aws provider against moto ${moto.skip 
     await telemetry.close();
   });
 
+  test("a composite alarm: its state, its name listed, and its children's datapoints as its evidence", async () => {
+    const telemetry = new AwsTelemetry({ clients: createAwsClients(region), alarmPrefix: 'cx-' });
+    const cw = new CloudWatchClient({ region });
+    const dims = [{ Name: 'Service', Value: 'composite' }];
+    const minute = Math.floor(Date.now() / 60_000) * 60_000;
+    const first = new Date(minute - 120_000);
+    await telemetry.putMetricData('Composite', [
+      { MetricName: 'Errors', Dimensions: dims, Value: 2, Timestamp: new Date(first.getTime() + 5000) },
+      { MetricName: 'Requests', Dimensions: dims, Value: 40, Timestamp: new Date(first.getTime() + 5000) },
+      { MetricName: 'Requests', Dimensions: dims, Value: 60, Timestamp: new Date(minute - 50_000) },
+    ]);
+    // Single-metric children (moto does not evaluate metric math in GetMetricData) under a nested composite.
+    await cw.send(
+      new PutMetricAlarmCommand({
+        AlarmName: 'cx-Errors',
+        Namespace: 'Composite',
+        MetricName: 'Errors',
+        Dimensions: dims,
+        Statistic: 'Sum',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 5,
+        ComparisonOperator: 'GreaterThanThreshold',
+      }),
+    );
+    await cw.send(
+      new PutMetricAlarmCommand({
+        AlarmName: 'cx-Traffic',
+        Namespace: 'Composite',
+        MetricName: 'Requests',
+        Dimensions: dims,
+        Statistic: 'Sum',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 1,
+        ComparisonOperator: 'LessThanThreshold',
+      }),
+    );
+    await cw.send(new PutCompositeAlarmCommand({ AlarmName: 'cx-Inner', AlarmRule: 'ALARM("cx-Errors")' }));
+    await cw.send(
+      new PutCompositeAlarmCommand({
+        AlarmName: 'cx-Degraded',
+        AlarmRule: 'ALARM("cx-Inner") OR ALARM(cx-Traffic)',
+      }),
+    );
+    await cw.send(
+      new SetAlarmStateCommand({ AlarmName: 'cx-Degraded', StateValue: 'OK', StateReason: 'test' }),
+    );
+    expect(await telemetry.getAlarmState('Degraded')).toBe('OK');
+    expect(await telemetry.listAlarmNames()).toEqual(
+      expect.arrayContaining(['Errors', 'Traffic', 'Inner', 'Degraded']),
+    );
+    const window = { from: new Date(first.getTime() + 1000), to: new Date(minute - 1) };
+    const points = await telemetry.getAlarmDatapoints('Degraded', window);
+    expect(points?.map((p) => [p.alarm, p.timestamp.getTime() - first.getTime(), p.value])).toEqual([
+      ['Errors', 0, 2],
+      ['Traffic', 0, 40],
+      ['Traffic', 60_000, 60],
+    ]);
+    cw.destroy();
+    await telemetry.close();
+  });
+
   test('push path: the EventBridge rule routes alarm state changes into SQS, read by long polling', async () => {
     const sqs = new SQSClient({ region });
     const events = new EventBridgeClient({ region });
@@ -227,6 +292,84 @@ describe('where moto lacks an API or a failure mode: aws-sdk-client-mock with AP
       EndTime: to,
       FilterExpression: 'annotation.correlation_id = "cid-1"',
     });
+    await telemetry.close();
+  });
+
+  test('composite alarms (moto ignores AlarmTypes; AWS returns composites only when asked): DescribeAlarms asks for both, and a composite over a math alarm shows its datapoints', async () => {
+    const cw = new CloudWatchClient({ region, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+    const mock = mockClient(cw);
+    const first = new Date('2026-01-01T00:01:00Z');
+    const second = new Date('2026-01-01T00:02:00Z');
+    const queries = [
+      {
+        Id: 'errors',
+        MetricStat: { Metric: { Namespace: 'D', MetricName: 'Errors' }, Period: 60, Stat: 'Sum' },
+        ReturnData: false,
+      },
+      {
+        Id: 'requests',
+        MetricStat: { Metric: { Namespace: 'D', MetricName: 'Count' }, Period: 60, Stat: 'Sum' },
+        ReturnData: false,
+      },
+      { Id: 'rate', Expression: 'IF(requests > 0, errors / requests, 0)', ReturnData: true },
+    ];
+    // Shapes of the CloudWatch API reference: DescribeAlarms (CompositeAlarms[].AlarmRule, StateValue;
+    // MetricAlarms[].Metrics) and GetMetricData (MetricDataResults[].Id, Timestamps, Values).
+    mock
+      .on(DescribeAlarmsCommand, {
+        AlarmNames: ['demo-Degraded'],
+        AlarmTypes: ['CompositeAlarm', 'MetricAlarm'],
+      })
+      .resolves({
+        CompositeAlarms: [
+          {
+            AlarmName: 'demo-Degraded',
+            AlarmRule:
+              'ALARM("demo-ErrorRate") OR NOT OK(arn:aws:cloudwatch:us-east-1:123456789012:alarm:demo-Degraded)',
+            StateValue: 'OK',
+          },
+        ],
+        MetricAlarms: [],
+      });
+    mock
+      .on(DescribeAlarmsCommand, {
+        AlarmNames: ['demo-ErrorRate'],
+        AlarmTypes: ['CompositeAlarm', 'MetricAlarm'],
+      })
+      .resolves({
+        MetricAlarms: [{ AlarmName: 'demo-ErrorRate', Metrics: queries, StateValue: 'OK' }],
+        CompositeAlarms: [],
+      });
+    mock
+      .on(DescribeAlarmsCommand, { AlarmTypes: ['CompositeAlarm', 'MetricAlarm'], AlarmNamePrefix: 'demo-' })
+      .resolves({
+        MetricAlarms: [{ AlarmName: 'demo-ErrorRate' }],
+        CompositeAlarms: [{ AlarmName: 'demo-Degraded' }],
+      });
+    mock.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [
+        { Id: 'rate', Timestamps: [second, first], Values: [0, 0.02], StatusCode: 'Complete' },
+      ],
+    });
+    const telemetry = new AwsTelemetry({
+      clients: { ...createAwsClients(region), cloudwatch: cw },
+      alarmPrefix: 'demo-',
+    });
+    expect(await telemetry.getAlarmState('Degraded')).toBe('OK');
+    expect((await telemetry.listAlarmNames()).sort()).toEqual(['Degraded', 'ErrorRate']);
+    const points = await telemetry.getAlarmDatapoints('Degraded', {
+      from: first,
+      to: new Date('2026-01-01T00:03:00Z'),
+    });
+    // The composite naming itself by ARN is not followed; its math child's returned query is its evidence.
+    expect(points).toEqual([
+      { timestamp: first, value: 0.02, sampleCount: 0, alarm: 'ErrorRate' },
+      { timestamp: second, value: 0, sampleCount: 0, alarm: 'ErrorRate' },
+    ]);
+    expect(mock.commandCalls(GetMetricDataCommand)[0]!.args[0].input.MetricDataQueries).toEqual(queries);
+    for (const call of mock.commandCalls(DescribeAlarmsCommand)) {
+      expect(call.args[0].input.AlarmTypes).toEqual(['CompositeAlarm', 'MetricAlarm']);
+    }
     await telemetry.close();
   });
 

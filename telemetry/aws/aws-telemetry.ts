@@ -14,6 +14,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { GetTraceSummariesCommand, XRayClient } from '@aws-sdk/client-xray';
 import type { ResolvedEnvironment } from '../../core/load-config.ts';
 import type { Timeline } from '../../core/timeline.ts';
+import { parseAlarmRule, ruleAlarmNames } from '../composite-alarm.ts';
 import { parseLogLine } from '../embedded/log-store.ts';
 import { attributeMatches } from '../embedded/span-store.ts';
 import type { Telemetry } from '../port.ts';
@@ -30,6 +31,9 @@ import type {
 } from '../types.ts';
 import { startAlarmEventsReader } from './alarm-events.ts';
 import { type RetryOptions, withAwsRetries } from './with-aws-retries.ts';
+
+// DescribeAlarms returns only metric alarms unless AlarmTypes names composites too.
+const BOTH_ALARM_TYPES: ('CompositeAlarm' | 'MetricAlarm')[] = ['CompositeAlarm', 'MetricAlarm'];
 
 export interface AwsClients {
   cloudwatch: CloudWatchClient;
@@ -181,7 +185,9 @@ export class AwsTelemetry implements Telemetry {
 
   async getAlarmState(alarmName: string): Promise<AlarmStateValue | undefined> {
     const res = await this.#call('CloudWatch DescribeAlarms', () =>
-      this.#o.clients.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [this.#name(alarmName)] })),
+      this.#o.clients.cloudwatch.send(
+        new DescribeAlarmsCommand({ AlarmNames: [this.#name(alarmName)], AlarmTypes: BOTH_ALARM_TYPES }),
+      ),
     );
     const alarm = res.MetricAlarms?.[0] ?? res.CompositeAlarms?.[0];
     return alarm?.StateValue as AlarmStateValue | undefined;
@@ -193,10 +199,16 @@ export class AwsTelemetry implements Telemetry {
     do {
       const res = await this.#call('CloudWatch DescribeAlarms', () =>
         this.#o.clients.cloudwatch.send(
-          new DescribeAlarmsCommand({ AlarmNamePrefix: this.#o.alarmPrefix || undefined, NextToken }),
+          new DescribeAlarmsCommand({
+            AlarmNamePrefix: this.#o.alarmPrefix || undefined,
+            AlarmTypes: BOTH_ALARM_TYPES,
+            NextToken,
+          }),
         ),
       );
-      for (const a of res.MetricAlarms ?? []) if (a.AlarmName) names.push(this.#short(a.AlarmName));
+      for (const a of [...(res.MetricAlarms ?? []), ...(res.CompositeAlarms ?? [])]) {
+        if (a.AlarmName) names.push(this.#short(a.AlarmName));
+      }
       NextToken = res.NextToken;
     } while (NextToken);
     return names;
@@ -380,8 +392,12 @@ export class AwsTelemetry implements Telemetry {
     window: { from: Date; to: Date },
   ): Promise<MetricStatisticsDatapoint[] | undefined> {
     const res = await this.#call('CloudWatch DescribeAlarms', () =>
-      this.#o.clients.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [this.#name(alarmName)] })),
+      this.#o.clients.cloudwatch.send(
+        new DescribeAlarmsCommand({ AlarmNames: [this.#name(alarmName)], AlarmTypes: BOTH_ALARM_TYPES }),
+      ),
     );
+    const composite = res.CompositeAlarms?.[0];
+    if (composite) return this.#compositeDatapoints(composite.AlarmRule ?? '', window, new Set([alarmName]));
     const alarm = res.MetricAlarms?.[0];
     if (!alarm) return undefined;
     const queries = buildAlarmDataQueries(alarm);
@@ -423,6 +439,34 @@ export class AwsTelemetry implements Telemetry {
           d.timestamp.getTime() + periodMs > window.from.getTime(),
       )
       .sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
+  }
+
+  /**
+   * A composite has no datapoints of its own: its evidence is what the metric alarms its rule names
+   * (at any depth) evaluated in the window, each labelled with its alarm (suite name).
+   */
+  async #compositeDatapoints(
+    rule: string,
+    window: { from: Date; to: Date },
+    seen: Set<string>,
+  ): Promise<MetricStatisticsDatapoint[]> {
+    const out: MetricStatisticsDatapoint[] = [];
+    for (const deployed of ruleAlarmNames(parseAlarmRule(rule))) {
+      const name = this.#short(deployed);
+      if (seen.has(name)) continue;
+      seen.add(name);
+      const res = await this.#call('CloudWatch DescribeAlarms', () =>
+        this.#o.clients.cloudwatch.send(
+          new DescribeAlarmsCommand({ AlarmNames: [deployed], AlarmTypes: BOTH_ALARM_TYPES }),
+        ),
+      );
+      const child = res.CompositeAlarms?.[0];
+      if (child) out.push(...(await this.#compositeDatapoints(child.AlarmRule ?? '', window, seen)));
+      else if (res.MetricAlarms?.[0]) {
+        for (const d of (await this.getAlarmDatapoints(name, window)) ?? []) out.push({ ...d, alarm: name });
+      }
+    }
+    return out.sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
   }
 
   async close(): Promise<void> {

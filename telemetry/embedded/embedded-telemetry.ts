@@ -1,6 +1,12 @@
 import type { Readable } from 'node:stream';
 import { type Clock, systemClock } from '../../core/clock.ts';
-import type { AlarmDefinition, CompositeAlarmDefinition, MathAlarmDefinition } from '../../core/schema.ts';
+import type {
+  AlarmDefinition,
+  CompositeAlarmDefinition,
+  MathAlarmDefinition,
+  SuiteAlarmDefinition,
+} from '../../core/schema.ts';
+import { isCompositeAlarm, isMathAlarm } from '../../core/suite-alarms.ts';
 import type { Timeline } from '../../core/timeline.ts';
 import {
   type AlarmEvaluation,
@@ -39,8 +45,8 @@ import { type OtlpReceiver, startOtlpReceiver } from './otlp-receiver.ts';
 import { SpanStore } from './span-store.ts';
 
 export interface EmbeddedTelemetryOptions {
-  /** CloudWatch alarm definitions to evaluate (the suite's `alarms`). */
-  alarms?: readonly AlarmDefinition[];
+  /** CloudWatch alarm definitions to evaluate (the suite's `alarms`: single-metric, math or composite). */
+  alarms?: readonly SuiteAlarmDefinition[];
   /** Metric math alarms (`Metrics`), evaluated with the same rules (telemetry/README.md). */
   mathAlarms?: readonly MathAlarmDefinition[];
   /** Composite alarms, evaluated each minute after the metric alarms, children first. */
@@ -125,7 +131,11 @@ export class EmbeddedTelemetry implements Telemetry {
     this.#timeline = options.timeline;
     this.#rangeOf = options.evaluationRange ?? ((a) => defaultEvaluationRange(a.EvaluationPeriods));
     this.origin = this.#clock.wall().getTime();
-    for (const alarm of options.alarms ?? []) this.addAlarm(alarm);
+    for (const alarm of options.alarms ?? []) {
+      if (isMathAlarm(alarm)) this.addMathAlarm(alarm);
+      else if (isCompositeAlarm(alarm)) this.addCompositeAlarm(alarm);
+      else this.addAlarm(alarm);
+    }
     for (const alarm of options.mathAlarms ?? []) this.addMathAlarm(alarm);
     for (const alarm of options.compositeAlarms ?? []) this.addCompositeAlarm(alarm);
   }
@@ -222,6 +232,7 @@ export class EmbeddedTelemetry implements Telemetry {
   ): Promise<MetricStatisticsDatapoint[] | undefined> {
     const alarm = this.#alarms.get(alarmName);
     if (!alarm) return undefined;
+    if (alarm.rule) return this.#compositeDatapoints(alarm, window);
     const periodWallMs = (alarm.period * 1000) / this.timeScale;
     const from = window.from.getTime();
     const to = window.to.getTime();
@@ -233,6 +244,31 @@ export class EmbeddedTelemetry implements Telemetry {
       }))
       .filter((d) => d.timestamp.getTime() < to && d.timestamp.getTime() + periodWallMs > from)
       .sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
+  }
+
+  /**
+   * A composite evaluates no datapoints of its own: its evidence is what its metric and math alarms
+   * (at any depth) evaluated in the window, each labelled with its alarm.
+   */
+  async #compositeDatapoints(
+    composite: AlarmRuntime,
+    window: { from: Date; to: Date },
+  ): Promise<MetricStatisticsDatapoint[]> {
+    const out: MetricStatisticsDatapoint[] = [];
+    const seen = new Set<string>([composite.definition.AlarmName]);
+    const visit = async (runtime: AlarmRuntime): Promise<void> => {
+      for (const name of ruleAlarmNames(runtime.rule!)) {
+        const child = this.#alarms.get(name);
+        if (!child || seen.has(name)) continue;
+        seen.add(name);
+        if (child.rule) await visit(child);
+        else
+          for (const d of (await this.getAlarmDatapoints(name, window)) ?? [])
+            out.push({ ...d, alarm: name });
+      }
+    };
+    await visit(composite);
+    return out.sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
   }
 
   async getAlarmHistory(alarmName: string, window: { from: Date; to?: Date }): Promise<AlarmStateChange[]> {
