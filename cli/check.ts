@@ -1,4 +1,5 @@
-import { relative } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { dirname, relative } from 'node:path';
 import type { Command } from 'commander';
 import type { Diagnostic } from '../core/diagnostics.ts';
 import { ConfigError, EXIT, type ExitCode } from '../core/errors.ts';
@@ -45,7 +46,7 @@ export async function runCheck(flags: CheckFlags, cwd = process.cwd()): Promise<
     import('tinyglobby'),
   ]);
   const file = findConfigFile(cwd, flags.config);
-  const dir = file.slice(0, file.lastIndexOf('/'));
+  const dir = dirname(file);
   const { parsed: suite, diagnostics } = validateSuite(await loadConfigValue(file));
   const problems: Diagnostic[] = [...diagnostics];
   if (suite) {
@@ -76,6 +77,16 @@ export async function runCheck(flags: CheckFlags, cwd = process.cwd()): Promise<
   });
   for (const alarmFile of alarmFiles.sort()) {
     const name = relative(cwd, alarmFile);
+    // A file with tests only is completed by its caller (e.g. with a synthesized template): alone,
+    // every alarm it names would be unknown.
+    if (!(await definesAlarms(alarmFile))) {
+      problems.push({
+        path: name,
+        severity: 'warning',
+        message: 'has no alarms: or templates: of its own, so its tests cannot be checked alone',
+      });
+      continue;
+    }
     try {
       await loadAlarmTestFile(alarmFile, cwd);
     } catch (error) {
@@ -103,6 +114,17 @@ export async function runCheck(flags: CheckFlags, cwd = process.cwd()): Promise<
   );
   printHuman(lines.join('\n'));
   return errors > 0 ? EXIT.usage : EXIT.passed;
+}
+
+async function definesAlarms(file: string): Promise<boolean> {
+  const { parse } = await import('yaml');
+  try {
+    const raw = parse(await readFile(file, 'utf8')) as { alarms?: unknown; templates?: unknown } | null;
+    return raw?.alarms !== undefined || raw?.templates !== undefined;
+  } catch {
+    // Unreadable or malformed: the loader reports it with its position.
+    return true;
+  }
 }
 
 function dedupe(diagnostics: readonly Diagnostic[]): Diagnostic[] {

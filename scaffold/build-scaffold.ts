@@ -4,7 +4,7 @@ export interface ScaffoldRequest {
   method: 'GET' | 'HEAD';
   path: string;
   /** Statuses that count as success; empty means 2xx and 3xx. */
-  okStatuses: number[];
+  okStatuses: readonly number[];
 }
 
 export interface ScaffoldInput {
@@ -15,12 +15,12 @@ export interface ScaffoldInput {
   /** The service's origin; with `start`, a loopback URL on port 0 (a free port per run). */
   target: string;
   /** `--start` split into argv; `{port}` is replaced by the port of the run. */
-  start?: string[];
+  start?: readonly string[];
   readyPath: string;
   /** HTML pages: one browser canary opens each. */
-  pages: { path: string; title?: string }[];
+  pages: readonly { path: string; title?: string }[];
   /** API requests: one API canary calls each; the load mix spreads over them. */
-  requests: ScaffoldRequest[];
+  requests: readonly ScaffoldRequest[];
 }
 
 export interface ScaffoldFile {

@@ -112,7 +112,7 @@ export function slug(text: string): string {
 /** `--start` as argv: whitespace splits, single and double quotes group (no shell runs it). */
 export function splitCommand(command: string): string[] {
   const out: string[] = [];
-  const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
+  const re = /"([^"]*)"|'([^']*)'|([^\s'"]+)/g;
   let current = '';
   let last = -1;
   for (const m of command.matchAll(re)) {
