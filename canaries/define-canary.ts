@@ -15,6 +15,11 @@ export interface CanaryOptions<T extends CanaryType = CanaryType> {
   stepTimeout?: string;
   /** Tags passed to Synthetics. */
   tags?: Record<string, string>;
+  /**
+   * The environment's named target it runs against (`environments.X.targets`); `baseUrl` is that
+   * target's URL. @defaultValue the first target
+   */
+  target?: string;
   /** Memory of one deployed run in MB (Synthetics: 960–3008, a multiple of 64). @defaultValue 1024 */
   memoryMb?: number;
   /** Synthetics runtime of the deployed canary, e.g. `syn-nodejs-playwright-5.1`. @defaultValue the pinned one */

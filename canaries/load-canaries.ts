@@ -55,6 +55,10 @@ const canaryOptionsSchema = z.object({
   timeout: durationString.optional(),
   stepTimeout: durationString.optional(),
   tags: z.record(z.string(), z.string()).optional(),
+  target: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "expected the name of one of the environment's targets")
+    .optional(),
 });
 
 function fileLabel(file: string): string {

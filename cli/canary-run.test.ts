@@ -89,6 +89,11 @@ export default defineCanary({ name: 'mine', type: 'browser' }, async ({ page, ht
       ]);
       expect(stderr).toContain('canary mine: 2 steps passed');
       expect(code).toBe(0);
+      // The config in the working directory (the demo suite, with alarms) is not this run's.
+      const result = JSON.parse(await readFile(join(out, 'result.json'), 'utf8')) as RunResult;
+      expect(result.service).toBe('adhoc');
+      expect(result.target).toBe(demo.url);
+      expect(result.timeline.filter((r) => r.type === 'alarm.state')).toEqual([]);
     } finally {
       await demo.close();
     }

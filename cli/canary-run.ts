@@ -57,8 +57,12 @@ export async function runCanaryRun(names: string[], flags: CanaryRunFlags): Prom
   ]);
   // A canary file that does not load or export a canary exits 2 with the config's problems.
   const files = flags.file?.length ? { files: flags.file, cwd: process.cwd() } : {};
+  // `--url` with `--file` runs canaries kept outside any project: the config in the folder (if any)
+  // neither names the run nor lends it its alarms, unless `--config` asks for it.
+  const adhocOnly = baseUrl !== undefined && files.files !== undefined && !flags.config;
   const context = await loadCommandContext(flags, {
     ...(baseUrl ? { adhocUrl: baseUrl } : {}),
+    ...(adhocOnly ? { adhocOnly } : {}),
     check: checkRun({ canaries: { names, ...files } }, flags.env),
   });
   if (names.length) {
@@ -76,7 +80,8 @@ export async function runCanaryRun(names: string[], flags: CanaryRunFlags): Prom
       }),
     ],
     flags,
-    // With --url the target is already running somewhere: start nothing.
-    ...(baseUrl ? { run: { startTarget: false } } : {}),
+    // With --url the target is already running somewhere: start nothing. No gateway fronts it, so
+    // nothing feeds the suite's alarms: watching them would only turn them OK on missing data.
+    ...(baseUrl ? { run: { startTarget: false, embeddedAlarms: false } } : {}),
   });
 }

@@ -124,14 +124,19 @@ export function printHuman(text: string): void {
  */
 export async function loadCommandContext(
   flags: Pick<CommonFlags, 'env' | 'config'>,
-  options: { adhocUrl?: string; check?: SuiteCheck } = {},
+  options: {
+    adhocUrl?: string;
+    check?: SuiteCheck;
+    /** Run against the one-environment suite for `adhocUrl` even when a config is in the folder. */
+    adhocOnly?: boolean;
+  } = {},
 ): Promise<{ loaded: LoadedSuite; env: ResolvedEnvironment }> {
   const { CONFIG_FILE_NAMES, applySuiteCheck, loadSuite, resolveEnvironment } = await import(
     '../core/load-config.ts'
   );
   const cwd = process.cwd();
   const noConfig = !flags.config && !CONFIG_FILE_NAMES.some((name) => existsSync(resolve(cwd, name)));
-  if (options.adhocUrl && noConfig) {
+  if (options.adhocUrl && (noConfig || options.adhocOnly)) {
     const adhoc = await buildAdhocSuite(options.adhocUrl, flags.env, cwd);
     const loaded = await applySuiteCheck(adhoc, [], options.check, adhoc.file);
     return { loaded, env: resolveEnvironment(loaded.suite, flags.env) };

@@ -114,6 +114,8 @@ export interface LoadSummary {
   model: 'open' | 'closed';
   profile: string;
   target: string;
+  /** The named target it loaded (`environments.X.targets`), when the environment names its targets. */
+  targetName?: string;
   /** Requests completed (successes and errors) in the measured window, warm-up excluded. */
   requests: number;
   rps: number;
@@ -162,6 +164,8 @@ export interface CanaryRunResult {
   error?: string;
   /** The stage it ran in (`canaries` before load, `canaries-after` after chaos). */
   stage?: StageName;
+  /** The named target it ran against (`environments.X.targets`), when the environment names its targets. */
+  targetName?: string;
 }
 
 export type JournalStatus = 'completed' | 'failed' | 'aborted' | 'interrupted';
@@ -205,7 +209,19 @@ export interface ExperimentJournal {
   stoppedBy?: string;
   /** FIS experiment id in the aws engine. */
   fisExperimentId?: string;
+  /** `--dry-run` on the aws engine: the resources FIS resolved each target to (ListExperimentResolvedTargets). */
+  resolvedTargets?: ResolvedTarget[];
+  /** The environment's named target whose gateway took the faults (`localTarget`), when it names its targets. */
+  targetName?: string;
   error?: string;
+}
+
+/** One resource an FIS target resolved to. */
+export interface ResolvedTarget {
+  targetName: string;
+  resourceType: string;
+  /** FIS's `targetInformation` (e.g. `{ arn }`). */
+  targetInformation: Record<string, string>;
 }
 
 export interface ExpectationResult {
@@ -306,6 +322,8 @@ export interface RunResult {
   env: string;
   provider: 'embedded' | 'aws';
   target: string | null;
+  /** Named targets (`environments.X.targets`): name → URL, named as `target` is; the first is `target`. */
+  targets?: Record<string, string>;
   startedAt: string;
   endedAt: string;
   durationMs: number;

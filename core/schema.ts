@@ -53,11 +53,48 @@ export const kpisSchema = z
   })
   .strict();
 
+/** KMS key (ARN) of a customer-managed key: deployed canaries get `kms:Decrypt` on it. */
+const kmsKey = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:kms:/, 'expected a KMS key ARN')
+  .optional();
+
 const secretRef = z.union([
   z.object({ env: z.string().min(1) }).strict(),
-  z.object({ ssm: z.string().min(1) }).strict(),
-  z.object({ secretsManager: z.string().min(1), key: z.string().optional() }).strict(),
+  z.object({ ssm: z.string().min(1), kmsKey }).strict(),
+  z.object({ secretsManager: z.string().min(1), key: z.string().optional(), kmsKey }).strict(),
 ]);
+
+/** Where `canary watch` sends alerts: a failure after `after` failed runs in a row, and the recovery. */
+const watchAlertSchema = z
+  .object({
+    /** Receiver URL. */
+    url: z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' }),
+    /** Payload: generic JSON, Slack incoming webhook, PagerDuty Events v2, or the SNS-shaped message. */
+    format: z.enum(['generic', 'slack', 'pagerduty', 'sns']).default('generic'),
+    /** PagerDuty Events v2 routing key (format pagerduty); may be `${secret:NAME}`. */
+    routingKey: z.string().optional(),
+  })
+  .strict();
+
+/** `canary watch`: when a failing canary alerts and where. */
+export const watchSchema = z
+  .object({
+    /** Failed runs in a row (each after its retries) before the failure alert. @defaultValue 2 */
+    failuresBeforeAlert: z.number().int().min(1).max(100).default(2),
+    /** Passed runs in a row before the recovery is announced (damps flapping). @defaultValue 1 */
+    passesBeforeRecovery: z.number().int().min(1).max(100).default(1),
+    /** Pause before retrying a failed canary, doubled per retry. @defaultValue '2s' */
+    retryBackoff: duration.default('2s'),
+    /** Receivers. */
+    alerts: z.array(watchAlertSchema).default([]),
+    /** aws provider: also publish to the severity's SNS topic (ARN). */
+    snsTopicArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:sns:/, 'expected an SNS topic ARN')
+      .optional(),
+  })
+  .strict();
 
 /** How opsproof starts a local target for the run (and stops it after). */
 export const targetProcessSchema = z
@@ -76,10 +113,45 @@ export const targetProcessSchema = z
   })
   .strict();
 
+const httpUrl = z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' });
+const readyPath = z.string().startsWith('/', 'expected a path starting with /, e.g. /health');
+
+/**
+ * One named target of an environment (`environments.X.targets.NAME`): an http service (`url`), or a
+ * process checked over TCP (a database: `start` + `readyTcp`, no url) that process faults can name.
+ */
+export const namedTargetSchema = z
+  .object({
+    /** Base URL of this target. Canaries, load and gateway faults need one. */
+    url: httpUrl.optional(),
+    /** Readiness path checked by preflight (and polled when opsproof starts it). @defaultValue '/' (`start.readyPath` with `start`) */
+    readyPath: readyPath.optional(),
+    /** Ready when this `host:port` accepts a TCP connection (a target without http). */
+    readyTcp: z
+      .string()
+      .regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:5432')
+      .optional(),
+    /** Start this process as the target (`{port}` in the command is the url's port, or a free one for port 0). */
+    start: targetProcessSchema.optional(),
+  })
+  .strict()
+  .refine((t) => t.url !== undefined || t.readyTcp !== undefined, {
+    message: 'expected url (an http service) or readyTcp (a process such as a database)',
+  });
+
 export const environmentSchema = z
   .object({
-    /** Base URL of the service under test. */
-    target: z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' }),
+    /** Base URL of the service under test (or name several in `targets`). */
+    target: httpUrl.optional(),
+    /**
+     * Several named targets (DESIGN.md, Targets); the first is the default. Canaries
+     * (`defineCanary({ target })`), load profiles and experiments (`localTarget`) name theirs.
+     * A URL alone is `{ url }`. Instead of `target`/`readyPath`/`start`.
+     */
+    targets: z
+      .record(name, z.union([httpUrl, namedTargetSchema]))
+      .refine((t) => Object.keys(t).length > 0, 'expected at least one target')
+      .optional(),
     /**
      * The target's readiness path: preflight checks it answers 2xx/3xx, whether opsproof starts the
      * target or it already runs, and a started target is polled on it until it answers 2xx. Wins over
@@ -113,6 +185,8 @@ export const environmentSchema = z
     secrets: z.record(z.string(), secretRef).optional(),
     /** Headers sent by canaries and load to this environment (may reference secrets). */
     headers: z.record(z.string(), z.string()).optional(),
+    /** `canary watch` alerting for this environment. */
+    watch: watchSchema.optional(),
     /** AWS-side names (aws provider). */
     aws: z
       .object({
@@ -122,6 +196,22 @@ export const environmentSchema = z
           .optional(),
         /** Prefix of deployed canary names. */
         canaryPrefix: z.string().optional(),
+        /**
+         * Runs the deployed canaries inside this VPC (private services). The subnets need a route to
+         * S3, CloudWatch, CloudWatch Logs and (for header secrets) Secrets Manager/SSM: VPC endpoints
+         * or a NAT gateway (infra/README.md).
+         */
+        vpc: z
+          .object({
+            subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, 'expected a subnet id')).min(1),
+            securityGroupIds: z
+              .array(z.string().regex(/^sg-[0-9a-f]+$/, 'expected a security group id'))
+              .min(1),
+            /** IPv6 outbound in dual-stack subnets. @defaultValue false */
+            ipv6AllowedForDualStack: z.boolean().optional(),
+          })
+          .strict()
+          .optional(),
         /** Prefix of deployed alarm names. */
         alarmPrefix: z.string().optional(),
         /** SQS queue receiving EventBridge alarm state changes (push path). */
@@ -155,7 +245,43 @@ export const environmentSchema = z
       .strict()
       .optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((env, ctx) => {
+    if (env.targets === undefined) {
+      if (env.target === undefined)
+        ctx.addIssue({ code: 'custom', path: ['target'], message: 'expected target (a URL) or targets' });
+      return;
+    }
+    for (const key of ['target', 'readyPath', 'start', 'demo'] as const) {
+      if (env[key] !== undefined && env[key] !== false) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `with targets, set ${key === 'target' ? 'each url' : key} on the target it belongs to`,
+        });
+      }
+    }
+    if (!Object.values(env.targets).some((t) => typeof t === 'string' || t.url !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['targets'], message: 'expected at least one target with a url' });
+    }
+  })
+  .transform(({ target, targets, ...env }) => {
+    const out: typeof env & { target: string; targets?: Record<string, z.output<typeof namedTargetSchema>> } =
+      {
+        ...env,
+        target: target ?? '',
+      };
+    if (targets === undefined) return out;
+    out.targets = Object.fromEntries(
+      Object.entries(targets).map(([key, t]) => [key, typeof t === 'string' ? { url: t } : t]),
+    );
+    // The default target: the first one, or the first with a url when the first is a process only.
+    out.target = Object.values(out.targets).find((t) => t.url !== undefined)?.url ?? '';
+    return out;
+  });
+
+/** A named target after validation (a bare URL becomes `{ url }`). */
+export type NamedTarget = z.output<typeof namedTargetSchema>;
 
 /** Canaries: files with `defineCanary` default exports, and how they run. */
 export const canariesSchema = z
@@ -225,6 +351,8 @@ export const loadProfileSchema = z
       .default([{ method: 'GET', path: '/', weight: 1 }]),
     /** Thresholds for this profile in k6 syntax, on top of the environment's KPIs. */
     thresholds: z.array(threshold).optional(),
+    /** The environment's named target this profile loads (`environments.X.targets`). @defaultValue the first target */
+    target: name.optional(),
   })
   .strict();
 
@@ -252,6 +380,19 @@ const experimentActionSchema = z
     /** Target references by FIS's target key (e.g. `Functions`) → target name. */
     targets: z.record(z.string(), z.string()).optional(),
     startAfter: z.array(z.string()).optional(),
+    /**
+     * What the action does on the embedded provider when it has no local effect of its own
+     * (DESIGN.md, Experiments): a fault SPEC on the gateway, a process fault on a named local target
+     * (`environments.X.targets`), or a command and its undo. Never sent to FIS.
+     * @example { fault: 'blackhole:percent=100,path=/orders/*' }
+     */
+    local: z
+      .union([
+        z.object({ fault: z.string().min(1) }).strict(),
+        z.object({ process: z.enum(['kill', 'restart', 'pause']), target: z.string().min(1) }).strict(),
+        z.object({ run: z.array(z.string()).min(1), undo: z.array(z.string()).min(1).optional() }).strict(),
+      ])
+      .optional(),
   })
   .strict();
 
@@ -360,10 +501,67 @@ export const experimentSchema = z
      * any characters). A fault that matches no request fails its action. @defaultValue '/*' (every path)
      */
     localPath: z.string().default('/*'),
+    /**
+     * Local mapping: the environment's named target whose fault gateway takes the faults
+     * (`environments.X.targets`). @defaultValue the first target
+     */
+    localTarget: name.optional(),
     /** What the experiment should trigger. */
     expect: z.array(expectationSchema).default([]),
     /** Allow targets that resolve to nothing (FIS). @defaultValue false */
     allowEmptyTargets: z.boolean().default(false),
+    /**
+     * FIS experiment options, as CreateExperimentTemplate takes them. `emptyTargetResolutionMode`
+     * wins over `allowEmptyTargets`. @defaultValue single-account, fail
+     */
+    experimentOptions: z
+      .object({
+        accountTargeting: z.enum(['single-account', 'multi-account']).optional(),
+        emptyTargetResolutionMode: z.enum(['fail', 'skip']).optional(),
+      })
+      .strict()
+      .optional(),
+    /** Where FIS writes the experiment log (aws engine; CreateExperimentTemplate's shape). */
+    logConfiguration: z
+      .object({
+        cloudWatchLogsConfiguration: z
+          .object({ logGroupArn: z.string().min(1) })
+          .strict()
+          .optional(),
+        s3Configuration: z
+          .object({ bucketName: z.string().min(1), prefix: z.string().optional() })
+          .strict()
+          .optional(),
+        logSchemaVersion: z.number().int().min(1),
+      })
+      .strict()
+      .optional(),
+    /** The FIS experiment report (aws engine; CreateExperimentTemplate's shape). */
+    experimentReportConfiguration: z
+      .object({
+        outputs: z
+          .object({
+            s3Configuration: z
+              .object({ bucketName: z.string().min(1), prefix: z.string().optional() })
+              .strict()
+              .optional(),
+          })
+          .strict()
+          .optional(),
+        dataSources: z
+          .object({
+            cloudWatchDashboards: z
+              .array(z.object({ dashboardIdentifier: z.string().min(1) }).strict())
+              .optional(),
+          })
+          .strict()
+          .optional(),
+        /** ISO-8601, e.g. PT5M: metrics before the experiment in the report. */
+        preExperimentDuration: z.string().optional(),
+        postExperimentDuration: z.string().optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -638,3 +836,4 @@ export type SuiteAlarmDefinition = z.output<typeof suiteAlarmSchema>;
 export type Drill = z.output<typeof drillSchema>;
 export type SecretRef = z.output<typeof secretRef>;
 export type CanariesConfig = z.output<typeof canariesSchema>;
+export type WatchConfig = z.output<typeof watchSchema>;

@@ -33,6 +33,7 @@ import {
   type StageOutcome,
   type StartedTarget,
 } from './stage.ts';
+import { listTargets } from './targets.ts';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -182,6 +183,9 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunResult> {
   };
   let runError: unknown;
   let target: StartedTarget | undefined;
+  /** Every target the run started or fronted (the default one too): all are stopped at the end. */
+  const startedTargets: StartedTarget[] = [];
+  const namedTargets: NonNullable<RunContext['targets']> = {};
   let targetUrl: string | null = input.env.target;
   /** The gateway in front of a target opsproof did not start: stages hit it, reports name env.target. */
   let outsideGatewayUrl: string | undefined;
@@ -212,52 +216,48 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunResult> {
     embedded?.captureLogs(targetLogs, 'target');
     const wantsGateway =
       input.env.provider === 'embedded' && (input.faultGateway ?? input.startTarget !== false);
-    if (input.startTarget !== false) {
-      target = await startLocalTarget({
-        env: input.env,
+    const extraEnv: Record<string, string> = embedded?.otlpUrl
+      ? { OTEL_EXPORTER_OTLP_ENDPOINT: embedded.otlpUrl }
+      : {};
+    // Every target is started and fronted in config order; the default one feeds `target`/`targetUrl`,
+    // the others `namedTargets`. Each gateway has its own ApiName (README: several targets).
+    for (const entry of listTargets(input.env)) {
+      if (entry.url === undefined) continue; // A process without http: nothing to send traffic to.
+      const view: ResolvedEnvironment =
+        entry.name === undefined
+          ? input.env
+          : {
+              ...input.env,
+              target: entry.url,
+              demo: false,
+              ...(entry.readyPath === undefined ? {} : { readyPath: entry.readyPath }),
+              ...(entry.start === undefined ? {} : { start: entry.start }),
+            };
+      const reached = await reachTarget(view, {
+        startTarget: input.startTarget !== false,
+        wantsGateway,
+        apiName:
+          entry.name === undefined || input.env.targets === undefined
+            ? input.loaded.suite.service
+            : `${input.loaded.suite.service}-${entry.name}`,
         configDir: input.loaded.dir,
         timeline,
         signal,
-        extraEnv: embedded?.otlpUrl ? { OTEL_EXPORTER_OTLP_ENDPOINT: embedded.otlpUrl } : {},
+        clock,
+        telemetry,
+        extraEnv,
         onLog: (line, source) => {
           if (source === 'stdout') targetLogs.write(`${line}\n`);
           input.onTargetLog?.(line, source);
         },
       });
-      // Embedded provider: requests go through the fault gateway, which records them as metrics.
-      if (target && wantsGateway) {
-        const direct = target;
-        target = await withFaultGateway(direct, {
-          telemetry,
-          apiName: input.loaded.suite.service,
-          clock,
-        }).catch(async (error: unknown) => {
-          await direct.stop();
-          throw error;
-        });
-      }
-      if (target) targetUrl = target.url;
-    }
-    // A target that already runs gets the gateway too (DESIGN.md, Targets); reports keep its own URL.
-    if (!target && wantsGateway) {
-      if (canFrontOutsideTarget(input.env.target)) {
-        target = await frontOutsideTarget(input.env.target, {
-          telemetry,
-          apiName: input.loaded.suite.service,
-          clock,
-        });
-        outsideGatewayUrl = target.url;
-        timeline.emit({
-          type: 'progress',
-          level: 'info',
-          message: `fault gateway ${target.url} in front of ${input.env.target}: its requests feed the request metrics`,
-        });
-      } else {
-        timeline.emit({
-          type: 'progress',
-          level: 'warn',
-          message: `no fault gateway in front of ${input.env.target} (only targets on loopback are fronted): its requests feed no request metrics and gateway faults cannot reach it`,
-        });
+      if (reached.target) startedTargets.push(reached.target);
+      if (entry.isDefault) {
+        target = reached.target;
+        if (reached.started) targetUrl = reached.url;
+        outsideGatewayUrl = reached.outsideGatewayUrl;
+      } else if (entry.name !== undefined) {
+        namedTargets[entry.name] = { url: reached.url, target: reached.target };
       }
     }
   } catch (error) {
@@ -273,6 +273,7 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunResult> {
     env: input.env,
     targetUrl: outsideGatewayUrl ?? targetUrl ?? input.env.target,
     target,
+    ...(input.env.targets ? { targets: namedTargets } : {}),
     timeline,
     telemetry: stageTelemetry,
     clock,
@@ -350,10 +351,12 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunResult> {
       });
     }
   } finally {
-    try {
-      await target?.stop();
-    } catch (error) {
-      runError ??= error;
+    for (const started of startedTargets.reverse()) {
+      try {
+        await started.stop();
+      } catch (error) {
+        runError ??= error;
+      }
     }
     targetLogs.end();
     if (ownsTelemetry) await telemetry?.close().catch(() => {});
@@ -388,6 +391,7 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunResult> {
     env: input.env.name,
     provider: input.env.provider,
     target: targetUrl,
+    ...(input.env.targets ? { targets: buildTargetsMap(input.env, namedTargets, targetUrl) } : {}),
     startedAt: startedAt.toISOString(),
     endedAt: endedAt.toISOString(),
     durationMs: Math.max(0, endedAt.getTime() - startedAt.getTime()),
@@ -400,4 +404,88 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunResult> {
   };
   await reporter?.onEnd?.(result);
   return result;
+}
+
+/**
+ * `result.targets`: each named target's URL as reports name it, the same way as `target`. A process
+ * without http is left out.
+ */
+function buildTargetsMap(
+  env: ResolvedEnvironment,
+  reached: NonNullable<RunContext['targets']>,
+  defaultUrl: string | null,
+): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const entry of listTargets(env)) {
+    if (entry.name === undefined || entry.url === undefined) continue;
+    const named = reached[entry.name];
+    // A started target is named by the URL the stages reached, as `target` is; one already running by its own.
+    map[entry.name] = entry.isDefault
+      ? (defaultUrl ?? entry.url)
+      : named?.target?.process
+        ? named.url
+        : entry.url;
+  }
+  return map;
+}
+
+interface ReachTargetOptions {
+  startTarget: boolean;
+  wantsGateway: boolean;
+  apiName: string;
+  configDir: string;
+  timeline: Timeline;
+  signal: AbortSignal;
+  clock: Clock;
+  telemetry: Telemetry;
+  extraEnv: Record<string, string>;
+  onLog: NonNullable<StartTargetOptions['onLog']>;
+}
+
+/**
+ * One target made ready for the stages: started (`start`/`demo`) when asked, and fronted by its own
+ * fault gateway on the embedded provider (a started target, or one already running on loopback).
+ */
+async function reachTarget(
+  env: ResolvedEnvironment,
+  options: ReachTargetOptions,
+): Promise<{ target: StartedTarget | undefined; url: string; started: boolean; outsideGatewayUrl?: string }> {
+  const gatewayOptions = { telemetry: options.telemetry, apiName: options.apiName, clock: options.clock };
+  if (options.startTarget) {
+    const direct = await startLocalTarget({
+      env,
+      configDir: options.configDir,
+      timeline: options.timeline,
+      signal: options.signal,
+      extraEnv: options.extraEnv,
+      onLog: options.onLog,
+    });
+    if (direct) {
+      // Embedded provider: requests go through the fault gateway, which records them as metrics.
+      const target = options.wantsGateway
+        ? await withFaultGateway(direct, gatewayOptions).catch(async (error: unknown) => {
+            await direct.stop();
+            throw error;
+          })
+        : direct;
+      return { target, url: target.url, started: true };
+    }
+  }
+  // A target that already runs gets the gateway too (DESIGN.md, Targets); reports keep its own URL.
+  if (!options.wantsGateway) return { target: undefined, url: env.target, started: false };
+  if (!canFrontOutsideTarget(env.target)) {
+    options.timeline.emit({
+      type: 'progress',
+      level: 'warn',
+      message: `no fault gateway in front of ${env.target} (only targets on loopback are fronted): its requests feed no request metrics and gateway faults cannot reach it`,
+    });
+    return { target: undefined, url: env.target, started: false };
+  }
+  const target = await frontOutsideTarget(env.target, gatewayOptions);
+  options.timeline.emit({
+    type: 'progress',
+    level: 'info',
+    message: `fault gateway ${target.url} in front of ${env.target}: its requests feed the request metrics`,
+  });
+  return { target, url: target.url, started: false, outsideGatewayUrl: target.url };
 }

@@ -61,6 +61,12 @@ export interface RunContext {
   /** Base URL the stages hit (the started target's gateway URL, or the environment's target). */
   targetUrl: string;
   target: StartedTarget | undefined;
+  /**
+   * The environment's named targets other than the default one (`environments.X.targets`), as the run
+   * reaches them: `url` through the target's own fault gateway when one runs. The default target is
+   * `targetUrl`/`target`. Pick one with `resolveStageTarget`.
+   */
+  targets?: Record<string, { url: string; target: StartedTarget | undefined }>;
   timeline: Timeline;
   telemetry: Telemetry;
   clock: Clock;

@@ -77,7 +77,7 @@ export async function validateRun(input: ValidateRunInput): Promise<Diagnostic[]
   out.push(...validateTargetNames(suite, input.env));
   for (const [name, experiment] of Object.entries(suite.experiments)) {
     const found = [
-      ...validateExperiment(name, experiment, { alarms }),
+      ...validateExperiment(name, experiment, { alarms, engine: provider === 'aws' ? 'fis' : 'any' }),
       ...(provider === 'embedded' ? validateLocalMapping(name, experiment, alarms) : []),
     ];
     out.push(...inScope(dedupe(found), usedExperiments.has(name)));
@@ -178,6 +178,10 @@ export function validateTargetNames(
         check(`load.profiles.${name}.target`, profile.target);
       for (const [name, experiment] of Object.entries(suite.experiments)) {
         check(`experiments.${name}.localTarget`, experiment.localTarget);
+        // A stand-in's process fault names the local target it acts on.
+        for (const [action, def] of Object.entries(experiment.actions))
+          if (def.local && 'process' in def.local)
+            check(`experiments.${name}.actions.${action}.local.target`, def.local.target);
       }
     }
     for (const canary of loadedCanaries?.canaries ?? [])

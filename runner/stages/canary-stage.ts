@@ -1,7 +1,8 @@
 import { loadCanaries } from '../../canaries/load-canaries.ts';
 import { runCanaries } from '../../canaries/run-canaries.ts';
-import type { CanaryRunResult, Check } from '../../core/run-result.ts';
+import type { Artifact, CanaryRunResult, Check } from '../../core/run-result.ts';
 import type { Stage, StageOutcome } from '../stage.ts';
+import { resolveStageTarget } from '../targets.ts';
 
 export interface CanaryStageOptions {
   /** `canaries` before load, `canaries-after` after chaos. @defaultValue 'canaries' */
@@ -59,19 +60,44 @@ export function createCanaryStage(options: CanaryStageOptions = {}): Stage {
       if (loaded.canaries.length === 0 && loaded.failures.length === 0) {
         return { skipped: 'no canaries (canaries.files matched no file)' };
       }
-      const { canaries, artifacts } = await runCanaries({
-        ...loaded,
-        baseUrl: options.baseUrl ?? context.targetUrl,
-        env: context.env.name,
-        config: context.loaded.suite.canaries,
-        timeline: context.timeline,
-        telemetry: context.telemetry,
-        outDir: context.outDir,
-        stage: name,
-        signal: context.signal,
-        ...(context.env.headers ? { headers: plainHeaders(context.env.headers) } : {}),
-        ...(context.options.redact ? { redact: context.options.redact } : {}),
-      });
+      // Canaries naming a target run against it; `--url` sends them all to one URL.
+      const named = context.env.targets !== undefined && options.baseUrl === undefined;
+      const groups = new Map<string | undefined, typeof loaded.canaries>();
+      for (const canary of loaded.canaries) {
+        const key = named ? canary.definition.options.target : undefined;
+        groups.set(key, [...(groups.get(key) ?? []), canary]);
+      }
+      if (groups.size === 0) groups.set(undefined, []);
+      const canaries: CanaryRunResult[] = [];
+      const artifacts: Artifact[] = [];
+      let failures = loaded.failures;
+      for (const [targetName, group] of groups) {
+        const stageTarget = named ? resolveStageTarget(context, targetName) : undefined;
+        const outcome = await runCanaries({
+          canaries: group,
+          failures,
+          baseUrl: options.baseUrl ?? stageTarget?.url ?? context.targetUrl,
+          env: context.env.name,
+          config: context.loaded.suite.canaries,
+          timeline: context.timeline,
+          telemetry: context.telemetry,
+          outDir: context.outDir,
+          stage: name,
+          signal: context.signal,
+          ...(context.env.headers ? { headers: plainHeaders(context.env.headers) } : {}),
+          ...(context.options.redact ? { redact: context.options.redact } : {}),
+        });
+        failures = [];
+        const tagged = stageTarget?.name;
+        canaries.push(
+          ...outcome.canaries.map((c) =>
+            tagged !== undefined && group.some((g) => g.definition.options.name === c.name)
+              ? { ...c, targetName: tagged }
+              : c,
+          ),
+        );
+        artifacts.push(...outcome.artifacts);
+      }
       return { canaries, artifacts, checks: buildCanaryChecks(canaries, name) };
     },
   };

@@ -16,6 +16,7 @@ import type { Check, CheckStatus, ExpectationResult, ExperimentJournal } from '.
 import type { Expectation, Experiment } from '../../core/schema.ts';
 import { runLoad } from '../../load/run-load.ts';
 import type { RunContext, Stage, StageOutcome } from '../stage.ts';
+import { resolveStageTarget } from '../targets.ts';
 import { withRunbooks } from './assertions-stage.ts';
 import { fisRunOptions } from './fis-run-options.ts';
 
@@ -131,15 +132,19 @@ export function createChaosStage(options: ChaosStageOptions = {}): Stage {
 
           // Where faults go and where load is sent.
           let faults: FaultController | undefined;
-          let loadTarget = context.targetUrl;
+          // The experiment's named target (`localTarget`): its gateway takes the faults, its process the process faults.
+          const chosen = context.env.targets
+            ? resolveStageTarget(context, experiment.localTarget)
+            : { name: undefined, url: context.targetUrl, target: context.target };
+          let loadTarget = chosen.url;
           if (engine === 'local') {
             const needsGateway = buildLocalPlan(name, experiment).some((s) => s.effect.kind === 'fault');
             if (options.gatewayControlUrl) faults = createControlApiController(options.gatewayControlUrl);
-            else if (context.target?.controlUrl)
-              faults = createControlApiController(context.target.controlUrl, context.targetUrl);
+            else if (chosen.target?.controlUrl)
+              faults = createControlApiController(chosen.target.controlUrl, chosen.url);
             else if (needsGateway) {
               gateway ??= await startFaultGateway({
-                upstream: context.target?.directUrl ?? context.targetUrl,
+                upstream: chosen.target?.directUrl ?? chosen.url,
                 telemetry: context.telemetry,
                 apiName: suite.service,
                 clock: context.clock,
@@ -248,7 +253,7 @@ export function createChaosStage(options: ChaosStageOptions = {}): Stage {
                   })
                 : await runLocalExperiment(name, experiment, {
                     ...(faults ? { faults } : {}),
-                    ...(context.target?.process ? { process: context.target.process } : {}),
+                    ...(chosen.target?.process ? { process: chosen.target.process } : {}),
                     telemetry: context.telemetry,
                     timeline: context.timeline,
                     clock: context.clock,
@@ -287,7 +292,7 @@ export function createChaosStage(options: ChaosStageOptions = {}): Stage {
           }
           stopLoad.abort();
           await loading;
-          experiments.push(journal);
+          experiments.push(chosen.name === undefined ? journal : { ...journal, targetName: chosen.name });
           checks.push(experimentCheck(journal, experiment), ...expectationChecks);
         }
       } finally {

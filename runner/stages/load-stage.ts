@@ -5,6 +5,7 @@ import { buildKpiThresholds, evaluateKpis } from '../../load/evaluate-kpis.ts';
 import { LoadInterruptedError } from '../../load/load-interrupted-error.ts';
 import { runLoad } from '../../load/run-load.ts';
 import { type RunContext, type Stage, StageInterruptedError, type StageOutcome } from '../stage.ts';
+import { resolveStageTarget } from '../targets.ts';
 
 export interface LoadStageOptions {
   /** Profile name in the config. @defaultValue the suite's `load.default` */
@@ -47,8 +48,11 @@ export function createLoadStage(options: LoadStageOptions = {}): Stage {
         // Secret references are resolved by the provider layer; never send the placeholder itself.
         if (!value.includes('${secret:')) headers[key] = value;
       }
-      const summary = await runLoad(profile, {
-        target: options.url ?? context.targetUrl,
+      // The profile's named target (through its own gateway); `--url` overrides.
+      const named = context.env.targets !== undefined && options.url === undefined;
+      const stageTarget = named ? resolveStageTarget(context, profile.target) : undefined;
+      const measured = await runLoad(profile, {
+        target: options.url ?? stageTarget?.url ?? context.targetUrl,
         timeline: context.timeline,
         signal: context.signal,
         ...(options.engine ? { engine: options.engine } : {}),
@@ -62,6 +66,19 @@ export function createLoadStage(options: LoadStageOptions = {}): Stage {
           ? new StageInterruptedError(error.cause, { load: error.partial })
           : error;
       });
+      const configuredUrl =
+        stageTarget?.name === undefined ? undefined : context.env.targets?.[stageTarget.name]?.url;
+      const summary =
+        stageTarget?.name === undefined
+          ? measured
+          : {
+              ...measured,
+              targetName: stageTarget.name,
+              // Reports name a running target by its own URL, not its gateway's (as run.ts does for `target`).
+              ...(stageTarget.target && !stageTarget.target.process && configuredUrl
+                ? { target: configuredUrl }
+                : {}),
+            };
       const checks = evaluateKpis(thresholds, summary);
       if (context.options.baselineReference) {
         checks.push(...evaluateBaselineReference(summary, context.options.baselineReference));

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { checkDeployedCanaries } from '../../canaries/deployed-canaries.ts';
 import { loadCanaries } from '../../canaries/load-canaries.ts';
 import { guardExperiments, isInteractive } from '../../chaos/guard.ts';
@@ -6,6 +7,7 @@ import type { Check, StageName } from '../../core/run-result.ts';
 import { findToolOrThrow, type ToolName } from '../../core/tools.ts';
 import { resolveReadyPath } from '../local-target.ts';
 import type { RunContext, Stage, StageOutcome } from '../stage.ts';
+import { type EnvironmentTarget, listTargets, resolveStageTarget } from '../targets.ts';
 
 /** Why a connection failed, in words, from undici's error codes. */
 function describeConnectError(error: unknown): string {
@@ -126,10 +128,25 @@ async function checkTarget(context: RunContext): Promise<StageOutcome> {
   for (const warning of context.loaded.warnings) {
     context.timeline.emit({ type: 'progress', stage: 'preflight', level: 'warn', message: warning });
   }
+  const checks: Check[] = [];
+  // Every target of the environment, each on its own readiness path (or TCP port).
+  for (const entry of listTargets(context.env)) {
+    checks.push(
+      entry.url === undefined ? await checkTcpTarget(context, entry) : await checkHttpTarget(context, entry),
+    );
+  }
+  return { checks };
+}
+
+async function checkHttpTarget(context: RunContext, entry: EnvironmentTarget): Promise<Check> {
+  const reached = resolveStageTarget(context, entry.name);
   // The target itself, not the fault gateway in front of it: a gateway would answer 502 for a target
   // that is down, and readiness is the target's own.
-  const base = (context.target?.directUrl ?? context.targetUrl).replace(/\/$/, '');
-  const path = resolveReadyPath(context.env);
+  const base = (reached.target?.directUrl ?? reached.url).replace(/\/$/, '');
+  const path = resolveReadyPath(
+    entry.name === undefined ? context.env : { readyPath: entry.readyPath, start: entry.start, demo: false },
+  );
+  const label = entry.name === undefined ? '' : ` "${entry.name}"`;
   let status: number;
   try {
     status = await probe(base + path, context.signal);
@@ -137,22 +154,58 @@ async function checkTarget(context: RunContext): Promise<StageOutcome> {
     if (context.signal.aborted) throw context.signal.reason;
     throw new EnvironmentError(
       'target-unreachable',
-      `target ${base} of environment "${context.env.name}" is unreachable: ${describeConnectError(error)}.`,
+      `target${label} ${base} of environment "${context.env.name}" is unreachable: ${describeConnectError(error)}.`,
       { cause: error },
     );
   }
   const ok = status >= 200 && status < 400;
-  const check: Check = {
-    id: 'health:ready',
+  return {
+    id: entry.name === undefined ? 'health:ready' : `health:ready:${entry.name}`,
     kind: 'health',
-    name: `target answers ${path}`,
+    name: `target${label} answers ${path}`,
     status: ok ? 'passed' : 'failed',
     measured: status,
     threshold: '2xx or 3xx',
     unit: 'status',
     message: ok
       ? `GET ${path} answered ${status}`
-      : `GET ${base}${path} answered ${status}${path === '/' && context.env.readyPath === undefined ? ' (set readyPath in the environment to check another path)' : ''}`,
+      : `GET ${base}${path} answered ${status}${path === '/' && entry.readyPath === undefined ? ` (set readyPath ${entry.name === undefined ? 'in the environment' : 'on the target'} to check another path)` : ''}`,
   };
-  return { checks: [check] };
+}
+
+/** A target without http (a database): ready when its `readyTcp` address accepts a connection. */
+async function checkTcpTarget(context: RunContext, entry: EnvironmentTarget): Promise<Check> {
+  const address = entry.readyTcp ?? '';
+  const at = address.lastIndexOf(':');
+  const host = address.slice(0, at);
+  const port = Number(address.slice(at + 1));
+  const error = await new Promise<Error | undefined>((done) => {
+    const socket = connect({ host, port, timeout: 5000, signal: context.signal });
+    socket.once('connect', () => {
+      socket.destroy();
+      done(undefined);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      done(Object.assign(new Error('timeout'), { name: 'TimeoutError' }));
+    });
+    socket.once('error', done);
+  });
+  if (context.signal.aborted) throw context.signal.reason;
+  if (error) {
+    throw new EnvironmentError(
+      'target-unreachable',
+      `target "${entry.name}" (${address}) of environment "${context.env.name}" is unreachable: ${describeConnectError(error)}.`,
+      { cause: error },
+    );
+  }
+  return {
+    id: `health:tcp:${entry.name}`,
+    kind: 'health',
+    name: `target "${entry.name}" accepts connections`,
+    status: 'passed',
+    measured: address,
+    threshold: null,
+    message: `${address} accepted a TCP connection`,
+  };
 }

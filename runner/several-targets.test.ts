@@ -1,0 +1,133 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { LoadedSuite, ResolvedEnvironment } from '../core/load-config.ts';
+import { requireTool } from '../core/tools.ts';
+import { validateSuite } from '../core/validate-suite.ts';
+import { EmbeddedTelemetry } from '../telemetry/embedded/embedded-telemetry.ts';
+import { executeRun } from './run.ts';
+import { createCanaryStage } from './stages/canary-stage.ts';
+import { createLoadStage } from './stages/load-stage.ts';
+import { preflightStage } from './stages/preflight-stage.ts';
+
+// Issue 18, several targets: a web app and its API in one suite, each behind its own fault gateway.
+const chromium = requireTool('chromium');
+
+function startServer(handle: http.RequestListener) {
+  const seen: string[] = [];
+  const server = http.createServer((req, res) => {
+    seen.push(req.url ?? '');
+    handle(req, res);
+  });
+  return { server, seen };
+}
+
+const web = startServer((req, res) => {
+  if (req.url === '/ready') return res.writeHead(204).end();
+  res.writeHead(200, { 'content-type': 'text/html' });
+  res.end('<!doctype html><title>shop</title><h1>Shop</h1><button>Buy</button>');
+});
+const api = startServer((req, res) => {
+  res.writeHead(req.url === '/' ? 404 : 200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ items: [] }));
+});
+let webUrl: string;
+let apiUrl: string;
+beforeAll(async () => {
+  for (const s of [web, api]) await new Promise<void>((r) => s.server.listen(0, '127.0.0.1', r));
+  webUrl = `http://127.0.0.1:${(web.server.address() as AddressInfo).port}`;
+  apiUrl = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  for (const s of [web, api]) await new Promise<void>((r) => s.server.close(() => r()));
+});
+
+describe.skipIf(chromium.skip)('an environment with a web target and an API target', () => {
+  test('one gate runs a browser canary against the web target and load against the API, each through its own gateway', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'opsproof-targets-'));
+    writeFileSync(
+      join(dir, 'shop.canary.ts'),
+      `import { defineCanary } from 'opsproof';
+export default defineCanary({ name: 'shop', type: 'browser', target: 'web' }, async ({ page, step, baseUrl }) => {
+  await step('open shop', async () => {
+    await page.goto(baseUrl + '/shop');
+    await page.getByRole('button', { name: 'Buy' }).waitFor();
+  });
+});
+`,
+    );
+    const { suite, diagnostics } = validateSuite({
+      service: 'shop',
+      environments: {
+        local: {
+          targets: { web: { url: webUrl, readyPath: '/ready' }, api: { url: apiUrl, readyPath: '/items' } },
+        },
+      },
+      canaries: { files: ['shop.canary.ts'] },
+      load: {
+        default: 'browse',
+        profiles: {
+          browse: { target: 'api', rate: 20, duration: '1s', requests: [{ path: '/items' }] },
+        },
+      },
+    });
+    if (!suite) throw new Error(diagnostics.map((d) => `${d.path}: ${d.message}`).join('; '));
+    const loaded: LoadedSuite = { suite, file: join(dir, 'opsproof.config.ts'), dir, warnings: [] };
+    const env: ResolvedEnvironment = { ...suite.environments.local!, name: 'local' };
+    const telemetry = new EmbeddedTelemetry();
+    web.seen.length = 0;
+    api.seen.length = 0;
+    const result = await executeRun({
+      command: 'gate',
+      loaded,
+      env,
+      stages: [preflightStage, createCanaryStage(), createLoadStage()],
+      outDir: join(dir, 'run'),
+      signal: new AbortController().signal,
+      telemetry,
+    });
+    try {
+      expect(result.error).toBeUndefined();
+      // Whether a 1 s load on a 2-core machine shared with Chromium kept its schedule is not this test's point.
+      const verdicts = result.checks.filter((c) => c.id !== 'kpi:generator-kept-up' && c.status !== 'passed');
+      expect(verdicts.map((c) => `${c.id}: ${c.message}`)).toEqual([]);
+      expect(result.target).toBe(webUrl);
+      expect(result.targets).toEqual({ web: webUrl, api: apiUrl });
+      // Each target's own readiness path.
+      expect(result.checks.filter((c) => c.kind === 'health').map((c) => [c.id, c.status])).toEqual([
+        ['health:ready:web', 'passed'],
+        ['health:ready:api', 'passed'],
+      ]);
+      expect(result.canaries?.map((c) => [c.name, c.status, c.targetName])).toEqual([
+        ['shop', 'passed', 'web'],
+      ]);
+      expect(result.load?.targetName).toBe('api');
+      expect(result.load?.target).toBe(apiUrl);
+      expect(result.load?.requests).toBeGreaterThanOrEqual(15);
+      // The load went to the API only; the canary's page to the web app only.
+      expect(web.seen.filter((u) => u === '/items')).toEqual([]);
+      expect(api.seen.filter((u) => u === '/items').length).toBeGreaterThanOrEqual(
+        result.load?.requests ?? 1,
+      );
+      expect(api.seen).not.toContain('/shop');
+      expect(web.seen).toContain('/shop');
+      // Each gateway records its target's requests under its own ApiName.
+      const count = (apiName: string) =>
+        telemetry.metrics
+          .get({
+            Namespace: 'AWS/ApiGateway',
+            MetricName: 'Count',
+            Dimensions: [{ Name: 'ApiName', Value: apiName }],
+          })
+          ?.samples.reduce((sum, s) => sum + s.value * s.count, 0) ?? 0;
+      expect(count('shop-api')).toBeGreaterThanOrEqual(result.load?.requests ?? 1);
+      expect(count('shop-web')).toBeGreaterThanOrEqual(1);
+      expect(count('shop')).toBe(0);
+    } finally {
+      await telemetry.close();
+    }
+  }, 60_000);
+});
