@@ -1,7 +1,10 @@
 import { expect, test } from 'vitest';
+import { createManualClock } from '../core/clock.ts';
 import type { RecordOf } from '../core/events.ts';
 import type { DrillReport } from '../core/run-result.ts';
+import type { SuiteAlarmDefinition } from '../core/schema.ts';
 import { Timeline } from '../core/timeline.ts';
+import { EmbeddedTelemetry } from '../telemetry/embedded/embedded-telemetry.ts';
 import type { Telemetry } from '../telemetry/port.ts';
 import type { AlarmStateChange } from '../telemetry/types.ts';
 import { buildDrillMarkdown } from './build-drill-markdown.ts';
@@ -165,5 +168,50 @@ test('the notification sink delivers ALARM transitions over HTTP to the route of
     expect(sink.failures).toEqual([]);
   } finally {
     await sink.close();
+  }
+});
+
+test("a composite alarm's state changes notify its own severity's route, as CloudWatch's composite actions do", async () => {
+  const alarms: SuiteAlarmDefinition[] = [
+    {
+      AlarmName: 'Errors',
+      Namespace: 'N',
+      MetricName: 'Errors',
+      Statistic: 'Sum',
+      Period: 60,
+      EvaluationPeriods: 1,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+      severity: 'info',
+    },
+    { AlarmName: 'Down', AlarmRule: 'ALARM(Errors)', severity: 'critical', runbook: 'down.md' },
+  ];
+  const clock = createManualClock();
+  const telemetry = new EmbeddedTelemetry({ alarms, clock });
+  const sink = await startNotificationSink({ telemetry, alarms, timeline: new Timeline() });
+  try {
+    // Minute 0 without errors (OK), minute 1 with one: Errors and then Down enter ALARM at 2m.
+    for (const errors of [0, 1]) {
+      await telemetry.putMetricData('N', [{ MetricName: 'Errors', Value: errors }]);
+      await clock.advance(60_000);
+      telemetry.evaluateAlarmsNow();
+    }
+    expect(await telemetry.getAlarmState('Down')).toBe('ALARM');
+    const down = await sink.waitFor(
+      (d) => d.notification.AlarmName === 'Down' && d.notification.NewStateValue === 'ALARM',
+      5000,
+    );
+    expect(down).toMatchObject({ route: 'critical', notification: { Runbook: 'down.md' } });
+    expect(
+      await sink.waitFor(
+        (d) => d.notification.AlarmName === 'Errors' && d.notification.NewStateValue === 'ALARM',
+        5000,
+      ),
+    ).toMatchObject({ route: 'info' });
+    expect(sink.failures).toEqual([]);
+  } finally {
+    await sink.close();
+    await telemetry.close();
   }
 });
