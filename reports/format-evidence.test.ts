@@ -23,6 +23,20 @@ test.each<[string, AlarmEvidence, string]>([
     { alarm: 'A', window, datapointCount: null, datapoints: [], transition },
     'datapoints unknown · OK→ALARM at 00:00:42 UTC',
   ],
+  [
+    "a composite's children's datapoints",
+    {
+      alarm: 'Degraded',
+      window,
+      datapointCount: 3,
+      datapoints: [
+        { t: window.from, value: 0, alarm: 'ErrorRate' },
+        { t: window.from, value: 26, alarm: 'LatencyP99' },
+        { t: window.to, value: 0, alarm: 'ErrorRate' },
+      ],
+    },
+    '3 datapoints of ErrorRate, LatencyP99 · no transition',
+  ],
 ])('%s', (_what, evidence, text) => {
   expect(formatEvidence(evidence)).toBe(text);
 });
