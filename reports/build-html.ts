@@ -12,7 +12,13 @@ import { buildChartData, type ChartData } from './build-chart-data.ts';
 import { formatEvent } from './format-event.ts';
 import { formatEvidence } from './format-evidence.ts';
 import { formatSendLag } from './format-send-lag.ts';
-import { formatCanaryName, formatDuration, formatMeasured, formatThreshold } from './format-value.ts';
+import {
+  formatCanaryName,
+  formatDuration,
+  formatMeasured,
+  formatTargets,
+  formatThreshold,
+} from './format-value.ts';
 import type { ChartAssets } from './load-chart-assets.ts';
 
 /** Escapes text for HTML element content and quoted attribute values. */
@@ -104,7 +110,7 @@ function buildVerdict(result: RunResult, checks: Check[]): string {
 <div class="verdict-text"><strong>exit ${code}</strong> — ${h(EXIT_MEANING[result.status])}<br>
 <span class="counts">${count('passed')} passed · ${count('failed')} failed · ${count('error')} errors · ${count('skipped')} skipped</span></div>
 </header>
-<p class="meta">opsproof ${h(result.command)} · <strong>${h(result.service)}</strong> · env ${h(result.env)} (${h(result.provider)}) · target ${h(result.target)} · ${h(formatDuration(result.durationMs))} · started ${h(result.startedAt)} · run ${h(result.runId)}</p>
+<p class="meta">opsproof ${h(result.command)} · <strong>${h(result.service)}</strong> · env ${h(result.env)} (${h(result.provider)}) · ${result.targets ? `targets ${formatTargets(result.targets, h)}` : `target ${h(result.target)}`} · ${h(formatDuration(result.durationMs))} · started ${h(result.startedAt)} · run ${h(result.runId)}</p>
 ${result.error ? `<p class="err"><strong>${result.status === 'interrupted' ? 'Interrupted' : 'Error'}:</strong> ${h(result.error)}</p>` : ''}`;
 }
 
@@ -194,7 +200,7 @@ function buildLoad(result: RunResult, data: ChartData): string {
   if (load) {
     const l = load.latencyMs;
     parts.push(
-      `<p class="meta">profile ${h(load.profile)} · engine ${h(load.engine)} (${h(load.model)} model) · target ${h(load.target)} · ${h(formatDuration(load.durationMs))}${load.interrupted ? ' · <strong>interrupted</strong>: the figures cover only what ran' : ''}</p>`,
+      `<p class="meta">profile ${h(load.profile)} · engine ${h(load.engine)} (${h(load.model)} model) · target ${load.targetName ? `${h(load.targetName)} ` : ''}${h(load.target)} · ${h(formatDuration(load.durationMs))}${load.interrupted ? ' · <strong>interrupted</strong>: the figures cover only what ran' : ''}</p>`,
       table(
         ['#Requests', '#RPS', '#Errors', '#Dropped', '#p50', '#p90', '#p95', '#p99', '#p99.9', '#max'],
         [
@@ -306,7 +312,7 @@ function stepArtifacts(canary: CanaryRunResult, paths: readonly string[]): strin
 
 /** One row per step, the canary run named on its first row (a run with no steps still gets a row). */
 function canaryRows(canary: CanaryRunResult): string[] {
-  const head = `<td rowspan="${Math.max(1, canary.steps.length)}">${badge(canary.status)} <b>${h(formatCanaryName(canary))}</b><br><small class="meta">${h(canary.type)} · ${h(canary.stage ?? '')} · ${h(ms(canary.durationMs))} · ${canary.attempts} attempt${canary.attempts === 1 ? '' : 's'}</small>${canary.error ? `<div class="small err-text">${h(canary.error)}</div>` : ''}</td>`;
+  const head = `<td rowspan="${Math.max(1, canary.steps.length)}">${badge(canary.status)} <b>${h(formatCanaryName(canary))}</b><br><small class="meta">${h(canary.type)}${canary.targetName ? ` → ${h(canary.targetName)}` : ''} · ${h(canary.stage ?? '')} · ${h(ms(canary.durationMs))} · ${canary.attempts} attempt${canary.attempts === 1 ? '' : 's'}</small>${canary.error ? `<div class="small err-text">${h(canary.error)}</div>` : ''}</td>`;
   if (canary.steps.length === 0)
     return [`<tr class="group">${head}<td colspan="5" class="meta">no steps ran</td></tr>`];
   return canary.steps.map(

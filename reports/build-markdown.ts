@@ -2,7 +2,13 @@ import { buildDrillDeltas, formatDrillDelta, formatDrillFigure } from '../core/d
 import { type Check, exitCodeForStatus, orderChecks, type RunResult } from '../core/run-result.ts';
 import { formatEvidence } from './format-evidence.ts';
 import { formatSendLag } from './format-send-lag.ts';
-import { formatCanaryName, formatDuration, formatMeasured, formatThreshold } from './format-value.ts';
+import {
+  formatCanaryName,
+  formatDuration,
+  formatMeasured,
+  formatTargets,
+  formatThreshold,
+} from './format-value.ts';
 
 const VERDICT: Record<RunResult['status'], string> = {
   passed: '✅ passed',
@@ -75,7 +81,7 @@ function loadLines(result: RunResult): string[] {
   const lines = [
     '### Load',
     '',
-    `profile \`${l.profile}\` · engine ${l.engine} (${l.model} model) · ${formatDuration(l.durationMs)}${l.interrupted ? ' · **interrupted**: the figures cover only what ran' : ''}`,
+    `profile \`${l.profile}\`${l.targetName ? ` → target \`${l.targetName}\`` : ''} · engine ${l.engine} (${l.model} model) · ${formatDuration(l.durationMs)}${l.interrupted ? ' · **interrupted**: the figures cover only what ran' : ''}`,
     '',
     ...table(
       ['-:Requests', '-:RPS', '-:Errors', '-:Dropped', '-:p50', '-:p95', '-:p99', '-:max'],
@@ -131,7 +137,8 @@ function canaryLines(result: RunResult): string[] {
               `${ICON[s.status]} ${s.name} ${formatDuration(s.durationMs)}${s.error ? ` — ${s.error}` : ''}`,
           )
           .join(' · ');
-        return `| ${ICON[c.status]} | ${cell(formatCanaryName(c))} (${c.type}) | ${c.stage ?? ''} | ${formatDuration(c.durationMs)} | ${cell(steps || (c.error ?? ''))} |`;
+        const on = c.targetName ? ` → ${c.targetName}` : '';
+        return `| ${ICON[c.status]} | ${cell(formatCanaryName(c))} (${c.type}${on}) | ${c.stage ?? ''} | ${formatDuration(c.durationMs)} | ${cell(steps || (c.error ?? ''))} |`;
       }),
     ),
   ];
@@ -227,7 +234,7 @@ export function buildMarkdown(result: RunResult, limitBytes = MARKDOWN_LIMIT_BYT
   const lines = [
     `## opsproof ${result.command}: ${VERDICT[result.status]} (exit ${exitCodeForStatus(result.status)})`,
     '',
-    `**${cell(result.service)}** · env \`${result.env}\` (${result.provider}) · target ${code(result.target)} · ${formatDuration(result.durationMs)} · run \`${result.runId}\``,
+    `**${cell(result.service)}** · env \`${result.env}\` (${result.provider}) · ${result.targets ? `targets ${formatTargets(result.targets, code)}` : `target ${code(result.target)}`} · ${formatDuration(result.durationMs)} · run \`${result.runId}\``,
     '',
   ];
   if (result.error) {

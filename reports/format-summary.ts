@@ -3,7 +3,13 @@ import { buildDrillDeltas, formatDrillDelta } from '../core/drill-delta.ts';
 import { type Check, exitCodeForStatus, orderChecks, type RunResult } from '../core/run-result.ts';
 import { formatEvidence } from './format-evidence.ts';
 import { formatSendLag } from './format-send-lag.ts';
-import { formatDuration, formatMeasured, formatThreshold, STATUS_SYMBOL } from './format-value.ts';
+import {
+  formatDuration,
+  formatMeasured,
+  formatTargets,
+  formatThreshold,
+  STATUS_SYMBOL,
+} from './format-value.ts';
 
 export interface SummaryOptions {
   /** The HTML report, printed last so it is the line people copy. */
@@ -51,7 +57,7 @@ export function formatSummary(result: RunResult, options: SummaryOptions = {}): 
   const lines = [
     '',
     c.bold(
-      `opsproof ${result.command} · ${result.service} · env ${result.env} · target ${result.target ?? '—'} · ${formatDuration(result.durationMs)}`,
+      `opsproof ${result.command} · ${result.service} · env ${result.env} · ${result.targets ? `targets ${formatTargets(result.targets)}` : `target ${result.target ?? '—'}`} · ${formatDuration(result.durationMs)}`,
     ),
     '',
   ];

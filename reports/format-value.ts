@@ -47,3 +47,13 @@ export const STATUS_SYMBOL: Record<Check['status'], string> = {
   error: '!',
   skipped: '-',
 };
+
+/** Named targets as `web http://… · api http://…` (`result.targets`); `quote` escapes or marks up a URL. */
+export function formatTargets(
+  targets: Record<string, string>,
+  quote: (url: string) => string = (u) => u,
+): string {
+  return Object.entries(targets)
+    .map(([name, url]) => `${name} ${quote(url)}`)
+    .join(' · ');
+}
