@@ -284,4 +284,18 @@ describe('math and composite suite alarms are checked before the run', () => {
     expect(found.map((d) => `${d.path}: ${d.message}`)).toEqual(problems);
     expect(found.every((d) => d.severity === 'error')).toBe(true);
   });
+
+  test('on aws, what CloudWatch can do is a warning: an unknown child (infra or the account may deploy it) and a function refused offline; a broken rule stays an error', async () => {
+    const alarms = [
+      math([{ Id: 'r', Expression: 'ANOMALY_DETECTION_BAND(e)' }, stat('e')]),
+      { AlarmName: 'Down', AlarmRule: 'ALARM(Rate) OR ALARM("Canary-demo-home-Success")' },
+      { AlarmName: 'Broken', AlarmRule: 'ALARM(Rate) AND' },
+    ];
+    const found = await validateRun({ loaded: loadedWith({ alarms }), provider: 'aws', scope: {} });
+    expect(found.map((d) => [d.path, d.severity])).toEqual([
+      ['alarms.0.Metrics', 'warning'],
+      ['alarms.1.AlarmRule', 'warning'],
+      ['alarms.2.AlarmRule', 'error'],
+    ]);
+  });
 });

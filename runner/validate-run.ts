@@ -73,7 +73,7 @@ export async function validateRun(input: ValidateRunInput): Promise<Diagnostic[]
   }
 
   const alarms = suite.alarms.map((a) => a.AlarmName);
-  out.push(...validateSuiteAlarms(suite.alarms));
+  out.push(...validateSuiteAlarms(suite.alarms, provider));
   out.push(...validateTargetNames(suite, input.env));
   for (const [name, experiment] of Object.entries(suite.experiments)) {
     const found = [
@@ -193,34 +193,42 @@ export function validateTargetNames(
 /**
  * Math and composite suite alarms as the evaluator will take them: a math alarm's `Metrics` compile
  * (periods, one ReturnData query, nothing refused offline), a composite's `AlarmRule` parses and
- * names only suite alarms (a composite deployed by `infra/` names the suite's alarms; an unknown one
- * would stay INSUFFICIENT_DATA here and fail to deploy there). Pure.
+ * names suite alarms. On the embedded provider every problem is an error (the alarm could not be
+ * evaluated, or a child that is not a suite alarm would keep it from ever firing); on aws, CloudWatch
+ * evaluates what opsproof refuses offline and a composite may name alarms `infra/` or the account
+ * deploy (service and canary alarms), so those are warnings. A rule that does not parse, or names
+ * its own alarm, is an error everywhere. Pure.
  */
-export function validateSuiteAlarms(alarms: readonly SuiteAlarmDefinition[]): Diagnostic[] {
+export function validateSuiteAlarms(
+  alarms: readonly SuiteAlarmDefinition[],
+  provider: Environment['provider'] = 'embedded',
+): Diagnostic[] {
   const out: Diagnostic[] = [];
+  const offline = provider === 'embedded' ? 'error' : 'warning';
   const names = alarms.map((a) => a.AlarmName);
   alarms.forEach((alarm, i) => {
     if (isMathAlarm(alarm)) {
       try {
         compileMetricQueries(alarm.Metrics);
       } catch (error) {
-        out.push({ path: `alarms.${i}.Metrics`, severity: 'error', message: describeError(error) });
+        out.push({ path: `alarms.${i}.Metrics`, severity: offline, message: describeError(error) });
       }
     } else if (isCompositeAlarm(alarm)) {
+      const path = `alarms.${i}.AlarmRule`;
       let children: string[];
       try {
         children = ruleAlarmNames(parseAlarmRule(alarm.AlarmRule));
       } catch (error) {
-        out.push({ path: `alarms.${i}.AlarmRule`, severity: 'error', message: describeError(error) });
+        out.push({ path, severity: 'error', message: describeError(error) });
         return;
       }
       for (const child of children) {
         if (child === alarm.AlarmName) {
-          out.push({ path: `alarms.${i}.AlarmRule`, severity: 'error', message: `${child} names itself` });
+          out.push({ path, severity: 'error', message: `${child} names itself` });
         } else if (!names.includes(child)) {
           out.push({
-            path: `alarms.${i}.AlarmRule`,
-            severity: 'error',
+            path,
+            severity: offline,
             message: `unknown alarm "${child}"; alarms defines ${names.map((n) => `"${n}"`).join(', ')}`,
           });
         }
