@@ -48,6 +48,13 @@ export default defineCanary({ name: 'health', type: 'api' }, async ({ http, step
 });
 `;
 
+const aws = (endpoint: string) => ({
+  AWS_ENDPOINT_URL: endpoint,
+  AWS_ACCESS_KEY_ID: 'testing',
+  AWS_SECRET_ACCESS_KEY: 'testing',
+  AWS_REGION: 'eu-west-1',
+});
+
 let dir: string;
 let server: MotoServer | undefined;
 
@@ -81,7 +88,7 @@ afterAll(async () => {
 
 describe('opsproof synth | diff from a user repository', () => {
   test.skipIf(moto.skip)(
-    'synth --env staging writes the template; diff against moto shows the stack as new',
+    'synth --env staging writes the template; against moto, diff shows the stack as new and deploy --yes --bootstrap creates it',
     async () => {
       const synth = await opsproof(['synth', '--env', 'staging']);
       expect(synth.stderr).toContain('synthesized ShopApi-Staging →');
@@ -94,19 +101,28 @@ describe('opsproof synth | diff from a user repository', () => {
       expect(types).toContain('AWS::CloudWatch::Alarm');
 
       server = await startMotoServer(moto.path!);
-      const diff = await opsproof(['diff', '--env', 'staging'], {
-        AWS_ENDPOINT_URL: server.endpoint,
-        AWS_ACCESS_KEY_ID: 'testing',
-        AWS_SECRET_ACCESS_KEY: 'testing',
-        AWS_REGION: 'eu-west-1',
-      });
+      const diff = await opsproof(['diff', '--env', 'staging'], aws(server.endpoint));
       expect(diff.code).toBe(0);
       expect(diff.stdout).toContain('[+] AWS::Synthetics::Canary');
       expect(diff.stderr).toMatch(
         new RegExp(`ShopApi-Staging \\(new stack\\): ${types.length} to add, 0 to update, 0 to remove`),
       );
+
+      // moto reads a stack's template from S3 only at an amazonaws.com URL; the toolkit builds that URL
+      // from this variable instead of the loopback endpoint.
+      const deploy = await opsproof(['deploy', '--env', 'staging', '--yes', '--bootstrap'], {
+        ...aws(server.endpoint),
+        AWS_ENDPOINT_URL_S3_FOR_CLOUDFORMATION: 'https://s3.eu-west-1.amazonaws.com',
+      });
+      expect(deploy.stderr).toContain('deployed ShopApi-Staging (arn:aws:cloudformation:eu-west-1:');
+      expect(deploy.code).toBe(0);
+      // moto stores the template but creates none of its resources (infra/README): the diff against
+      // what it holds is what proves the deployed stack is this template.
+      const again = await opsproof(['diff', '--env', 'staging'], aws(server.endpoint));
+      expect(again.stderr).toContain('ShopApi-Staging: 0 to add, 0 to update, 0 to remove');
+      expect(again.code).toBe(0);
     },
-    240_000,
+    300_000,
   );
 });
 

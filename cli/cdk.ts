@@ -14,6 +14,8 @@ export interface CdkFlags {
   yes?: boolean;
   allowProduction?: boolean;
   confirmEnv?: string;
+  /** deploy: first bootstrap the stacks' account/region for the CDK (the CDKToolkit stack), once per account. */
+  bootstrap?: boolean;
 }
 
 const DESCRIPTIONS: Record<CdkAction, string> = {
@@ -34,6 +36,10 @@ export function registerCdk(program: Command): void {
     if (action === 'deploy') {
       command
         .option('--yes', 'deploy without asking (needed when not at a terminal, e.g. CI)')
+        .option(
+          '--bootstrap',
+          'first bootstrap the account/region for the CDK (once per account; no CDK CLI needed)',
+        )
         .option('--allow-production', 'allow deploying a production environment')
         .option('--confirm-env <name>', 'name the production environment (required when not at a terminal)');
     }
@@ -85,10 +91,8 @@ export async function runCdk(action: CdkAction, flags: CdkFlags): Promise<0 | 1>
     }
   }
 
-  const [{ Toolkit, NonInteractiveIoHost, StackSelectionStrategy }, { synthSuite }] = await Promise.all([
-    import('@aws-cdk/toolkit-lib'),
-    import('../infra/synth-suite.ts'),
-  ]);
+  const [{ Toolkit, NonInteractiveIoHost, StackSelectionStrategy, BootstrapEnvironments }, { synthSuite }] =
+    await Promise.all([import('@aws-cdk/toolkit-lib'), import('../infra/synth-suite.ts')]);
   const inner = new NonInteractiveIoHost({ logLevel: 'info', isCI: false });
   const toolkit = new Toolkit({
     emojis: false,
@@ -136,6 +140,9 @@ export async function runCdk(action: CdkAction, flags: CdkFlags): Promise<0 | 1>
         hint: 'fix them (or suppress each with a reason in infra/nag-suppressions.ts)',
       });
     }
+    if (flags.bootstrap) {
+      await onAws(() => toolkit.bootstrap(BootstrapEnvironments.fromCloudAssemblySource(assembly)));
+    }
     const result = await onAws(() => toolkit.deploy(assembly, { stacks }));
     for (const stack of result.stacks) printHuman(`deployed ${stack.stackName} (${stack.stackArn})`);
     return 0;
@@ -176,7 +183,7 @@ async function onAws<T>(call: () => Promise<T>): Promise<T> {
     const message = error instanceof Error ? error.message : String(error);
     throw new EnvironmentError('aws-api', `AWS: ${message}`, {
       cause: error,
-      hint: 'check the credentials and region (AWS_PROFILE, AWS_REGION); deploy needs a bootstrapped account (cdk bootstrap)',
+      hint: 'check the credentials and region (AWS_PROFILE, AWS_REGION); a first deploy to an account needs --bootstrap',
     });
   }
 }

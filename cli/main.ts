@@ -7,14 +7,18 @@ import { registerCanaryPackage } from './canary-package.ts';
 import { registerCanaryRun } from './canary-run.ts';
 import { registerCanaryStatus } from './canary-status.ts';
 import { registerCanaryWatch } from './canary-watch.ts';
+import { registerCdk } from './cdk.ts';
 import { registerChaosGateway } from './chaos-gateway.ts';
 import { registerChaosRun } from './chaos-run.ts';
+import { registerCheck } from './check.ts';
 import { formatErrorForExit } from './command-kit.ts';
 import { registerDemo } from './demo.ts';
+import { registerDoctor } from './doctor.ts';
 import { registerDrill } from './drill.ts';
 import { registerGate } from './gate.ts';
 import { registerHistory } from './history.ts';
 import { registerInfraCost } from './infra-cost.ts';
+import { registerInit } from './init.ts';
 import { registerLoadK6 } from './load-k6.ts';
 import { registerLoadRun } from './load-run.ts';
 import { registerReport } from './report.ts';
@@ -56,9 +60,13 @@ export function buildProgram(): Command {
   const alarms = program.command('alarms').description('CloudWatch alarm definitions');
   registerAlarmsTest(alarms);
   registerInfraCost(program);
+  registerCdk(program);
 
   registerReport(program);
   registerHistory(program);
+  registerDoctor(program);
+  registerInit(program);
+  registerCheck(program);
   program.addHelpText('after', () => `\nAll commands:\n${formatCommandTree(program)}`);
   return program;
 }
