@@ -80,6 +80,10 @@ beforeAll(async () => {
   await mkdir(join(dir, 'canaries'));
   await writeFile(join(dir, 'opsproof.config.ts'), CONFIG);
   await writeFile(join(dir, 'canaries', 'health.canary.ts'), CANARY);
+  await writeFile(
+    join(dir, 'local-only.config.ts'),
+    "import { defineSuite } from 'opsproof';\nexport default defineSuite({ service: 'x', environments: { local: { target: 'http://127.0.0.1:8080' } } });\n",
+  );
 });
 afterAll(async () => {
   await server?.close();
@@ -141,6 +145,10 @@ describe('opsproof deploy refuses before synthesizing', () => {
       message: 'refusing to deploy production environment prod without confirmation',
     },
     { args: ['diff', '--env', 'local'], message: 'environment "local" has provider "embedded"' },
+    {
+      args: ['synth', '--config', 'local-only.config.ts'],
+      message: 'no environment with provider "aws": nothing to synth',
+    },
   ])('$message: exit 2', async ({ args, message }) => {
     const { code, stderr } = await opsproof(args);
     expect(stderr).toContain(message);

@@ -69,7 +69,11 @@ export async function runCdk(action: CdkAction, flags: CdkFlags): Promise<0 | 1>
     });
   }
   const envNames = flags.env !== undefined ? [flags.env] : awsNames;
-  if (envNames.length === 0) throw new UsageError('no environment with provider "aws": nothing to deploy');
+  if (envNames.length === 0) {
+    throw new UsageError(`no environment with provider "aws": nothing to ${action}`, {
+      hint: "add one, e.g. staging: { target: 'https://…', provider: 'aws', region: 'eu-west-1', tier: 'staging' }",
+    });
+  }
 
   const interactive = isInteractive();
   if (action === 'deploy') {
