@@ -66,6 +66,7 @@ export async function runCheck(flags: CheckFlags, cwd = process.cwd()): Promise<
           loaded,
           provider,
           scope: { experiments: 'all', canaries: {}, drills: Object.keys(suite.drills) },
+          ...(flags.env ? { env: flags.env } : {}),
         })),
       );
     }

@@ -288,6 +288,8 @@ describe('--help', () => {
     [['alarms', 'test'], ['<files...>']],
     [['report'], ['[run-dir]', '--format', '--trend', '--since', '--out']],
     [['history'], ['--kind', '--name', '--env', '--since', '--json', '--history']],
+    [['init'], ['--url', '--openapi', '--start', '--dir', '--force']],
+    [['check'], ['--config', '--env']],
   ];
 
   test('opsproof --help lists every command with its flags', async () => {

@@ -109,3 +109,15 @@ test('the generated alarm tests pass against the generated alarms', async () => 
   expect(results.length).toBe(4);
   expect(results.filter((r) => !r.passed).map((r) => r.test)).toEqual([]);
 });
+
+test.each([
+  ['http://127.0.0.1:3000', true],
+  ['http://localhost:8080', true],
+  ['http://[::1]:8080', true],
+  ['https://api.example.com', false],
+])('a target %s gets fault experiments: %s', (target, loopback) => {
+  const config = buildScaffold({ ...api, target }, 'OPSPROOF.md')[0]!.content;
+  expect(config.includes("actionId: 'aws:lambda:invocation-error'")).toBe(loopback);
+  expect(config.includes("kind: 'alarm-stays-ok'")).toBe(loopback);
+  expect(config).toContain("AlarmName: 'HighErrorRate'");
+});

@@ -188,24 +188,30 @@ function buildConfig(input: ScaffoldInput): string {
       },
     },
     alarms: buildAlarms(input.service),
-    experiments: {
-      errors: experiment(
-        `Half of the requests to ${localPath} fail with a 500 for ${faultSeconds} s.`,
-        'aws:lambda:invocation-error',
-        { duration: `PT${faultSeconds}S`, invocationPercentage: '50', preventExecution: 'true' },
-        'HighErrorRate',
-      ),
-      latency: experiment(
-        `Every request to ${localPath} is delayed by 1.5 s for ${faultSeconds} s.`,
-        'aws:lambda:invocation-add-delay',
-        { duration: `PT${faultSeconds}S`, invocationPercentage: '100', startupDelayMilliseconds: '1500' },
-        'HighLatencyP99',
-      ),
-    },
-    expectations: [
-      { kind: 'alarm-stays-ok', alarm: 'HighErrorRate', during: 'load' },
-      { kind: 'alarm-stays-ok', alarm: 'HighLatencyP99', during: 'load' },
-    ],
+    // The local fault gateway fronts loopback targets only (runner/README.md): a remote service's
+    // requests feed no request metrics, so its faults and alarm expectations could never pass.
+    experiments: !isLoopbackTarget(input.target)
+      ? {}
+      : {
+          errors: experiment(
+            `Half of the requests to ${localPath} fail with a 500 for ${faultSeconds} s.`,
+            'aws:lambda:invocation-error',
+            { duration: `PT${faultSeconds}S`, invocationPercentage: '50', preventExecution: 'true' },
+            'HighErrorRate',
+          ),
+          latency: experiment(
+            `Every request to ${localPath} is delayed by 1.5 s for ${faultSeconds} s.`,
+            'aws:lambda:invocation-add-delay',
+            { duration: `PT${faultSeconds}S`, invocationPercentage: '100', startupDelayMilliseconds: '1500' },
+            'HighLatencyP99',
+          ),
+        },
+    expectations: !isLoopbackTarget(input.target)
+      ? []
+      : [
+          { kind: 'alarm-stays-ok', alarm: 'HighErrorRate', during: 'load' },
+          { kind: 'alarm-stays-ok', alarm: 'HighLatencyP99', during: 'load' },
+        ],
   };
   return [
     "import { defineSuite } from 'opsproof';",
@@ -220,6 +226,12 @@ function buildConfig(input: ScaffoldInput): string {
     `export default defineSuite(${formatTs(suite, 0)});`,
     '',
   ].join('\n');
+}
+
+/** Whether the target is on this machine, where the fault gateway fronts it. */
+export function isLoopbackTarget(target: string): boolean {
+  const host = new URL(target).hostname;
+  return host === 'localhost' || host === '[::1]' || /^127\./.test(host);
 }
 
 /** The fault's path glob: the longest common leading segments of the requests, or every path. */
@@ -368,6 +380,13 @@ function buildReadmeSection(input: ScaffoldInput, appended: boolean): string {
       : []),
     `- \`${SCAFFOLD_PATHS.alarmTests}\`: offline unit tests of the alarms.`,
     '',
+    ...(isLoopbackTarget(input.target)
+      ? []
+      : [
+          'The service is not on this machine, so the suite has no fault experiments: the local fault gateway',
+          'fronts loopback targets only. Run init with `--start` against a local copy to get them.',
+          '',
+        ]),
     'Generated durations are short (5 s of load, 5 s faults, one alarm minute per second locally) so a gate',
     'takes about a minute; lengthen them before trusting the numbers.',
     '',

@@ -26,7 +26,7 @@ test('splitCommand of nothing is a usage error', () => {
 });
 
 test.each([
-  ['Swagger Petstore - OpenAPI 3.0', 'swagger-petstore-openapi-3.0'],
+  ['Swagger Petstore - OpenAPI 3.0', 'swagger-petstore-openapi-3-0'],
   ['@acme/Orders API', 'acme-orders-api'],
   ['---', 'service'],
 ])('slug(%s) = %s', (title, expected) => {

@@ -100,12 +100,15 @@ export function buildScaffoldInput(found: {
   };
 }
 
-/** A suite name from a title: lower-case letters, digits, `.`, `-`. */
+/**
+ * A suite name from a title: lower-case letters, digits and `-`. No `.`, though a suite name may
+ * have one: the CDK app names its stacks after the service, and `opsproof synth` fails on a dot.
+ */
 export function slug(text: string): string {
   const s = text
     .toLowerCase()
-    .replace(/[^a-z0-9.]+/g, '-')
-    .replace(/^[-.]+|[-.]+$/g, '');
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
   return s || 'service';
 }
 
