@@ -22,8 +22,10 @@ export function buildAlarmArn(value: string, context: FisTemplateContext): strin
 
 /**
  * The CreateExperimentTemplate input for an experiment: targets and actions as they are, alarm names
- * turned into ARNs (stop conditions and assert-alarm-state), `emptyTargetResolutionMode` from
- * `allowEmptyTargets`, and tags naming the experiment and service.
+ * turned into ARNs (stop conditions and assert-alarm-state), `experimentOptions` (account targeting;
+ * `emptyTargetResolutionMode` from it or `allowEmptyTargets`), `logConfiguration`, and tags naming the
+ * experiment and service. `experimentReportConfiguration` is added to the request body by
+ * run-fis-experiment.ts: the SDK we pin (3.523) predates it and drops it.
  */
 export function buildFisTemplateInput(
   name: string,
@@ -75,11 +77,18 @@ export function buildFisTemplateInput(
     actions,
     stopConditions: stopConditions.length > 0 ? stopConditions : [{ source: 'none' }],
     experimentOptions: {
-      accountTargeting: 'single-account',
-      emptyTargetResolutionMode: experiment.allowEmptyTargets ? 'skip' : 'fail',
+      accountTargeting: experiment.experimentOptions?.accountTargeting ?? 'single-account',
+      emptyTargetResolutionMode: allowsEmptyTargets(experiment) ? 'skip' : 'fail',
     },
+    ...(experiment.logConfiguration ? { logConfiguration: experiment.logConfiguration } : {}),
     tags: { ...experiment.tags, [EXPERIMENT_TAG]: name, [SERVICE_TAG]: context.service },
   };
+}
+
+/** Targets resolving to nothing are allowed: `experimentOptions.emptyTargetResolutionMode` wins over `allowEmptyTargets`. */
+export function allowsEmptyTargets(experiment: Experiment): boolean {
+  const mode = experiment.experimentOptions?.emptyTargetResolutionMode;
+  return mode === undefined ? experiment.allowEmptyTargets : mode === 'skip';
 }
 
 /** Stop-condition alarm names of a template input (for journals and messages). */

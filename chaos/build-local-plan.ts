@@ -85,7 +85,9 @@ export function buildLocalPlan(name: string, experiment: Experiment): LocalStep[
         diagnostics.push({
           path: `experiments.${name}.actions.${action}.actionId`,
           severity: 'error',
-          message: `${def.actionId} (${spec.family}) has no local effect on the embedded provider; run it on the aws provider`,
+          message: def.local
+            ? `${def.actionId} (${spec.family}): its local stand-in is not run on the embedded provider yet; run it on the aws provider`
+            : `${def.actionId} (${spec.family}) has no local effect on the embedded provider; run it on the aws provider`,
         });
         continue;
       case 'assert-alarms':

@@ -43,7 +43,7 @@ const template = {
 };
 
 describe('parseFisTemplate', () => {
-  test('converts an FIS template, keeping ARNs and mapping emptyTargetResolutionMode', () => {
+  test('converts an FIS template, keeping ARNs, experimentOptions and logConfiguration', () => {
     const { experiment, diagnostics } = parseFisTemplate(template, 'lambda-errors');
     expect(experiment).toMatchObject({
       description: 'Lambda errors',
@@ -54,13 +54,7 @@ describe('parseFisTemplate', () => {
         { source: 'aws:cloudwatch:alarm', value: expect.stringContaining(':alarm:HighErrorRate') },
       ],
     });
-    expect(diagnostics).toEqual([
-      {
-        path: 'logConfiguration',
-        severity: 'warning',
-        message: 'logConfiguration is kept in AWS only; opsproof ignores it',
-      },
-    ]);
+    expect(diagnostics).toEqual([]);
     // And back: the same actions and stop conditions go to CreateExperimentTemplate.
     const input = buildFisTemplateInput('lambda-errors', experiment!, {
       service: 'demo',
@@ -73,6 +67,7 @@ describe('parseFisTemplate', () => {
       emptyTargetResolutionMode: 'skip',
     });
     expect(input.tags).toMatchObject({ team: 'sre', 'opsproof:experiment': 'lambda-errors' });
+    expect(input.logConfiguration).toEqual(template.experimentTemplate.logConfiguration);
   });
 
   test.each([

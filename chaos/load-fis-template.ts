@@ -4,26 +4,25 @@ import { ConfigError, describeError } from '../core/errors.ts';
 import { type Experiment, experimentSchema } from '../core/schema.ts';
 import { validateExperiment } from './validate-experiment.ts';
 
-/** Fields of FIS templates that the experiment model does not carry (read-only or AWS-side only). */
-const DROPPED = [
+/** Read-only fields of GetExperimentTemplate's answer (the experiment model carries everything else). */
+const READ_ONLY = [
   'id',
   'arn',
   'clientToken',
   'creationTime',
   'lastUpdateTime',
-  'logConfiguration',
-  'experimentReportConfiguration',
   'targetAccountConfigurationsCount',
 ];
 
 /**
  * Converts an FIS template (the CreateExperimentTemplate request shape, or GetExperimentTemplate's
  * `{ experimentTemplate }` answer) into an opsproof experiment and validates it against the schema
- * and the FIS action catalog. Pure; fields the model does not carry become warnings.
+ * and the FIS action catalog. Pure; only read-only fields (id, arn, times) are dropped.
  */
 export function parseFisTemplate(
   value: unknown,
   name = 'template',
+  options: { engine?: 'fis' | 'any' } = {},
 ): { experiment: Experiment | undefined; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   let raw = value;
@@ -39,27 +38,17 @@ export function parseFisTemplate(
     };
   }
   const input: Record<string, unknown> = { ...(raw as Record<string, unknown>) };
-  for (const key of DROPPED) {
-    if (key in input) {
-      if (key === 'logConfiguration' || key === 'experimentReportConfiguration')
-        diagnostics.push({
-          path: key,
-          severity: 'warning',
-          message: `${key} is kept in AWS only; opsproof ignores it`,
-        });
-      delete input[key];
-    }
-  }
-  const options = input.experimentOptions as
+  for (const key of READ_ONLY) delete input[key];
+  const fisOptions = input.experimentOptions as
     | { emptyTargetResolutionMode?: string; accountTargeting?: string }
     | undefined;
-  delete input.experimentOptions;
-  if (options?.emptyTargetResolutionMode === 'skip') input.allowEmptyTargets = true;
-  if (options?.accountTargeting === 'multi-account')
+  if (fisOptions?.emptyTargetResolutionMode === 'skip') input.allowEmptyTargets = true;
+  if (fisOptions?.accountTargeting === 'multi-account')
     diagnostics.push({
       path: 'experimentOptions.accountTargeting',
-      severity: 'error',
-      message: 'multi-account experiments are not supported',
+      severity: 'warning',
+      message:
+        'multi-account: the target account configurations are kept in AWS (CreateTargetAccountConfiguration); opsproof sends the template as it is',
     });
   if (Array.isArray(input.stopConditions)) {
     input.stopConditions = (input.stopConditions as Record<string, unknown>[]).map((c) =>
@@ -73,7 +62,9 @@ export function parseFisTemplate(
       experiment: undefined,
       diagnostics: [...diagnostics, ...diagnosticsFromZod(parsed.error, input)],
     };
-  diagnostics.push(...validateExperiment(name, parsed.data, { path: 'template' }));
+  diagnostics.push(
+    ...validateExperiment(name, parsed.data, { path: 'template', engine: options.engine ?? 'any' }),
+  );
   return {
     experiment: diagnostics.some((d) => d.severity === 'error') ? undefined : parsed.data,
     diagnostics,
@@ -84,6 +75,7 @@ export function parseFisTemplate(
 export async function loadFisTemplate(
   file: string,
   name?: string,
+  options: { engine?: 'fis' | 'any' } = {},
 ): Promise<{ experiment: Experiment; warnings: Diagnostic[] }> {
   let value: unknown;
   try {
@@ -94,7 +86,7 @@ export async function loadFisTemplate(
       cause: error,
     });
   }
-  const { experiment, diagnostics } = parseFisTemplate(value, name);
+  const { experiment, diagnostics } = parseFisTemplate(value, name, options);
   if (!experiment) {
     throw new ConfigError(
       `${file}: not a valid FIS template\n${formatDiagnostics(diagnostics)}`,

@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FisClient, ListExperimentTemplatesCommand } from '@aws-sdk/client-fis';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -9,6 +11,8 @@ import { type ExperimentInput, experimentSchema } from '../core/schema.ts';
 import { Timeline } from '../core/timeline.ts';
 import { requireTool } from '../core/tools.ts';
 import { EXPERIMENT_TAG } from './build-fis-template.ts';
+import { buildLocalPlan } from './build-local-plan.ts';
+import { loadFisTemplate } from './load-fis-template.ts';
 import { runFisExperiment } from './run-fis-experiment.ts';
 
 const moto = requireTool('moto_server');
@@ -67,6 +71,7 @@ const delay = (targets: ExperimentInput['targets'], extra: Partial<ExperimentInp
     ...extra,
   });
 const missingGuardian = fileURLToPath(new URL('./fixtures/no-such-guardian.js', import.meta.url));
+const fixtureDir = fileURLToPath(new URL('./fixtures/fis-templates/', import.meta.url));
 const byArn = {
   Functions: { resourceType: 'aws:lambda:function', resourceArns: [fnArn], selectionMode: 'ALL' },
 };
@@ -182,7 +187,15 @@ describe.skipIf(moto.skip)('FIS engine against moto', () => {
       guardianScript: missingGuardian,
     });
     expect(journal).toMatchObject({ dryRun: true, status: 'completed' });
-    expect(timeline.records().filter((r) => r.type === 'progress')).toEqual([]);
+    // The preview lists what each target resolved to, in the journal and as progress lines.
+    expect(journal.resolvedTargets).toEqual([
+      { targetName: 'Functions', resourceType: 'aws:lambda:function', targetInformation: { arn: fnArn } },
+    ]);
+    expect(timeline.records().filter((r) => r.type === 'progress')).toEqual([
+      expect.objectContaining({
+        message: `dry run of fis-preview: target Functions (aws:lambda:function) → ${fnArn}`,
+      }),
+    ]);
     // Read moto's raw answer: client-fis 3.523 does not model actionsMode.
     const raw = (await (
       await fetch(`${endpoint}/experiments/${journal.fisExperimentId}`, {
@@ -194,4 +207,84 @@ describe.skipIf(moto.skip)('FIS engine against moto', () => {
     };
     expect(raw.experiment.experimentOptions.actionsMode).toBe('skip-all');
   });
+
+  const fixtures = readdirSync(fixtureDir).filter((f) => f.endsWith('.json'));
+  test('there is a template fixture for every service family of the acceptance', () => {
+    expect(fixtures.map((f) => f.replace('.json', '')).sort()).toEqual(
+      [
+        'directconnect',
+        'dynamodb',
+        'ebs',
+        'ec2',
+        'ecs',
+        'eks',
+        'elasticache',
+        'lambda',
+        'network',
+        'rds-aurora',
+        's3',
+        'ssm',
+      ].sort(),
+    );
+  });
+
+  test.each(fixtures)(
+    'AWS-documented template %s: accepted, sent to FIS whole, dry-run with resolved targets',
+    async (file) => {
+      const path = join(fixtureDir, file);
+      const raw = JSON.parse(readFileSync(path, 'utf8')) as {
+        experimentTemplate?: Record<string, unknown>;
+      } & Record<string, unknown>;
+      const sent = raw.experimentTemplate ?? raw;
+      const name = `fixture-${file.replace('.json', '')}`;
+      const { experiment } = await loadFisTemplate(path, name);
+      const timeline = new Timeline();
+      const journal = await runFisExperiment(name, experiment, {
+        ...options(timeline),
+        dryRun: true,
+        guardianScript: missingGuardian,
+      });
+      expect(journal, journal.error).toMatchObject({ dryRun: true, status: 'completed' });
+      // moto resolves targets given by ARN (not tags or filters), as FIS would list them.
+      const byArn = Object.entries(experiment.targets).flatMap(([targetName, t]) =>
+        (t.resourceArns ?? []).map((arn) => ({
+          targetName,
+          resourceType: t.resourceType,
+          targetInformation: { arn },
+        })),
+      );
+      expect(journal.resolvedTargets).toEqual(byArn);
+
+      // What FIS holds is the template as written: targets, actions, options, logs, report.
+      const headers = {
+        authorization: `AWS4-HMAC-SHA256 Credential=testing/20260101/${region}/fis/aws4_request`,
+      };
+      const { experiment: started } = (await (
+        await fetch(`${endpoint}/experiments/${journal.fisExperimentId}`, { headers })
+      ).json()) as { experiment: { experimentTemplateId: string } };
+      const { experimentTemplate: held } = (await (
+        await fetch(`${endpoint}/experimentTemplates/${started.experimentTemplateId}`, { headers })
+      ).json()) as { experimentTemplate: Record<string, unknown> };
+      expect(held.targets).toEqual(sent.targets);
+      for (const [actionName, action] of Object.entries(
+        sent.actions as Record<string, Record<string, unknown>>,
+      ))
+        expect((held.actions as Record<string, unknown>)[actionName]).toEqual({ parameters: {}, ...action });
+      expect(held.experimentOptions).toEqual({
+        accountTargeting: 'single-account',
+        emptyTargetResolutionMode: 'fail',
+        ...(sent.experimentOptions as object | undefined),
+      });
+      expect(held.logConfiguration).toEqual(sent.logConfiguration);
+      expect(held.experimentReportConfiguration).toEqual(sent.experimentReportConfiguration);
+      expect(held.tags).toMatchObject({ ...(sent.tags as object | undefined), [EXPERIMENT_TAG]: name });
+
+      // The embedded provider maps the Lambda faults and refuses the rest by name, for now.
+      if (file === 'lambda.json') expect(buildLocalPlan(name, experiment)).toHaveLength(3);
+      else
+        expect(() => buildLocalPlan(name, experiment)).toThrow(
+          /has no local effect on the embedded provider/,
+        );
+    },
+  );
 });

@@ -12,10 +12,15 @@ import {
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { type Clock, systemClock } from '../core/clock.ts';
 import { describeError, EnvironmentError } from '../core/errors.ts';
-import type { ActivityRecord, ExperimentJournal, JournalStatus } from '../core/run-result.ts';
+import type { ActivityRecord, ExperimentJournal, JournalStatus, ResolvedTarget } from '../core/run-result.ts';
 import type { Experiment } from '../core/schema.ts';
 import type { Timeline } from '../core/timeline.ts';
-import { buildFisTemplateInput, EXPERIMENT_TAG, SERVICE_TAG } from './build-fis-template.ts';
+import {
+  allowsEmptyTargets,
+  buildFisTemplateInput,
+  EXPERIMENT_TAG,
+  SERVICE_TAG,
+} from './build-fis-template.ts';
 import { alarmNameFromArn } from './fis-catalog.ts';
 import {
   type FisGuardian,
@@ -66,25 +71,36 @@ interface GuardianSlot {
 }
 
 /**
- * StartExperiment's `experimentOptions.actionsMode` (FIS's preview, `skip-all`) is newer than the
- * newest @aws-sdk/client-fis on npm for us (3.523), whose serializer drops it; this build-step
- * middleware adds it to the JSON body before the request is signed.
+ * Adds fields to a command's JSON body before the request is signed: StartExperiment's
+ * `experimentOptions.actionsMode` (FIS's preview, `skip-all`) and the templates'
+ * `experimentReportConfiguration` are newer than the newest @aws-sdk/client-fis on npm for us (3.523),
+ * whose serializers drop them.
  */
-function addActionsMode(command: StartExperimentCommand, actionsMode: 'skip-all' | 'run-all'): void {
-  command.middlewareStack.add(
+function addBodyFields(
+  command: StartExperimentCommand | CreateExperimentTemplateCommand | UpdateExperimentTemplateCommand,
+  add: (body: Record<string, unknown>) => void,
+): void {
+  // The middleware only touches the serialized request, the same for every command.
+  (command.middlewareStack as StartExperimentCommand['middlewareStack']).add(
     (next) => async (args) => {
       const request = args.request as { body?: unknown; headers?: Record<string, string> };
       if (typeof request.body === 'string') {
         const body = JSON.parse(request.body) as Record<string, unknown>;
-        body.experimentOptions = { ...(body.experimentOptions as object | undefined), actionsMode };
+        add(body);
         request.body = JSON.stringify(body);
         if (request.headers)
           request.headers['content-length'] = String(Buffer.byteLength(request.body as string));
       }
       return next(args);
     },
-    { step: 'build', priority: 'high', name: 'opsproofActionsMode' },
+    { step: 'build', priority: 'high', name: 'opsproofBodyFields' },
   );
+}
+
+function addActionsMode(command: StartExperimentCommand, actionsMode: 'skip-all' | 'run-all'): void {
+  addBodyFields(command, (body) => {
+    body.experimentOptions = { ...(body.experimentOptions as object | undefined), actionsMode };
+  });
 }
 
 const TERMINAL = new Set(['completed', 'stopped', 'failed', 'cancelled']);
@@ -184,7 +200,9 @@ async function startAndFollow(
   const clock = options.clock ?? systemClock;
   const { timeline } = options;
   const dryRun = options.dryRun ?? false;
-  const errors = validateExperiment(name, experiment).filter((d) => d.severity === 'error');
+  const errors = validateExperiment(name, experiment, { engine: 'fis' }).filter(
+    (d) => d.severity === 'error',
+  );
   if (errors.length > 0)
     throw new EnvironmentError(
       'other',
@@ -208,6 +226,8 @@ async function startAndFollow(
     ...(options.alarmPrefix === undefined ? {} : { alarmPrefix: options.alarmPrefix }),
   });
 
+  const report = experiment.experimentReportConfiguration;
+
   // Create or update the template (found by its opsproof tags).
   let templateId: string | undefined;
   try {
@@ -221,24 +241,25 @@ async function startAndFollow(
       nextToken = templateId ? undefined : page.nextToken;
     } while (nextToken);
     if (templateId) {
-      await fis.send(
-        new UpdateExperimentTemplateCommand({
-          id: templateId,
-          description: input.description,
-          stopConditions: input.stopConditions,
-          targets: input.targets,
-          actions: input.actions,
-          roleArn: input.roleArn,
-          experimentOptions: {
-            emptyTargetResolutionMode: input.experimentOptions?.emptyTargetResolutionMode,
-          },
-        }),
-      );
+      // accountTargeting cannot change on update (UpdateExperimentTemplateExperimentOptionsInput).
+      const update = new UpdateExperimentTemplateCommand({
+        id: templateId,
+        description: input.description,
+        stopConditions: input.stopConditions,
+        targets: input.targets,
+        actions: input.actions,
+        roleArn: input.roleArn,
+        experimentOptions: {
+          emptyTargetResolutionMode: input.experimentOptions?.emptyTargetResolutionMode,
+        },
+        ...(input.logConfiguration ? { logConfiguration: input.logConfiguration } : {}),
+      });
+      if (report) addBodyFields(update, (body) => (body.experimentReportConfiguration = report));
+      await fis.send(update);
     } else {
-      const created = await fis.send(
-        new CreateExperimentTemplateCommand({ ...input, clientToken: crypto.randomUUID() }),
-      );
-      templateId = created.experimentTemplate?.id;
+      const create = new CreateExperimentTemplateCommand({ ...input, clientToken: crypto.randomUUID() });
+      if (report) addBodyFields(create, (body) => (body.experimentReportConfiguration = report));
+      templateId = (await fis.send(create)).experimentTemplate?.id;
     }
   } catch (error) {
     throw awsError(`could not create or update the FIS template of ${name}`, error);
@@ -412,7 +433,7 @@ async function startAndFollow(
       checkedTargets = true;
       try {
         const resolved = await fis.send(new ListExperimentResolvedTargetsCommand({ experimentId }));
-        if ((resolved.resolvedTargets ?? []).length === 0 && !experiment.allowEmptyTargets) {
+        if ((resolved.resolvedTargets ?? []).length === 0 && !allowsEmptyTargets(experiment)) {
           emptyTargets = true;
           await requestStop();
         }
@@ -424,6 +445,7 @@ async function startAndFollow(
   track(current);
   // Ended, or FIS was asked to stop it (and the stop deadline passed): the guardian's job is done.
   if (slot) slot.ended = true;
+  const resolvedTargets = dryRun ? await listResolvedTargets(fis, experimentId, name, timeline) : undefined;
 
   const fisStatus: string = current.state?.status ?? 'unknown';
   const reason = current.state?.reason ?? '';
@@ -467,7 +489,49 @@ async function startAndFollow(
     dryRun,
     activities: [...activities.values()],
     fisExperimentId: experimentId,
+    ...(resolvedTargets === undefined ? {} : { resolvedTargets }),
     ...(stoppedBy === undefined ? {} : { stoppedBy }),
     ...(error === undefined ? {} : { error }),
   };
+}
+
+/**
+ * What a preview resolved each target to (ListExperimentResolvedTargets, every page), one progress
+ * line per resource; a warning, not an error, where the endpoint cannot list them.
+ */
+async function listResolvedTargets(
+  fis: FisClient,
+  experimentId: string,
+  name: string,
+  timeline: Timeline,
+): Promise<ResolvedTarget[] | undefined> {
+  const out: ResolvedTarget[] = [];
+  try {
+    let nextToken: string | undefined;
+    do {
+      const page = await fis.send(new ListExperimentResolvedTargetsCommand({ experimentId, nextToken }));
+      for (const t of page.resolvedTargets ?? [])
+        out.push({
+          targetName: t.targetName ?? '',
+          resourceType: t.resourceType ?? '',
+          targetInformation: { ...t.targetInformation },
+        });
+      nextToken = page.nextToken;
+    } while (nextToken);
+  } catch (error) {
+    timeline.emit({
+      type: 'progress',
+      level: 'warn',
+      message: `dry run of ${name}: FIS could not list the resolved targets (${describeError(error)})`,
+    });
+    return undefined;
+  }
+  if (out.length === 0)
+    timeline.emit({ type: 'progress', message: `dry run of ${name}: the targets resolved to nothing` });
+  for (const t of out)
+    timeline.emit({
+      type: 'progress',
+      message: `dry run of ${name}: target ${t.targetName} (${t.resourceType}) → ${Object.values(t.targetInformation).join(', ') || '(no details)'}`,
+    });
+  return out;
 }

@@ -2,6 +2,7 @@ import type { Diagnostic } from '../core/diagnostics.ts';
 import { parseDuration } from '../core/duration.ts';
 import type { Experiment } from '../core/schema.ts';
 import { alarmNameFromArn, FIS_ACTIONS, type FisParameter, findFisAction } from './fis-catalog.ts';
+import { FaultSpecError, parseFaultSpec } from './parse-fault-spec.ts';
 
 const ISO_DURATION = /^P(?!$)(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
 
@@ -141,6 +142,13 @@ export function validateExperiment(
 
   for (const [actionName, action] of Object.entries(experiment.actions)) {
     const at = `actions.${actionName}`;
+    if (action.local && 'fault' in action.local) {
+      try {
+        parseFaultSpec(action.local.fault);
+      } catch (e) {
+        error(`${at}.local.fault`, e instanceof FaultSpecError ? e.message : String(e));
+      }
+    }
     const spec = findFisAction(action.actionId);
     if (!spec) {
       const near = nearestFisActions(action.actionId);

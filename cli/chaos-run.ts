@@ -57,7 +57,10 @@ export async function runChaosRun(experimentArg: string, flags: ChaosRunFlags): 
   let extra: Record<string, Experiment> | undefined;
   if (!experiment && experimentArg.endsWith('.json') && existsSync(resolve(experimentArg))) {
     name = basename(experimentArg, '.json');
-    const template = await loadFisTemplate(resolve(experimentArg), name);
+    // On aws the template meets FIS's own bounds here (exit 2), not when FIS refuses it.
+    const template = await loadFisTemplate(resolve(experimentArg), name, {
+      engine: env.provider === 'aws' ? 'fis' : 'any',
+    });
     for (const warning of template.warnings) printHuman(`warning: ${warning.path}: ${warning.message}`);
     experiment = template.experiment;
     extra = { [name]: experiment };

@@ -77,7 +77,7 @@ export async function validateRun(input: ValidateRunInput): Promise<Diagnostic[]
   out.push(...validateTargetNames(suite, input.env));
   for (const [name, experiment] of Object.entries(suite.experiments)) {
     const found = [
-      ...validateExperiment(name, experiment, { alarms, engine: provider === 'aws' ? 'fis' : 'any' }),
+      ...validateExperiment(name, experiment, { alarms }),
       ...(provider === 'embedded' ? validateLocalMapping(name, experiment, alarms) : []),
     ];
     out.push(...inScope(dedupe(found), usedExperiments.has(name)));
@@ -165,7 +165,20 @@ export function validateTargetNames(
   );
   for (const [envKey, env] of envs) {
     const known = Object.keys(env.targets ?? {});
-    const check = (path: string, target: string | undefined) => {
+    const check = (path: string, target: string | undefined, needsUrl = true) => {
+      if (
+        target !== undefined &&
+        needsUrl &&
+        known.includes(target) &&
+        env.targets?.[target]?.url === undefined
+      ) {
+        out.push({
+          path,
+          severity: 'error',
+          message: `target "${target}" of environments.${envKey} has no url to send traffic to`,
+        });
+        return;
+      }
       if (target === undefined || known.includes(target)) return;
       out.push({
         path,
@@ -181,7 +194,7 @@ export function validateTargetNames(
         // A stand-in's process fault names the local target it acts on.
         for (const [action, def] of Object.entries(experiment.actions))
           if (def.local && 'process' in def.local)
-            check(`experiments.${name}.actions.${action}.local.target`, def.local.target);
+            check(`experiments.${name}.actions.${action}.local.target`, def.local.target, false);
       }
     }
     for (const canary of loadedCanaries?.canaries ?? [])
