@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +38,51 @@ export interface TargetProcessSpec {
   url: string;
   readyPath: string;
   readyTimeoutMs: number;
+  /** Ready when this `host:port` accepts a TCP connection (a process without http), instead of `url` + `readyPath`. */
+  readyTcp?: string;
+}
+
+/**
+ * A named target that is a process without http (`targets.NAME: { start, readyTcp }`, a database):
+ * `{port}` in its command is the port of `readyTcp`, and it is ready when that port accepts a connection.
+ */
+export function buildProcessTargetSpec(
+  name: string,
+  start: NonNullable<ResolvedEnvironment['start']>,
+  readyTcp: string,
+  configDir: string,
+): TargetProcessSpec {
+  const port = readyTcp.slice(readyTcp.lastIndexOf(':') + 1);
+  const [command, ...args] = start.command.map((part) => part.replaceAll('{port}', port));
+  return {
+    name,
+    command: command!,
+    args,
+    cwd: resolve(configDir, start.cwd ?? '.'),
+    env: { ...process.env, ...start.env, PORT: port },
+    url: `tcp://${readyTcp}`,
+    readyPath: '',
+    readyTimeoutMs: parseDuration(start.readyTimeout) ?? 20_000,
+    readyTcp,
+  };
+}
+
+async function isTcpReady(address: string): Promise<boolean> {
+  const at = address.lastIndexOf(':');
+  return new Promise((done) => {
+    const socket = connect({
+      host: address.slice(0, at),
+      port: Number(address.slice(at + 1)),
+      timeout: 2000,
+    });
+    const finish = (ok: boolean) => {
+      socket.destroy();
+      done(ok);
+    };
+    socket.once('connect', () => finish(true));
+    socket.once('timeout', () => finish(false));
+    socket.once('error', () => finish(false));
+  });
 }
 
 /**
@@ -186,7 +231,7 @@ export async function startTargetProcess(
   };
 
   const waitUntilReady = async (proc: ChildProcess) => {
-    const readyUrl = spec.url + spec.readyPath;
+    const readyUrl = spec.readyTcp ?? spec.url + spec.readyPath;
     const deadline = performance.now() + spec.readyTimeoutMs;
     let spawnError: Error | undefined;
     proc.once('error', (error) => {
@@ -204,13 +249,13 @@ export async function startTargetProcess(
           `${spec.name} exited (${proc.exitCode ?? proc.signalCode}) before ${readyUrl} answered${tail}`,
         );
       }
-      if (await isReady(readyUrl, options.signal)) return;
+      if (spec.readyTcp ? await isTcpReady(spec.readyTcp) : await isReady(readyUrl, options.signal)) return;
       await new Promise((r) => setTimeout(r, 100));
     }
     signalTarget(proc, 'SIGKILL');
     throw new EnvironmentError(
       'target-unreachable',
-      `${spec.name} did not become ready: ${readyUrl} gave no 2xx within ${spec.readyTimeoutMs} ms`,
+      `${spec.name} did not become ready: ${readyUrl} ${spec.readyTcp ? 'accepted no connection' : 'gave no 2xx'} within ${spec.readyTimeoutMs} ms`,
     );
   };
 

@@ -19,10 +19,12 @@ import type { Reporter } from '../reports/reporter.ts';
 import { asEmbedded, createTelemetry } from '../telemetry/create-telemetry.ts';
 import type { Telemetry } from '../telemetry/port.ts';
 import {
+  buildProcessTargetSpec,
   canFrontOutsideTarget,
   frontOutsideTarget,
   type StartTargetOptions,
   startLocalTarget,
+  startTargetProcess,
   withFaultGateway,
 } from './local-target.ts';
 import {
@@ -222,7 +224,25 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunResult> {
     // Every target is started and fronted in config order; the default one feeds `target`/`targetUrl`,
     // the others `namedTargets`. Each gateway has its own ApiName (README: several targets).
     for (const entry of listTargets(input.env)) {
-      if (entry.url === undefined) continue; // A process without http: nothing to send traffic to.
+      if (entry.url === undefined) {
+        // A process without http (a database): started when asked, no gateway (no http to front).
+        if (!entry.name || !entry.start || !entry.readyTcp || input.startTarget === false) continue;
+        const spec = buildProcessTargetSpec(entry.name, entry.start, entry.readyTcp, input.loaded.dir);
+        const processTarget = await startTargetProcess(
+          { ...spec, env: { ...spec.env, ...extraEnv } },
+          {
+            timeline,
+            signal,
+            onLog: (line, source) => {
+              if (source === 'stdout') targetLogs.write(`${line}\n`);
+              input.onTargetLog?.(line, source);
+            },
+          },
+        );
+        startedTargets.push(processTarget);
+        namedTargets[entry.name] = { url: spec.url, target: processTarget };
+        continue;
+      }
       const view: ResolvedEnvironment =
         entry.name === undefined
           ? input.env

@@ -8,7 +8,9 @@ import type { LoadedSuite, ResolvedEnvironment } from '../core/load-config.ts';
 import { requireTool } from '../core/tools.ts';
 import { validateSuite } from '../core/validate-suite.ts';
 import { EmbeddedTelemetry } from '../telemetry/embedded/embedded-telemetry.ts';
+import { findFreePort } from './local-target.ts';
 import { executeRun } from './run.ts';
+import type { Stage } from './stage.ts';
 import { createCanaryStage } from './stages/canary-stage.ts';
 import { createLoadStage } from './stages/load-stage.ts';
 import { preflightStage } from './stages/preflight-stage.ts';
@@ -130,4 +132,66 @@ export default defineCanary({ name: 'shop', type: 'browser', target: 'web' }, as
       await telemetry.close();
     }
   }, 60_000);
+});
+
+describe('a named target that is a process without http', () => {
+  test('is started, checked over TCP by preflight, reachable for process faults, and stopped after the run', async () => {
+    const port = await findFreePort();
+    const dir = mkdtempSync(join(tmpdir(), 'opsproof-targets-db-'));
+    const { suite, diagnostics } = validateSuite({
+      service: 'shop',
+      environments: {
+        local: {
+          targets: {
+            api: { url: apiUrl, readyPath: '/items' },
+            db: {
+              readyTcp: `127.0.0.1:${port}`,
+              start: {
+                command: [
+                  process.execPath,
+                  '-e',
+                  "require('net').createServer((s) => s.end()).listen(+process.argv[1], '127.0.0.1')",
+                  '{port}',
+                ],
+                readyTimeout: '10s',
+              },
+            },
+          },
+        },
+      },
+    });
+    if (!suite) throw new Error(diagnostics.map((d) => `${d.path}: ${d.message}`).join('; '));
+    const loaded: LoadedSuite = { suite, file: join(dir, 'opsproof.config.ts'), dir, warnings: [] };
+    const env: ResolvedEnvironment = { ...suite.environments.local!, name: 'local' };
+    let seenDb: { url: string; running: boolean | undefined } | undefined;
+    const probe: Stage = {
+      name: 'assertions',
+      async run(context) {
+        const db = context.targets?.db;
+        seenDb = { url: db?.url ?? '', running: db?.target?.process?.running };
+        return {};
+      },
+    };
+    const result = await executeRun({
+      command: 'gate',
+      loaded,
+      env,
+      stages: [preflightStage, probe],
+      outDir: join(dir, 'run'),
+      signal: new AbortController().signal,
+      faultGateway: false,
+    });
+    expect(result.error).toBeUndefined();
+    expect(result.checks.map((c) => [c.id, c.status])).toEqual([
+      ['health:ready:api', 'passed'],
+      ['health:tcp:db', 'passed'],
+    ]);
+    expect(seenDb).toEqual({ url: `tcp://127.0.0.1:${port}`, running: true });
+    // Not in result.targets: it has no URL a report could name.
+    expect(result.targets).toEqual({ api: apiUrl });
+    const started = result.timeline.find((r) => r.type === 'target.start');
+    const pid = started && 'pid' in started ? (started.pid as number) : undefined;
+    expect(pid).toBeGreaterThan(0);
+    expect(() => process.kill(pid!, 0)).toThrow();
+  }, 30_000);
 });

@@ -121,6 +121,7 @@ describe('validateTargetNames: a name the environment does not define is a confi
     environments: {
       local: { targets: { web: 'http://127.0.0.1:3000', api: 'http://127.0.0.1:4000' } },
       staging: { target: 'https://staging.test' },
+      withDb: { targets: { api: 'http://127.0.0.1:4000', db: { readyTcp: '127.0.0.1:5432' } } },
     },
     load: { profiles: { good: { target: 'api', rate: 1 }, bad: { target: 'apj', rate: 1 } } },
     experiments: {
@@ -160,6 +161,14 @@ describe('validateTargetNames: a name the environment does not define is a confi
       env: 'staging',
       canaries: undefined,
       expected: [],
+    },
+    {
+      what: 'a canary naming a process without http',
+      env: 'withDb',
+      canaries: { path: 'canaries.files', canaries: [{ name: 'home', target: 'db' }] },
+      expected: [
+        'canaries.files (canary home): target "db" of environments.withDb has no url to send traffic to',
+      ],
     },
   ])('$what', ({ env: envName, canaries, expected }) => {
     const found = validateTargetNames(suite, envName, canaries);
