@@ -25,7 +25,13 @@ export interface CreateAppOptions {
 /** The CDK app: one stack per aws environment of the suite, checked by cdk-nag. */
 export function createOpsproofApp(options: CreateAppOptions): { app: App; stacks: OpsproofStack[] } {
   // No CDKMetadata resource: templates stay byte-stable across library versions (snapshot, alarm tests).
-  const app = new App({ outdir: options.outdir ?? 'cdk.out', analyticsReporting: false });
+  const app = new App({
+    outdir: options.outdir ?? 'cdk.out',
+    analyticsReporting: false,
+    // Server access logs are granted by a bucket policy, not the LogDeliveryWrite ACL: the log bucket
+    // keeps ACLs disabled (AWS's recommendation since 2023).
+    context: { '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true },
+  });
   const names = options.envNames ?? awsEnvironmentNames(options.suite);
   const stacks = names.map((name) => {
     const env = resolveEnvironment(options.suite, name);

@@ -1,4 +1,12 @@
-import { aws_fis as fis, aws_iam as iam, aws_logs as logs, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import {
+  ArnFormat,
+  aws_fis as fis,
+  aws_iam as iam,
+  aws_kms as kms,
+  aws_logs as logs,
+  RemovalPolicy,
+  Stack,
+} from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { Drill, Experiment } from '../core/schema.ts';
 import type { AlarmFactory, RegisteredAlarm } from './alarm-factory.ts';
@@ -27,8 +35,33 @@ export class FisExperiments extends Construct {
   constructor(scope: Construct, id: string, props: FisExperimentsProps) {
     super(scope, id);
     const stack = Stack.of(this);
+    // Experiment logs name the targets and their faults: encrypted with a key of their own, which
+    // CloudWatch Logs may use for this log group only.
+    const logKey = new kms.Key(this, 'ExperimentLogsKey', {
+      description: `encrypts the FIS experiment log group ${props.logGroupName}`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    logKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: {
+          ArnEquals: {
+            'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
+              service: 'logs',
+              resource: 'log-group',
+              resourceName: props.logGroupName,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
     this.logGroup = new logs.LogGroup(this, 'ExperimentLogs', {
       logGroupName: props.logGroupName,
+      encryptionKey: logKey,
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
     });

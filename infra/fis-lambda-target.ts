@@ -7,6 +7,7 @@ import {
   Tags,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { skipCheckov } from './nag-suppressions.ts';
 
 /** Folder of the configuration bucket FIS writes fault configurations to and the extension reads. */
 export const FIS_CONFIG_PREFIX = 'FisConfigs/';
@@ -36,6 +37,12 @@ export class FisLambdaConfig extends Construct {
       enforceSSL: true,
       // Configurations only matter while an experiment runs.
       lifecycleRules: [{ id: 'expire-fault-configurations', expiration: Duration.days(1) }],
+    });
+    skipCheckov(this.bucket, {
+      CKV_AWS_18:
+        'FIS Lambda fault configurations: short-lived objects (expire after 1 day) written only by the FIS experiment roles; FIS experiment logs already record every experiment.',
+      CKV_AWS_21:
+        'FIS writes one fault configuration per experiment and removes it when the experiment ends; an old version has no use once the experiment is over, and objects expire after 1 day.',
     });
   }
 

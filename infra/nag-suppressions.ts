@@ -1,4 +1,4 @@
-import { aws_iam as iam, type Stack, aws_s3 as s3, Validations } from 'aws-cdk-lib';
+import { type CfnResource, aws_iam as iam, type Stack, aws_s3 as s3, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 
 /**
@@ -26,13 +26,18 @@ const WILDCARD_REASONS: Record<string, string> = {
     'Synthetics canary role (aws-cdk-lib default): PutMetricData has no resource-level permissions; the statement is limited to the CloudWatchSynthetics namespace by condition.',
   's3:PutObject':
     'Synthetics canary role (aws-cdk-lib default): artifacts of this canary only, under its own prefix of the artifacts bucket.',
+  CreateCanaryNetworkInterfaces:
+    'VPC canaries: Lambda creates the network interfaces in the given subnets and security groups, whose ids are unknown until created; the subnets and security groups are named.',
+  DeleteCanaryNetworkInterfaces:
+    'VPC canaries: network interface ids are unknown until Lambda creates them; deletion is limited to interfaces in the canary subnets by condition.',
+  DescribeNetworkInterfaces: 'ec2:DescribeNetworkInterfaces has no resource-level permissions.',
   'logs:CreateLogStream':
     "Synthetics canary role (aws-cdk-lib default): the canary's Lambda log group is named by Synthetics (/aws/lambda/cwsyn-<name>-<id>), so it is matched by prefix.",
 };
 
 const BUCKET_ACCESS_LOG_REASON: Record<string, string> = {
-  Artifacts:
-    'Canary artifacts (screenshots, HAR files, logs) are written only by the canary roles and expire after canaries.artifactRetentionDays; Synthetics keeps the run history. Server access logs would need a second bucket per environment for no audit gain.',
+  ArtifactAccessLogs:
+    'This bucket receives the server access logs of the canary artifacts bucket; logging it to itself would loop and to a third bucket would only log the log reads.',
   Bucket:
     'FIS Lambda fault configurations: short-lived objects (expire after 1 day) written only by the FIS experiment roles; FIS experiment logs already record every experiment.',
 };
@@ -92,4 +97,13 @@ function renderForNag(value: unknown): string {
     }
   }
   return JSON.stringify(value);
+}
+
+/**
+ * Suppresses checkov checks on a resource with the reason, in the template (`Metadata.checkov.skip`),
+ * where checkov reads them: the same reasoning as cdk-nag's acknowledgements, for the scanner.
+ */
+export function skipCheckov(construct: IConstruct, reasons: Record<string, string>): void {
+  const cfn = construct.node.defaultChild as CfnResource;
+  cfn.addMetadata('checkov', { skip: Object.entries(reasons).map(([id, comment]) => ({ id, comment })) });
 }

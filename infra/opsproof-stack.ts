@@ -98,6 +98,8 @@ export class OpsproofStack extends Stack {
       prefix: canaryPrefix,
       envName,
       target: env.target,
+      environment: { name: env.name, headers: env.headers, secrets: env.secrets, region: env.region },
+      ...(env.aws?.vpc ? { vpc: env.aws.vpc } : {}),
     });
     const canaryAlarmName = new Map<string, string>();
     for (const canary of props.canaries) {
