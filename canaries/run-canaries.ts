@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { parseDuration } from '../core/duration.ts';
 import { describeError } from '../core/errors.ts';
@@ -42,6 +43,8 @@ export interface RunCanariesOptions {
    * text it would change. @defaultValue the redactor's credential patterns, no secret values
    */
   redact?: (text: string) => string;
+  /** Pause before the first retry of a failed canary, doubled for each further one (watch mode). @defaultValue 0 */
+  retryBackoffMs?: number;
   /** A browser to reuse (watch mode); otherwise one is launched for the run when needed. */
   browser?: Browser;
   executablePath?: string;
@@ -378,6 +381,11 @@ async function runOne(
     outcome = await runAttempt(loaded.definition, loaded.file, attempt, options, browser);
     artifacts.push(...outcome.artifacts);
     if (outcome.status === 'passed') break;
+    if (options.retryBackoffMs && attempt <= retries) {
+      await sleep(options.retryBackoffMs * 2 ** (attempt - 1), undefined, { signal: options.signal }).catch(
+        () => undefined,
+      );
+    }
   }
   const durationMs = Math.round(performance.now() - started);
   const result: CanaryRunResult = {

@@ -1,7 +1,7 @@
 import { expect, test } from 'vitest';
 import { createManualClock } from '../core/clock.ts';
 import type { CanaryRunResult } from '../core/run-result.ts';
-import { watchCanaries } from './watch-canaries.ts';
+import { scheduleIntervalMs, watchCanaries } from './watch-canaries.ts';
 
 const result = (name: string): CanaryRunResult => ({
   name,
@@ -44,4 +44,51 @@ test('maxRuns bounds the loop', async () => {
     runOnce: async () => [],
   });
   expect(runs).toBe(3);
+});
+
+test('each canary runs on its own interval: due canaries run together, the loop sleeps until the next is due', async () => {
+  const clock = createManualClock();
+  const controller = new AbortController();
+  const rounds: string[] = [];
+  const loop = watchCanaries({
+    everyMs: 300_000,
+    intervals: new Map([
+      ['fast', 60_000],
+      ['slow', 180_000],
+    ]),
+    clock,
+    signal: controller.signal,
+    runOnce: async (_iteration, due) => {
+      rounds.push(`${clock.now() / 60_000}:${due?.join('+')}`);
+      return (due ?? []).map(result);
+    },
+  });
+  for (let i = 0; i < 6; i++) {
+    await new Promise((r) => setTimeout(r, 1));
+    await clock.advance(60_000);
+  }
+  await new Promise((r) => setTimeout(r, 1));
+  controller.abort();
+  await loop;
+  expect(rounds).toEqual([
+    '0:fast+slow',
+    '1:fast',
+    '2:fast',
+    '3:fast+slow',
+    '4:fast',
+    '5:fast',
+    '6:fast+slow',
+  ]);
+});
+
+test.each([
+  ['rate(1 minute)', 60_000],
+  ['rate(5 minutes)', 300_000],
+  ['rate(2 hours)', 7_200_000],
+  ['rate(1 day)', 86_400_000],
+  ['rate(0 minute)', undefined],
+  ['cron(0/5 * * * ? *)', undefined],
+  ['every 5 minutes', undefined],
+])('schedule %s runs locally every %s ms', (schedule, ms) => {
+  expect(scheduleIntervalMs(schedule)).toBe(ms);
 });

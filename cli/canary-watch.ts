@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { type ExitCode, UsageError } from '../core/errors.ts';
 import {
@@ -15,7 +16,8 @@ import { parseDurationFlag } from './duration-flag.ts';
 import { recordCanaryRound } from './history.ts';
 
 export interface CanaryWatchFlags extends CommonFlags {
-  every: string;
+  /** One interval for every canary instead of each canary's schedule. */
+  every?: string;
   url?: string;
   file?: string[];
   /** Stop after N runs (tests, cron-like use). */
@@ -30,7 +32,10 @@ export function registerCanaryWatch(canary: Command): void {
   addCommonFlags(command);
   addHistoryFlag(command);
   command
-    .option('--every <duration>', 'interval between runs', '5m')
+    .option(
+      '--every <duration>',
+      "interval between runs of every canary (default: each canary's own rate() schedule, else the suite's)",
+    )
     .option('--url <url>', 'base URL to run against instead of the environment target')
     .option('--file <file>', 'canary file (*.canary.ts) outside the config (repeatable)', collect)
     .option('--runs <n>', 'stop after this many runs')
@@ -40,8 +45,9 @@ export function registerCanaryWatch(canary: Command): void {
 }
 
 export async function runCanaryWatch(names: string[], flags: CanaryWatchFlags): Promise<ExitCode> {
-  const everyMs = parseDurationFlag('every', flags.every, '1m or 5m');
-  if (everyMs < 1000) throw new UsageError(`--every expects a duration of at least 1s, got "${flags.every}"`);
+  const everyMs = flags.every === undefined ? undefined : parseDurationFlag('every', flags.every, '1m or 5m');
+  if (everyMs !== undefined && everyMs < 1000)
+    throw new UsageError(`--every expects a duration of at least 1s, got "${flags.every}"`);
   const maxRuns = flags.runs === undefined ? undefined : Number(flags.runs);
   if (maxRuns !== undefined && (!Number.isInteger(maxRuns) || maxRuns < 1))
     throw new UsageError('--runs expects a positive integer');
@@ -58,7 +64,10 @@ export async function runCanaryWatch(names: string[], flags: CanaryWatchFlags): 
   const [
     { loadCanaries },
     { runCanaries },
-    { watchCanaries },
+    { watchCanaries, scheduleIntervalMs },
+    { createAlertTracker, sendAlert, alertText, buildAlertPayload },
+    { watchSchema },
+    { parseDuration },
     { Timeline },
     { startLocalTarget },
     { createInterruptSignal, createRunId },
@@ -69,6 +78,9 @@ export async function runCanaryWatch(names: string[], flags: CanaryWatchFlags): 
     import('../canaries/load-canaries.ts'),
     import('../canaries/run-canaries.ts'),
     import('../canaries/watch-canaries.ts'),
+    import('../canaries/watch-alerts.ts'),
+    import('../core/schema.ts'),
+    import('../core/duration.ts'),
     import('../core/timeline.ts'),
     import('../runner/local-target.ts'),
     import('../runner/run.ts'),
@@ -95,35 +107,68 @@ export async function runCanaryWatch(names: string[], flags: CanaryWatchFlags): 
       });
   const baseUrl = flags.url ?? target?.url ?? env.target;
   const telemetry = await createTelemetry(env, { suite: loaded.suite, otlp: false });
+  const watch = watchSchema.parse(env.watch ?? {});
+  const envName = flags.url ? 'url' : env.name;
+  // Each canary on its own schedule (Synthetics rate() expressions); --every puts them all on one.
+  const suiteSchedule = loaded.suite.canaries.schedule;
+  const fallbackMs = everyMs ?? scheduleIntervalMs(suiteSchedule) ?? 300_000;
+  const initial = await loadCanaries(loaded, {
+    ...(names.length ? { names } : {}),
+    ...(flags.file?.length ? { files: flags.file } : {}),
+  });
+  const intervals = new Map<string, number>();
+  for (const { definition } of initial.canaries) {
+    const schedule = definition.options.schedule ?? suiteSchedule;
+    const ms = everyMs ?? scheduleIntervalMs(schedule);
+    if (ms === undefined)
+      printHuman(
+        `warning: ${definition.options.name}: "${schedule}" cannot run locally; every ${fallbackMs / 1000}s instead`,
+      );
+    intervals.set(definition.options.name, ms ?? fallbackMs);
+  }
+  const tracker = createAlertTracker(watch);
+  const receivers = await alertReceivers(watch.alerts, context);
+  const retryBackoffMs = parseDuration(watch.retryBackoff) ?? 2_000;
   let failedLast = false;
+  let lastRunDir: string | undefined;
   try {
-    printHuman(
-      `watching canaries against ${baseUrl} every ${flags.every} (Ctrl-C to stop); artifacts in ${outDir}`,
-    );
+    const every = everyMs !== undefined ? `every ${flags.every}` : "on each canary's schedule";
+    printHuman(`watching canaries against ${baseUrl} ${every} (Ctrl-C to stop); artifacts in ${outDir}`);
     await watchCanaries({
-      everyMs,
+      everyMs: fallbackMs,
+      ...(intervals.size > 0 ? { intervals } : {}),
       signal: interrupt.signal,
       ...(maxRuns ? { maxRuns } : {}),
-      runOnce: async (iteration) => {
+      runOnce: async (iteration, due) => {
         const selected = await loadCanaries(loaded, {
-          ...(names.length ? { names } : {}),
+          ...(due ? { names: due } : names.length ? { names } : {}),
           ...(flags.file?.length ? { files: flags.file } : {}),
         });
         const runDir = `${outDir}/run-${iteration}`;
+        lastRunDir = runDir;
         const startedAt = new Date();
         try {
           const { canaries } = await runCanaries({
             ...selected,
             baseUrl,
-            env: flags.url ? 'url' : env.name,
+            env: envName,
             config: loaded.suite.canaries,
             timeline: new Timeline(),
             telemetry,
             outDir: runDir,
             signal: interrupt.signal,
             redact: redactor.text,
+            retryBackoffMs,
+            // The environment's headers (secrets expanded), as `canary run` sends them; not to a --url.
+            ...(!flags.url && env.headers ? { headers: env.headers } : {}),
           });
           const safe = redactor.value(canaries);
+          // Each round is a run directory of its own, with its results; `reports/latest` follows the newest.
+          if (safe.length > 0) {
+            mkdirSync(runDir, { recursive: true });
+            writeFileSync(join(runDir, 'canaries.json'), `${JSON.stringify(safe, null, 2)}\n`);
+            if (!flags.out) linkLatestRun(runDir);
+          }
           await recordCanaryRound({
             file: historyFile,
             runDir,
@@ -138,13 +183,34 @@ export async function runCanaryWatch(names: string[], flags: CanaryWatchFlags): 
           if (existsSync(runDir)) redactRunDir(runDir, redactor);
         }
       },
-      onRun: (results, iteration) => {
+      onRun: async (results, iteration) => {
         failedLast = results.some((r) => r.status === 'failed');
-        const stamp = new Date().toISOString();
+        const now = new Date();
+        const stamp = now.toISOString();
         for (const r of results) {
           printHuman(
-            `${stamp} #${iteration} ${r.status === 'passed' ? 'PASS' : 'FAIL'} ${r.name} ${r.durationMs} ms${r.error ? ` — ${r.error}` : ''}`,
+            `${stamp} #${iteration} ${r.status === 'passed' ? 'PASS' : 'FAIL'} ${r.name} ${r.durationMs} ms${r.attempts > 1 ? ` (${r.attempts} attempts)` : ''}${r.error ? ` — ${r.error}` : ''}`,
           );
+          const raised = tracker.observe(r, now);
+          if (!raised) continue;
+          const alert = {
+            ...raised,
+            env: envName,
+            target: baseUrl,
+            ...(lastRunDir ? { runDir: lastRunDir } : {}),
+          };
+          printHuman(`${stamp} ${alert.kind === 'failing' ? 'ALERT' : 'RECOVERED'} ${alertText(alert)}`);
+          const failures = await sendAlert(alert, receivers, redactor.text);
+          if (watch.snsTopicArn)
+            failures.push(
+              ...(await publishToSns(
+                watch.snsTopicArn,
+                env.region,
+                buildAlertPayload(alert, 'sns'),
+                alertText(alert),
+              )),
+            );
+          for (const f of failures) printHuman(`warning: alert not delivered: ${f}`);
         }
       },
     });
@@ -155,4 +221,62 @@ export async function runCanaryWatch(names: string[], flags: CanaryWatchFlags): 
   }
   if (interrupt.signal.aborted) return 130;
   return failedLast ? 1 : 0;
+}
+
+/** Points `reports/latest` at this round's directory (`<run id>/run-N`), which holds results. */
+function linkLatestRun(runDir: string): void {
+  const parent = dirname(dirname(resolve(runDir)));
+  const link = join(parent, 'latest');
+  try {
+    if (lstatSync(link, { throwIfNoEntry: false })) rmSync(link, { force: true });
+    symlinkSync(relative(parent, resolve(runDir)), link, 'dir');
+  } catch {
+    // A missing `latest` link never fails a watch.
+  }
+}
+
+/** The environment's alert receivers, a PagerDuty routing key given as `${secret:NAME}` resolved. */
+async function alertReceivers(
+  alerts: readonly {
+    url: string;
+    format: 'generic' | 'slack' | 'pagerduty' | 'sns';
+    routingKey?: string | undefined;
+  }[],
+  context: Parameters<typeof loadRunSecrets>[0],
+): Promise<{ url: string; format: 'generic' | 'slack' | 'pagerduty' | 'sns'; routingKey?: string }[]> {
+  if (!alerts.some((a) => a.routingKey?.includes('${secret:'))) {
+    return alerts.map((a) => ({
+      url: a.url,
+      format: a.format,
+      ...(a.routingKey ? { routingKey: a.routingKey } : {}),
+    }));
+  }
+  const { resolveSecrets, expandSecretRefs } = await import('../core/secrets.ts');
+  const resolved = await resolveSecrets(context.env);
+  return alerts.map((a) => ({
+    url: a.url,
+    format: a.format,
+    ...(a.routingKey ? { routingKey: expandSecretRefs(a.routingKey, resolved) } : {}),
+  }));
+}
+
+/** aws provider: the alert on the severity's SNS topic, as the notification a CloudWatch alarm sends. */
+async function publishToSns(
+  topicArn: string,
+  region: string | undefined,
+  message: unknown,
+  subject: string,
+): Promise<string[]> {
+  try {
+    const { SNSClient, PublishCommand } = await import('@aws-sdk/client-sns');
+    const client = new SNSClient(region ? { region } : {});
+    // SNS subjects are at most 100 printable ASCII characters.
+    const safeSubject = subject.replace(/[^\x20-\x7e]/g, '-').slice(0, 100);
+    await client.send(
+      new PublishCommand({ TopicArn: topicArn, Message: JSON.stringify(message), Subject: safeSubject }),
+    );
+    return [];
+  } catch (error) {
+    return [`SNS topic ${topicArn}: ${(error as Error).name}`];
+  }
 }

@@ -1,0 +1,154 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import {
+  alertText,
+  buildAlertPayload,
+  type CanaryAlert,
+  createAlertTracker,
+  formatDowntime,
+  sendAlert,
+} from './watch-alerts.ts';
+
+const MIN = 60_000;
+
+/** Feeds one canary's run statuses (one a minute) and returns the alerts as `kind@run`. */
+function alertsFor(
+  statuses: string,
+  policy: { failuresBeforeAlert?: number; passesBeforeRecovery?: number } = {},
+): string[] {
+  const tracker = createAlertTracker(policy);
+  const out: string[] = [];
+  [...statuses].forEach((s, i) => {
+    const status = s === 'F' ? 'failed' : 'passed';
+    const alert = tracker.observe({ name: 'home', status, error: 'boom' }, new Date(i * MIN));
+    if (alert) out.push(`${alert.kind}@${i + 1}:${alert.failedRuns}`);
+  });
+  return out;
+}
+
+describe('when a watched canary alerts', () => {
+  test.each([
+    ['a single failed run followed by a pass alerts no one', 'PFPPP', {}, []],
+    [
+      'two failed runs in a row alert once (default threshold 2); the pass announces the recovery',
+      'PFFFP',
+      {},
+      ['failing@3:2', 'recovered@5:3'],
+    ],
+    ['failures that alternate with passes never reach the threshold', 'FPFPFPFP', {}, []],
+    ['threshold 3', 'FFPFFFP', { failuresBeforeAlert: 3 }, ['failing@6:3', 'recovered@7:3']],
+    [
+      'threshold 1 alerts on the first failed run',
+      'PFP',
+      { failuresBeforeAlert: 1 },
+      ['failing@2:1', 'recovered@3:1'],
+    ],
+    [
+      'while alerting, a lone pass between failures does not recover when two passes are needed (damped)',
+      'FFPFPFPP',
+      { passesBeforeRecovery: 2 },
+      ['failing@2:2', 'recovered@8:4'],
+    ],
+    [
+      'a second outage alerts again, counted from zero',
+      'FFPFFP',
+      {},
+      ['failing@2:2', 'recovered@3:2', 'failing@5:2', 'recovered@6:2'],
+    ],
+  ] as const)('%s', (_what, statuses, policy, expected) => {
+    expect(alertsFor(statuses, policy)).toEqual(expected);
+  });
+
+  test('each canary is tracked on its own', () => {
+    const tracker = createAlertTracker();
+    const at = new Date(0);
+    expect(tracker.observe({ name: 'a', status: 'failed' }, at)).toBeUndefined();
+    expect(tracker.observe({ name: 'b', status: 'failed' }, at)).toBeUndefined();
+    expect(tracker.observe({ name: 'a', status: 'failed' }, at)?.canary).toBe('a');
+    expect(tracker.observe({ name: 'b', status: 'passed' }, at)).toBeUndefined();
+  });
+});
+
+test.each([
+  [40_000, '40 s'],
+  [14 * MIN, '14 min'],
+  [125 * MIN, '2 h 5 min'],
+  [120 * MIN, '2 h'],
+])('downtime %d ms reads "%s"', (ms, text) => {
+  expect(formatDowntime(ms)).toBe(text);
+});
+
+const failing: CanaryAlert = {
+  kind: 'failing',
+  canary: 'home',
+  env: 'staging',
+  target: 'https://shop.example.com',
+  at: new Date('2026-01-01T10:02:00Z'),
+  since: new Date('2026-01-01T10:00:00Z'),
+  failedRuns: 2,
+  error: 'step "open" failed: 503',
+};
+const recovered: CanaryAlert = {
+  ...failing,
+  kind: 'recovered',
+  at: new Date('2026-01-01T10:14:00Z'),
+  failedRuns: 3,
+};
+
+test('the texts say what failed and how long the outage lasted', () => {
+  expect(alertText(failing)).toBe(
+    'canary home (staging) is failing: 2 runs in a row — step "open" failed: 503',
+  );
+  expect(alertText(recovered)).toBe('canary home (staging) recovered after 3 runs / 14 min');
+});
+
+test('PagerDuty: trigger and resolve share one dedup key; Slack and SNS carry the text', () => {
+  const trigger = buildAlertPayload(failing, 'pagerduty', 'k'.repeat(32)) as Record<string, unknown>;
+  const resolve = buildAlertPayload(recovered, 'pagerduty', 'k'.repeat(32)) as Record<string, unknown>;
+  expect(trigger).toMatchObject({
+    event_action: 'trigger',
+    payload: { severity: 'critical', source: failing.target },
+  });
+  expect(resolve).toEqual({
+    routing_key: 'k'.repeat(32),
+    event_action: 'resolve',
+    dedup_key: trigger.dedup_key,
+  });
+  expect(buildAlertPayload(failing, 'slack')).toMatchObject({ text: alertText(failing) });
+  expect(buildAlertPayload(recovered, 'sns')).toMatchObject({ NewStateValue: 'OK', OldStateValue: 'ALARM' });
+});
+
+describe('sendAlert', () => {
+  let server: Server;
+  let url: string;
+  const bodies: { path: string; body: unknown }[] = [];
+  beforeAll(async () => {
+    server = createServer(async (req: IncomingMessage, res) => {
+      let text = '';
+      for await (const chunk of req) text += chunk;
+      bodies.push({ path: req.url ?? '', body: JSON.parse(text) });
+      res.statusCode = req.url === '/down' ? 500 : 200;
+      res.end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => server.close());
+
+  test('POSTs each format; a receiver answering 500 and one that is down are reported, not thrown', async () => {
+    const failures = await sendAlert(
+      { ...failing, error: 'token s3cr3t-value leaked' },
+      [
+        { url: `${url}/generic`, format: 'generic' },
+        { url: `${url}/down`, format: 'slack' },
+        { url: 'http://127.0.0.1:1/nothing', format: 'sns' },
+      ],
+      (t) => t.replaceAll('s3cr3t-value', '[REDACTED]'),
+    );
+    expect(failures).toHaveLength(2);
+    expect(failures[0] ?? failures[1]).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/…/);
+    expect(bodies.map((b) => b.path).sort()).toEqual(['/down', '/generic']);
+    expect(JSON.stringify(bodies)).not.toContain('s3cr3t-value');
+  });
+});
