@@ -65,6 +65,14 @@ describe('buildDeployedSuiteAlarm', () => {
     expect(errorRate.Metrics[0]?.MetricStat?.Metric.Dimensions?.[0]?.Value).toBe('checkout');
   });
 
+  test("a composite naming an alarm the environment does not deploy keeps that alarm's name", () => {
+    const deployed = buildDeployedSuiteAlarm(
+      { AlarmName: 'Down', AlarmRule: 'ALARM(ErrorRate) OR ALARM(LegacyAlarm)', severity: 'warning' },
+      { alarmPrefix: 'stg-', isDeployed: (name) => name !== 'LegacyAlarm' },
+    );
+    expect(deployed.AlarmRule).toBe('ALARM("stg-ErrorRate") OR ALARM("LegacyAlarm")');
+  });
+
   test('a composite: its name and the alarms its rule names are prefixed', () => {
     const deployed = buildDeployedSuiteAlarm(
       { AlarmName: 'Down', AlarmRule: 'ALARM(ErrorRate) AND NOT OK("Slow api")', severity: 'critical' },

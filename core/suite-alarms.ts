@@ -53,6 +53,11 @@ export interface SuiteAlarmDeployment {
   alarmPrefix: string;
   /** CanaryName of a suite canary → the deployed canary's name. */
   canaryName?: (name: string) => string | undefined;
+  /**
+   * Whether a composite's child is deployed with the prefix (a suite, service or canary alarm); an
+   * alarm the account has apart from opsproof keeps its name. @defaultValue every child is
+   */
+  isDeployed?: (name: string) => boolean;
 }
 
 function deployedDimensions(
@@ -79,7 +84,9 @@ export function buildDeployedSuiteAlarm<T extends MathAlarmDefinition | Composit
     return {
       ...alarm,
       AlarmName,
-      AlarmRule: buildRenamedAlarmRule(alarm.AlarmRule, (n) => `${deployment.alarmPrefix}${n}`),
+      AlarmRule: buildRenamedAlarmRule(alarm.AlarmRule, (n) =>
+        (deployment.isDeployed?.(n) ?? true) ? `${deployment.alarmPrefix}${n}` : n,
+      ),
     };
   }
   return {

@@ -142,14 +142,17 @@ export class AlarmFactory extends Construct {
   }
 
   /**
-   * A suite composite alarm: its rule names the deployed (prefixed) alarms, which are created first.
-   * Every alarm it names must be registered already.
+   * A suite composite alarm: its rule names the deployed (prefixed) alarms the stack registered before
+   * it, and depends on them; any other name is kept (an alarm of the account).
    */
   fromCompositeDefinition(def: CompositeAlarmDefinition): cw.CompositeAlarm {
-    const deployed = buildDeployedSuiteAlarm(def, { alarmPrefix: this.props.prefix });
+    const deployed = buildDeployedSuiteAlarm(def, {
+      alarmPrefix: this.props.prefix,
+      isDeployed: (name) => this.registry.has(name),
+    });
     const members: string[] = [];
     buildRenamedAlarmRule(def.AlarmRule, (name) => {
-      members.push(name);
+      if (this.registry.has(name)) members.push(name);
       return name;
     });
     const alarm = new cw.CompositeAlarm(this, `Suite-${def.AlarmName}`, {
@@ -157,12 +160,8 @@ export class AlarmFactory extends Construct {
       alarmDescription: describe(def.AlarmDescription, def.severity, def.runbook),
       alarmRule: cw.AlarmRule.fromString(deployed.AlarmRule),
     });
-    for (const name of members) {
-      const child = this.registry.get(name);
-      if (!child)
-        throw new Error(`composite alarm ${def.AlarmName} names ${name}, which the stack does not deploy`);
-      alarm.node.addDependency(child.alarm);
-    }
+    // Created after its children; an alarm the stack does not deploy is the account's own.
+    for (const name of members) alarm.node.addDependency(this.registry.get(name)!.alarm);
     this.register(def.AlarmName, alarm, def.severity, 'suite', members);
     return alarm;
   }
