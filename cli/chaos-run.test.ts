@@ -255,3 +255,88 @@ test.skipIf(moto.skip)(
     }
   },
 );
+
+test.skipIf(moto.skip)(
+  '`opsproof chaos run TEMPLATE.json --dry-run` on an aws environment previews it (skip-all) and prints the resolved targets',
+  async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const endpoint = `http://127.0.0.1:${port}`;
+    const server = spawn(moto.path!, ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+    const dir = mkdtempSync(join(tmpdir(), 'opsproof-fis-dry-'));
+    try {
+      for (let i = 0; i < 100; i++) {
+        const up = await fetch(`${endpoint}/moto-api/`).then(
+          (r) => r.ok,
+          () => false,
+        );
+        if (up) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      writeFileSync(
+        join(dir, 'opsproof.config.json'),
+        JSON.stringify({
+          service: 'fis-test',
+          environments: {
+            staging: {
+              target: 'https://api.example.com',
+              provider: 'aws',
+              region: 'eu-west-1',
+              aws: { accountId: '123456789012' },
+            },
+          },
+        }),
+      );
+      const template = fileURLToPath(new URL('../chaos/fixtures/fis-templates/lambda.json', import.meta.url));
+      const child = spawn(
+        process.execPath,
+        [
+          bin,
+          'chaos',
+          'run',
+          template,
+          '--env',
+          'staging',
+          '--dry-run',
+          '--config',
+          join(dir, 'opsproof.config.json'),
+          '--out',
+          join(dir, 'run'),
+        ],
+        {
+          stdio: ['ignore', 'ignore', 'pipe'],
+          env: {
+            ...process.env,
+            AWS_ENDPOINT_URL: endpoint,
+            AWS_ACCESS_KEY_ID: 'testing',
+            AWS_SECRET_ACCESS_KEY: 'testing',
+            AWS_REGION: 'eu-west-1',
+            CI: 'true',
+          },
+        },
+      );
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+      expect(code, stderr).toBe(0);
+      const fn = 'arn:aws:lambda:eu-west-1:123456789012:function:orders-api';
+      expect(stderr).toContain(`dry run of lambda: target fn (aws:lambda:function) → ${fn}`);
+      const result = JSON.parse(readFileSync(join(dir, 'run', 'result.json'), 'utf8')) as {
+        experiments: { engine: string; dryRun: boolean; resolvedTargets: unknown[] }[];
+      };
+      expect(result.experiments[0]).toMatchObject({
+        engine: 'fis',
+        dryRun: true,
+        resolvedTargets: [
+          { targetName: 'fn', resourceType: 'aws:lambda:function', targetInformation: { arn: fn } },
+        ],
+      });
+    } finally {
+      server.kill('SIGKILL');
+    }
+  },
+);
