@@ -136,6 +136,29 @@ describe.skipIf(moto.skip)('FIS engine against moto', () => {
     expect(timeline.find('fault.end')?.reason).toBe('interrupted');
   });
 
+  test.each(['rds-aurora.json', 'ecs.json', 'eks.json'])(
+    'Ctrl-C stops a running experiment of the new actions too (%s), with the guardian armed',
+    async (file) => {
+      const name = `interrupt-${file.replace('.json', '')}`;
+      const { experiment } = await loadFisTemplate(join(fixtureDir, file), name);
+      const timeline = new Timeline();
+      const interrupt = new AbortController();
+      timeline.on((r) => {
+        if (r.type === 'action.start') interrupt.abort(new InterruptedError('SIGINT'));
+      });
+      const journal = await runFisExperiment(name, experiment, options(timeline, interrupt.signal));
+      expect(journal.status, journal.error).toBe('interrupted');
+      const state = await fis.send(
+        new (await import('@aws-sdk/client-fis')).GetExperimentCommand({ id: journal.fisExperimentId! }),
+      );
+      expect(state.experiment?.state?.status).toBe('stopped');
+      expect(journal.activities.length).toBeGreaterThan(0);
+      expect(journal.activities.every((a) => a.status === 'stopped')).toBe(true);
+      // The guardian started and was armed: no warning about it.
+      expect(timeline.records().filter((r) => r.type === 'progress' && r.level === 'warn')).toEqual([]);
+    },
+  );
+
   test('targets that resolve to nothing fail the experiment unless allowed', async () => {
     const failed = await runFisExperiment('fis-empty', delay(byTag), options(new Timeline()));
     expect(failed.status).toBe('failed');
