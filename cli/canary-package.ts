@@ -22,6 +22,10 @@ export async function runCanaryPackage(flags: CanaryPackageFlags): Promise<ExitC
     loaded,
     outDir: flags.out ?? 'dist/canaries',
     ...(env.provider === 'aws' ? { baseUrl: env.target, env: env.name } : {}),
+    // Its headers too, with secret references (never values) the canary reads when it runs.
+    ...(env.provider === 'aws' && env.headers
+      ? { environment: { name: env.name, headers: env.headers, secrets: env.secrets, region: env.region } }
+      : {}),
   });
   for (const p of packaged) {
     printHuman(
