@@ -80,7 +80,7 @@ describe('estimateCost (orders, prod)', () => {
     ['CloudWatch dashboards', 1, 3],
     // one drill a quarter of a 2-minute experiment
     ['FIS action-minutes', 0.67, 0.0667],
-    ['KMS key (alert topics)', 1, 1],
+    ['KMS keys (alert topics, FIS logs)', 2, 2],
     // 50 notifications × 2 email subscriptions = 100 emails = 0.001 × 100k
     ['SNS email deliveries', 0.001, 0.002],
   ])('%s: %d → $%d', (item, quantity, usd) => {

@@ -219,7 +219,8 @@ export function estimateCost(
   line('SNS publishes', a.notificationsPerMonth / 1e6, 'million', prices.snsPublishPerMillion);
   line('SNS email deliveries', (a.notificationsPerMonth * emails) / 1e5, '100k', prices.snsEmailPer100k);
   line('SNS HTTPS deliveries', (a.notificationsPerMonth * urls) / 1e6, 'million', prices.snsHttpsPerMillion);
-  line('KMS key (alert topics)', 1, 'keys', prices.kmsKeyMonth);
+  // The alert topics' key and the FIS experiment log group's key.
+  line('KMS keys (alert topics, FIS logs)', 2, 'keys', prices.kmsKeyMonth);
 
   if (env.region && env.region !== prices.region) {
     notes.push(`prices are ${prices.region} list prices; ${env.region} may differ slightly`);
