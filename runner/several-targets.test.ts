@@ -61,6 +61,17 @@ export default defineCanary({ name: 'shop', type: 'browser', target: 'web' }, as
 });
 `,
     );
+    writeFileSync(
+      join(dir, 'items.canary.ts'),
+      `import { defineCanary } from 'opsproof';
+export default defineCanary({ name: 'items', type: 'api', target: 'api' }, async ({ http, step, baseUrl }) => {
+  await step('list items', async () => {
+    const res = await http.get(baseUrl + '/items?from=canary');
+    if (res.status !== 200) throw new Error('items ' + res.status);
+  });
+});
+`,
+    );
     const { suite, diagnostics } = validateSuite({
       service: 'shop',
       environments: {
@@ -68,7 +79,7 @@ export default defineCanary({ name: 'shop', type: 'browser', target: 'web' }, as
           targets: { web: { url: webUrl, readyPath: '/ready' }, api: { url: apiUrl, readyPath: '/items' } },
         },
       },
-      canaries: { files: ['shop.canary.ts'] },
+      canaries: { files: ['*.canary.ts'] },
       load: {
         default: 'browse',
         profiles: {
@@ -104,8 +115,11 @@ export default defineCanary({ name: 'shop', type: 'browser', target: 'web' }, as
         ['health:ready:api', 'passed'],
       ]);
       expect(result.canaries?.map((c) => [c.name, c.status, c.targetName])).toEqual([
+        ['items', 'passed', 'api'],
         ['shop', 'passed', 'web'],
       ]);
+      expect(api.seen).toContain('/items?from=canary');
+      expect(web.seen).not.toContain('/items?from=canary');
       expect(result.load?.targetName).toBe('api');
       expect(result.load?.target).toBe(apiUrl);
       expect(result.load?.requests).toBeGreaterThanOrEqual(15);

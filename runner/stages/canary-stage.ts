@@ -1,3 +1,4 @@
+import { launchChromium } from '../../canaries/launch-chromium.ts';
 import { loadCanaries } from '../../canaries/load-canaries.ts';
 import { runCanaries } from '../../canaries/run-canaries.ts';
 import type { Artifact, CanaryRunResult, Check } from '../../core/run-result.ts';
@@ -71,32 +72,42 @@ export function createCanaryStage(options: CanaryStageOptions = {}): Stage {
       const canaries: CanaryRunResult[] = [];
       const artifacts: Artifact[] = [];
       let failures = loaded.failures;
-      for (const [targetName, group] of groups) {
-        const stageTarget = named ? resolveStageTarget(context, targetName) : undefined;
-        const outcome = await runCanaries({
-          canaries: group,
-          failures,
-          baseUrl: options.baseUrl ?? stageTarget?.url ?? context.targetUrl,
-          env: context.env.name,
-          config: context.loaded.suite.canaries,
-          timeline: context.timeline,
-          telemetry: context.telemetry,
-          outDir: context.outDir,
-          stage: name,
-          signal: context.signal,
-          ...(context.env.headers ? { headers: plainHeaders(context.env.headers) } : {}),
-          ...(context.options.redact ? { redact: context.options.redact } : {}),
-        });
-        failures = [];
-        const tagged = stageTarget?.name;
-        canaries.push(
-          ...outcome.canaries.map((c) =>
-            tagged !== undefined && group.some((g) => g.definition.options.name === c.name)
-              ? { ...c, targetName: tagged }
-              : c,
-          ),
-        );
-        artifacts.push(...outcome.artifacts);
+      // Several targets with browser canaries: one Chromium for all of them, as for one target.
+      const launched =
+        groups.size > 1 && loaded.canaries.some((c) => c.definition.options.type === 'browser')
+          ? await launchChromium()
+          : undefined;
+      try {
+        for (const [targetName, group] of groups) {
+          const stageTarget = named ? resolveStageTarget(context, targetName) : undefined;
+          const outcome = await runCanaries({
+            canaries: group,
+            failures,
+            baseUrl: options.baseUrl ?? stageTarget?.url ?? context.targetUrl,
+            env: context.env.name,
+            config: context.loaded.suite.canaries,
+            timeline: context.timeline,
+            telemetry: context.telemetry,
+            outDir: context.outDir,
+            stage: name,
+            signal: context.signal,
+            ...(context.env.headers ? { headers: plainHeaders(context.env.headers) } : {}),
+            ...(context.options.redact ? { redact: context.options.redact } : {}),
+            ...(launched ? { browser: launched.browser } : {}),
+          });
+          failures = [];
+          const tagged = stageTarget?.name;
+          canaries.push(
+            ...outcome.canaries.map((c) =>
+              tagged !== undefined && group.some((g) => g.definition.options.name === c.name)
+                ? { ...c, targetName: tagged }
+                : c,
+            ),
+          );
+          artifacts.push(...outcome.artifacts);
+        }
+      } finally {
+        await launched?.close();
       }
       return { canaries, artifacts, checks: buildCanaryChecks(canaries, name) };
     },
