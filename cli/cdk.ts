@@ -95,8 +95,11 @@ export async function runCdk(action: CdkAction, flags: CdkFlags): Promise<0 | 1>
     }
   }
 
-  const [{ Toolkit, NonInteractiveIoHost, StackSelectionStrategy, BootstrapEnvironments }, { synthSuite }] =
-    await Promise.all([import('@aws-cdk/toolkit-lib'), import('../infra/synth-suite.ts')]);
+  const [
+    { Toolkit, ToolkitError, NonInteractiveIoHost, StackSelectionStrategy, BootstrapEnvironments },
+    { synthSuite },
+  ] = await Promise.all([import('@aws-cdk/toolkit-lib'), import('../infra/synth-suite.ts')]);
+  const isCredentialsError = (e: unknown) => ToolkitError.isAuthenticationError(e);
   const inner = new NonInteractiveIoHost({ logLevel: 'info', isCI: false });
   const toolkit = new Toolkit({
     emojis: false,
@@ -132,7 +135,7 @@ export async function runCdk(action: CdkAction, flags: CdkFlags): Promise<0 | 1>
       return nagErrors.length > 0 ? 1 : 0;
     }
     if (action === 'diff') {
-      const diffs = await onAws(() => toolkit.diff(assembly, { stacks }));
+      const diffs = await onAws(() => toolkit.diff(assembly, { stacks }), isCredentialsError);
       for (const [stack, diff] of Object.entries(diffs)) {
         // Every opsproof stack has a Description: one added means nothing is deployed under that name.
         printHuman(formatDiffCount(stack, diff.resources, { isNew: diff.description?.isAddition ?? false }));
@@ -145,9 +148,22 @@ export async function runCdk(action: CdkAction, flags: CdkFlags): Promise<0 | 1>
       });
     }
     if (flags.bootstrap) {
-      await onAws(() => toolkit.bootstrap(BootstrapEnvironments.fromCloudAssemblySource(assembly)));
+      await onAws(
+        () => toolkit.bootstrap(BootstrapEnvironments.fromCloudAssemblySource(assembly)),
+        isCredentialsError,
+      );
     }
-    const result = await onAws(() => toolkit.deploy(assembly, { stacks }));
+    let result: Awaited<ReturnType<typeof toolkit.deploy>>;
+    try {
+      result = await onAws(() => toolkit.deploy(assembly, { stacks }), isCredentialsError);
+    } catch (error) {
+      // Answered no: the toolkit removed the change set; exit 1 so `deploy && next` stops here.
+      if (error instanceof EnvironmentError && ToolkitError.isAbortError(error.cause)) {
+        printHuman('not deployed: the change was declined');
+        return 1;
+      }
+      throw error;
+    }
     for (const stack of result.stacks) printHuman(`deployed ${stack.stackName} (${stack.stackArn})`);
     return 0;
   } finally {
@@ -179,13 +195,14 @@ interface ResourceChange {
 }
 
 /** AWS refusing or unreachable is an environment problem (exit 3), not a crash. */
-async function onAws<T>(call: () => Promise<T>): Promise<T> {
+async function onAws<T>(call: () => Promise<T>, isCredentialsError: (e: unknown) => boolean): Promise<T> {
   try {
     return await call();
   } catch (error) {
     if (isOpsproofError(error)) throw error;
     const message = error instanceof Error ? error.message : String(error);
-    throw new EnvironmentError('aws-api', `AWS: ${message}`, {
+    const credentials = isCredentialsError(error);
+    throw new EnvironmentError(credentials ? 'credentials' : 'aws-api', `AWS: ${message}`, {
       cause: error,
       hint: 'check the credentials and region (AWS_PROFILE, AWS_REGION); a first deploy to an account needs --bootstrap',
     });
