@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -125,6 +126,12 @@ describe('probeService against a real server', () => {
       seen.push(req.url ?? '');
       if (req.url === '/api/items')
         return res.writeHead(200, { 'content-type': 'application/json' }).end('[]');
+      if (req.url === '/broken.yaml')
+        return res
+          .writeHead(200, { 'content-type': 'application/yaml' })
+          .end('openapi: 3.0.2\ninfo: [\n  a: b\n');
+      if (req.url === '/openapi.yaml')
+        return res.writeHead(200, { 'content-type': 'application/yaml' }).end(readFileSync(petstore));
       if (req.url === '/healthz')
         return res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":1}');
       // A single-page app: every other path answers its index.html, /health included.
@@ -158,6 +165,17 @@ describe('probeService against a real server', () => {
     expect(input.readyPath).toBe('/healthz');
     expect(input.requests.map((r) => r.path)).toEqual(['/api/items', '/healthz']);
     expect(input.pages).toEqual([{ path: '/', title: 'Shop' }]);
+  });
+
+  test('an OpenAPI document read from a URL', async () => {
+    const summary = await loadOpenApi(`${url}/openapi.yaml`);
+    expect(summary.operations).toHaveLength(5);
+  });
+
+  test('a document at a URL that is not YAML names its line', async () => {
+    const error = await loadOpenApi(`${url}/broken.yaml`).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).diagnostics[0]?.path).toMatch(/^line \d+, column \d+$/);
   });
 
   test('a URL nothing answers is an environment error in one sentence', async () => {

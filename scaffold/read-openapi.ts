@@ -1,6 +1,7 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
+import { parse as parseYaml } from 'yaml';
 import type { Diagnostic } from '../core/diagnostics.ts';
-import { ConfigError, describeError } from '../core/errors.ts';
+import { ConfigError, describeError, EnvironmentError } from '../core/errors.ts';
 
 /** A GET or HEAD operation a canary and the load mix may call without side effects. */
 export interface SafeOperation {
@@ -60,9 +61,11 @@ interface Document {
  */
 export async function loadOpenApi(source: string): Promise<OpenApiSummary> {
   let doc: Document;
+  // swagger-parser resolves a root URL like an external reference, which is off: fetch it here.
+  const input = /^https?:\/\//.test(source) ? await fetchDocument(source) : source;
   try {
     // Refs to other files or URLs are not followed: a scaffold reads one document, offline.
-    doc = (await SwaggerParser.validate(source, { resolve: { external: false } })) as Document;
+    doc = (await SwaggerParser.validate(input as string, { resolve: { external: false } })) as Document;
   } catch (error) {
     const diagnostics = diagnosticsFromParserError(error);
     throw new ConfigError(
@@ -75,6 +78,32 @@ export async function loadOpenApi(source: string): Promise<OpenApiSummary> {
     );
   }
   return buildOpenApiSummary(doc);
+}
+
+/** A document served at a URL, parsed (YAML or JSON); not answering is an environment error. */
+async function fetchDocument(url: string): Promise<unknown> {
+  let text: string;
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    text = await res.text();
+  } catch (error) {
+    throw new EnvironmentError('target-unreachable', `could not read ${url} (${describeError(error)}).`, {
+      cause: error,
+    });
+  }
+  try {
+    return parseYaml(text);
+  } catch (error) {
+    const diagnostics = diagnosticsFromParserError(error);
+    throw new ConfigError(
+      `${url} is not a valid OpenAPI document:\n${formatList(diagnostics)}`,
+      diagnostics,
+      {
+        file: url,
+      },
+    );
+  }
 }
 
 /** The safe operations of a dereferenced document (pure). */
@@ -183,10 +212,17 @@ export function diagnosticsFromParserError(error: unknown): Diagnostic[] {
     return out;
   }
   const message = describeError(error).split('\n')[0] ?? 'cannot be parsed';
-  const position = /\((\d+):(\d+)\)/.exec(describeError(error));
+  // swagger-parser writes `(line:column)` into its message; the yaml package gives `linePos`.
+  const fromMessage = /\((\d+):(\d+)\)/.exec(describeError(error));
+  const linePos = (error as { linePos?: { line: number; col: number }[] }).linePos?.[0];
+  const position = fromMessage
+    ? [fromMessage[1], fromMessage[2]]
+    : linePos
+      ? [linePos.line, linePos.col]
+      : undefined;
   return [
     {
-      path: position ? `line ${position[1]}, column ${position[2]}` : '(document)',
+      path: position ? `line ${position[0]}, column ${position[1]}` : '(document)',
       severity: 'error',
       message,
     },
