@@ -290,6 +290,10 @@ describe('--help', () => {
     [['history'], ['--kind', '--name', '--env', '--since', '--json', '--history']],
     [['init'], ['--url', '--openapi', '--start', '--dir', '--force']],
     [['check'], ['--config', '--env']],
+    [['synth'], ['--env', '--config']],
+    [['diff'], ['--env', '--config']],
+    [['deploy'], ['--env', '--config', '--yes', '--allow-production', '--confirm-env']],
+    [['doctor'], ['--install', '--json']],
   ];
 
   test('opsproof --help lists every command with its flags', async () => {
