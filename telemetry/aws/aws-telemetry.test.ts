@@ -3,7 +3,6 @@ import {
   DescribeAlarmHistoryCommand,
   DescribeAlarmsCommand,
   GetMetricDataCommand,
-  PutCompositeAlarmCommand,
   PutMetricAlarmCommand,
   SetAlarmStateCommand,
 } from '@aws-sdk/client-cloudwatch';
@@ -135,69 +134,6 @@ describe.skipIf(moto.skip !== undefined)(`aws provider against moto ${moto.skip 
     await telemetry.close();
   });
 
-  test("a composite alarm: its state, its name listed, and its children's datapoints as its evidence", async () => {
-    const telemetry = new AwsTelemetry({ clients: createAwsClients(region), alarmPrefix: 'cx-' });
-    const cw = new CloudWatchClient({ region });
-    const dims = [{ Name: 'Service', Value: 'composite' }];
-    const minute = Math.floor(Date.now() / 60_000) * 60_000;
-    const first = new Date(minute - 120_000);
-    await telemetry.putMetricData('Composite', [
-      { MetricName: 'Errors', Dimensions: dims, Value: 2, Timestamp: new Date(first.getTime() + 5000) },
-      { MetricName: 'Requests', Dimensions: dims, Value: 40, Timestamp: new Date(first.getTime() + 5000) },
-      { MetricName: 'Requests', Dimensions: dims, Value: 60, Timestamp: new Date(minute - 50_000) },
-    ]);
-    // Single-metric children (moto does not evaluate metric math in GetMetricData) under a nested composite.
-    await cw.send(
-      new PutMetricAlarmCommand({
-        AlarmName: 'cx-Errors',
-        Namespace: 'Composite',
-        MetricName: 'Errors',
-        Dimensions: dims,
-        Statistic: 'Sum',
-        Period: 60,
-        EvaluationPeriods: 1,
-        Threshold: 5,
-        ComparisonOperator: 'GreaterThanThreshold',
-      }),
-    );
-    await cw.send(
-      new PutMetricAlarmCommand({
-        AlarmName: 'cx-Traffic',
-        Namespace: 'Composite',
-        MetricName: 'Requests',
-        Dimensions: dims,
-        Statistic: 'Sum',
-        Period: 60,
-        EvaluationPeriods: 1,
-        Threshold: 1,
-        ComparisonOperator: 'LessThanThreshold',
-      }),
-    );
-    await cw.send(new PutCompositeAlarmCommand({ AlarmName: 'cx-Inner', AlarmRule: 'ALARM("cx-Errors")' }));
-    await cw.send(
-      new PutCompositeAlarmCommand({
-        AlarmName: 'cx-Degraded',
-        AlarmRule: 'ALARM("cx-Inner") OR ALARM(cx-Traffic)',
-      }),
-    );
-    await cw.send(
-      new SetAlarmStateCommand({ AlarmName: 'cx-Degraded', StateValue: 'OK', StateReason: 'test' }),
-    );
-    expect(await telemetry.getAlarmState('Degraded')).toBe('OK');
-    expect(await telemetry.listAlarmNames()).toEqual(
-      expect.arrayContaining(['Errors', 'Traffic', 'Inner', 'Degraded']),
-    );
-    const window = { from: new Date(first.getTime() + 1000), to: new Date(minute - 1) };
-    const points = await telemetry.getAlarmDatapoints('Degraded', window);
-    expect(points?.map((p) => [p.alarm, p.timestamp.getTime() - first.getTime(), p.value])).toEqual([
-      ['Errors', 0, 2],
-      ['Traffic', 0, 40],
-      ['Traffic', 60_000, 60],
-    ]);
-    cw.destroy();
-    await telemetry.close();
-  });
-
   test('push path: the EventBridge rule routes alarm state changes into SQS, read by long polling', async () => {
     const sqs = new SQSClient({ region });
     const events = new EventBridgeClient({ region });
@@ -295,7 +231,7 @@ describe('where moto lacks an API or a failure mode: aws-sdk-client-mock with AP
     await telemetry.close();
   });
 
-  test('composite alarms (moto ignores AlarmTypes; AWS returns composites only when asked): DescribeAlarms asks for both, and a composite over a math alarm shows its datapoints', async () => {
+  test('composite alarms (moto 5.2.5: "The put_composite_alarm action has not been implemented"; AWS returns composites only when AlarmTypes asks): DescribeAlarms asks for both, and a composite over a math alarm shows its datapoints', async () => {
     const cw = new CloudWatchClient({ region, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
     const mock = mockClient(cw);
     const first = new Date('2026-01-01T00:01:00Z');
@@ -325,9 +261,21 @@ describe('where moto lacks an API or a failure mode: aws-sdk-client-mock with AP
           {
             AlarmName: 'demo-Degraded',
             AlarmRule:
-              'ALARM("demo-ErrorRate") OR NOT OK(arn:aws:cloudwatch:us-east-1:123456789012:alarm:demo-Degraded)',
+              'ALARM(demo-Inner) OR NOT OK(arn:aws:cloudwatch:us-east-1:123456789012:alarm:demo-Degraded)',
             StateValue: 'OK',
           },
+        ],
+        MetricAlarms: [],
+      });
+    // A nested composite: its child's datapoints count for the outer one.
+    mock
+      .on(DescribeAlarmsCommand, {
+        AlarmNames: ['demo-Inner'],
+        AlarmTypes: ['CompositeAlarm', 'MetricAlarm'],
+      })
+      .resolves({
+        CompositeAlarms: [
+          { AlarmName: 'demo-Inner', AlarmRule: 'ALARM("demo-ErrorRate")', StateValue: 'OK' },
         ],
         MetricAlarms: [],
       });
@@ -411,6 +359,8 @@ describe('where moto lacks an API or a failure mode: aws-sdk-client-mock with AP
     ]);
     expect(mock.commandCalls(DescribeAlarmHistoryCommand)[0]!.args[0].input).toMatchObject({
       AlarmName: 'demo-HighErrorRate',
+      // Without it CloudWatch leaves composite alarms' history out.
+      AlarmTypes: ['CompositeAlarm', 'MetricAlarm'],
       HistoryItemType: 'StateUpdate',
     });
     await telemetry.close();

@@ -32,7 +32,7 @@ import type {
 import { startAlarmEventsReader } from './alarm-events.ts';
 import { type RetryOptions, withAwsRetries } from './with-aws-retries.ts';
 
-// DescribeAlarms returns only metric alarms unless AlarmTypes names composites too.
+// DescribeAlarms and DescribeAlarmHistory return only metric alarms unless AlarmTypes names composites too.
 const BOTH_ALARM_TYPES: ('CompositeAlarm' | 'MetricAlarm')[] = ['CompositeAlarm', 'MetricAlarm'];
 
 export interface AwsClients {
@@ -222,6 +222,8 @@ export class AwsTelemetry implements Telemetry {
         this.#o.clients.cloudwatch.send(
           new DescribeAlarmHistoryCommand({
             AlarmName: this.#name(alarmName),
+            // As DescribeAlarms: without it a composite's history reads as empty.
+            AlarmTypes: BOTH_ALARM_TYPES,
             HistoryItemType: 'StateUpdate',
             StartDate: window.from,
             EndDate: window.to ?? new Date(),
