@@ -197,7 +197,9 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunResult> {
     runId,
     command: input.command,
     env: input.env.name,
-    target: input.env.demo || input.env.start ? null : input.env.target,
+    // A target opsproof starts has no URL yet.
+    target:
+      input.env.demo || listTargets(input.env).find((t) => t.isDefault)?.start ? null : input.env.target,
   });
 
   // The telemetry provider (embedded: metric store, alarms, OTLP receiver, log capture) exists before
