@@ -1,12 +1,22 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { requireTool } from '../core/tools.ts';
+import { type MotoServer, startMotoServer } from '../telemetry/aws/start-moto-server.ts';
 import {
   alertText,
   buildAlertPayload,
   type CanaryAlert,
   createAlertTracker,
   formatDowntime,
+  publishAlertToSns,
   sendAlert,
 } from './watch-alerts.ts';
 
@@ -151,4 +161,40 @@ describe('sendAlert', () => {
     expect(bodies.map((b) => b.path).sort()).toEqual(['/down', '/generic']);
     expect(JSON.stringify(bodies)).not.toContain('s3cr3t-value');
   });
+});
+
+// The SNS path against moto: the alert reaches a queue subscribed to the topic as the alarm
+// notification CloudWatch would publish (raw message delivery off: the SNS envelope, Message inside).
+const moto = requireTool('moto_server');
+describe.skipIf(moto.skip)('publishAlertToSns against moto', () => {
+  let server: MotoServer;
+  afterAll(async () => server?.close());
+
+  test('the alarm-shaped message and an ASCII subject of at most 100 characters reach a subscribed queue', async () => {
+    server = await startMotoServer(moto.path ?? 'moto_server');
+    const config = {
+      region: 'eu-west-1',
+      endpoint: server.endpoint,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    };
+    const sns = new SNSClient(config);
+    const sqs = new SQSClient(config);
+    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'orders-staging-critical' }));
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'alerts' }));
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
+    );
+    await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: Attributes?.QueueArn }));
+    const long = { ...failing, error: `x${'y'.repeat(200)}` };
+    expect(await publishAlertToSns(long, TopicArn ?? '', sns)).toEqual([]);
+    const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 2 }));
+    const envelope = JSON.parse(Messages?.[0]?.Body ?? '{}') as { Subject: string; Message: string };
+    expect(envelope.Subject).toHaveLength(100);
+    expect(envelope.Subject).toMatch(/^canary home \(staging\) is failing: 2 runs in a row - x/);
+    expect(JSON.parse(envelope.Message)).toMatchObject({ AlarmName: 'canary:home', NewStateValue: 'ALARM' });
+    // A topic that does not exist is a returned failure, not a throw.
+    expect(await publishAlertToSns(failing, `${TopicArn}-missing`, sns)).toEqual([
+      expect.stringMatching(/^SNS topic .*-missing: /),
+    ]);
+  }, 60_000);
 });

@@ -1,3 +1,4 @@
+import type { PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
 import type { CanaryRunResult } from '../core/run-result.ts';
 import type { WatchConfig } from '../core/schema.ts';
 
@@ -227,5 +228,33 @@ function redactUrl(url: string): string {
     return `${new URL(url).origin}/…`;
   } catch {
     return 'the alert receiver';
+  }
+}
+
+/**
+ * aws: publishes the alert to an SNS topic as the notification a CloudWatch alarm sends (the `sns`
+ * payload, with a Subject of at most 100 ASCII characters, SNS's limit). Failures are returned, never
+ * thrown. The client is created on first use (region and credentials from the default chain).
+ */
+export async function publishAlertToSns(
+  alert: CanaryAlert,
+  topicArn: string,
+  client?: Pick<SNSClient, 'send'>,
+  region?: string,
+): Promise<string[]> {
+  try {
+    const sdk = await import('@aws-sdk/client-sns');
+    const sns = client ?? new sdk.SNSClient(region ? { region } : {});
+    const input: PublishCommandInput = {
+      TopicArn: topicArn,
+      Message: JSON.stringify(buildAlertPayload(alert, 'sns')),
+      Subject: alertText(alert)
+        .replace(/[^\x20-\x7e]/g, '-')
+        .slice(0, 100),
+    };
+    await sns.send(new sdk.PublishCommand(input));
+    return [];
+  } catch (error) {
+    return [`SNS topic ${topicArn}: ${(error as Error).name}`];
   }
 }

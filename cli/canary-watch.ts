@@ -65,7 +65,7 @@ export async function runCanaryWatch(names: string[], flags: CanaryWatchFlags): 
     { loadCanaries },
     { runCanaries },
     { watchCanaries, scheduleIntervalMs },
-    { createAlertTracker, sendAlert, alertText, buildAlertPayload },
+    { createAlertTracker, sendAlert, alertText, publishAlertToSns },
     { watchSchema },
     { parseDuration },
     { Timeline },
@@ -201,15 +201,10 @@ export async function runCanaryWatch(names: string[], flags: CanaryWatchFlags): 
           };
           printHuman(`${stamp} ${alert.kind === 'failing' ? 'ALERT' : 'RECOVERED'} ${alertText(alert)}`);
           const failures = await sendAlert(alert, receivers, redactor.text);
-          if (watch.snsTopicArn)
-            failures.push(
-              ...(await publishToSns(
-                watch.snsTopicArn,
-                env.region,
-                buildAlertPayload(alert, 'sns'),
-                alertText(alert),
-              )),
-            );
+          if (watch.snsTopicArn) {
+            const safe = alert.error ? { ...alert, error: redactor.text(alert.error) } : alert;
+            failures.push(...(await publishAlertToSns(safe, watch.snsTopicArn, undefined, env.region)));
+          }
           for (const f of failures) printHuman(`warning: alert not delivered: ${f}`);
         }
       },
@@ -258,25 +253,4 @@ async function alertReceivers(
     format: a.format,
     ...(a.routingKey ? { routingKey: expandSecretRefs(a.routingKey, resolved) } : {}),
   }));
-}
-
-/** aws provider: the alert on the severity's SNS topic, as the notification a CloudWatch alarm sends. */
-async function publishToSns(
-  topicArn: string,
-  region: string | undefined,
-  message: unknown,
-  subject: string,
-): Promise<string[]> {
-  try {
-    const { SNSClient, PublishCommand } = await import('@aws-sdk/client-sns');
-    const client = new SNSClient(region ? { region } : {});
-    // SNS subjects are at most 100 printable ASCII characters.
-    const safeSubject = subject.replace(/[^\x20-\x7e]/g, '-').slice(0, 100);
-    await client.send(
-      new PublishCommand({ TopicArn: topicArn, Message: JSON.stringify(message), Subject: safeSubject }),
-    );
-    return [];
-  } catch (error) {
-    return [`SNS topic ${topicArn}: ${(error as Error).name}`];
-  }
 }
