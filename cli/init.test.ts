@@ -176,7 +176,9 @@ describe('bad input', () => {
       dir,
     );
     expect(code).toBe(2);
-    expect(stderr).toContain('paths./orders.get.parameters.0.in: must be equal to one of the allowed values');
+    expect(stderr).toContain(
+      'paths./orders.get.parameters.0.in: must be equal to one of the allowed values: path, query, header, cookie',
+    );
   });
 
   test('a folder with a config: refused without --force (exit 2, naming it), untouched', async () => {

@@ -113,7 +113,7 @@ describe('OpenAPI', () => {
     writeFileSync(file, text);
     const error = await loadOpenApi(file).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).diagnostics.map((d) => d.path)).toContain(path);
+    expect((error as ConfigError).diagnostics.map((d) => d.path)).toEqual([path]);
   });
 });
 

@@ -197,19 +197,27 @@ function joinPath(base: string, path: string): string {
  * JSON syntax error carries its line and column in the message.
  */
 export function diagnosticsFromParserError(error: unknown): Diagnostic[] {
-  const details = (error as { details?: { instancePath?: string; message?: string }[] }).details;
+  type AjvError = { instancePath?: string; message?: string; params?: { allowedValues?: unknown[] } };
+  const details = (error as { details?: AjvError[] }).details;
   if (Array.isArray(details) && details.length > 0) {
-    const seen = new Set<string>();
-    const out: Diagnostic[] = [];
+    const byKey = new Map<string, { path: string; message: string; allowed: Set<string> }>();
     for (const d of details) {
       const path = formatPointer(d.instancePath ?? '');
       const message = d.message ?? 'is invalid';
       const key = `${path}\0${message}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      out.push({ path, severity: 'error', message });
+      const entry = byKey.get(key) ?? { path, message, allowed: new Set<string>() };
+      // Each oneOf alternative allows its own values (`in: path`, `in: query` …): list them all.
+      for (const v of d.params?.allowedValues ?? []) entry.allowed.add(String(v));
+      byKey.set(key, entry);
     }
-    return out;
+    const out: Diagnostic[] = [...byKey.values()].map((e) => ({
+      path: e.path,
+      severity: 'error',
+      message: e.allowed.size > 0 ? `${e.message}: ${[...e.allowed].join(', ')}` : e.message,
+    }));
+    // ajv also reports each failed alternative of a oneOf on the parent ("must have required
+    // property '$ref'"); the deepest paths say what is wrong.
+    return out.filter((d) => !out.some((other) => other.path.startsWith(`${d.path}.`)));
   }
   const message = describeError(error).split('\n')[0] ?? 'cannot be parsed';
   // swagger-parser writes `(line:column)` into its message; the yaml package gives `linePos`.
