@@ -103,6 +103,8 @@ export async function runCdk(action: CdkAction, flags: CdkFlags): Promise<0 | 1>
   const inner = new NonInteractiveIoHost({ logLevel: 'info', isCI: false });
   const toolkit = new Toolkit({
     emojis: false,
+    // cdk-nag errors are annotations: opsproof reports them itself (synth writes and exits 1, deploy refuses).
+    assemblyFailureAt: 'none',
     ioHost: {
       notify: (msg) => inner.notify(msg),
       requestResponse: async (msg) => {
