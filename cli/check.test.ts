@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -138,4 +138,20 @@ test('an unknown --env is an error; a config that does not parse exits 2', async
   const broken = await check(dir);
   expect(broken.code).toBe(2);
   expect(broken.stderr).toContain('could not load');
+}, 40_000);
+
+test('an alarm test file whose alarm differs from the config alarm of that name is a warning naming the difference', async () => {
+  const dir = suiteFolder({
+    target: 'http://127.0.0.1:9',
+    actionId: 'aws:lambda:invocation-error',
+    canary: goodCanary,
+    alarmTestName: 'HighErrorRate',
+  });
+  const file = join(dir, 'alarms/svc.alarms.yaml');
+  writeFileSync(file, readFileSync(file, 'utf8').replace('"Threshold":0.05', '"Threshold":0.5'));
+  const { code, stderr } = await check(dir);
+  expect(stderr).toContain(
+    "⚠ alarms/svc.alarms.yaml: alarms.HighErrorRate: differs from the config's alarm of that name (Threshold: 0.05 in the config, 0.5 here), so its tests prove another alarm",
+  );
+  expect(code).toBe(0);
 }, 40_000);

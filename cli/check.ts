@@ -89,7 +89,8 @@ export async function runCheck(flags: CheckFlags, cwd = process.cwd()): Promise<
       continue;
     }
     try {
-      await loadAlarmTestFile(alarmFile, cwd);
+      const loadedTests = await loadAlarmTestFile(alarmFile, cwd);
+      if (suite) problems.push(...findAlarmDrift(name, suite.alarms, loadedTests.alarms));
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       const found =
@@ -115,6 +116,55 @@ export async function runCheck(flags: CheckFlags, cwd = process.cwd()): Promise<
   );
   printHuman(lines.join('\n'));
   return errors > 0 ? EXIT.usage : EXIT.passed;
+}
+
+/** What decides an alarm's state: a test of an alarm differing in one of these proves another alarm. */
+const EVALUATED = [
+  'Namespace',
+  'MetricName',
+  'Dimensions',
+  'Statistic',
+  'ExtendedStatistic',
+  'Period',
+  'EvaluationPeriods',
+  'DatapointsToAlarm',
+  'Threshold',
+  'ComparisonOperator',
+  'TreatMissingData',
+] as const;
+
+/**
+ * An alarm test file that defines an alarm under the name of one of the suite's, but evaluated
+ * differently (a threshold changed in one place only): a warning naming the first differences.
+ */
+function findAlarmDrift(
+  file: string,
+  suiteAlarms: readonly object[],
+  tested: ReadonlyMap<string, object>,
+): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const alarm of suiteAlarms as Record<string, unknown>[]) {
+    const loaded = tested.get(String(alarm.AlarmName)) as
+      | { definition?: Record<string, unknown> }
+      | undefined;
+    const test = loaded?.definition;
+    if (!test || alarm.MetricName === undefined) continue;
+    const differs = EVALUATED.filter(
+      (key) =>
+        alarm[key] !== undefined &&
+        test[key] !== undefined &&
+        JSON.stringify(alarm[key]) !== JSON.stringify(test[key]),
+    );
+    if (differs.length === 0) continue;
+    out.push({
+      path: `${file}: alarms.${String(alarm.AlarmName)}`,
+      severity: 'warning',
+      message: `differs from the config's alarm of that name (${differs
+        .map((k) => `${k}: ${JSON.stringify(alarm[k])} in the config, ${JSON.stringify(test[k])} here`)
+        .join('; ')}), so its tests prove another alarm`,
+    });
+  }
+  return out;
 }
 
 async function definesAlarms(file: string): Promise<boolean> {
