@@ -442,3 +442,38 @@ test("alarm-stays-ok on a composite alarm rests on its children's datapoints, ea
   expect(new Set(result?.evidence?.datapoints.map((d) => d.alarm))).toEqual(new Set(['HighErrorRate']));
   expect(result?.evidence?.datapoints.every((d) => d.value === 0)).toBe(true);
 });
+
+test('alarm-stays-ok judges the load window, not the state the alarm is in when the check is read', async () => {
+  const timeline = new Timeline(systemClock);
+  // 10 s periods at timeScale 50: a period every 200 ms.
+  const telemetry = await new EmbeddedTelemetry({ alarms: [alarm], timeScale: 50, timeline }).start({
+    otlp: false,
+  });
+  open.push(telemetry);
+  let errors = 0;
+  const stop = traffic(telemetry, () => errors);
+  const ctx = {
+    timeline,
+    telemetry,
+    clock: systemClock,
+    signal: new AbortController().signal,
+    pollIntervalMs: 50,
+  };
+  try {
+    timeline.emit({ type: 'load.start', profile: 'p', engine: 'open', model: 'open', durationMs: 1000 });
+    await new Promise((r) => setTimeout(r, 1000));
+    timeline.emit({ type: 'load.end', profile: 'p', requests: 500, errors: 0, dropped: 0 });
+    // Later (as a gate's chaos stage after its load), a fault holds the alarm in ALARM.
+    errors = 1;
+    await timeline.waitFor('alarm.state', (r) => r.to === 'ALARM', { signal: AbortSignal.timeout(5000) });
+    expect(await telemetry.getAlarmState('HighErrorRate')).toBe('ALARM');
+    const [healthy] = await evaluateExpectations(
+      [{ kind: 'alarm-stays-ok', alarm: 'HighErrorRate', during: 'load' }],
+      ctx,
+    );
+    expect(healthy?.status, healthy?.message).toBe('passed');
+    expect(healthy?.message).toMatch(/stayed out of ALARM for the .* window over \d+ datapoints \(now OK\)$/);
+  } finally {
+    stop();
+  }
+});

@@ -400,6 +400,31 @@ async function readAlarmDatapoints(
   }
 }
 
+/**
+ * The alarm's state over a watch window that saw no transition into ALARM: ALARM if it left ALARM
+ * inside the window (it was in ALARM at its start), else its state at the window's end from the
+ * timeline's transitions (or the one after the window's `from`), else — a provider whose changes the
+ * timeline does not carry — its current state. Not the current state first: a gate reads its
+ * stays-OK checks after chaos, when a later fault may hold the alarm in ALARM.
+ */
+async function stateDuringWindow(
+  alarm: string,
+  window: { fromT: number; toT: number },
+  history: readonly AlarmStateChange[],
+  ctx: ExpectationContext,
+): Promise<AlarmStateValue | undefined> {
+  const records = ctx.timeline.ofType('alarm.state').filter((r) => r.alarm === alarm);
+  const leftAlarm =
+    records.some((r) => r.t >= window.fromT && r.t <= window.toT && r.from === 'ALARM') ||
+    history.some((c) => c.oldState === 'ALARM');
+  if (leftAlarm) return 'ALARM';
+  const atEnd = records.filter((r) => r.t <= window.toT).at(-1);
+  if (atEnd) return atEnd.to;
+  const next = records.find((r) => r.t > window.toT);
+  if (next) return next.from;
+  return ctx.telemetry.getAlarmState(alarm);
+}
+
 async function evaluateStaysOk(alarm: string, during: string, ctx: ExpectationContext): Promise<Outcome> {
   const unknown = await requireAlarm(alarm, ctx);
   if (unknown) return unknown;
@@ -447,7 +472,7 @@ async function evaluateStaysOk(alarm: string, during: string, ctx: ExpectationCo
       evidence,
     };
   }
-  const state = await ctx.telemetry.getAlarmState(alarm);
+  const state = await stateDuringWindow(alarm, { fromT, toT }, history, ctx);
   const verdict = judgeStaysOk({
     alarm,
     during,
