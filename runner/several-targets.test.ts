@@ -12,6 +12,7 @@ import { findFreePort } from './local-target.ts';
 import { executeRun } from './run.ts';
 import type { Stage } from './stage.ts';
 import { createCanaryStage } from './stages/canary-stage.ts';
+import { createChaosStage } from './stages/chaos-stage.ts';
 import { createLoadStage } from './stages/load-stage.ts';
 import { preflightStage } from './stages/preflight-stage.ts';
 
@@ -207,5 +208,75 @@ describe('a named target that is a process without http', () => {
     const pid = started && 'pid' in started ? (started.pid as number) : undefined;
     expect(pid).toBeGreaterThan(0);
     expect(() => process.kill(pid!, 0)).toThrow();
+  }, 30_000);
+});
+
+describe('an experiment names its target', () => {
+  test("localTarget: the faults go through that target's gateway, and the journal says which", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'opsproof-targets-chaos-'));
+    const { suite, diagnostics } = validateSuite({
+      service: 'shop',
+      environments: {
+        local: {
+          targets: { web: { url: webUrl, readyPath: '/ready' }, api: { url: apiUrl, readyPath: '/items' } },
+        },
+      },
+      load: {
+        profiles: { items: { rate: 20, duration: '2s', requests: [{ path: '/items' }] } },
+      },
+      experiments: {
+        'api-errors': {
+          targets: {
+            Functions: {
+              resourceType: 'aws:lambda:function',
+              resourceTags: { s: 'x' },
+              selectionMode: 'ALL',
+            },
+          },
+          actions: {
+            errors: {
+              actionId: 'aws:lambda:invocation-error',
+              parameters: { duration: 'PT1S', invocationPercentage: '100', preventExecution: 'true' },
+              targets: { Functions: 'Functions' },
+            },
+          },
+          load: 'items',
+          localTarget: 'api',
+        },
+      },
+    });
+    if (!suite) throw new Error(diagnostics.map((d) => `${d.path}: ${d.message}`).join('; '));
+    const loaded: LoadedSuite = { suite, file: join(dir, 'opsproof.config.ts'), dir, warnings: [] };
+    const env: ResolvedEnvironment = { ...suite.environments.local!, name: 'local' };
+    const telemetry = new EmbeddedTelemetry();
+    web.seen.length = 0;
+    try {
+      const result = await executeRun({
+        command: 'chaos run api-errors',
+        loaded,
+        env,
+        stages: [createChaosStage({ interactive: false })],
+        outDir: join(dir, 'run'),
+        signal: new AbortController().signal,
+        telemetry,
+      });
+      const [journal] = result.experiments ?? [];
+      expect(journal?.targetName).toBe('api');
+      expect(journal?.activities[0]?.matchedRequests).toBeGreaterThan(0);
+      // The load during the experiment went to the API, never to the web app.
+      expect(web.seen.filter((u) => u === '/items')).toEqual([]);
+      const errors = (apiName: string) =>
+        telemetry.metrics
+          .get({
+            Namespace: 'AWS/ApiGateway',
+            MetricName: '5XXError',
+            Dimensions: [{ Name: 'ApiName', Value: apiName }],
+          })
+          ?.samples.reduce((sum, s) => sum + s.value * s.count, 0) ?? 0;
+      expect(errors('shop-api')).toBeGreaterThan(0);
+      expect(errors('shop-web')).toBe(0);
+    } finally {
+      await telemetry.close();
+    }
   }, 30_000);
 });
