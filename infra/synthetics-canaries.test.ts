@@ -44,7 +44,14 @@ beforeAll(async () => {
   const { app, stacks } = createOpsproofApp({
     suite,
     canaries: [
-      { ...fixture, retries: 2, timeout: '2m', memoryMb: 2048, tags: { team: 'orders', tier: 'gold' } },
+      {
+        ...fixture,
+        runtimeVersion: 'syn-nodejs-playwright-5.1',
+        retries: 2,
+        timeout: '2m',
+        memoryMb: 2048,
+        tags: { team: 'orders', tier: 'gold' },
+      },
       plain,
     ],
     outdir: join(dir, 'cdk.out'),
@@ -73,8 +80,10 @@ function canary(name: string): Record<string, unknown> {
   return found?.Properties ?? {};
 }
 
-test("a canary's own schedule, retries, timeout, memory and tags are deployed; the other keeps the suite's", () => {
+test("a canary's own runtime, schedule, retries, timeout, memory and tags are deployed; the other keeps the suite's", () => {
   const own = canary('checkout');
+  expect(own.RuntimeVersion).toBe('syn-nodejs-playwright-5.1');
+  expect(canary('home').RuntimeVersion).toBe('syn-nodejs-playwright-6.0');
   expect(own.Schedule).toMatchObject({ Expression: 'rate(1 minute)' });
   expect(own.RunConfig).toMatchObject({ TimeoutInSeconds: 120, MemoryInMB: 2048 });
   expect(JSON.stringify(own)).toMatch(/"MaxRetries":2/);
