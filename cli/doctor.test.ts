@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +32,7 @@ async function fakeTool(path: string): Promise<string> {
 /** runDoctor --json in this process, its report and exit code. */
 async function doctor(
   options: Parameters<typeof runDoctor>[1],
+  flags: { install?: boolean } = {},
 ): Promise<{ code: number; report: DoctorReport }> {
   let stdout = '';
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
@@ -38,7 +40,7 @@ async function doctor(
     return true;
   });
   vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  const code = await runDoctor({ json: true }, options);
+  const code = await runDoctor({ ...flags, json: true }, options);
   vi.restoreAllMocks();
   return { code, report: JSON.parse(stdout) as DoctorReport };
 }
@@ -88,6 +90,38 @@ describe('opsproof doctor', () => {
       { name: 'k6', found: true, path: k6, source: 'tools' },
       { name: 'moto_server', found: true, path: moto, source: 'env' },
     ]);
+    expect(code).toBe(0);
+  });
+
+  test('--install installs exactly the missing tools, then checks again: exit 0 once they are there', async () => {
+    const root = join(dir, 'install-root');
+    await mkdir(root);
+    await fakeTool(join(dir, 'install-bin', 'chromium'));
+    const installed: string[][] = [];
+    const install = (steps: string[]) => {
+      installed.push(steps);
+      // What scripts/setup.mjs leaves behind: k6 in .tools/bin, moto in .venv/bin.
+      for (const file of [join(root, '.tools', 'bin', 'k6'), join(root, '.venv', 'bin', 'moto_server')]) {
+        mkdirSync(join(file, '..'), { recursive: true });
+        writeFileSync(file, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+      }
+    };
+    const { code, report } = await doctor(
+      { env: { PATH: join(dir, 'install-bin') }, root, install },
+      { install: true },
+    );
+    expect(installed).toEqual([['k6', 'moto']]);
+    expect(report.tools.map((t) => t.found && t.source)).toEqual(['path', 'tools', 'venv']);
+    expect(code).toBe(0);
+  });
+
+  test('--install with nothing missing installs nothing', async () => {
+    const install = vi.fn();
+    const { code } = await doctor(
+      { env: { PATH: join(dir, 'install-bin') }, root: join(dir, 'install-root'), install },
+      { install: true },
+    );
+    expect(install).not.toHaveBeenCalled();
     expect(code).toBe(0);
   });
 

@@ -26,6 +26,8 @@ export interface DoctorOptions {
   env?: NodeJS.ProcessEnv;
   root?: string;
   nodeVersion?: string;
+  /** Installs these setup steps. @defaultValue runs `scripts/setup.mjs --only STEPS` */
+  install?: (steps: string[]) => void;
 }
 
 /** The tools a gate, the k6 engine and the aws-provider tests need, and the setup step installing each. */
@@ -55,17 +57,20 @@ export async function runDoctor(flags: DoctorFlags, options: DoctorOptions = {})
   const missing = report.tools.filter((t) => !t.found).map((t) => t.name as keyof typeof SETUP_STEPS);
   if (flags.install && missing.length > 0) {
     // The same script `npm start` runs, from opsproof's package: it exists in a user's repo too.
-    const steps = missing.map((name) => SETUP_STEPS[name]).join(',');
-    printHuman(`installing ${steps} with ${repoPath('scripts', 'setup.mjs')}`);
-    spawnSync(process.execPath, [repoPath('scripts', 'setup.mjs'), '--only', steps], {
-      stdio: ['ignore', 2, 2],
-      env: options.env ?? process.env,
-    });
+    const steps = missing.map((name) => SETUP_STEPS[name]);
+    (options.install ?? ((s) => runSetup(s, options.env ?? process.env)))(steps);
     report = inspectSetup(options);
   }
   printHuman(formatDoctorReport(report));
   if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   return report.ok ? EXIT.passed : EXIT.environment;
+}
+
+/** The setup script's steps, its progress on stderr. */
+function runSetup(steps: string[], env: NodeJS.ProcessEnv): void {
+  const script = repoPath('scripts', 'setup.mjs');
+  printHuman(`installing ${steps.join(', ')} with ${script}`);
+  spawnSync(process.execPath, [script, '--only', steps.join(',')], { stdio: ['ignore', 2, 2], env });
 }
 
 /** Looks at node, opsproof's virtualenv and every tool. */
