@@ -130,7 +130,10 @@ export function validateExperiment(
   options: {
     alarms?: readonly string[];
     path?: string;
-    /** `fis`: also the lower bounds AWS puts on durations (local runs may be shorter). */
+    /**
+     * `fis`: also what FIS needs of targets (errors) and the lower bounds AWS documents for durations
+     * (warnings; local runs may be shorter).
+     */
     engine?: 'fis' | 'any';
   } = {},
 ): Diagnostic[] {
@@ -174,8 +177,17 @@ export function validateExperiment(
         );
         continue;
       }
-      const problem = checkFisParameterValue(def, value, options.engine ?? 'any');
+      const problem = checkFisParameterValue(def, value);
       if (problem) error(`${at}.parameters.${param}`, problem);
+      // A warning: the lower bounds are transcribed from AWS's docs, and FIS itself has the last word.
+      const short =
+        options.engine === 'fis' && !problem ? checkFisParameterValue(def, value, 'fis') : undefined;
+      if (short)
+        out.push({
+          path: `${base}.${at}.parameters.${param}`,
+          severity: 'warning',
+          message: `${short}; FIS may refuse it`,
+        });
     }
     for (const [param, def] of Object.entries(spec.parameters)) {
       if (def.required && action.parameters[param] === undefined)
