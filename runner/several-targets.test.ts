@@ -280,3 +280,69 @@ describe('an experiment names its target', () => {
     }
   }, 30_000);
 });
+
+describe('a named target opsproof starts', () => {
+  test('is started on a free port, polled on its own readyPath, fronted by its own gateway, and stopped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'opsproof-targets-start-'));
+    const server =
+      "require('http').createServer((q, s) => { s.writeHead(q.url === '/up' ? 200 : 404); s.end(q.url); }).listen(+process.argv[1], '127.0.0.1')";
+    const { suite, diagnostics } = validateSuite({
+      service: 'shop',
+      environments: {
+        local: {
+          targets: {
+            api: { url: apiUrl, readyPath: '/items' },
+            web: {
+              url: 'http://127.0.0.1:0',
+              readyPath: '/up',
+              start: { command: [process.execPath, '-e', server, '{port}'] },
+            },
+          },
+        },
+      },
+    });
+    if (!suite) throw new Error(diagnostics.map((d) => `${d.path}: ${d.message}`).join('; '));
+    const loaded: LoadedSuite = { suite, file: join(dir, 'opsproof.config.ts'), dir, warnings: [] };
+    const env: ResolvedEnvironment = { ...suite.environments.local!, name: 'local' };
+    const telemetry = new EmbeddedTelemetry();
+    let through: { status: number; body: string; direct: string | undefined; gateway: string } | undefined;
+    const probe: Stage = {
+      name: 'assertions',
+      async run(context) {
+        const web = context.targets?.web;
+        const res = await fetch(`${web?.url}/hello`);
+        through = {
+          status: res.status,
+          body: await res.text(),
+          direct: web?.target?.directUrl,
+          gateway: web?.url ?? '',
+        };
+        return {};
+      },
+    };
+    const result = await executeRun({
+      command: 'gate',
+      loaded,
+      env,
+      stages: [preflightStage, probe],
+      outDir: join(dir, 'run'),
+      signal: new AbortController().signal,
+      telemetry,
+    });
+    await telemetry.close();
+    expect(result.error).toBeUndefined();
+    expect(result.checks.map((c) => [c.id, c.name, c.status])).toEqual([
+      ['health:ready:api', 'target "api" answers /items', 'passed'],
+      ['health:ready:web', 'target "web" answers /up', 'passed'],
+    ]);
+    expect(through?.status).toBe(404);
+    expect(through?.body).toBe('/hello');
+    // The stages reach it through its gateway; the process listens on a port of its own.
+    expect(through?.gateway).not.toBe(through?.direct);
+    expect(through?.direct).toMatch(/^http:\/\/127\.0\.0\.1:[1-9]\d*$/);
+    expect(result.targets?.web).toBe(through?.gateway);
+    const started = result.timeline.find((r) => r.type === 'target.start');
+    const pid = started && 'pid' in started ? (started.pid as number) : undefined;
+    expect(() => process.kill(pid!, 0)).toThrow();
+  }, 30_000);
+});
