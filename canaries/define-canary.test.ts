@@ -27,12 +27,20 @@ test.each([
   [{ memoryMb: 512 }, /memoryMb must be a multiple of 64 from 960 to 3008/],
   [{ memoryMb: 1000 }, /memoryMb must be a multiple of 64 from 960 to 3008/],
   [{ memoryMb: 4096 }, /memoryMb must be a multiple of 64 from 960 to 3008/],
+  [{ runtimeVersion: 'syn-nodejs-puppeteer-9.1' }, /runtimeVersion must be a Synthetics Playwright runtime/],
 ])('settings Synthetics refuses are refused at definition: %j', (settings, message) => {
   expect(checkCanaryOptions({ name: 'home', ...settings })).toMatch(message);
   expect(() => defineCanary({ name: 'home', type: 'api', ...settings }, noop)).toThrow(message);
 });
 
 test('settings Synthetics accepts pass', () => {
-  expect(checkCanaryOptions({ name: 'home', retries: 2, memoryMb: 2048 })).toBeUndefined();
+  expect(
+    checkCanaryOptions({
+      name: 'home',
+      retries: 2,
+      memoryMb: 2048,
+      runtimeVersion: 'syn-nodejs-playwright-5.1',
+    }),
+  ).toBeUndefined();
   expect(checkCanaryOptions({ name: 'home', retries: 0, memoryMb: 960 })).toBeUndefined();
 });

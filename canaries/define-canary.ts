@@ -38,7 +38,7 @@ export const CANARY_NAME_RULE = {
 
 /** Why the options cannot be deployed to Synthetics, or undefined. */
 export function checkCanaryOptions(
-  options: Pick<CanaryOptions, 'name' | 'retries' | 'memoryMb'>,
+  options: Pick<CanaryOptions, 'name' | 'retries' | 'memoryMb' | 'runtimeVersion'>,
 ): string | undefined {
   if (typeof options.name !== 'string' || !CANARY_NAME_RULE.pattern.test(options.name))
     return `canary name "${String(options.name)}" is not valid: ${CANARY_NAME_RULE.text}`;
@@ -47,6 +47,11 @@ export function checkCanaryOptions(
     (!Number.isInteger(options.retries) || options.retries < 0 || options.retries > 2)
   )
     return `canary ${options.name}: retries must be 0, 1 or 2 (Synthetics' auto-retry), got ${options.retries}`;
+  if (
+    options.runtimeVersion !== undefined &&
+    !/^syn-nodejs-playwright-\d+\.\d+$/.test(options.runtimeVersion)
+  )
+    return `canary ${options.name}: runtimeVersion must be a Synthetics Playwright runtime such as syn-nodejs-playwright-6.0, got ${options.runtimeVersion}`;
   const mb = options.memoryMb;
   if (mb !== undefined && (!Number.isInteger(mb) || mb < 960 || mb > 3008 || mb % 64 !== 0))
     return `canary ${options.name}: memoryMb must be a multiple of 64 from 960 to 3008 (Synthetics), got ${mb}`;
