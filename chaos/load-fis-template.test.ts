@@ -70,6 +70,33 @@ describe('parseFisTemplate', () => {
     expect(input.logConfiguration).toEqual(template.experimentTemplate.logConfiguration);
   });
 
+  test('keeps the report configuration and sends a multi-account template as written, with a warning', () => {
+    const report = {
+      outputs: { s3Configuration: { bucketName: 'reports', prefix: 'fis/' } },
+      preExperimentDuration: 'PT5M',
+      postExperimentDuration: 'PT5M',
+    };
+    const { experiment, diagnostics } = parseFisTemplate({
+      ...template.experimentTemplate,
+      experimentOptions: { accountTargeting: 'multi-account', emptyTargetResolutionMode: 'fail' },
+      experimentReportConfiguration: report,
+    });
+    expect(experiment?.experimentReportConfiguration).toEqual(report);
+    expect(experiment?.allowEmptyTargets).toBe(false);
+    expect(diagnostics).toEqual([
+      expect.objectContaining({ path: 'experimentOptions.accountTargeting', severity: 'warning' }),
+    ]);
+    const input = buildFisTemplateInput('multi', experiment!, {
+      service: 'demo',
+      region: 'eu-west-1',
+      accountId: '123456789012',
+    });
+    expect(input.experimentOptions).toEqual({
+      accountTargeting: 'multi-account',
+      emptyTargetResolutionMode: 'fail',
+    });
+  });
+
   test.each([
     [
       { actions: { a: { actionId: 'aws:lambda:nope' } } },

@@ -119,6 +119,22 @@ describe('validateExperiment', () => {
       /longer than FIS allows \(from PT1M to PT12H\)/,
     ],
     [
+      'a stand-in fault SPEC that does not parse',
+      {
+        a: {
+          actionId: 'aws:ssm:start-automation-execution',
+          parameters: {
+            documentArn: 'arn:aws:ssm:eu-west-1:1:document/X',
+            documentParameters: '{}',
+            maxDuration: 'PT5M',
+          },
+          local: { fault: 'explode:percent=5' },
+        },
+      },
+      'experiments.x.actions.a.local.fault',
+      /unknown kind "explode"/,
+    ],
+    [
       'a mistyped Aurora failover',
       { a: { actionId: 'aws:rds:failover-cluster', targets: { Clusters: 'Functions' } } },
       'experiments.x.actions.a.actionId',
