@@ -1,7 +1,9 @@
 /**
  * AWS FIS actions as data: every action of the AWS FIS actions reference
  * (https://docs.aws.amazon.com/fis/latest/userguide/fis-actions-reference.html and the per-family
- * pages it links: ecs-task-actions, eks-pod-actions, use-lambda-actions), transcribed 2026-12-06.
+ * pages it links: ecs-task-actions, eks-pod-actions, use-lambda-actions), transcribed 2026-12-06 from
+ * the reference's text. The reference does not print target keys (ListActions does): the keys are
+ * those of AWS's published templates.
  * Types live in fis-catalog.ts; this file is only the table, so a new AWS action is one entry here.
  */
 import type { FisActionSpec, FisParameter, FisScenario } from './fis-catalog.ts';
@@ -158,12 +160,18 @@ const entries: Record<string, Entry> = {
     parameters: {
       availabilityZoneIdentifier: text('Availability Zone name or id (e.g. use1-az1) to shift away from.'),
       duration: duration(MINUTE, 12 * HOUR),
-      managedResourceTypes: list('Comma-separated managed resource types (e.g. ASG,ALB,NLB).', false),
-      zonalAutoshiftStatus: text('Only resources with this autoshift status.', false, [
-        'ENABLED',
-        'DISABLED',
-        'ANY',
+      managedResourceTypes: list('Comma-separated managed resource types.', false, [
+        'ASG',
+        'ALB',
+        'NLB',
+        'EKS',
       ]),
+      zonalAutoshiftStatus: text(
+        'Only resources with this autoshift status.',
+        false,
+        ['ENABLED', 'DISABLED', 'ANY'],
+        'ENABLED',
+      ),
     },
     local: 'none',
     family: 'traffic-shift',
@@ -184,7 +192,9 @@ const entries: Record<string, Entry> = {
       'Disconnects the target Direct Connect virtual interfaces (BGP sessions down) for the duration.',
     resourceType: 'aws:directconnect:virtual-interface',
     targetKey: 'DXVirtualInterfaces',
-    parameters: { duration: duration(MINUTE, 12 * HOUR) },
+    parameters: {
+      duration: duration(10 * MINUTE, 12 * HOUR, 'Duration from 10 minutes to 12 hours (ISO 8601).'),
+    },
     local: 'none',
     family: 'network/disrupt',
   },
@@ -196,6 +206,18 @@ const entries: Record<string, Entry> = {
     parameters: { duration: duration(MINUTE, 12 * HOUR) },
     local: 'none',
     family: 'replication-pause',
+  },
+  // --- Aurora DSQL --------------------------------------------------------------------------
+  'aws:dsql:cluster-connection-failure': {
+    description: 'Makes a share of connections to the target Aurora DSQL clusters fail.',
+    resourceType: 'aws:dsql:cluster',
+    targetKey: 'Clusters',
+    parameters: {
+      duration: duration(MINUTE, 12 * HOUR),
+      percentage: percent('Percentage (1–100) of calls that fail.', 1),
+    },
+    local: 'none',
+    family: 'aws-api',
   },
   // --- EBS -----------------------------------------------------------------------------------
   'aws:ebs:pause-volume-io': {
@@ -217,17 +239,29 @@ const entries: Record<string, Entry> = {
         required: false,
         min: 0.1,
         max: 100,
+        default: '100',
         description: 'Share of read I/O delayed (0.1–100).',
       },
-      readIOLatencyMilliseconds: optional(integer('Read latency added (1–60000 ms).', 1, 60_000)),
+      readIOLatencyMilliseconds: integer(
+        'Read latency added (1 ms on io2, else 10 ms, to 60000 ms).',
+        1,
+        60_000,
+        '100',
+      ),
       writeIOPercentage: {
         kind: 'number',
         required: false,
         min: 0.1,
         max: 100,
+        default: '100',
         description: 'Share of write I/O delayed (0.1–100).',
       },
-      writeIOLatencyMilliseconds: optional(integer('Write latency added (1–60000 ms).', 1, 60_000)),
+      writeIOLatencyMilliseconds: integer(
+        'Write latency added (1 ms on io2, else 10 ms, to 60000 ms).',
+        1,
+        60_000,
+        '100',
+      ),
     },
     local: 'none',
     family: 'storage',
@@ -355,7 +389,7 @@ const entries: Record<string, Entry> = {
     targetKey: 'Tasks',
     parameters: {
       processName: text('Name of the process to kill.'),
-      signal: text('Signal sent.', false, ['SIGTERM', 'SIGKILL'], 'SIGKILL'),
+      signal: text('Signal sent.', false, ['SIGTERM', 'SIGKILL'], 'SIGTERM'),
       ...ecsTask,
     },
     local: 'none',
@@ -368,8 +402,8 @@ const entries: Record<string, Entry> = {
     parameters: {
       duration: duration(),
       port: integer('Port number (0–65535).', 0, 65_535),
-      protocol: text('Protocol.', true, ['tcp', 'udp']),
-      trafficType: text('Direction.', false, ['ingress', 'egress'], 'ingress'),
+      protocol: text('Protocol.', false, ['tcp', 'udp'], 'tcp'),
+      trafficType: text('Direction.', true, ['ingress', 'egress']),
       ...ecsNetwork,
     },
     local: 'none',
@@ -383,6 +417,7 @@ const entries: Record<string, Entry> = {
       duration: duration(),
       delayMilliseconds: integer('Delay in milliseconds.', 0, undefined, '200'),
       jitterMilliseconds: integer('Jitter in milliseconds.', 0, undefined, '10'),
+      flowsPercent: percent('Share (1–100) of network flows affected.', 1, '100'),
       sources,
       ...ecsNetwork,
     },
@@ -396,6 +431,7 @@ const entries: Record<string, Entry> = {
     parameters: {
       duration: duration(),
       lossPercent: percent('Packet loss (0–100).', 0, '7'),
+      flowsPercent: percent('Share (1–100) of network flows affected.', 1, '100'),
       sources,
       ...ecsNetwork,
     },
@@ -408,7 +444,10 @@ const entries: Record<string, Entry> = {
     resourceType: 'aws:eks:cluster',
     targetKey: 'Cluster',
     parameters: {
-      kubernetesApiVersion: text('API version of the custom resource (e.g. chaos-mesh.org/v1alpha1).'),
+      kubernetesApiVersion: text('API version of the custom resource.', true, [
+        'chaos-mesh.org/v1alpha1',
+        'litmuschaos.io/v1alpha1',
+      ]),
       kubernetesKind: text('Kind of the custom resource (e.g. PodChaos).'),
       kubernetesNamespace: text('Namespace the custom resource is created in.'),
       kubernetesSpec: json('Spec of the custom resource (JSON).', true),
@@ -483,9 +522,15 @@ const entries: Record<string, Entry> = {
     targetKey: 'Pods',
     parameters: {
       ...eksPodDuration,
-      interface: text('Network interface(s), comma-separated.', false, undefined, 'eth0'),
+      interface: text(
+        'Network interfaces, comma-separated (ALL, DEFAULT: the primary one).',
+        false,
+        undefined,
+        'DEFAULT',
+      ),
       delayMilliseconds: integer('Delay in milliseconds.', 0, undefined, '200'),
       jitterMilliseconds: integer('Jitter in milliseconds.', 0, undefined, '10'),
+      flowsPercent: percent('Share (1–100) of network flows affected.', 1, '100'),
       sources,
     },
     local: 'none',
@@ -497,8 +542,14 @@ const entries: Record<string, Entry> = {
     targetKey: 'Pods',
     parameters: {
       ...eksPodDuration,
-      interface: text('Network interface(s), comma-separated.', false, undefined, 'eth0'),
+      interface: text(
+        'Network interfaces, comma-separated (ALL, DEFAULT: the primary one).',
+        false,
+        undefined,
+        'DEFAULT',
+      ),
       lossPercent: percent('Packet loss (0–100).', 0, '7'),
+      flowsPercent: percent('Share (1–100) of network flows affected.', 1, '100'),
       sources,
     },
     local: 'none',
@@ -531,6 +582,30 @@ const entries: Record<string, Entry> = {
     local: 'none',
     family: 'process/stop',
     replacedBy: 'aws:elasticache:replicationgroup-interrupt-az-power',
+  },
+  // --- Kinesis Data Streams ------------------------------------------------------------------
+  'aws:kinesis:stream-provisioned-throughput-exception': {
+    description:
+      'Answers GetRecords, GetShardIterator, PutRecord(s) on the target streams with ProvisionedThroughputExceededException.',
+    resourceType: 'aws:kinesis:stream',
+    targetKey: 'KinesisStreams',
+    parameters: {
+      duration: duration(MINUTE, 12 * HOUR),
+      percentage: percent('Percentage (1–100) of calls that fail.', 1),
+    },
+    local: 'none',
+    family: 'aws-api',
+  },
+  'aws:kinesis:stream-expired-iterator-exception': {
+    description: 'Answers GetRecords on the target streams with ExpiredIteratorException.',
+    resourceType: 'aws:kinesis:stream',
+    targetKey: 'KinesisStreams',
+    parameters: {
+      duration: duration(MINUTE, 12 * HOUR),
+      percentage: percent('Percentage (1–100) of calls that fail.', 1),
+    },
+    local: 'none',
+    family: 'aws-api',
   },
   // --- Lambda --------------------------------------------------------------------------------
   'aws:lambda:invocation-add-delay': {
@@ -577,6 +652,16 @@ const entries: Record<string, Entry> = {
     local: 'http-status',
     family: 'lambda-invocation',
   },
+  // --- MemoryDB ------------------------------------------------------------------------------
+  'aws:memorydb:multi-region-cluster-pause-replication': {
+    description:
+      "Pauses replication between this Region's cluster and the other Regions of the target multi-Region clusters.",
+    resourceType: 'aws:memorydb:multi-region-cluster',
+    targetKey: 'MultiRegionClusters',
+    parameters: { duration: duration(MINUTE, 12 * HOUR) },
+    local: 'none',
+    family: 'replication-pause',
+  },
   // --- Network -------------------------------------------------------------------------------
   'aws:network:disrupt-connectivity': {
     description: 'Denies traffic to the target subnets through a cloned network ACL.',
@@ -619,6 +704,15 @@ const entries: Record<string, Entry> = {
     },
     local: 'none',
     family: 'network/disrupt',
+  },
+  'aws:network:disrupt-vpc-endpoint': {
+    description:
+      'Blocks the traffic of the target interface VPC endpoints (an empty managed security group).',
+    resourceType: 'aws:ec2:vpc-endpoint',
+    targetKey: 'VPCEndpoints',
+    parameters: { duration: duration(MINUTE, 12 * HOUR) },
+    local: 'none',
+    family: 'network/blackhole',
   },
   // --- RDS / Aurora --------------------------------------------------------------------------
   'aws:rds:failover-db-cluster': {
