@@ -6,7 +6,12 @@ import { z } from 'zod';
 import { parseDuration } from '../core/duration.ts';
 import { describeError, UsageError } from '../core/errors.ts';
 import type { LoadedSuite } from '../core/load-config.ts';
-import { type CanaryDefinition, type CanaryType, isCanaryDefinition } from './define-canary.ts';
+import {
+  CANARY_NAME_RULE,
+  type CanaryDefinition,
+  type CanaryType,
+  isCanaryDefinition,
+} from './define-canary.ts';
 
 /** A canary found in a file. */
 export interface LoadedCanary {
@@ -44,17 +49,19 @@ const durationString = z
 
 /** What `defineCanary` options must hold at run time (the TypeScript types do not reach plain JS files). */
 const canaryOptionsSchema = z.object({
-  name: z
-    .string()
-    .min(1)
-    .max(255)
-    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'expected letters, digits, ".", "_" or "-"'),
+  // One name rule, AWS's (define-canary.ts): a name that runs here also deploys.
+  name: z.string().regex(CANARY_NAME_RULE.pattern, `expected ${CANARY_NAME_RULE.text}`),
   type: z.enum(['browser', 'api']),
   schedule: z.string().optional(),
   retries: z.number().int().min(0).max(2).optional(),
   timeout: durationString.optional(),
   stepTimeout: durationString.optional(),
   tags: z.record(z.string(), z.string()).optional(),
+  memoryMb: z.number().int().min(960).max(3008).multipleOf(64).optional(),
+  runtimeVersion: z
+    .string()
+    .regex(/^syn-nodejs-playwright-\d+\.\d+$/, 'expected a Synthetics Playwright runtime')
+    .optional(),
   target: z
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "expected the name of one of the environment's targets")
