@@ -190,6 +190,15 @@ describe('opsproof deploy refuses before synthesizing', () => {
   });
 });
 
+test('a suite the CDK app refuses (a dot in the service name) is a config error naming why: exit 2', async () => {
+  await writeFile(join(dir, 'dot.config.ts'), CONFIG.replace("service: 'shop-api'", "service: 'shop.api'"));
+  const { code, stderr } = await opsproof(['synth', '--env', 'staging', '--config', 'dot.config.ts']);
+  expect(stderr).toContain(
+    "error: the suite's CDK app failed: The value shop.api-staging for field dashboardName",
+  );
+  expect(code).toBe(2);
+});
+
 describe('formatDiffCount', () => {
   const change = (kind: 'add' | 'update' | 'remove') => ({
     isAddition: kind === 'add',

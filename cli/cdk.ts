@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { EnvironmentError, isOpsproofError, UsageError } from '../core/errors.ts';
+import { ConfigError, EnvironmentError, isOpsproofError, UsageError } from '../core/errors.ts';
 import { printHuman } from './command-kit.ts';
 
 /** The three commands over the suite's CDK app. */
@@ -126,7 +126,13 @@ export async function runCdk(action: CdkAction, flags: CdkFlags): Promise<0 | 1>
     { outdir, disposeOutdir: false, resolveDefaultEnvironment: action !== 'synth' },
   );
   const stacks = { strategy: StackSelectionStrategy.ALL_STACKS };
-  const assembly = await toolkit.synth(source, { stacks });
+  const assembly = await toolkit.synth(source, { stacks }).catch((error: unknown) => {
+    // The toolkit wraps what the app threw ("Assembly builder failed"): say what it was.
+    const cause = ToolkitError.isAssemblyError(error) ? error.cause : undefined;
+    if (isOpsproofError(cause)) throw cause;
+    if (!(cause instanceof Error)) throw error;
+    throw new ConfigError(`the suite's CDK app failed: ${cause.message}`, [], { file: loaded.file, cause });
+  });
   try {
     const nagErrors = synthesized?.nagErrors ?? [];
     for (const e of nagErrors) printHuman(`cdk-nag error: ${e.path}: ${e.message}`);
