@@ -159,6 +159,39 @@ describe.skipIf(moto.skip)('FIS engine against moto', () => {
     },
   );
 
+  test('what FIS may refuse is a warning before the experiment starts: a duration below its documented bound', async () => {
+    const timeline = new Timeline();
+    const short = experimentSchema.parse({
+      targets: byArn,
+      actions: {
+        delay: {
+          actionId: 'aws:lambda:invocation-add-delay',
+          parameters: { duration: 'PT20S' },
+          targets: { Functions: 'Functions' },
+        },
+      },
+    });
+    const journal = await runFisExperiment('fis-short', short, {
+      ...options(timeline),
+      dryRun: true,
+      guardianScript: missingGuardian,
+    });
+    expect(journal.status).toBe('completed');
+    const warnings = timeline.records().filter((r) => r.type === 'progress' && r.level === 'warn');
+    expect(warnings).toEqual([
+      expect.objectContaining({
+        message: expect.stringMatching(
+          /actions\.delay\.parameters\.duration: "PT20S" is shorter than FIS allows \(from PT1M to PT12H\); FIS may refuse it/,
+        ),
+      }),
+    ]);
+    // Said before anything reached FIS.
+    const records = timeline.records();
+    const warned = records.findIndex((r) => r.type === 'progress' && r.level === 'warn');
+    expect(warned).toBeGreaterThanOrEqual(0);
+    expect(warned).toBeLessThan(records.findIndex((r) => r.type === 'experiment.start'));
+  });
+
   test('targets that resolve to nothing fail the experiment unless allowed', async () => {
     const failed = await runFisExperiment('fis-empty', delay(byTag), options(new Timeline()));
     expect(failed.status).toBe('failed');

@@ -200,9 +200,12 @@ async function startAndFollow(
   const clock = options.clock ?? systemClock;
   const { timeline } = options;
   const dryRun = options.dryRun ?? false;
-  const errors = validateExperiment(name, experiment, { engine: 'fis' }).filter(
-    (d) => d.severity === 'error',
-  );
+  const diagnostics = validateExperiment(name, experiment, { engine: 'fis' });
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  // What FIS may refuse (a duration below its documented bound, a former action id) is said first.
+  if (errors.length === 0)
+    for (const d of diagnostics)
+      timeline.emit({ type: 'progress', level: 'warn', message: `${d.path}: ${d.message}` });
   if (errors.length > 0)
     throw new EnvironmentError(
       'other',
