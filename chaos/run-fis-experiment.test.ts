@@ -268,6 +268,7 @@ describe.skipIf(moto.skip)('FIS engine against moto', () => {
   test('there is a template fixture for every service family of the acceptance', () => {
     expect(fixtures.map((f) => f.replace('.json', '')).sort()).toEqual(
       [
+        'data-stores',
         'directconnect',
         'dynamodb',
         'ebs',
