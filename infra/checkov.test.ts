@@ -9,11 +9,11 @@ import { loadSuite } from '../core/load-config.ts';
 import { createOpsproofApp } from './create-app.ts';
 import { parseSuite, writeFixtureCanaryZip } from './test-fixtures.ts';
 
-// checkov (the pip package, in the project's .venv) on the synthesized templates: every CloudFormation
+// checkov (the pip package, in .tools/checkov: it pins a boto3 that moto's venv cannot share) on the synthesized templates: every CloudFormation
 // check passes or is skipped in the template with its reason (Metadata.checkov.skip), as cdk-nag's are.
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '..');
-const checkov = [process.env.OPSPROOF_CHECKOV, join(root, '.venv/bin/checkov')].find(
+const checkov = [process.env.OPSPROOF_CHECKOV, join(root, '.tools/checkov/bin/checkov')].find(
   (p): p is string => p !== undefined && existsSync(p),
 );
 const missing = checkov === undefined && process.env.CI !== 'true';
@@ -30,7 +30,7 @@ test.skipIf(missing)(
   'checkov reports no unsuppressed failure on the demo stacks and on a VPC canary stack with header secrets',
   async () => {
     if (!checkov)
-      throw new Error('checkov not found: pip install checkov into .venv, or set OPSPROOF_CHECKOV');
+      throw new Error('checkov not found: run `node scripts/setup.mjs --only checkov`, or set OPSPROOF_CHECKOV');
     const dir = mkdtempSync(join(tmpdir(), 'opsproof-checkov-'));
     const loaded = await loadSuite({ cwd: root });
     const found = await loadCanaries(loaded);

@@ -14,13 +14,18 @@ import { fileURLToPath } from 'node:url';
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 export const K6_VERSION = 'v1.8.1';
 export const MOTO_VERSION = '5.2.5';
+// The AWS SDK v3 clients speak protocols (e.g. CloudWatch's JSON) that older botocore models lack, so
+// moto's botocore is pinned too; pip alone may resolve an old one.
+export const BOTOCORE_VERSION = '1.44.18';
+// checkov pins its own boto3 (1.35.x), which would take moto's botocore back: it gets a venv of its own.
+export const CHECKOV_VERSION = '3.3.30';
 
 const STEPS_FOR = {
   start: ['node-modules', 'chromium'],
-  test: ['node-modules', 'chromium', 'k6', 'moto'],
+  test: ['node-modules', 'chromium', 'k6', 'moto', 'checkov'],
   bench: ['node-modules', 'chromium', 'k6', 'wrk'],
   synth: ['node-modules'],
-  all: ['node-modules', 'chromium', 'k6', 'moto', 'wrk'],
+  all: ['node-modules', 'chromium', 'k6', 'moto', 'checkov', 'wrk'],
 };
 
 function log(line) {
@@ -137,9 +142,13 @@ const steps = {
   moto() {
     const venv = join(root, '.venv');
     const bin = join(venv, 'bin', 'moto_server');
-    if (isExecutable(bin) && installedMotoVersion(venv) === MOTO_VERSION)
-      return log(`moto: ok (${MOTO_VERSION})`);
-    log(`moto: installing moto[server]==${MOTO_VERSION} into .venv`);
+    if (
+      isExecutable(bin) &&
+      installedVersion(venv, 'moto') === MOTO_VERSION &&
+      installedVersion(venv, 'botocore') === BOTOCORE_VERSION
+    )
+      return log(`moto: ok (${MOTO_VERSION}, botocore ${BOTOCORE_VERSION})`);
+    log(`moto: installing moto[server]==${MOTO_VERSION} (botocore ${BOTOCORE_VERSION}) into .venv`);
     if (!isExecutable(join(venv, 'bin', 'python3'))) {
       const error = run('python3', ['-m', 'venv', venv]);
       if (error) fail(`could not create the virtualenv (${error}); is python3-venv installed?`);
@@ -148,10 +157,32 @@ const steps = {
       'install',
       '--disable-pip-version-check',
       `moto[server]==${MOTO_VERSION}`,
+      `boto3==${BOTOCORE_VERSION}`,
+      `botocore==${BOTOCORE_VERSION}`,
     ]);
     if (error || !isExecutable(bin))
       fail(`pip install moto[server]==${MOTO_VERSION} failed (${error ?? 'no moto_server'})`);
     log('moto: installed into .venv');
+  },
+
+  checkov() {
+    const venv = join(root, '.tools', 'checkov');
+    const bin = join(venv, 'bin', 'checkov');
+    if (isExecutable(bin) && installedVersion(venv, 'checkov') === CHECKOV_VERSION)
+      return log(`checkov: ok (${CHECKOV_VERSION})`);
+    log(`checkov: installing checkov==${CHECKOV_VERSION} into .tools/checkov`);
+    if (!isExecutable(join(venv, 'bin', 'python3'))) {
+      const error = run('python3', ['-m', 'venv', venv]);
+      if (error) fail(`could not create the virtualenv (${error}); is python3-venv installed?`);
+    }
+    const error = run(join(venv, 'bin', 'pip'), [
+      'install',
+      '--disable-pip-version-check',
+      `checkov==${CHECKOV_VERSION}`,
+    ]);
+    if (error || !isExecutable(bin))
+      fail(`pip install checkov==${CHECKOV_VERSION} failed (${error ?? 'no checkov'})`);
+    log('checkov: installed into .tools/checkov');
   },
 
   wrk() {
@@ -164,14 +195,14 @@ const steps = {
   },
 };
 
-function installedMotoVersion(venv) {
+function installedVersion(venv, pkg) {
   const lib = join(venv, 'lib');
   if (!existsSync(lib)) return undefined;
   for (const python of readdirSync(lib)) {
     const site = join(lib, python, 'site-packages');
     if (!existsSync(site)) continue;
     for (const entry of readdirSync(site)) {
-      const match = /^moto-(.+)\.dist-info$/.exec(entry);
+      const match = new RegExp(`^${pkg}-(.+)\\.dist-info$`).exec(entry);
       if (match) return match[1];
     }
   }
