@@ -30,7 +30,9 @@ test.skipIf(missing)(
   'checkov reports no unsuppressed failure on the demo stacks and on a VPC canary stack with header secrets',
   async () => {
     if (!checkov)
-      throw new Error('checkov not found: run `node scripts/setup.mjs --only checkov`, or set OPSPROOF_CHECKOV');
+      throw new Error(
+        'checkov not found: run `node scripts/setup.mjs --only checkov`, or set OPSPROOF_CHECKOV',
+      );
     const dir = mkdtempSync(join(tmpdir(), 'opsproof-checkov-'));
     const loaded = await loadSuite({ cwd: root });
     const found = await loadCanaries(loaded);
