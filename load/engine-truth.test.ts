@@ -60,8 +60,12 @@ const cases: Case[] = [
   },
 ];
 
+// A case gets two more tries: on a 2-core machine a major GC of the generator's process or another
+// process's burst can land in one run's top percentile (the 100 ms case missed its 2 % in 1 of 6
+// quiet runs); an engine that is really off misses every try (the hill climber read +3–6 %).
 test.each(cases)(
   '$name: p50 and p99 within 5 % of the truth (the 100 ms case p99 within 2 %)',
+  { timeout: 20_000, retry: 2 },
   async ({ server: behaviour, rate, duration, p99Tolerance }) => {
     const server = await startRecordingServer(behaviour);
     let summary: Awaited<ReturnType<typeof runOpenEngine>>;
@@ -90,5 +94,4 @@ test.each(cases)(
     expect(lag.p50).toBeLessThanOrEqual(lag.p99);
     expect(lag.p99).toBeLessThanOrEqual(lag.max);
   },
-  20_000,
 );
