@@ -44,11 +44,8 @@ export const SCAFFOLD_PATHS = {
  * faults with their alarms, canaries before and after) finishes within about a minute.
  */
 export const SCAFFOLD_DEFAULTS = {
-  /**
-   * The gate's load: two looping connections (closed model). The open model's generator-kept-up
-   * check fails on send lag above 10 ms, which a busy laptop's timers show on a healthy service.
-   */
-  connections: 2,
+  /** The gate's load (open model): gentle enough for a development instance of any service. */
+  steadyRate: 50,
   /** Arrivals per second while a fault runs: enough datapoints for every alarm minute. */
   loadRate: 20,
   loadDuration: '5s',
@@ -173,8 +170,8 @@ function buildConfig(input: ScaffoldInput): string {
       default: 'steady',
       profiles: {
         steady: {
-          model: 'closed',
-          connections: SCAFFOLD_DEFAULTS.connections,
+          model: 'open',
+          rate: SCAFFOLD_DEFAULTS.steadyRate,
           duration: SCAFFOLD_DEFAULTS.loadDuration,
           warmup: SCAFFOLD_DEFAULTS.warmup,
           requests: loadRequests,
