@@ -146,8 +146,11 @@ export async function loadCommandContext(
     ...(options.check ? { check: options.check } : {}),
   });
   const env = resolveEnvironment(loaded.suite, flags.env);
-  // `--url` stands in for the environment's target, also in result.json and the reports.
-  return { loaded, env: options.adhocUrl ? { ...env, target: options.adhocUrl } : env };
+  // `--url` stands in for the environment's target, also in result.json and the reports; with several
+  // named targets it replaces them all (the run has one target, and names of targets are ignored).
+  if (!options.adhocUrl) return { loaded, env };
+  const { targets: _replaced, ...single } = env;
+  return { loaded, env: { ...single, target: options.adhocUrl } };
 }
 
 async function buildAdhocSuite(url: string, envName: string, cwd: string): Promise<LoadedSuite> {

@@ -34,6 +34,40 @@ const url = (s: http.Server) => `http://127.0.0.1:${(s.address() as AddressInfo)
 beforeAll(async () => {
   for (const s of Object.values(servers)) await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
   dir = await mkdtemp(join(tmpdir(), 'opsproof-gate-web-api-'));
+  await writeFile(
+    join(dir, 'notes.canary.ts'),
+    `import { defineCanary } from 'opsproof';
+export default defineCanary({ name: 'notes', type: 'browser', target: 'web' }, async ({ page, step, baseUrl }) => {
+await step('open notes', async () => {
+  await page.goto(baseUrl + '/notes-page');
+  await page.getByRole('button', { name: 'New note' }).waitFor();
+});
+});
+`,
+  );
+  await writeFile(
+    join(dir, 'opsproof.config.json'),
+    JSON.stringify({
+      service: 'notes',
+      environments: {
+        local: { targets: { web: url(servers.web), api: { url: url(servers.api), readyPath: '/health' } } },
+      },
+      canaries: { files: ['notes.canary.ts'] },
+      load: {
+        default: 'list',
+        // Closed model: a short, bounded run whose verdict does not hang on the generator's timing.
+        profiles: {
+          list: {
+            target: 'api',
+            model: 'closed',
+            connections: 2,
+            duration: '1s',
+            requests: [{ path: '/notes' }],
+          },
+        },
+      },
+    }),
+  );
 });
 afterAll(async () => {
   for (const s of Object.values(servers)) await new Promise<void>((r) => s.close(() => r()));
@@ -43,40 +77,6 @@ afterAll(async () => {
 test.skipIf(chromium.skip)(
   'opsproof gate: browser canary → web, load → api, each named in result.json',
   async () => {
-    await writeFile(
-      join(dir, 'notes.canary.ts'),
-      `import { defineCanary } from 'opsproof';
-export default defineCanary({ name: 'notes', type: 'browser', target: 'web' }, async ({ page, step, baseUrl }) => {
-  await step('open notes', async () => {
-    await page.goto(baseUrl + '/notes-page');
-    await page.getByRole('button', { name: 'New note' }).waitFor();
-  });
-});
-`,
-    );
-    await writeFile(
-      join(dir, 'opsproof.config.json'),
-      JSON.stringify({
-        service: 'notes',
-        environments: {
-          local: { targets: { web: url(servers.web), api: { url: url(servers.api), readyPath: '/health' } } },
-        },
-        canaries: { files: ['notes.canary.ts'] },
-        load: {
-          default: 'list',
-          // Closed model: a short, bounded run whose verdict does not hang on the generator's timing.
-          profiles: {
-            list: {
-              target: 'api',
-              model: 'closed',
-              connections: 2,
-              duration: '1s',
-              requests: [{ path: '/notes' }],
-            },
-          },
-        },
-      }),
-    );
     const out = join(dir, 'run');
     const { code, stderr } = await exec(process.execPath, [bin, 'gate', '--env', 'local', '--out', out], {
       cwd: dir,
@@ -102,4 +102,28 @@ export default defineCanary({ name: 'notes', type: 'browser', target: 'web' }, a
     expect(await readFile(join(out, 'summary.md'), 'utf8')).toContain('(browser → web)');
   },
   120_000,
+);
+
+test.skipIf(chromium.skip)(
+  'canary run --url in that folder: the URL replaces every named target',
+  async () => {
+    const out = join(dir, 'url-run');
+    const { code, stderr } = await exec(
+      process.execPath,
+      [bin, 'canary', 'run', '--env', 'local', '--url', url(servers.web), '--out', out],
+      { cwd: dir, timeout: 60_000 },
+    ).then(
+      ({ stderr }) => ({ code: 0, stderr }),
+      (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
+    );
+    expect(code, stderr).toBe(0);
+    const result = JSON.parse(await readFile(join(out, 'result.json'), 'utf8')) as RunResult;
+    expect(result.service).toBe('notes');
+    expect(result.target).toBe(url(servers.web));
+    expect(result.targets).toBeUndefined();
+    expect(result.canaries?.map((c) => [c.name, c.status, c.targetName])).toEqual([
+      ['notes', 'passed', undefined],
+    ]);
+  },
+  60_000,
 );
