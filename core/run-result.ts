@@ -66,7 +66,12 @@ export interface AlarmEvidence {
    */
   datapointCount: number | null;
   /** The most recent of them (at most {@link MAX_EVIDENCE_DATAPOINTS}), oldest first; `t` is the period's start. */
-  datapoints: { t: string; value: number; /** A composite's evidence: the child alarm that evaluated it. */ alarm?: string }[];
+  datapoints: {
+    t: string;
+    value: number;
+    /** A composite's evidence: the child alarm that evaluated it. */
+    alarm?: string;
+  }[];
   /** The transition the check timed (into ALARM for fires, into OK for recovers, the first ALARM for stays-OK). */
   transition?: AlarmTransition;
 }
