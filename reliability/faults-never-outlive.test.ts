@@ -206,6 +206,18 @@ async function gatewayRun(i: number, signal: KillSignal): Promise<Outcome> {
     join(dir, 'run'),
     gateway.controlUrl,
   ]);
+  // Traffic through the gateway while the run lasts: a fault that matches no request fails its
+  // experiment (exit 1), which a run that ends on its own would otherwise do. Bounded: one request
+  // every 25 ms, at most 800.
+  const traffic = (async () => {
+    for (let n = 0; n < 800 && run.child.exitCode === null && run.child.signalCode === null; n++) {
+      await fetch(gateway.url).then(
+        (r) => r.arrayBuffer(),
+        () => undefined,
+      );
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  })();
   // A quarter of the kill points fall anywhere in start-up, the rest while the fault is on.
   const early = random() < 0.25;
   const killAtMs = Math.round(early ? random() * 1500 : random() * 2200);
@@ -214,6 +226,7 @@ async function gatewayRun(i: number, signal: KillSignal): Promise<Outcome> {
   const injected = (await gatewayFaults(name)).length > 0;
   await killAt(run.child, run.exited, killAtMs, signal);
   const exitCode = await run.exited;
+  await traffic;
   const leftovers: string[] = [];
   if (signal === 'SIGKILL') {
     // Nobody clears it: the gateway's TTL (duration + 5 s margin) must.
