@@ -28,6 +28,7 @@ import type {
 import { type Drill, type Experiment, expectationSchema, type Suite } from '../../core/schema.ts';
 import { runLoad } from '../../load/run-load.ts';
 import { buildDrillMarkdown, withPreviousDrill } from '../build-drill-markdown.ts';
+import { resolveReadyPath } from '../local-target.ts';
 import { resolveRunbook } from '../resolve-runbook.ts';
 import type { RunContext, Stage, StageOutcome } from '../stage.ts';
 import { type NotificationSink, startNotificationSink } from '../start-notification-sink.ts';
@@ -690,7 +691,8 @@ async function runDrDrill(
       { hint: 'set demo: true or start: { command: [...] } on the environment' },
     );
   }
-  const healthUrl = `${context.targetUrl.replace(/\/$/, '')}/health/ready`;
+  const readyPath = resolveReadyPath(context.env);
+  const healthUrl = `${context.targetUrl.replace(/\/$/, '')}${readyPath}`;
 
   // Detection: the drill's canary run back to back, or its alarm, or the health probe.
   const canaryName = drill.detectBy && 'canary' in drill.detectBy ? drill.detectBy.canary : undefined;
@@ -857,7 +859,7 @@ async function runDrDrill(
           'mitigation',
           t0,
           restarted ?? faultEnd,
-          'target process ready again (/health/ready answered)',
+          `target process ready again (${readyPath} answered)`,
         ),
         milestone(
           'resolution',
