@@ -22,6 +22,7 @@ interface GitlabJob {
   before_script: string[];
   script: string[];
   artifacts: { when: string; paths: string[]; reports: { junit: string } };
+  cache: { key: unknown; paths: string[]; when?: string }[];
 }
 
 const read = (path: string) => parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
@@ -55,6 +56,12 @@ test('the GitHub workflow runs the gate with OIDC, uploads reports and writes th
   expect(upload.step.with?.path).toBe('reports/latest/');
   expect(Math.min(summary.index, upload.index)).toBeGreaterThan(run.index);
   expect(steps.some((step) => 'continue-on-error' in step)).toBe(false);
+
+  // The run history is restored before the gate (and saved after it by the cache action).
+  const history = find((step) => step.uses?.startsWith('actions/cache@') ?? false);
+  expect(history.step.with?.path).toBe('reports/history.db');
+  expect(String(history.step.with?.['restore-keys'])).toMatch(/^opsproof-history-/);
+  expect(history.index).toBeLessThan(run.index);
 });
 
 test('the GitLab job runs the gate with OIDC web identity, blocks, and publishes JUnit', () => {
@@ -72,6 +79,8 @@ test('the GitLab job runs the gate with OIDC web identity, blocks, and publishes
   expect(job.artifacts.when).toBe('always');
   expect(job.artifacts.paths).toContain('reports/');
   expect(job.artifacts.reports.junit).toBe('reports/latest/junit.xml');
+  const history = job.cache.find((cache) => cache.paths.includes('reports/history.db'));
+  expect(history?.when).toBe('always');
 });
 
 test('the README documents every exit code and how to block a release', () => {
