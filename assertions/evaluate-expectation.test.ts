@@ -111,7 +111,7 @@ test('alarm-fires, alarm-recovers and alarm-stays-ok measure time on synthetic m
       [{ kind: 'alarm-stays-ok', alarm: 'HighErrorRate', during: '700ms' }],
       ctx,
     );
-    expect(windowed!.status).toBe('passed');
+    expect(windowed!.status, windowed!.message).toBe('passed');
     expect(timeline.ofType('expectation').map((e) => e.status)).toEqual([
       'passed',
       'passed',

@@ -414,9 +414,12 @@ async function stateDuringWindow(
   ctx: ExpectationContext,
 ): Promise<AlarmStateValue | undefined> {
   const records = ctx.timeline.ofType('alarm.state').filter((r) => r.alarm === alarm);
+  // The timeline's records are placed exactly; the provider's history only to the millisecond, so
+  // a recovery just before the window can come back from a query that starts at it.
   const leftAlarm =
-    records.some((r) => r.t >= window.fromT && r.t <= window.toT && r.from === 'ALARM') ||
-    history.some((c) => c.oldState === 'ALARM');
+    records.length > 0
+      ? records.some((r) => r.t >= window.fromT && r.t <= window.toT && r.from === 'ALARM')
+      : history.some((c) => c.oldState === 'ALARM');
   if (leftAlarm) return 'ALARM';
   const atEnd = records.filter((r) => r.t <= window.toT).at(-1);
   if (atEnd) return atEnd.to;
