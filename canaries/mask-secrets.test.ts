@@ -269,7 +269,8 @@ describe.skipIf(chromium.skip)('failure screenshots of browser canaries mask sec
       outDir: out,
       redact: redactor.text,
     });
-    expect(artifacts.map((a) => a.kind)).toEqual(['snippet']);
+    // The failure's Playwright trace (masked: canaries/mask-trace.ts) is kept beside the snippet.
+    expect(artifacts.map((a) => a.kind)).toEqual(['snippet', 'trace']);
     expect(existsSync(join(out, 'canaries', 'changing-page'))).toBe(true);
   }, 60_000);
 });
