@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -90,7 +90,8 @@ describe('init, check and gate against third-party services', () => {
     );
 
     const dir = freshFolder('json-server');
-    const result = await initCheckGate(dir, ['--url', `${url}/posts`]);
+    const staging = 'https://posts.staging.example.com';
+    const result = await initCheckGate(dir, ['--url', `${url}/posts`, '--staging', staging]);
     expect(readFileSync(join(dir, 'opsproof/canaries/api.canary.ts'), 'utf8')).toContain('/posts');
     expect(existsSync(join(dir, 'opsproof/canaries/web.canary.ts'))).toBe(true);
     expect(result.target).toBe(url);
@@ -102,7 +103,23 @@ describe('init, check and gate against third-party services', () => {
     expect(result.timeline).toContainEqual(
       expect.objectContaining({ type: 'alarm.state', alarm: 'HighErrorRate', to: 'ALARM' }),
     );
-  }, 90_000);
+
+    // --staging: the same folder synthesizes the stack of its aws environment, with no hand edit.
+    const check = await opsproof(['check', '--env', 'staging'], dir);
+    expect(check.code, check.stderr).toBe(0);
+    const synth = await opsproof(['synth', '--env', 'staging'], dir);
+    expect(synth.code, synth.stderr).toBe(0);
+    const [templateFile] = readdirSync(join(dir, 'cdk.out')).filter((f) =>
+      f.endsWith('-Staging.template.json'),
+    );
+    expect(templateFile).toBeDefined();
+    const template = JSON.parse(readFileSync(join(dir, 'cdk.out', templateFile!), 'utf8')) as {
+      Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+    };
+    const types = Object.values(template.Resources).map((r) => r.Type);
+    expect(types).toContain('AWS::Synthetics::Canary');
+    expect(types).toContain('AWS::CloudWatch::Alarm');
+  }, 180_000);
 
   test("a third-party web UI (Playwright's trace viewer, built HTML) that opsproof starts itself with --start", async () => {
     const ui = join(dirname(require.resolve('playwright-core/package.json')), 'lib/vite/traceViewer');

@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
-import { EXIT, type ExitCode } from '../core/errors.ts';
+import { EXIT, type ExitCode, UsageError } from '../core/errors.ts';
 import { parseUrlFlag, printHuman, validateUsage } from './command-kit.ts';
 
 export interface InitFlags {
   url?: string;
   openapi?: string;
   start?: string;
+  staging?: string;
+  region?: string;
   dir: string;
   force?: boolean;
 }
@@ -25,6 +27,8 @@ export function registerInit(program: Command): void {
       '--start <command>',
       "opsproof starts the service for each run, e.g. 'node server.js --port {port}'",
     )
+    .option('--staging <url>', "the service's staging URL: an aws environment for synth, diff and deploy")
+    .option('--region <region>', 'AWS region of --staging (default: AWS_REGION, else eu-west-1)')
     .option('--dir <dir>', 'folder to write into', '.')
     .option('--force', 'overwrite files init would write')
     .action(async (flags: InitFlags) => {
@@ -33,12 +37,20 @@ export function registerInit(program: Command): void {
 }
 
 export async function runInit(flags: InitFlags): Promise<ExitCode> {
-  validateUsage([() => flags.url && parseUrlFlag(flags.url)]);
+  validateUsage([
+    () => flags.url && parseUrlFlag(flags.url),
+    () => flags.staging && parseUrlFlag(flags.staging),
+    () => {
+      if (flags.region && !flags.staging) throw new UsageError('--region applies to --staging only');
+    },
+  ]);
   const { initService } = await import('../scaffold/init-service.ts');
   const outcome = await initService({
     ...(flags.url ? { url: flags.url } : {}),
     ...(flags.openapi ? { openapi: flags.openapi } : {}),
     ...(flags.start ? { start: flags.start } : {}),
+    ...(flags.staging ? { staging: flags.staging } : {}),
+    ...(flags.region ? { region: flags.region } : {}),
     dir: flags.dir,
     cwd: process.cwd(),
     force: flags.force ?? false,

@@ -88,6 +88,19 @@ describe('buildScaffold', () => {
     expect(config).toContain("alarm: 'HighLatencyP99'");
   });
 
+  test.each([
+    [undefined, false],
+    [{ target: 'https://items.staging.example.com', region: 'us-east-1' }, true],
+  ] as const)('--staging %o: an aws environment staging in the config and the README: %s', (staging, has) => {
+    const files = buildScaffold({ ...api, ...(staging ? { staging } : {}) }, 'OPSPROOF.md');
+    const config = files[0]!.content;
+    const readme = files.find((f) => f.path === 'OPSPROOF.md')!.content;
+    expect(config.includes("target: 'https://items.staging.example.com'")).toBe(has);
+    expect(config.includes("provider: 'aws'")).toBe(has);
+    expect(config.includes("region: 'us-east-1'")).toBe(has);
+    expect(readme.includes('npx opsproof synth --env staging')).toBe(has);
+  });
+
   test('a title with quotes and backticks stays a string in the browser canary', () => {
     const files = buildScaffold(
       { ...api, requests: [], pages: [{ path: '/`x`', title: "it's `${x}`" }] },

@@ -14,6 +14,10 @@ export interface InitOptions {
   openapi?: string;
   /** `CMD {port}`: opsproof starts the service for each run. */
   start?: string;
+  /** The service's staging URL: an aws environment `staging` (synth, diff, deploy). */
+  staging?: string;
+  /** The staging environment's AWS region. @defaultValue AWS_REGION, else eu-west-1 */
+  region?: string;
   /** Where to write. */
   dir: string;
   cwd: string;
@@ -54,6 +58,11 @@ export async function initService(options: InitOptions): Promise<InitOutcome> {
     source: [options.url, options.openapi].filter(Boolean).join(' and '),
     fallbackName: packageName(dir) ?? basename(dir),
   });
+  if (options.staging)
+    input.staging = {
+      target: options.staging.replace(/\/$/, ''),
+      region: options.region ?? process.env.AWS_REGION ?? 'eu-west-1',
+    };
   const readme = existsSync(resolve(dir, 'README.md')) ? 'README.md' : 'OPSPROOF.md';
   const written = writeScaffold(dir, buildScaffold(input, readme), options.force);
   return { written, input, skipped: api?.skipped ?? [] };
