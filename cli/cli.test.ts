@@ -288,7 +288,7 @@ describe('--help', () => {
     [['alarms', 'test'], ['<files...>']],
     [['report'], ['[run-dir]', '--format', '--trend', '--since', '--out']],
     [['history'], ['--kind', '--name', '--env', '--since', '--json', '--history']],
-    [['init'], ['--url', '--openapi', '--start', '--dir', '--force']],
+    [['init'], ['--url', '--openapi', '--start', '--staging', '--region', '--dir', '--force']],
     [['check'], ['--config', '--env']],
     [['synth'], ['--env', '--config']],
     [['diff'], ['--env', '--config']],
