@@ -59,6 +59,8 @@ export interface PackagedCanary {
   timeout: string;
   memoryMb?: number;
   tags: Record<string, string>;
+  /** The environment's named target it runs against (`defineCanary({ target })`); none: the default. */
+  target?: string;
 }
 
 export interface PackageCanariesOptions {
@@ -246,6 +248,7 @@ export async function packageCanaries(options: PackageCanariesOptions): Promise<
       timeout: definition.options.timeout ?? suiteCanaries.timeout,
       ...(definition.options.memoryMb ? { memoryMb: definition.options.memoryMb } : {}),
       tags: { ...definition.options.tags },
+      ...(definition.options.target ? { target: definition.options.target } : {}),
     });
   }
   return packaged;

@@ -98,6 +98,7 @@ export class OpsproofStack extends Stack {
       prefix: canaryPrefix,
       envName,
       target: env.target,
+      targets: namedTargetUrls(env.targets),
       environment: { name: env.name, headers: env.headers, secrets: env.secrets, region: env.region },
       ...(env.aws?.vpc ? { vpc: env.aws.vpc } : {}),
     });
@@ -188,4 +189,14 @@ export class OpsproofStack extends Stack {
       [...canaries, ...critical].map((a) => a.name),
     );
   }
+}
+
+/** The URLs of an environment's named targets (`environments.X.targets`); process targets have none. */
+export function namedTargetUrls(targets: ResolvedEnvironment['targets']): Record<string, string> {
+  const urls: Record<string, string> = {};
+  for (const [name, target] of Object.entries(targets ?? {})) {
+    const url = typeof target === 'string' ? target : target.url;
+    if (url !== undefined) urls[name] = url;
+  }
+  return urls;
 }

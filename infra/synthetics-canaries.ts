@@ -26,7 +26,7 @@ export type PackagedCanary = Pick<
   FullPackagedCanary,
   'name' | 'zipPath' | 'handler' | 'runtimeVersion' | 'schedule'
 > &
-  Partial<Pick<FullPackagedCanary, 'retries' | 'timeout' | 'memoryMb' | 'tags'>>;
+  Partial<Pick<FullPackagedCanary, 'retries' | 'timeout' | 'memoryMb' | 'tags' | 'target'>>;
 
 /** The canary's subnets and security groups (`aws.vpc` of the environment). */
 export type CanaryVpc = NonNullable<NonNullable<Environment['aws']>['vpc']>;
@@ -44,11 +44,28 @@ export interface SyntheticsCanariesProps {
   /** `aws.canaryPrefix`. */
   prefix: string;
   envName: string;
+  /** The environment's default target URL. */
   target: string;
+  /** URLs of the environment's named targets: a canary that names one runs against it. */
+  targets?: Readonly<Record<string, string>>;
   /** The environment's headers and the secrets they reference: read by the canary when it runs. */
   environment?: PackageEnvironment;
   /** Run the canaries in these subnets (private services). */
   vpc?: CanaryVpc;
+}
+
+/** The URL a deployed canary runs against: its named target's, else the environment's default. */
+export function canaryTarget(
+  props: Pick<SyntheticsCanariesProps, 'target' | 'targets'>,
+  canary: Pick<PackagedCanary, 'name' | 'target'>,
+): string {
+  if (canary.target === undefined) return props.target;
+  const url = props.targets?.[canary.target];
+  if (url === undefined)
+    throw new Error(
+      `canary ${canary.name} names target "${canary.target}", which has no URL in this environment (${Object.keys(props.targets ?? {}).join(', ') || 'no named targets'})`,
+    );
+  return url;
 }
 
 /** Synthetics canaries of one environment and their artifacts bucket. */
@@ -130,7 +147,7 @@ export class SyntheticsCanaries extends Construct {
         memory: Size.mebibytes(canary.memoryMb ?? CANARY_MEMORY_MB),
         environmentVariables: {
           OPSPROOF_ENV: props.envName,
-          OPSPROOF_BASE_URL: props.target.replace(/\/+$/, ''),
+          OPSPROOF_BASE_URL: canaryTarget(props, canary).replace(/\/+$/, ''),
           ...headerVariables,
         },
         artifactsBucketLocation: { bucket: this.bucket, prefix: deployedName },
