@@ -106,6 +106,19 @@ export async function runCanaryWatch(names: string[], flags: CanaryWatchFlags): 
         signal: interrupt.signal,
       });
   const baseUrl = flags.url ?? target?.url ?? env.target;
+  // A canary naming one of the environment's targets runs against it, as in the gate; --url sends
+  // every canary to one URL. Targets opsproof would start (port 0) run only as the default.
+  const { listTargets } = await import('../runner/targets.ts');
+  const targets = flags.url ? [] : listTargets(env).filter((t) => t.name !== undefined);
+  const urlOf = (name: string | undefined): string => {
+    const named = targets.find((t) => t.name === name);
+    if (name === undefined || named === undefined || named.isDefault) return baseUrl;
+    if (named.url === undefined || /:0\/?$/.test(named.url))
+      throw new UsageError(
+        `canary watch reaches only running targets and the default one; target "${name}" has ${named.url ? 'port 0 (opsproof starts it)' : 'no url'}`,
+      );
+    return named.url;
+  };
   const telemetry = await createTelemetry(env, { suite: loaded.suite, otlp: false });
   const watch = watchSchema.parse(env.watch ?? {});
   const envName = flags.url ? 'url' : env.name;
@@ -126,6 +139,8 @@ export async function runCanaryWatch(names: string[], flags: CanaryWatchFlags): 
       );
     intervals.set(definition.options.name, ms ?? fallbackMs);
   }
+  // A canary naming a target watch cannot reach is a usage error now, not at its first run.
+  for (const { definition } of initial.canaries) urlOf(definition.options.target);
   const tracker = createAlertTracker(watch);
   const receivers = await alertReceivers(watch.alerts, context);
   const retryBackoffMs = parseDuration(watch.retryBackoff) ?? 2_000;
@@ -148,20 +163,30 @@ export async function runCanaryWatch(names: string[], flags: CanaryWatchFlags): 
         lastRunDir = runDir;
         const startedAt = new Date();
         try {
-          const { canaries } = await runCanaries({
-            ...selected,
-            baseUrl,
-            env: envName,
-            config: loaded.suite.canaries,
-            timeline: new Timeline(),
-            telemetry,
-            outDir: runDir,
-            signal: interrupt.signal,
-            redact: redactor.text,
-            retryBackoffMs,
-            // The environment's headers (secrets expanded), as `canary run` sends them; not to a --url.
-            ...(!flags.url && env.headers ? { headers: env.headers } : {}),
-          });
+          const byTarget = new Map<string, typeof selected.canaries>();
+          for (const canary of selected.canaries) {
+            const url = urlOf(canary.definition.options.target);
+            byTarget.set(url, [...(byTarget.get(url) ?? []), canary]);
+          }
+          const canaries: Awaited<ReturnType<typeof runCanaries>>['canaries'] = [];
+          for (const [url, group] of byTarget) {
+            const ran = await runCanaries({
+              ...selected,
+              canaries: group,
+              baseUrl: url,
+              env: envName,
+              config: loaded.suite.canaries,
+              timeline: new Timeline(),
+              telemetry,
+              outDir: runDir,
+              signal: interrupt.signal,
+              redact: redactor.text,
+              retryBackoffMs,
+              // The environment's headers (secrets expanded), as `canary run` sends them; not to a --url.
+              ...(!flags.url && env.headers ? { headers: env.headers } : {}),
+            });
+            canaries.push(...ran.canaries);
+          }
           const safe = redactor.value(canaries);
           // Each round is a run directory of its own, with its results; `reports/latest` follows the newest.
           if (safe.length > 0) {

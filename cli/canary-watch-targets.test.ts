@@ -1,0 +1,79 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { repoPath } from '../core/tools.ts';
+import { startServer, type TestServer } from '../load/test-servers.ts';
+
+// `opsproof canary watch` in an environment with several targets: each canary runs against the
+// target it names (`defineCanary({ target })`), as in the gate.
+const servers: TestServer[] = [];
+const dir = mkdtempSync(join(tmpdir(), 'opsproof-canary-watch-targets-'));
+
+const canary = (name: string, target: string, body: string) =>
+  `import { defineCanary } from 'opsproof';
+export default defineCanary({ name: '${name}', type: 'api', target: '${target}' }, async ({ http, step, baseUrl }) => {
+  await step('who answers', async () => {
+    const res = await http.get(baseUrl + '/');
+    if (res.body !== '${body}') throw new Error('${target} target answered ' + res.body);
+  });
+});
+`;
+
+beforeAll(async () => {
+  for (const who of ['api', 'web']) servers.push(await startServer((_req, res) => res.end(who)));
+  writeFileSync(
+    join(dir, 'opsproof.config.json'),
+    JSON.stringify({
+      service: 'two-targets',
+      environments: { local: { targets: { api: servers[0]!.url, web: servers[1]!.url } } },
+      canaries: { files: ['*.canary.ts'] },
+    }),
+  );
+  writeFileSync(join(dir, 'api.canary.ts'), canary('api-check', 'api', 'api'));
+  writeFileSync(join(dir, 'web.canary.ts'), canary('web-check', 'web', 'web'));
+});
+afterAll(async () => {
+  for (const server of servers) await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('each canary of one watch round runs against the target it names', async () => {
+  const out = join(dir, 'watch');
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [
+        repoPath('bin', 'opsproof.js'),
+        'canary',
+        'watch',
+        '--every',
+        '1s',
+        '--runs',
+        '1',
+        '--history',
+        'off',
+        '--out',
+        out,
+      ],
+      { cwd: dir, env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'ignore', 'ignore'] },
+    );
+    const guard = setTimeout(() => child.kill('SIGKILL'), 40_000);
+    child.on('error', reject);
+    child.on('close', (exit) => {
+      clearTimeout(guard);
+      resolve(exit);
+    });
+  });
+  const results = JSON.parse(readFileSync(join(out, 'run-1', 'canaries.json'), 'utf8')) as {
+    name: string;
+    status: string;
+    error?: string;
+  }[];
+  expect(results.map((r) => [r.name, r.status, r.error ?? '']).sort()).toEqual([
+    ['api-check', 'passed', ''],
+    ['web-check', 'passed', ''],
+  ]);
+  expect(code).toBe(0);
+}, 60_000);
