@@ -565,53 +565,7 @@ export const experimentSchema = z
   })
   .strict();
 
-/** A CloudWatch alarm, with CloudWatch's own property names (as `AWS::CloudWatch::Alarm`). */
-export const alarmSchema = z
-  .object({
-    AlarmName: z.string().min(1).max(255),
-    AlarmDescription: z.string().optional(),
-    Namespace: z.string().min(1),
-    MetricName: z.string().min(1),
-    Dimensions: z.array(z.object({ Name: z.string(), Value: z.string() }).strict()).optional(),
-    Statistic: z.enum(['SampleCount', 'Average', 'Sum', 'Minimum', 'Maximum']).optional(),
-    ExtendedStatistic: z
-      .string()
-      .regex(/^p(\d{1,2}(\.\d{1,2})?|100)$/, 'expected a percentile like p99 or p99.9')
-      .optional(),
-    Period: z
-      .number()
-      .int()
-      .refine(
-        (p) => p === 10 || p === 20 || p === 30 || (p >= 60 && p % 60 === 0),
-        'expected 10, 20, 30 or a multiple of 60',
-      ),
-    EvaluationPeriods: z.number().int().min(1),
-    DatapointsToAlarm: z.number().int().min(1).optional(),
-    Threshold: z.number(),
-    ComparisonOperator: z.enum([
-      'GreaterThanOrEqualToThreshold',
-      'GreaterThanThreshold',
-      'LessThanThreshold',
-      'LessThanOrEqualToThreshold',
-    ]),
-    TreatMissingData: z.enum(['missing', 'notBreaching', 'breaching', 'ignore']).default('missing'),
-    EvaluateLowSampleCountPercentile: z.enum(['evaluate', 'ignore']).optional(),
-    Unit: z.string().optional(),
-    /** opsproof: severity for alert routing. @defaultValue 'warning' */
-    severity: z.enum(['critical', 'warning', 'info']).default('warning'),
-    /** opsproof: runbook path (relative to the config) or URL. */
-    runbook: z.string().optional(),
-  })
-  .strict()
-  .refine((a) => (a.Statistic === undefined) !== (a.ExtendedStatistic === undefined), {
-    message: 'expected exactly one of Statistic or ExtendedStatistic',
-    path: ['Statistic'],
-  })
-  .refine((a) => a.DatapointsToAlarm === undefined || a.DatapointsToAlarm <= a.EvaluationPeriods, {
-    message: 'DatapointsToAlarm must not exceed EvaluationPeriods',
-    path: ['DatapointsToAlarm'],
-  });
-
+/** An alarm's period in seconds, as CloudWatch takes it. */
 const alarmPeriod = z
   .number()
   .int()
@@ -619,6 +573,63 @@ const alarmPeriod = z
     (p) => p === 10 || p === 20 || p === 30 || (p >= 60 && p % 60 === 0),
     'expected 10, 20, 30 or a multiple of 60',
   );
+
+const alarmDimensions = z.array(z.object({ Name: z.string(), Value: z.string() }).strict()).optional();
+
+/** How a metric or math alarm evaluates its datapoints: CloudWatch's own property names. */
+const alarmEvaluationFields = {
+  EvaluationPeriods: z.number().int().min(1),
+  DatapointsToAlarm: z.number().int().min(1).optional(),
+  Threshold: z.number(),
+  ComparisonOperator: z.enum([
+    'GreaterThanOrEqualToThreshold',
+    'GreaterThanThreshold',
+    'LessThanThreshold',
+    'LessThanOrEqualToThreshold',
+  ]),
+  TreatMissingData: z.enum(['missing', 'notBreaching', 'breaching', 'ignore']).default('missing'),
+  EvaluateLowSampleCountPercentile: z.enum(['evaluate', 'ignore']).optional(),
+};
+
+/** opsproof's own fields on every alarm kind. */
+const alarmRoutingFields = {
+  /** opsproof: severity for alert routing. @defaultValue 'warning' */
+  severity: z.enum(['critical', 'warning', 'info']).default('warning'),
+  /** opsproof: runbook path (relative to the config) or URL. */
+  runbook: z.string().optional(),
+};
+
+const datapointsWithinPeriods = (a: { DatapointsToAlarm?: number; EvaluationPeriods: number }) =>
+  a.DatapointsToAlarm === undefined || a.DatapointsToAlarm <= a.EvaluationPeriods;
+const DATAPOINTS_WITHIN_PERIODS = {
+  message: 'DatapointsToAlarm must not exceed EvaluationPeriods',
+  path: ['DatapointsToAlarm'],
+};
+
+/** A CloudWatch alarm, with CloudWatch's own property names (as `AWS::CloudWatch::Alarm`). */
+export const alarmSchema = z
+  .object({
+    AlarmName: z.string().min(1).max(255),
+    AlarmDescription: z.string().optional(),
+    Namespace: z.string().min(1),
+    MetricName: z.string().min(1),
+    Dimensions: alarmDimensions,
+    Statistic: z.enum(['SampleCount', 'Average', 'Sum', 'Minimum', 'Maximum']).optional(),
+    ExtendedStatistic: z
+      .string()
+      .regex(/^p(\d{1,2}(\.\d{1,2})?|100)$/, 'expected a percentile like p99 or p99.9')
+      .optional(),
+    Period: alarmPeriod,
+    ...alarmEvaluationFields,
+    Unit: z.string().optional(),
+    ...alarmRoutingFields,
+  })
+  .strict()
+  .refine((a) => (a.Statistic === undefined) !== (a.ExtendedStatistic === undefined), {
+    message: 'expected exactly one of Statistic or ExtendedStatistic',
+    path: ['Statistic'],
+  })
+  .refine(datapointsWithinPeriods, DATAPOINTS_WITHIN_PERIODS);
 
 /** One item of an alarm's `Metrics` (CloudWatch `MetricDataQuery`): a metric, or a math expression over the others. */
 export const metricDataQuerySchema = z
@@ -632,7 +643,7 @@ export const metricDataQuerySchema = z
           .object({
             Namespace: z.string().min(1),
             MetricName: z.string().min(1),
-            Dimensions: z.array(z.object({ Name: z.string(), Value: z.string() }).strict()).optional(),
+            Dimensions: alarmDimensions,
           })
           .strict(),
         Period: alarmPeriod,
@@ -665,27 +676,11 @@ export const mathAlarmSchema = z
     AlarmName: z.string().min(1).max(255),
     AlarmDescription: z.string().optional(),
     Metrics: z.array(metricDataQuerySchema).min(1).max(20),
-    EvaluationPeriods: z.number().int().min(1),
-    DatapointsToAlarm: z.number().int().min(1).optional(),
-    Threshold: z.number(),
-    ComparisonOperator: z.enum([
-      'GreaterThanOrEqualToThreshold',
-      'GreaterThanThreshold',
-      'LessThanThreshold',
-      'LessThanOrEqualToThreshold',
-    ]),
-    TreatMissingData: z.enum(['missing', 'notBreaching', 'breaching', 'ignore']).default('missing'),
-    EvaluateLowSampleCountPercentile: z.enum(['evaluate', 'ignore']).optional(),
-    /** opsproof: severity for alert routing. @defaultValue 'warning' */
-    severity: z.enum(['critical', 'warning', 'info']).default('warning'),
-    /** opsproof: runbook path (relative to the config) or URL. */
-    runbook: z.string().optional(),
+    ...alarmEvaluationFields,
+    ...alarmRoutingFields,
   })
   .strict()
-  .refine((a) => a.DatapointsToAlarm === undefined || a.DatapointsToAlarm <= a.EvaluationPeriods, {
-    message: 'DatapointsToAlarm must not exceed EvaluationPeriods',
-    path: ['DatapointsToAlarm'],
-  });
+  .refine(datapointsWithinPeriods, DATAPOINTS_WITHIN_PERIODS);
 
 /** A composite alarm (`AWS::CloudWatch::CompositeAlarm`): a rule over the states of other alarms. */
 export const compositeAlarmSchema = z
@@ -694,9 +689,7 @@ export const compositeAlarmSchema = z
     AlarmDescription: z.string().optional(),
     /** e.g. `ALARM("CPU high") AND NOT OK(Errors)`. */
     AlarmRule: z.string().min(1).max(10240),
-    /** opsproof: severity for alert routing. @defaultValue 'warning' */
-    severity: z.enum(['critical', 'warning', 'info']).default('warning'),
-    runbook: z.string().optional(),
+    ...alarmRoutingFields,
   })
   .strict();
 
