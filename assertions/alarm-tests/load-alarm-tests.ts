@@ -171,6 +171,47 @@ function findIntrinsic(value: unknown, path: string): { path: string; fn: string
 }
 
 /**
+ * An alarm's CloudFormation properties without the ones alarm tests ignore, each value through
+ * `convert`, on top of `base`. An intrinsic function
+ * left in a property is an error, except in the description, which is dropped.
+ */
+function cleanAlarmProperties(
+  props: Record<string, unknown>,
+  base: Record<string, unknown>,
+  origin: string,
+  diagnostics: Diagnostic[],
+  convert: (key: string, value: unknown) => unknown = (_, value) => value,
+): Record<string, unknown> | undefined {
+  const cleaned = { ...base };
+  for (const [key, value] of Object.entries(props)) {
+    if (IGNORED.has(key)) continue;
+    const intrinsic = findIntrinsic(value, `${origin}.${key}`);
+    if (intrinsic) {
+      if (key === 'AlarmDescription') continue;
+      diagnostics.push({
+        path: intrinsic.path,
+        severity: 'error',
+        message: `uses ${intrinsic.fn}, which alarm tests cannot resolve; give the plain value (or synthesize with concrete values)`,
+      });
+      return undefined;
+    }
+    cleaned[key] = convert(key, value);
+  }
+  return cleaned;
+}
+
+/** The schema's problems with an alarm, each at its path in the file; `undefined`, for `return`. */
+function pushSchemaDiagnostics(
+  error: z.ZodError,
+  cleaned: Record<string, unknown>,
+  origin: string,
+  diagnostics: Diagnostic[],
+): undefined {
+  for (const d of diagnosticsFromZod(error, cleaned)) diagnostics.push({ ...d, path: `${origin}.${d.path}` });
+  return undefined;
+}
+
+/**
  * An alarm definition from CloudWatch properties: numbers given as strings (CloudFormation allows
  * them) are converted; refused features and unresolvable intrinsic functions are reported.
  */
@@ -186,22 +227,12 @@ function toAlarm(
   for (const [key, why] of Object.entries(UNSUPPORTED)) {
     if (props[key] !== undefined) return { name, unsupported: why, ...where };
   }
-  const cleaned: Record<string, unknown> = { AlarmName: name };
-  for (const [key, value] of Object.entries(props)) {
-    if (IGNORED.has(key) || key === 'AlarmName') continue;
-    const intrinsic = findIntrinsic(value, `${origin}.${key}`);
-    if (intrinsic) {
-      if (key === 'AlarmDescription') continue;
-      diagnostics.push({
-        path: intrinsic.path,
-        severity: 'error',
-        message: `uses ${intrinsic.fn}, which alarm tests cannot resolve; give the plain value (or synthesize with concrete values)`,
-      });
-      return undefined;
-    }
-    cleaned[key] =
-      NUMERIC.includes(key) && typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  }
+  // The name is settled above (a logical id stands in for an unresolved one).
+  const { AlarmName: _, ...rest } = props;
+  const cleaned = cleanAlarmProperties(rest, { AlarmName: name }, origin, diagnostics, (key, value) =>
+    NUMERIC.includes(key) && typeof value === 'string' && value.trim() !== '' ? Number(value) : value,
+  );
+  if (!cleaned) return undefined;
   if (typeof cleaned.ComparisonOperator === 'string' && /Band/.test(cleaned.ComparisonOperator)) {
     return {
       name,
@@ -209,11 +240,7 @@ function toAlarm(
       ...where,
     };
   }
-  const invalid = (error: z.ZodError) => {
-    for (const d of diagnosticsFromZod(error, cleaned))
-      diagnostics.push({ ...d, path: `${origin}.${d.path}` });
-    return undefined;
-  };
+  const invalid = (error: z.ZodError) => pushSchemaDiagnostics(error, cleaned, origin, diagnostics);
   if (Array.isArray(cleaned.Metrics)) {
     // CloudFormation allows numeric strings for MetricStat.Period and Period too.
     cleaned.Metrics = cleaned.Metrics.map((q: unknown) => numericPeriods(q));
@@ -258,27 +285,10 @@ function toCompositeAlarm(
   diagnostics: Diagnostic[],
   template?: string,
 ): LoadedAlarm | undefined {
-  const cleaned: Record<string, unknown> = { AlarmName: fallbackName };
-  for (const [key, value] of Object.entries(props)) {
-    if (IGNORED.has(key)) continue;
-    const intrinsic = findIntrinsic(value, `${origin}.${key}`);
-    if (intrinsic) {
-      if (key === 'AlarmDescription') continue;
-      diagnostics.push({
-        path: intrinsic.path,
-        severity: 'error',
-        message: `uses ${intrinsic.fn}, which alarm tests cannot resolve; give the plain value (or synthesize with concrete values)`,
-      });
-      return undefined;
-    }
-    cleaned[key] = value;
-  }
+  const cleaned = cleanAlarmProperties(props, { AlarmName: fallbackName }, origin, diagnostics);
+  if (!cleaned) return undefined;
   const parsed = compositeAlarmSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    for (const d of diagnosticsFromZod(parsed.error, cleaned))
-      diagnostics.push({ ...d, path: `${origin}.${d.path}` });
-    return undefined;
-  }
+  if (!parsed.success) return pushSchemaDiagnostics(parsed.error, cleaned, origin, diagnostics);
   try {
     return {
       composite: parsed.data,
