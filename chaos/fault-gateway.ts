@@ -5,6 +5,7 @@ import { type Dispatcher, Pool } from 'undici';
 import { type Clock, systemClock } from '../core/clock.ts';
 import { parseDuration } from '../core/duration.ts';
 import { EnvironmentError, UsageError } from '../core/errors.ts';
+import { isLoopbackHost } from '../core/loopback.ts';
 import type { Timeline } from '../core/timeline.ts';
 import type { Telemetry } from '../telemetry/port.ts';
 import type { MetricDatum } from '../telemetry/types.ts';
@@ -130,12 +131,6 @@ const HOP_BY_HOP_LENGTHS = new Set(
 );
 function mayBeHopByHop(name: string): boolean {
   return HOP_BY_HOP_LENGTHS.has(name.length);
-}
-
-/** `true` for `localhost`, 127.0.0.0/8 and ::1. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h) || h === '::ffff:127.0.0.1';
 }
 
 interface ActiveFault extends Omit<Fault, 'seenPaths'> {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
 import type { Command } from 'commander';
-import type { Diagnostic } from '../core/diagnostics.ts';
+import { type Diagnostic, dedupeDiagnostics } from '../core/diagnostics.ts';
 import { ConfigError, EXIT, type ExitCode } from '../core/errors.ts';
 import { printHuman } from './command-kit.ts';
 
@@ -100,7 +100,7 @@ export async function runCheck(flags: CheckFlags, cwd = process.cwd()): Promise<
       problems.push(...found.map((d) => ({ ...d, path: d.path ? `${name}: ${d.path}` : name })));
     }
   }
-  const unique = dedupe(problems);
+  const unique = dedupeDiagnostics(problems);
   const errors = unique.filter((d) => d.severity === 'error').length;
   const warnings = unique.length - errors;
   const { formatDiagnostics } = await import('../core/diagnostics.ts');
@@ -176,14 +176,4 @@ async function definesAlarms(file: string): Promise<boolean> {
     // Unreadable or malformed: the loader reports it with its position.
     return true;
   }
-}
-
-function dedupe(diagnostics: readonly Diagnostic[]): Diagnostic[] {
-  const seen = new Set<string>();
-  return diagnostics.filter((d) => {
-    const key = `${d.severity}\0${d.path}\0${d.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }

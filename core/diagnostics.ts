@@ -114,3 +114,14 @@ export function formatDiagnostics(diagnostics: readonly Diagnostic[]): string {
     .map((d) => `  ${d.severity === 'error' ? '✖' : '⚠'} ${d.path}: ${d.message}`)
     .join('\n');
 }
+
+/** The diagnostics with each (severity, path, message) once, in their first order. */
+export function dedupeDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diagnostics.filter((d) => {
+    const key = `${d.severity}\0${d.path}\0${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -2,7 +2,7 @@ import { type LoadedCanaries, loadCanaries } from '../canaries/load-canaries.ts'
 import { buildLocalPlan } from '../chaos/build-local-plan.ts';
 import { alarmNameFromArn, findFisAction } from '../chaos/fis-catalog.ts';
 import { validateExperiment } from '../chaos/validate-experiment.ts';
-import type { Diagnostic } from '../core/diagnostics.ts';
+import { type Diagnostic, dedupeDiagnostics } from '../core/diagnostics.ts';
 import { ConfigError, describeError, UsageError } from '../core/errors.ts';
 import type { LoadedSuite, SuiteCheck } from '../core/load-config.ts';
 import type { StageName } from '../core/run-result.ts';
@@ -80,7 +80,7 @@ export async function validateRun(input: ValidateRunInput): Promise<Diagnostic[]
       ...validateExperiment(name, experiment, { alarms }),
       ...(provider === 'embedded' ? validateLocalMapping(name, experiment, alarms) : []),
     ];
-    out.push(...inScope(dedupe(found), usedExperiments.has(name)));
+    out.push(...inScope(dedupeDiagnostics(found), usedExperiments.has(name)));
   }
 
   const canaryDetectors = Object.entries(suite.drills).flatMap(([name, drill]) =>
@@ -284,14 +284,4 @@ function inScope(diagnostics: readonly Diagnostic[], used: boolean): Diagnostic[
       ? { ...d, severity: 'warning', message: `${d.message} (not used by this run)` }
       : d,
   );
-}
-
-function dedupe(diagnostics: readonly Diagnostic[]): Diagnostic[] {
-  const seen = new Set<string>();
-  return diagnostics.filter((d) => {
-    const key = `${d.severity} ${d.path} ${d.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }

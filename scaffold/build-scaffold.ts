@@ -1,3 +1,5 @@
+import { isLoopbackHost } from '../core/loopback.ts';
+
 /** A request the generated canaries and load mix make. */
 export interface ScaffoldRequest {
   name: string;
@@ -242,8 +244,7 @@ function buildConfig(input: ScaffoldInput): string {
 
 /** Whether the target is on this machine, where the fault gateway fronts it. */
 export function isLoopbackTarget(target: string): boolean {
-  const host = new URL(target).hostname;
-  return host === 'localhost' || host === '[::1]' || /^127\./.test(host);
+  return isLoopbackHost(new URL(target).hostname);
 }
 
 /** The fault's path glob: the longest common leading segments of the requests, or every path. */
