@@ -78,3 +78,16 @@ test('encoded histograms round-trip and merge', () => {
 test('bad encodings are a TypeError', () => {
   expect(() => decodeHistogram('not base64 at all')).toThrow(TypeError);
 });
+
+test.each([[[108.344]], [[99.9, 108.344]], [[1, 2, 3, 400]], [[0.5, 2459.6]]])(
+  'no percentile reads above the max (%j ms): both are tops of HDR buckets',
+  (values) => {
+    const histogram = createHistogram();
+    for (const ms of values) recordMs(histogram, ms);
+    const summary = summarizeHistogram(histogram);
+    for (const p of [summary.p50, summary.p90, summary.p95, summary.p99, summary.p999])
+      expect(p).toBeLessThanOrEqual(summary.max);
+    // Within HDR's 3 significant digits of the largest value recorded.
+    expect(Math.abs(summary.max - Math.max(...values)) / Math.max(...values)).toBeLessThan(0.001);
+  },
+);

@@ -67,7 +67,10 @@ export function summarizeHistogram(histogram: LatencyHistogram): LatencySummary 
     p95: percentileMs(histogram, 95),
     p99: percentileMs(histogram, 99),
     p999: percentileMs(histogram, 99.9),
-    max: usToMs(histogram.maxValue),
+    // HDR's own p100: the top of the largest value's bucket, as every percentile above is a bucket
+    // top (the exact maxValue could read below p95 of a few close values, and a decoded histogram
+    // only knows bucket tops).
+    max: percentileMs(histogram, 100),
   };
 }
 
