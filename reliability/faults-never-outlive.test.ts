@@ -315,6 +315,9 @@ async function pauseRun(signal: KillSignal): Promise<Outcome> {
   const pid = Number(/^(\d+)$/m.exec(run.output())?.[1]);
   const killAtMs = Math.round(random() * 1000);
   const leftovers: string[] = [];
+  // SIGSTOP to the group takes effect when the kernel next schedules the target: on a busy machine
+  // /proc can still read R for a moment after kill() returned.
+  await until(() => processState(pid) === 'T', 2000);
   if (processState(pid) !== 'T') leftovers.push(`target ${pid} was never paused (${processState(pid)})`);
   await killAt(run.child, run.exited, killAtMs, signal);
   const exitCode = await run.exited;
