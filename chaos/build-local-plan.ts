@@ -6,10 +6,24 @@ import { alarmNameFromArn, findFisAction } from './fis-catalog.ts';
 import { type FaultSpec, formatFaultSpec } from './parse-fault-spec.ts';
 import { validateExperiment } from './validate-experiment.ts';
 
+/**
+ * A process fault on a named local target (`environments.X.targets.NAME`, or the default target):
+ * `kill` is SIGKILL, `stop` is SIGTERM (a graceful stop, then SIGKILL after a grace period), `pause`
+ * is SIGSTOP. The target is always running again when the step ends: a killed or stopped target is
+ * started again after the step's `durationMs` (0: at once, as an orchestrator replaces a task), a
+ * paused one gets SIGCONT after it.
+ */
+export interface ProcessFault {
+  op: 'kill' | 'stop' | 'pause';
+  /** The named local target. */
+  target: string;
+}
+
 /** What one FIS action does on the embedded provider. */
 export type LocalEffect =
   | { kind: 'fault'; fault: FaultSpec; spec: string }
-  | { kind: 'process-kill' }
+  | ({ kind: 'process' } & ProcessFault)
+  | { kind: 'command'; run: string[]; undo?: string[] }
   | { kind: 'wait' }
   | { kind: 'assert-alarms'; alarms: string[]; states: AlarmStateValue[] };
 
@@ -20,6 +34,8 @@ export interface LocalStep {
   /** How long the effect lasts; 0 for instant actions (stop-task, assert-alarm-state). */
   durationMs: number;
   effect: LocalEffect;
+  /** The effect is the action's `local` stand-in, not the action's own local meaning. */
+  standIn?: boolean;
 }
 
 /**
@@ -75,7 +91,7 @@ export function buildLocalPlan(name: string, experiment: Experiment): LocalStep[
         });
         break;
       case 'process-kill':
-        effect = { kind: 'process-kill' };
+        effect = { kind: 'process', op: 'kill', target: experiment.localTarget ?? '' };
         break;
       case 'wait':
         effect = { kind: 'wait' };
@@ -120,8 +136,10 @@ export function formatLocalPlan(steps: readonly LocalStep[], where: string): str
     switch (s.effect.kind) {
       case 'fault':
         return `${s.action} (${s.actionId}): ${s.effect.spec} on ${where}${lasting}${after}`;
-      case 'process-kill':
-        return `${s.action} (${s.actionId}): kill -9 the target process and restart it${after}`;
+      case 'process':
+        return `${s.action} (${s.actionId}): ${s.effect.op} the target process${s.effect.target ? ` ${s.effect.target}` : ''} and start it again${after}`;
+      case 'command':
+        return `${s.action} (${s.actionId}): run ${s.effect.run.join(' ')}${s.effect.undo ? `, undo with ${s.effect.undo.join(' ')}` : ''}${after}`;
       case 'wait':
         return `${s.action} (${s.actionId}): wait${lasting}${after}`;
       case 'assert-alarms':

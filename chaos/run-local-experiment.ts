@@ -185,7 +185,9 @@ export async function runLocalExperiment(
           }
           break;
         }
-        case 'process-kill': {
+        case 'command':
+          throw new Error('command stand-ins are not run on the embedded provider yet');
+        case 'process': {
           const proc = options.process;
           if (!proc) throw new Error('the target was not started by opsproof, so it cannot be killed');
           const faultId = `${name}:${step.action}`;
