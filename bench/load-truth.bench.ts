@@ -4,7 +4,7 @@
  * k6's constant-arrival-rate (preAllocatedVUs = 1.2 × rate × the slowest answer, + 20) against the
  * same targets, each in a child process that records what it did. Every figure is printed as a ratio
  * to the truth computed from that record: the server's own handling times (fixed servers), or the
- * distribution its stalls imply (load/test-servers.ts, `blockServerLatencies`).
+ * distribution its stalls imply (test-support/test-servers.ts, `blockServerLatencies`).
  *
  * Flags: --duration S (each run, default 10) --k6 0 (the open engine only)
  */
@@ -19,7 +19,7 @@ import {
   type RecordingBehaviour,
   type ServerRecord,
   startRecordingServer,
-} from '../load/test-servers.ts';
+} from '../test-support/test-servers.ts';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number) => {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createRedactor } from '../core/redact.ts';
 import { Timeline } from '../core/timeline.ts';
 import { requireTool } from '../core/tools.ts';
+import { type Box, maskPixels } from '../test-support/test-pixels.ts';
 import { defineCanary } from './define-canary.ts';
 import {
   createSecretTest,
@@ -19,7 +20,6 @@ import {
   selectSecretElements,
 } from './mask-secrets.ts';
 import { runCanaries } from './run-canaries.ts';
-import { type Box, maskPixels } from './test-pixels.ts';
 
 /** A configured secret value (as resolved from `environments.X.secrets` or a `redact` literal). */
 const SECRET = 'sk-live-7Qp2Xw9Lm4';

@@ -15,8 +15,8 @@ import type { LoadedSuite } from '../core/load-config.ts';
 import { suiteSchema } from '../core/schema.ts';
 import { requireTool } from '../core/tools.ts';
 import { type MotoServer, startMotoServer } from '../telemetry/aws/start-moto-server.ts';
+import { type Box, maskPixels } from '../test-support/test-pixels.ts';
 import { packageCanaries, SYNTHETICS_HANDLER } from './package-canaries.ts';
-import { type Box, maskPixels } from './test-pixels.ts';
 
 const run = promisify(execFile);
 /** A token the canary's page shows; in AWS only the redactor's credential patterns can recognise it. */

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import { repoPath } from '../core/tools.ts';
 import type { TrendData } from '../history/build-trend-data.ts';
 import { openHistoryStore } from '../history/history-store.ts';
-import { startServer, type TestServer } from '../load/test-servers.ts';
+import { startServer, type TestServer } from '../test-support/test-servers.ts';
 import { runTrendReport } from './report.ts';
 
 // `opsproof canary watch` files every round in the history: a scheduled canary whose target fails

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { repoPath } from '../core/tools.ts';
-import { startServer, type TestServer } from '../load/test-servers.ts';
+import { startServer, type TestServer } from '../test-support/test-servers.ts';
 
 // `opsproof canary watch` in an environment with several targets: each canary runs against the
 // target it names (`defineCanary({ target })`), as in the gate.

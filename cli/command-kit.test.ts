@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { ConfigError, EnvironmentError, InterruptedError, UsageError } from '../core/errors.ts';
-import { sampleResult } from '../reports/sample-result.ts';
+import { sampleResult } from '../test-support/sample-result.ts';
 import { formatErrorForExit, prepareRunDir, readWrittenResult, validateUsage } from './command-kit.ts';
 
 describe('formatErrorForExit', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import type { RunResult } from '../core/run-result.ts';
 import type { TrendData } from '../history/build-trend-data.ts';
-import { startBehaviourServer, type TestServer } from '../load/test-servers.ts';
+import { startBehaviourServer, type TestServer } from '../test-support/test-servers.ts';
 import { runGate } from './gate.ts';
 import { runHistory } from './history.ts';
 import { runTrendReport } from './report.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { UsageError } from '../core/errors.ts';
 import { buildMarkdown } from '../reports/build-markdown.ts';
-import { sampleResult } from '../reports/sample-result.ts';
+import { sampleResult } from '../test-support/sample-result.ts';
 import { parseFormats, runReport } from './report.ts';
 
 test('re-renders the chosen formats from result.json', async () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { repoPath } from '../core/tools.ts';
-import { startBehaviourServer, type TestServer } from '../load/test-servers.ts';
+import { startBehaviourServer, type TestServer } from '../test-support/test-servers.ts';
 import { openHistoryStore } from './history-store.ts';
 
 // Ctrl-C during a real `opsproof load run`: the run ends interrupted (exit 130) and is in the history

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, expect, test } from 'vitest';
+import { ordersSuite, parseSuite, writeFixtureCanaryZip } from '../test-support/infra-fixtures.ts';
 import { createOpsproofApp } from './create-app.ts';
-import { ordersSuite, parseSuite, writeFixtureCanaryZip } from './test-fixtures.ts';
 
 // Suite math and composite alarms next to the service and canary alarms the stack derives itself.
 let template: Template;

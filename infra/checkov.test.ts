@@ -6,8 +6,8 @@ import { promisify } from 'node:util';
 import { expect, test } from 'vitest';
 import { loadCanaries } from '../canaries/load-canaries.ts';
 import { loadSuite } from '../core/load-config.ts';
+import { parseSuite, writeFixtureCanaryZip } from '../test-support/infra-fixtures.ts';
 import { createOpsproofApp } from './create-app.ts';
-import { parseSuite, writeFixtureCanaryZip } from './test-fixtures.ts';
 
 // checkov (the pip package, in .tools/checkov: it pins a boto3 that moto's venv cannot share) on the synthesized templates: every CloudFormation
 // check passes or is skipped in the template with its reason (Metadata.checkov.skip), as cdk-nag's are.

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { type ExperimentInput, experimentSchema } from '../core/schema.ts';
+import { ordersSuite, parseSuite } from '../test-support/infra-fixtures.ts';
 import {
   actionMinutes,
   countAlarms,
@@ -7,7 +8,6 @@ import {
   formatCostBreakdown,
   runsPerMonth,
 } from './estimate-cost.ts';
-import { ordersSuite, parseSuite } from './test-fixtures.ts';
 
 test.each([
   ['rate(5 minutes)', 8760],

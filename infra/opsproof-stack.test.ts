@@ -12,10 +12,10 @@ import { loadSuite } from '../core/load-config.ts';
 import type { Suite } from '../core/schema.ts';
 import { isCompositeAlarm, isMathAlarm } from '../core/suite-alarms.ts';
 import { type AlarmRuleNode, parseAlarmRule } from '../telemetry/composite-alarm.ts';
+import { iamStatements } from '../test-support/infra-fixtures.ts';
 import { awsEnvironmentNames, createOpsproofApp, stackName } from './create-app.ts';
 import { buildDeployedAlarmTestFile } from './deployed-alarm-tests.ts';
 import { PINNED_CANARY_RUNTIME } from './synthetics-canaries.ts';
-import { iamStatements } from './test-fixtures.ts';
 
 const root = resolve(import.meta.dirname, '..');
 

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, expect, test } from 'vitest';
+import { iamStatements, parseSuite, writeFixtureCanaryZip } from '../test-support/infra-fixtures.ts';
 import { createOpsproofApp } from './create-app.ts';
-import { iamStatements, parseSuite, writeFixtureCanaryZip } from './test-fixtures.ts';
 
 // One aws environment with header secrets (Secrets Manager with a customer key, SSM), a VPC, and a
 // canary with its own settings; synthesized with cdk-nag, which throws on an unacknowledged finding.

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { ordersSuite, parseSuite, writeFixtureCanaryZip } from '../test-support/infra-fixtures.ts';
 import { createOpsproofApp } from './create-app.ts';
 import { countAlarms } from './estimate-cost.ts';
 import type { PackagedCanary } from './synthetics-canaries.ts';
-import { ordersSuite, parseSuite, writeFixtureCanaryZip } from './test-fixtures.ts';
 
 const templates = new Map<string, Template>();
 let canaries: PackagedCanary[];

@@ -6,10 +6,10 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { loadProfileSchema } from '../core/schema.ts';
 import { Timeline } from '../core/timeline.ts';
+import { startFixedDelayServer, startStallingServer, type TestServer } from '../test-support/test-servers.ts';
 import { buildKpiThresholds } from './evaluate-kpis.ts';
 import { runOpenEngine } from './open-engine.ts';
 import { runLoad } from './run-load.ts';
-import { startFixedDelayServer, startStallingServer, type TestServer } from './test-servers.ts';
 import { requireK6 } from './test-tools.ts';
 
 let fixed: TestServer;

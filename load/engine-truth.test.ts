@@ -5,13 +5,13 @@
  */
 import { expect, test } from 'vitest';
 import { loadProfileSchema } from '../core/schema.ts';
-import { runOpenEngine } from './open-engine.ts';
 import {
   blockServerLatencies,
   percentileOf,
   type RecordingBehaviour,
   startRecordingServer,
-} from './test-servers.ts';
+} from '../test-support/test-servers.ts';
+import { runOpenEngine } from './open-engine.ts';
 
 const within = (measured: number, truth: number, tolerance: number, what: string) =>
   expect(

@@ -2,10 +2,10 @@ import { getEventListeners } from 'node:events';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { loadProfileSchema } from '../core/schema.ts';
 import { Timeline } from '../core/timeline.ts';
+import { startFixedDelayServer, startServer, type TestServer } from '../test-support/test-servers.ts';
 import { evaluateGeneratorKeptUp } from './evaluate-kpis.ts';
 import { LoadInterruptedError } from './load-interrupted-error.ts';
 import { runOpenEngine } from './open-engine.ts';
-import { startFixedDelayServer, startServer, type TestServer } from './test-servers.ts';
 
 let fixed: TestServer;
 beforeAll(async () => {

@@ -3,9 +3,9 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { EnvironmentError, UsageError } from '../core/errors.ts';
 import { type LoadProfileInput, loadProfileSchema } from '../core/schema.ts';
 import { Timeline } from '../core/timeline.ts';
+import { startFixedDelayServer, startServer, type TestServer } from '../test-support/test-servers.ts';
 import { LoadInterruptedError } from './load-interrupted-error.ts';
 import { runLoad } from './run-load.ts';
-import { startFixedDelayServer, startServer, type TestServer } from './test-servers.ts';
 import { requireK6 } from './test-tools.ts';
 
 let fixed: TestServer;

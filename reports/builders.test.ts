@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { RunResult } from '../core/run-result.ts';
+import { HOSTILE, sampleDrill, sampleResult } from '../test-support/sample-result.ts';
 import { buildChartData } from './build-chart-data.ts';
 import { buildHtml, embedJson, safeHref } from './build-html.ts';
 import { buildJson } from './build-json.ts';
@@ -8,7 +9,6 @@ import { buildMarkdown } from './build-markdown.ts';
 import { formatSummary, shouldUseColor } from './format-summary.ts';
 import { formatCanaryName, formatDuration, formatMeasured, formatThreshold } from './format-value.ts';
 import { loadChartAssets } from './load-chart-assets.ts';
-import { HOSTILE, sampleDrill, sampleResult } from './sample-result.ts';
 
 /** Run ids, timestamps and durations vary between runs; snapshots keep only the structure. */
 function scrub(text: string): string {

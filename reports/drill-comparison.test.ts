@@ -1,9 +1,9 @@
 import { expect, test } from 'vitest';
 import type { RunResult } from '../core/run-result.ts';
+import { HOSTILE, sampleDrill, sampleResult } from '../test-support/sample-result.ts';
 import { buildHtml } from './build-html.ts';
 import { buildMarkdown } from './build-markdown.ts';
 import { formatSummary } from './format-summary.ts';
-import { HOSTILE, sampleDrill, sampleResult } from './sample-result.ts';
 
 // Drill over drill in the run's own reports: result.drill.previous, set from the run history.
 function compared(): RunResult {

@@ -68,7 +68,7 @@ test('the multiplexer isolates a failing reporter', async () => {
   const timeline = new Timeline();
   timeline.on((r) => multiplexer.onEvent(r));
   timeline.emit({ type: 'stage.start', stage: 'load' });
-  const { sampleResult } = await import('./sample-result.ts');
+  const { sampleResult } = await import('../test-support/sample-result.ts');
   expect(await multiplexer.onEnd(sampleResult())).toEqual(['x.json']);
   expect(seen).toEqual(['stage.start']);
   expect(multiplexer.failures.map((f) => `${f.reporter}:${f.hook}`)).toEqual([

@@ -6,9 +6,9 @@ import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { RunResult } from '../core/run-result.ts';
 import { requireTool } from '../core/tools.ts';
+import { sampleDrill, sampleResult } from '../test-support/sample-result.ts';
 import { ReporterMultiplexer } from './reporter.ts';
 import { createRunDirReporters } from './run-dir-reporters.ts';
-import { sampleDrill, sampleResult } from './sample-result.ts';
 import { CHROMIUM_ARGS, createScreenshotReporter, renderReport } from './screenshot-reporter.ts';
 import { writeBinaryReport } from './write-report.ts';
 

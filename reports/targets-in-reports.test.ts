@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import type { RunResult } from '../core/run-result.ts';
+import { sampleResult } from '../test-support/sample-result.ts';
 import { buildHtml } from './build-html.ts';
 import { buildMarkdown } from './build-markdown.ts';
 import { formatSummary } from './format-summary.ts';
-import { sampleResult } from './sample-result.ts';
 
 // Issue 18, several targets: every report says which target each canary and the load ran against.
 function withTargets(): RunResult {

@@ -8,10 +8,10 @@ import { PassThrough } from 'node:stream';
 import JSZip from 'jszip';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type Box, maskPixels } from '../canaries/test-pixels.ts';
 import { createRedactor, REDACTED } from '../core/redact.ts';
 import { repoPath, requireTool } from '../core/tools.ts';
 import { EmbeddedTelemetry } from '../telemetry/embedded/embedded-telemetry.ts';
+import { type Box, maskPixels } from '../test-support/test-pixels.ts';
 
 // Plants secrets in real runs through the CLI and searches every file of the run directory, stdout
 // and stderr for each of them, raw, URL-encoded and base64. This is the proof behind "nothing secret

@@ -1,5 +1,5 @@
 import type { PNG } from 'pngjs';
-import { MASK_COLOR } from './mask-secrets.ts';
+import { MASK_COLOR } from '../canaries/mask-secrets.ts';
 
 /** A box on the page, in CSS pixels (device scale 1), as Playwright's `boundingBox()` gives it. */
 export interface Box {

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import JSZip from 'jszip';
 import { type Suite, type SuiteInput, suiteSchema } from '../core/schema.ts';
-import type { PackagedCanary } from './synthetics-canaries.ts';
+import type { PackagedCanary } from '../infra/synthetics-canaries.ts';
 
 /**
  * A stand-in for one packaged canary: infra tests need a zip CDK can hash and copy, not the real
