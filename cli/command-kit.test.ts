@@ -1,10 +1,9 @@
-import { mkdtempSync, readlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { ConfigError, EnvironmentError, InterruptedError, UsageError } from '../core/errors.ts';
-import { sampleResult } from '../test-support/sample-result.ts';
-import { formatErrorForExit, prepareRunDir, readWrittenResult, validateUsage } from './command-kit.ts';
+import { formatErrorForExit, prepareRunDir, validateUsage } from './command-kit.ts';
 
 describe('formatErrorForExit', () => {
   test.each([
@@ -49,24 +48,6 @@ describe('prepareRunDir', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'opsproof-kit-'));
     expect(prepareRunDir('run-1', 'custom/out', cwd)).toBe(join(cwd, 'custom', 'out'));
     expect(() => readlinkSync(join(cwd, 'custom', 'latest'))).toThrow();
-  });
-});
-
-describe('readWrittenResult', () => {
-  const result = sampleResult();
-  const withPng = {
-    ...result,
-    artifacts: [...result.artifacts, { name: 'png', path: 'report.png', kind: 'screenshot' as const }],
-  };
-  test.each([
-    ['this run, as reporters left it', JSON.stringify(withPng), withPng],
-    ['another run', JSON.stringify({ ...withPng, runId: 'other' }), undefined],
-    ['not JSON', '{', undefined],
-    ['missing', undefined, undefined],
-  ])('%s', (_name, content, expected) => {
-    const dir = mkdtempSync(join(tmpdir(), 'opsproof-kit-'));
-    if (content !== undefined) writeFileSync(join(dir, 'result.json'), content);
-    expect(readWrittenResult(dir, result)).toEqual(expected);
   });
 });
 

@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { basename, dirname, relative, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { formatDiagnostics } from '../core/diagnostics.ts';
@@ -196,7 +196,7 @@ export interface RunCommandInput {
   stages: readonly Stage[];
   flags: CommonFlags;
   options?: Partial<RunOptions>;
-  /** Extra reporters (on top of progress and the run-directory files). */
+  /** Extra reporters (on top of progress and the run-directory files), told before the files are written. */
   reporters?: Reporter[];
   /** Passed through to `executeRun` (tests, engines that need the target's logs). */
   run?: Partial<
@@ -265,10 +265,12 @@ export async function runStagesCommand(input: RunCommandInput): Promise<ExitCode
   const { env, redactor } = await loadRunSecrets(context);
   const runId = createRunId();
   const outDir = prepareRunDir(runId, input.flags.out);
+  // In order: each reporter gets the result with what the ones before it added, and result.json (last
+  // of the run-directory reporters) is written once with all of it.
   const multiplexer = new ReporterMultiplexer([
     createProgressReporter({ stream: human }),
-    ...createRunDirReporters({ outDir, redact: redactor.text }),
     ...(input.reporters ?? []),
+    ...createRunDirReporters({ outDir, redact: redactor.text }),
     // Last, so it files the run as every report shows it; a failed write is only a warning.
     ...(historyFile ? [createHistoryReporter({ file: historyFile, runDir: outDir, cwd: loaded.dir })] : []),
   ]);
@@ -299,9 +301,8 @@ export async function runStagesCommand(input: RunCommandInput): Promise<ExitCode
       ),
     );
   }
-  // Reporters may add to the result after result.json is first written (the screenshot reporter lists
-  // report.png): the summary and --json print the final value, the one result.json holds.
-  const safe = redactor.value(readWrittenResult(outDir, result) ?? result);
+  // The result with the reporters' additions (report.png): the value result.json holds.
+  const safe = redactor.value(result);
   printHuman(
     redactor.text(
       formatSummary(safe, {
@@ -313,16 +314,6 @@ export async function runStagesCommand(input: RunCommandInput): Promise<ExitCode
   );
   if (input.flags.json) process.stdout.write(`${redactor.text(JSON.stringify(safe, null, 2))}\n`);
   return exitCodeForStatus(result.status);
-}
-
-/** result.json of this run as the reporters left it; undefined when missing, unreadable or another run's. */
-export function readWrittenResult(outDir: string, result: RunResult): RunResult | undefined {
-  try {
-    const written = JSON.parse(readFileSync(resolve(outDir, 'result.json'), 'utf8')) as RunResult;
-    return written.runId === result.runId && written.status === result.status ? written : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function relativePath(file: string): string {

@@ -9,7 +9,7 @@ import { openHistoryStore } from './history-store.ts';
  */
 export function createHistoryReporter(options: { file: string; runDir?: string; cwd?: string }): {
   readonly name: string;
-  onEnd(result: RunResult): Promise<string[]>;
+  onEnd(result: RunResult): Promise<{ written?: string[] }>;
 } {
   return {
     name: 'history',
@@ -25,8 +25,8 @@ export function createHistoryReporter(options: { file: string; runDir?: string; 
       } finally {
         store.close();
       }
-      // The database lives outside the run directory: nothing to list among its files.
-      return [];
+      // The database lives outside the run directory: nothing written there, nothing added to the result.
+      return {};
     },
   };
 }

@@ -63,13 +63,13 @@ test('the multiplexer isolates a failing reporter', async () => {
         throw new Error('boom');
       },
     },
-    { name: 'ok', onEvent: (r) => seen.push(r.type), onEnd: () => ['x.json'] },
+    { name: 'ok', onEvent: (r) => seen.push(r.type), onEnd: () => ({ written: ['x.json'] }) },
   ]);
   const timeline = new Timeline();
   timeline.on((r) => multiplexer.onEvent(r));
   timeline.emit({ type: 'stage.start', stage: 'load' });
   const { sampleResult } = await import('../test-support/sample-result.ts');
-  expect(await multiplexer.onEnd(sampleResult())).toEqual(['x.json']);
+  expect(await multiplexer.onEnd(sampleResult())).toEqual({ written: ['x.json'], artifacts: [] });
   expect(seen).toEqual(['stage.start']);
   expect(multiplexer.failures.map((f) => `${f.reporter}:${f.hook}`)).toEqual([
     'broken:onEvent',

@@ -71,7 +71,7 @@ export function createProgressReporter(options: ProgressReporterOptions): Report
       if (timer) clearInterval(timer);
       log.clear();
       log.done();
-      return [];
+      return {};
     },
   };
 }

@@ -99,19 +99,53 @@ test.skipIf(tool.skip)('without JavaScript the page still reads: verdict and tab
   }
 });
 
-test.skipIf(tool.skip)('the screenshot reporter writes report.png and lists it in result.json', async () => {
-  const dir = await writeRunDir(sampleResult());
-  const reporter = createScreenshotReporter({ outDir: dir, browser });
-  const written = await reporter.onEnd?.(sampleResult());
-  expect(written).toEqual(['report.png']);
-  expect(readFileSync(join(dir, 'report.png')).subarray(1, 4).toString()).toBe('PNG');
-  const stored = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as RunResult;
-  expect(stored.artifacts.at(-1)).toEqual({
-    name: 'report screenshot',
-    path: 'report.png',
-    kind: 'screenshot',
-  });
-});
+test.skipIf(tool.skip)(
+  'the screenshot reporter writes report.png and returns it as an artifact',
+  async () => {
+    const dir = await writeRunDir(sampleResult());
+    const before = readFileSync(join(dir, 'result.json'), 'utf8');
+    const reporter = createScreenshotReporter({ outDir: dir, browser });
+    expect(await reporter.onEnd?.(sampleResult())).toEqual({
+      written: ['report.png'],
+      artifacts: [{ name: 'report screenshot', path: 'report.png', kind: 'screenshot' }],
+    });
+    expect(readFileSync(join(dir, 'report.png')).subarray(1, 4).toString()).toBe('PNG');
+    // It adds to the result; it never rewrites a report another reporter wrote.
+    expect(readFileSync(join(dir, 'result.json'), 'utf8')).toBe(before);
+  },
+);
+
+test.skipIf(tool.skip)(
+  'result.json is written once, last, with the screenshot the reporter before it added',
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'opsproof-html-'));
+    const writes: string[] = [];
+    // The redact hook sees every text report as it is written: one call is one write.
+    const redact = (text: string) => {
+      writes.push(
+        text.startsWith('{')
+          ? 'result.json'
+          : text.startsWith('<?xml')
+            ? 'junit.xml'
+            : text.startsWith('<!doctype')
+              ? 'report.html'
+              : 'summary.md',
+      );
+      return text;
+    };
+    // The reporters a run uses, in their order (the screenshot launches its own Chromium).
+    const multiplexer = new ReporterMultiplexer(
+      createRunDirReporters({ outDir: dir, redact, screenshot: true }),
+    );
+    const output = await multiplexer.onEnd(sampleResult());
+    expect(multiplexer.failures).toEqual([]);
+    expect(output.written).toEqual(['junit.xml', 'summary.md', 'report.html', 'report.png', 'result.json']);
+    expect(writes).toEqual(['junit.xml', 'summary.md', 'report.html', 'result.json']);
+    const stored = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as RunResult;
+    expect(stored.artifacts).toEqual([...sampleResult().artifacts, ...output.artifacts]);
+    expect(output.artifacts).toEqual([{ name: 'report screenshot', path: 'report.png', kind: 'screenshot' }]);
+  },
+);
 
 test('a screenshot that fails is a recorded reporter failure, never a failed run', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'opsproof-html-'));
@@ -119,8 +153,9 @@ test('a screenshot that fails is a recorded reporter failure, never a failed run
     ...createRunDirReporters({ outDir: dir, screenshot: false }),
     createScreenshotReporter({ outDir: dir, chromiumPath: '/bin/false', timeoutMs: 5000 }),
   ]);
-  const written = await multiplexer.onEnd(sampleResult());
-  expect(written).toEqual(['result.json', 'junit.xml', 'summary.md', 'report.html']);
+  const { written, artifacts } = await multiplexer.onEnd(sampleResult());
+  expect(written).toEqual(['junit.xml', 'summary.md', 'report.html', 'result.json']);
+  expect(artifacts).toEqual([]);
   expect(multiplexer.failures.map((f) => `${f.reporter}:${f.hook}`)).toEqual(['screenshot:onEnd']);
   expect(existsSync(join(dir, 'report.png'))).toBe(false);
 });

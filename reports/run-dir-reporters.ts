@@ -27,13 +27,14 @@ export function createFileReporter(
   const { file, build } = REPORT_FORMATS[format];
   return {
     name: format,
-    onEnd: (result) => [writeReport(outDir, file, build(result), redact)],
+    onEnd: (result) => ({ written: [writeReport(outDir, file, build(result), redact)] }),
   };
 }
 
 /**
- * result.json, junit.xml, summary.md and report.html into `outDir`, then (with the html format and
- * Chromium present) report.png, a screenshot of the rendered report.
+ * junit.xml, summary.md and report.html into `outDir`, then (with the html format and Chromium
+ * present) report.png, a screenshot of the rendered report, and last result.json: written once, with
+ * what the reporters before it added (report.png among the artifacts).
  */
 export function createRunDirReporters(options: {
   outDir: string;
@@ -45,8 +46,10 @@ export function createRunDirReporters(options: {
   const formats = options.formats ?? (['json', 'junit', 'md', 'html'] as const);
   const screenshot =
     (options.screenshot ?? process.env.OPSPROOF_SCREENSHOT !== '0') && formats.includes('html');
+  const file = (format: ReportFormat) => createFileReporter(format, options.outDir, options.redact);
   return [
-    ...formats.map((format) => createFileReporter(format, options.outDir, options.redact)),
-    ...(screenshot ? [createScreenshotReporter({ outDir: options.outDir, redact: options.redact })] : []),
+    ...formats.filter((format) => format !== 'json').map(file),
+    ...(screenshot ? [createScreenshotReporter({ outDir: options.outDir })] : []),
+    ...(formats.includes('json') ? [file('json')] : []),
   ];
 }

@@ -1,12 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
-import type { Artifact, RunResult } from '../core/run-result.ts';
+import type { Artifact } from '../core/run-result.ts';
 import { findTool } from '../core/tools.ts';
-import { buildJson } from './build-json.ts';
-import type { Reporter } from './reporter.ts';
-import { noRedaction, type Redact, writeBinaryReport, writeReport } from './write-report.ts';
+import { type Reporter, type ReporterOutput, ReporterWarning } from './reporter.ts';
+import { writeBinaryReport } from './write-report.ts';
 
 /** Chromium flags for rendering a local file: headless, sandbox-free (containers), nothing phoning home. */
 export const CHROMIUM_ARGS = [
@@ -112,7 +111,6 @@ export const SCREENSHOT_ARTIFACT: Artifact = {
 
 export interface ScreenshotReporterOptions {
   outDir: string;
-  redact?: Redact;
   /** Chromium to use; default: {@link findTool}. When there is none, the reporter does nothing. */
   chromiumPath?: string;
   /** A running browser to reuse instead of launching one (tests). */
@@ -121,24 +119,27 @@ export interface ScreenshotReporterOptions {
 }
 
 /**
- * After report.html is written, renders it in Chromium and saves `report.png` beside it, adding it to
- * result.json's artifacts. Does nothing without Chromium; a failure (broken page, crashed browser)
- * is thrown for the multiplexer to record as a warning — it never fails the run.
+ * After report.html is written, renders it in Chromium, saves `report.png` beside it and returns it
+ * as an artifact (result.json, written after it, lists it). Does nothing without Chromium; a failure
+ * (broken page, crashed browser) is thrown for the multiplexer to record as a warning — it never
+ * fails the run; a page that rendered with problems still keeps its screenshot.
  */
 export function createScreenshotReporter(options: ScreenshotReporterOptions): Reporter {
   return {
     name: 'screenshot',
-    async onEnd(result: RunResult) {
+    async onEnd(): Promise<ReporterOutput> {
       const html = resolve(options.outDir, 'report.html');
       const chromiumPath = options.chromiumPath ?? findTool('chromium');
-      if ((!chromiumPath && !options.browser) || !existsSync(html)) return [];
+      if ((!chromiumPath && !options.browser) || !existsSync(html)) return {};
       const rendered = await renderReport(html, {
         chromiumPath,
         browser: options.browser,
         timeoutMs: options.timeoutMs,
       });
-      const written = [writeBinaryReport(options.outDir, SCREENSHOT_ARTIFACT.path, rendered.png)];
-      addArtifact(options.outDir, result, options.redact ?? noRedaction);
+      const output: ReporterOutput = {
+        written: [writeBinaryReport(options.outDir, SCREENSHOT_ARTIFACT.path, rendered.png)],
+        artifacts: [SCREENSHOT_ARTIFACT],
+      };
       const problems = [
         ...rendered.consoleErrors.map((e) => `console error: ${e}`),
         ...rendered.failedRequests.map((r) => `request failed: ${r}`),
@@ -147,22 +148,12 @@ export function createScreenshotReporter(options: ScreenshotReporterOptions): Re
           .map((c) => `chart ${c.id} not drawn`),
       ];
       if (problems.length > 0) {
-        throw new Error(`report.png written, but the report did not render cleanly: ${problems.join('; ')}`);
+        throw new ReporterWarning(
+          `report.png written, but the report did not render cleanly: ${problems.join('; ')}`,
+          output,
+        );
       }
-      return written;
+      return output;
     },
   };
-}
-
-/** Lists report.png in result.json (written earlier in the same run) without touching the rest. */
-function addArtifact(outDir: string, result: RunResult, redact: Redact): void {
-  const file = resolve(outDir, 'result.json');
-  const stored: RunResult = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as RunResult) : result;
-  if (stored.artifacts.some((a) => a.path === SCREENSHOT_ARTIFACT.path)) return;
-  writeReport(
-    outDir,
-    'result.json',
-    buildJson({ ...stored, artifacts: [...stored.artifacts, SCREENSHOT_ARTIFACT] }),
-    redact,
-  );
 }

@@ -49,7 +49,10 @@ describe('executeRun', () => {
         events.push(r.type === 'stage.start' || r.type === 'stage.end' ? `${r.type}:${r.stage}` : r.type),
       onEnd: (result) => {
         ended = result;
-        return [];
+        return {
+          written: ['report.png'],
+          artifacts: [{ name: 'shot', path: 'report.png', kind: 'screenshot' }],
+        };
       },
     };
     const result = await executeRun({
@@ -112,7 +115,9 @@ describe('executeRun', () => {
       'stage.end:chaos',
       'run.end',
     ]);
-    expect(ended).toBe(result);
+    // The reporter got the run's result; what it added (an artifact) is in the result returned.
+    expect(ended).toEqual({ ...result, artifacts: [] });
+    expect(result.artifacts).toEqual([{ name: 'shot', path: 'report.png', kind: 'screenshot' }]);
     expect(result.timeline.at(-1)?.type).toBe('run.end');
   });
 

@@ -15,7 +15,7 @@ import {
   summarizeStatus,
 } from '../core/run-result.ts';
 import { Timeline } from '../core/timeline.ts';
-import type { Reporter } from '../reports/reporter.ts';
+import { addReporterOutput, type Reporter } from '../reports/reporter.ts';
 import { asEmbedded, createTelemetry } from '../telemetry/create-telemetry.ts';
 import type { Telemetry } from '../telemetry/port.ts';
 import {
@@ -51,7 +51,7 @@ export interface ExecuteRunInput {
   /** Run directory. @defaultValue `reports/<run-id>/` under the working directory */
   outDir?: string;
   runId?: string;
-  /** Told about the run's lifecycle and every timeline event. */
+  /** Told about the run's lifecycle and every timeline event; what it adds `onEnd` is in the returned result. */
   reporter?: Reporter;
   /** Aborts the run (Ctrl-C). Without one, SIGINT/SIGTERM are wired for the duration of the run. */
   signal?: AbortSignal;
@@ -424,8 +424,8 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunResult> {
     ...merged,
     timeline: [...timeline.records()],
   };
-  await reporter?.onEnd?.(result);
-  return result;
+  // Reporters return what they add (report.png among the artifacts); the result holds it, as result.json does.
+  return addReporterOutput(result, await reporter?.onEnd?.(result));
 }
 
 /**
