@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { buildRunRecord } from '../history/build-run-record.ts';
-import { buildSampleRun } from '../history/fixtures/sample-run.ts';
 import { openHistoryStore } from '../history/history-store.ts';
+import { buildSampleRun } from '../test-support/sample-run.ts';
 
 const RUNS = 500;
 const dir = mkdtempSync(join(tmpdir(), 'opsproof-history-bench-'));

@@ -5,8 +5,8 @@ import { afterEach, expect, test, vi } from 'vitest';
 import { UsageError } from '../core/errors.ts';
 import type { LoadedSuite } from '../core/load-config.ts';
 import { buildRunRecord } from '../history/build-run-record.ts';
-import { buildSampleRun } from '../history/fixtures/sample-run.ts';
 import { openHistoryStore } from '../history/history-store.ts';
+import { buildSampleRun } from '../test-support/sample-run.ts';
 import { resolveBaselineFlag, runHistory } from './history.ts';
 
 afterEach(() => {

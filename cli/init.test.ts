@@ -16,7 +16,7 @@ import { findFreePort } from '../runner/local-target.ts';
  */
 const require = createRequire(import.meta.url);
 const bin = fileURLToPath(new URL('../bin/opsproof.js', import.meta.url));
-const fixtures = fileURLToPath(new URL('../scaffold/fixtures/', import.meta.url));
+const fixtures = fileURLToPath(new URL('../test-support/scaffold/', import.meta.url));
 const children: ChildProcess[] = [];
 afterEach(() => {
   for (const child of children.splice(0)) child.kill();

@@ -6,9 +6,9 @@ import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import { requireTool } from '../core/tools.ts';
 import { buildRunRecord } from '../history/build-run-record.ts';
 import type { TrendData } from '../history/build-trend-data.ts';
-import { buildSampleRun } from '../history/fixtures/sample-run.ts';
 import { openHistoryStore } from '../history/history-store.ts';
 import { CHROMIUM_ARGS, renderReport } from '../reports/screenshot-reporter.ts';
+import { buildSampleRun } from '../test-support/sample-run.ts';
 import { runTrendReport } from './report.ts';
 
 const tool = requireTool('chromium');

@@ -1,7 +1,7 @@
 import { expect, test } from 'vitest';
+import { buildSampleRun } from '../test-support/sample-run.ts';
 import { buildRunRecord } from './build-run-record.ts';
 import { buildTrendData } from './build-trend-data.ts';
-import { buildSampleRun } from './fixtures/sample-run.ts';
 import type { CanaryRow, CheckRow, RunRow } from './history-store.ts';
 
 /** Rows as the store returns them, from sample runs. */

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@libsql/client';
 import { afterEach, beforeEach, expect, test } from 'vitest';
+import { buildSampleRun } from '../test-support/sample-run.ts';
 import { buildRunRecord, parseRunCommand } from './build-run-record.ts';
-import { buildSampleRun } from './fixtures/sample-run.ts';
 import { HISTORY_SCHEMA_VERSION, type HistoryStore, openHistoryStore } from './history-store.ts';
 
 let dir: string;

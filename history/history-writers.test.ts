@@ -9,7 +9,7 @@ import { openHistoryStore } from './history-store.ts';
 const dir = mkdtempSync(join(tmpdir(), 'opsproof-history-writers-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const WRITER = new URL('./fixtures/history-writer.ts', import.meta.url).pathname;
+const WRITER = new URL('../test-support/history-writer.ts', import.meta.url).pathname;
 
 /** Runs a writer process; resolves with the run ids it reported committed. Killed after `killAfterMs`. */
 function runWriter(

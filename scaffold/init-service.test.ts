@@ -9,7 +9,7 @@ import { buildScaffoldInput, slug, splitCommand } from './init-service.ts';
 import { classifyResponse, probeService } from './probe-service.ts';
 import { buildOpenApiSummary, loadOpenApi } from './read-openapi.ts';
 
-const petstore = fileURLToPath(new URL('./fixtures/petstore-openapi.yaml', import.meta.url));
+const petstore = fileURLToPath(new URL('../test-support/scaffold/petstore-openapi.yaml', import.meta.url));
 
 test.each([
   ['node server.js --port {port}', ['node', 'server.js', '--port', '{port}']],
