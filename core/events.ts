@@ -1,5 +1,4 @@
-import type { AlarmStateValue } from '../telemetry/types.ts';
-import type { CheckStatus, JournalStatus, RunStatus, StageName } from './run-result.ts';
+import type { AlarmStateValue, CheckStatus, JournalStatus, RunStatus, StageName } from './statuses.ts';
 
 /**
  * Typed events on the Timeline. Engines emit them; reporters, expectations and reports read them.

@@ -1,21 +1,19 @@
+import type { AlarmDefinition } from '../core/schema.ts';
+import type { AlarmStateValue } from '../core/statuses.ts';
+
 /**
  * Telemetry data in CloudWatch's own shapes, so the embedded and aws providers speak alike and alarm
- * definitions copy over unchanged.
+ * definitions copy over unchanged. What the config schema already defines is derived from it.
  */
 
-export type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
-export type ComparisonOperator =
-  | 'GreaterThanOrEqualToThreshold'
-  | 'GreaterThanThreshold'
-  | 'LessThanThreshold'
-  | 'LessThanOrEqualToThreshold';
-export type TreatMissingData = 'missing' | 'notBreaching' | 'breaching' | 'ignore';
-export type Statistic = 'SampleCount' | 'Average' | 'Sum' | 'Minimum' | 'Maximum';
+export type { AlarmStateValue };
+export type ComparisonOperator = AlarmDefinition['ComparisonOperator'];
+export type TreatMissingData = AlarmDefinition['TreatMissingData'];
+export type Statistic = NonNullable<AlarmDefinition['Statistic']>;
+export type Dimension = NonNullable<AlarmDefinition['Dimensions']>[number];
 
-export interface Dimension {
-  Name: string;
-  Value: string;
-}
+/** A span attribute, X-Ray annotation or log field value a query matches. */
+export type AttributeValue = string | number | boolean;
 
 /** One datum as PutMetricData takes it. */
 export interface MetricDatum {
@@ -51,7 +49,7 @@ export interface AlarmStateChange {
 
 export interface TraceQuery {
   /** Span attributes (embedded) or X-Ray annotations (aws) that must all match. */
-  attributes?: Record<string, string | number | boolean>;
+  attributes?: Record<string, AttributeValue>;
   from: Date;
   to?: Date;
   limit?: number;
@@ -65,13 +63,13 @@ export interface TraceSummary {
   receivedAt: Date;
   service?: string;
   rootName?: string;
-  attributes: Record<string, string | number | boolean>;
+  attributes: Record<string, AttributeValue>;
   spanCount: number;
 }
 
 export interface LogQuery {
   /** Fields of a JSON log line that must all equal these values. */
-  fields?: Record<string, string | number | boolean>;
+  fields?: Record<string, AttributeValue>;
   /** Substring the raw line must contain. */
   contains?: string;
   from: Date;

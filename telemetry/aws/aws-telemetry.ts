@@ -15,12 +15,13 @@ import { GetTraceSummariesCommand, XRayClient } from '@aws-sdk/client-xray';
 import type { ResolvedEnvironment } from '../../core/load-config.ts';
 import type { Timeline } from '../../core/timeline.ts';
 import { parseAlarmRule, ruleAlarmNames } from '../composite-alarm.ts';
-import { parseLogLine } from '../embedded/log-store.ts';
-import { attributeMatches } from '../embedded/span-store.ts';
+import { attributeMatches, logRecordMatches } from '../match-records.ts';
+import { parseLogLine } from '../parse-log-line.ts';
 import type { Telemetry } from '../port.ts';
 import type {
   AlarmStateChange,
   AlarmStateValue,
+  AttributeValue,
   LogQuery,
   LogRecord,
   MetricDatum,
@@ -55,7 +56,7 @@ export function createAwsClients(region: string): AwsClients {
 }
 
 /** `annotation.correlation_id = "abc" AND annotation.n = 3` from attributes. Pure. */
-export function buildXrayFilterExpression(attributes: Record<string, string | number | boolean>): string {
+export function buildXrayFilterExpression(attributes: Record<string, AttributeValue>): string {
   return Object.entries(attributes)
     .map(([key, value]) => {
       const name = key.replace(/[^A-Za-z0-9_]/g, '_');
@@ -66,7 +67,7 @@ export function buildXrayFilterExpression(attributes: Record<string, string | nu
 }
 
 /** `{ ($.correlationId = "abc") && ($.status = 200) }` from fields. Pure. */
-export function buildLogsFilterPattern(fields: Record<string, string | number | boolean>): string {
+export function buildLogsFilterPattern(fields: Record<string, AttributeValue>): string {
   const terms = Object.entries(fields).map(([key, value]) => {
     const literal = typeof value === 'string' ? JSON.stringify(value) : String(value);
     return `($.${key} = ${literal})`;
@@ -298,7 +299,7 @@ export class AwsTelemetry implements Telemetry {
         ),
       );
       for (const t of res.TraceSummaries ?? []) {
-        const attributes: Record<string, string | number | boolean> = {};
+        const attributes: Record<string, AttributeValue> = {};
         for (const [key, values] of Object.entries(t.Annotations ?? {})) {
           const v = values[0]?.AnnotationValue;
           const value = v?.StringValue ?? v?.NumberValue ?? v?.BooleanValue;
@@ -344,10 +345,8 @@ export class AwsTelemetry implements Telemetry {
         for (const e of res.events ?? []) {
           const record = parseLogLine(e.message ?? '', group, e.ingestionTime ?? receivedAt);
           record.timestamp = new Date(e.timestamp ?? record.timestamp.getTime());
-          const wanted = Object.entries(query.fields ?? {});
           // The emulator does not apply JSON filter patterns: check fields ourselves too.
-          if (!wanted.every(([k, v]) => attributeMatches(record.fields[k], v))) continue;
-          if (query.contains !== undefined && !record.raw.includes(query.contains)) continue;
+          if (!logRecordMatches(record, query)) continue;
           out.push(record);
         }
         nextToken = res.nextToken;

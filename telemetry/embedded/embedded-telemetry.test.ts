@@ -7,8 +7,8 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { createManualClock } from '../../core/clock.ts';
 import type { AlarmDefinition } from '../../core/schema.ts';
 import { Timeline } from '../../core/timeline.ts';
+import { parseLogLine } from '../parse-log-line.ts';
 import { EmbeddedTelemetry } from './embedded-telemetry.ts';
-import { parseLogLine } from './log-store.ts';
 import { SpanStore } from './span-store.ts';
 
 const open: EmbeddedTelemetry[] = [];

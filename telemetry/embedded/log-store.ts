@@ -1,53 +1,8 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import { logRecordMatches } from '../match-records.ts';
+import { parseLogLine } from '../parse-log-line.ts';
 import type { LogQuery, LogRecord } from '../types.ts';
-import { attributeMatches } from './span-store.ts';
-
-/** Timestamp fields tried, in order, when a JSON log line carries its own time. */
-const TIME_FIELDS = ['time', 'timestamp', 'ts', '@timestamp'];
-
-/** One captured line as a record: JSON objects keep their fields, anything else is kept raw. Pure. */
-export function parseLogLine(line: string, source: string, receivedAt: number): LogRecord {
-  let fields: Record<string, unknown> = {};
-  const trimmed = line.trim();
-  if (trimmed.startsWith('{')) {
-    try {
-      const parsed: unknown = JSON.parse(trimmed);
-      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
-        fields = parsed as Record<string, unknown>;
-    } catch {
-      // Not JSON after all: kept as a raw line.
-    }
-  }
-  let timestamp = receivedAt;
-  for (const key of TIME_FIELDS) {
-    const value = fields[key];
-    const ms =
-      typeof value === 'number'
-        ? value > 1e12
-          ? value
-          : value * 1000
-        : typeof value === 'string'
-          ? Date.parse(value)
-          : Number.NaN;
-    if (Number.isFinite(ms)) {
-      timestamp = ms;
-      break;
-    }
-  }
-  return { timestamp: new Date(timestamp), receivedAt: new Date(receivedAt), source, fields, raw: line };
-}
-
-/** The value at a dotted path (`http.route`) or a top-level key containing dots. */
-function fieldAt(fields: Record<string, unknown>, path: string): unknown {
-  if (path in fields) return fields[path];
-  let current: unknown = fields;
-  for (const key of path.split('.')) {
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<string, unknown>)[key];
-  }
-  return current;
-}
 
 /** Captured log lines, bounded: beyond `maxRecords` the oldest are evicted and counted. */
 export class LogStore {
@@ -85,13 +40,10 @@ export class LogStore {
   find(query: LogQuery): LogRecord[] {
     const from = query.from.getTime();
     const to = query.to?.getTime() ?? Number.POSITIVE_INFINITY;
-    const wanted = Object.entries(query.fields ?? {});
     const out: LogRecord[] = [];
     for (const record of this.#records) {
       const t = record.receivedAt.getTime();
-      if (t < from || t > to) continue;
-      if (query.contains !== undefined && !record.raw.includes(query.contains)) continue;
-      if (!wanted.every(([key, value]) => attributeMatches(fieldAt(record.fields, key), value))) continue;
+      if (t < from || t > to || !logRecordMatches(record, query)) continue;
       out.push(record);
       if (out.length >= (query.limit ?? 1000)) break;
     }

@@ -1,6 +1,7 @@
-import type { TraceQuery, TraceSummary } from '../types.ts';
+import { attributeMatches } from '../match-records.ts';
+import type { AttributeValue, TraceQuery, TraceSummary } from '../types.ts';
 
-export type AttributeValue = string | number | boolean;
+export type { AttributeValue };
 
 /** One received span, flattened: resource attributes are kept apart from the span's own. */
 export interface StoredSpan {
@@ -15,12 +16,6 @@ export interface StoredSpan {
   resource: Record<string, AttributeValue>;
   /** Epoch ms when the receiver got it. */
   receivedAt: number;
-}
-
-/** Does `actual` carry `expected`? Numbers and strings compare by text (OTLP sends int64 as strings). */
-export function attributeMatches(actual: unknown, expected: AttributeValue): boolean {
-  if (actual === undefined || actual === null) return false;
-  return actual === expected || String(actual) === String(expected);
 }
 
 /**
