@@ -1,7 +1,8 @@
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../core/clock.ts';
 import { systemClock } from '../core/clock.ts';
+import { readBody } from '../core/read-body.ts';
 import type { AlarmDefinition, SuiteAlarmDefinition } from '../core/schema.ts';
 import type { Timeline } from '../core/timeline.ts';
 import type { Telemetry } from '../telemetry/port.ts';
@@ -71,17 +72,6 @@ export interface NotificationSinkOptions {
   clock?: Clock;
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > 64 * 1024) throw new Error('notification larger than 64 KiB');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /**
  * The local stand-in for an alarm's notification path (alarm action → SNS topic per severity →
  * subscriber): a webhook receiver on loopback with one route per severity, and a dispatcher that
@@ -101,9 +91,9 @@ export async function startNotificationSink(options: NotificationSinkOptions): P
       res.writeHead(404).end();
       return;
     }
-    readBody(req)
+    readBody(req, 64 * 1024)
       .then((body) => {
-        const notification = JSON.parse(body) as AlarmNotification;
+        const notification = JSON.parse(body.toString('utf8')) as AlarmNotification;
         deliveries.push({ route, notification, receivedAt: clock.wall().getTime() });
         res.writeHead(204).end();
         for (const wake of waiters) wake();

@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { gunzip, inflate } from 'node:zlib';
 import protobuf from 'protobufjs';
 import { EnvironmentError } from '../../core/errors.ts';
+import { BodyTooLargeError, readBody } from '../../core/read-body.ts';
 import type { AttributeValue, SpanStore, StoredSpan } from './span-store.ts';
 
 /**
@@ -158,15 +159,8 @@ export interface OtlpReceiver {
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new RangeError('body too large');
-    chunks.push(chunk as Buffer);
-  }
-  const raw = Buffer.concat(chunks);
+async function readOtlpBody(req: IncomingMessage): Promise<Buffer> {
+  const raw = await readBody(req, MAX_BODY_BYTES);
   const encoding = req.headers['content-encoding'];
   if (encoding === 'gzip') return promisify(gunzip)(raw);
   if (encoding === 'deflate') return promisify(inflate)(raw);
@@ -189,7 +183,7 @@ export async function startOtlpReceiver(
     const type = String(req.headers['content-type'] ?? '')
       .split(';')[0]!
       .trim();
-    readBody(req)
+    readOtlpBody(req)
       .then((body) => {
         const request =
           type === 'application/json'
@@ -201,7 +195,7 @@ export async function startOtlpReceiver(
       })
       .catch((error: unknown) => {
         rejected++;
-        const tooLarge = error instanceof RangeError;
+        const tooLarge = error instanceof BodyTooLargeError;
         res
           // A refused upload may still be arriving: close the connection, so the client does not
           // reuse a socket whose request body was never read to its end.
