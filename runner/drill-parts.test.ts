@@ -8,8 +8,8 @@ import { EmbeddedTelemetry } from '../telemetry/embedded/embedded-telemetry.ts';
 import type { Telemetry } from '../telemetry/port.ts';
 import type { AlarmStateChange } from '../telemetry/types.ts';
 import { buildDrillMarkdown } from './build-drill-markdown.ts';
+import { measureImpact } from './build-drill-report.ts';
 import { resolveRunbook } from './resolve-runbook.ts';
-import { measureImpact } from './stages/drill-stage.ts';
 import { startNotificationSink } from './start-notification-sink.ts';
 
 test.each([
