@@ -182,7 +182,7 @@ describe('gate against a local server', () => {
       expect(run.stderr).not.toContain('p(95)<300"');
       if (extra.length) expect(run.stderr).toContain('unknown stage "nope"');
       // The accepted syntax, once.
-      expect(run.stderr).toContain("hint: a KPI is a k6 threshold AGG OP NUMBER, e.g. 'p(95)<300'");
+      expect(run.stderr).toContain("hint: a KPI is a k6-style threshold AGG OP NUMBER, e.g. 'p(95)<300'");
       expect(run.stderr).not.toMatch(/\n\s+at /);
       expect(existsSync(join(dir, 'reports'))).toBe(false);
     },

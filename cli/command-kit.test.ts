@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { ConfigError, EnvironmentError, InterruptedError, UsageError } from '../core/errors.ts';
-import { formatErrorForExit, prepareRunDir, validateUsage } from './command-kit.ts';
+import { KPI_SYNTAX_HINT, parseThreshold } from '../core/threshold.ts';
+import { formatErrorForExit, parseKpiFlags, prepareRunDir, validateUsage } from './command-kit.ts';
 
 describe('formatErrorForExit', () => {
   test.each([
@@ -80,5 +81,35 @@ describe('validateUsage', () => {
         },
       ]),
     ).toThrow(TypeError);
+  });
+});
+
+describe('parseKpiFlags', () => {
+  test.each([
+    ['fast please', '--kpi "fast please" is not a threshold'],
+    ['p95<300', '--kpi "p95<300" is not a threshold'],
+    ['p(95)<', '--kpi "p(95)<" is not a threshold'],
+    ['latency<3', '--kpi "latency<3" is not a threshold'],
+    ['', '--kpi "" is not a threshold'],
+    ['rate<2', '--kpi "rate<2": rate is a fraction between 0 and 1'],
+    ['p(99)<-5', '--kpi "p(99)<-5": the limit must not be negative'],
+  ])('%j is a usage error with the one KPI hint', (expression, message) => {
+    const { thresholds, checks } = parseKpiFlags(['p(99)<800', expression]);
+    expect(thresholds.map((t) => t.source)).toEqual(['p(99)<800']);
+    expect(checks).toHaveLength(1);
+    expect(() => validateUsage(checks)).toThrow(
+      expect.objectContaining({ name: 'UsageError', message, hint: KPI_SYNTAX_HINT }),
+    );
+  });
+
+  test('good values are parsed once into the thresholds the run is held to', () => {
+    const { thresholds, checks } = parseKpiFlags(['p(95) < 300', 'rate<0.01', 'rps>100']);
+    expect(checks).toEqual([]);
+    expect(thresholds).toEqual(
+      ['p(95)<300', 'rate<0.01', 'rps>100'].map(
+        (e) => (parseThreshold(e) as { threshold: unknown }).threshold,
+      ),
+    );
+    expect(parseKpiFlags(undefined)).toEqual({ thresholds: [], checks: [] });
   });
 });

@@ -6,7 +6,7 @@ import { ConfigError, EXIT, type ExitCode, isOpsproofError, UsageError } from '.
 import type { LoadedSuite, ResolvedEnvironment, SuiteCheck } from '../core/load-config.ts';
 import type { Redactor } from '../core/redact.ts';
 import { exitCodeForStatus, type RunResult } from '../core/run-result.ts';
-import { parseThreshold } from '../core/threshold.ts';
+import { KPI_SYNTAX_HINT, parseThreshold, type Threshold } from '../core/threshold.ts';
 import type { Reporter } from '../reports/reporter.ts';
 import type { ExecuteRunInput } from '../runner/run.ts';
 import type { RunOptions, Stage } from '../runner/stage.ts';
@@ -54,17 +54,26 @@ export function collect(value: string, previous: string[] = []): string[] {
 /** A check of one flag's value that throws a UsageError when it is wrong. */
 export type UsageCheck = () => void;
 
-/** What `--kpi` accepts, for every message about a bad one. */
-export const KPI_SYNTAX_HINT =
-  "a KPI is a k6 threshold AGG OP NUMBER, e.g. 'p(95)<300', 'rate<0.01', 'rps>100' " +
-  '(AGG: p(N), avg, min, max, med, rate, rps, count; OP: <, <=, >, >=, ==, !=)';
-
-/** One check per `--kpi` value: each must parse as a k6 threshold (core/threshold.ts). */
-export function kpiChecks(expressions: readonly string[] | undefined): UsageCheck[] {
-  return (expressions ?? []).map((expression) => () => {
+/**
+ * Every `--kpi` value parsed once, at the edge, into the threshold the run is held to
+ * (core/threshold.ts); each bad one is a usage check that fails with the one KPI syntax hint, for
+ * `validateUsage` to report with the command's other bad flags.
+ */
+export function parseKpiFlags(expressions: readonly string[] | undefined): {
+  thresholds: Threshold[];
+  checks: UsageCheck[];
+} {
+  const thresholds: Threshold[] = [];
+  const checks: UsageCheck[] = [];
+  for (const expression of expressions ?? []) {
     const parsed = parseThreshold(expression);
-    if (!parsed.ok) throw new UsageError(`--kpi ${parsed.error}`, { hint: KPI_SYNTAX_HINT });
-  });
+    if (parsed.ok) thresholds.push(parsed.threshold);
+    else
+      checks.push(() => {
+        throw new UsageError(`--kpi ${parsed.error}`, { hint: KPI_SYNTAX_HINT });
+      });
+  }
+  return { thresholds, checks };
 }
 
 /**

@@ -7,8 +7,8 @@ import {
   addStageSelectionFlags,
   type CommonFlags,
   collect,
-  kpiChecks,
   loadCommandContext,
+  parseKpiFlags,
   runStagesCommand,
   validateUsage,
 } from './command-kit.ts';
@@ -54,8 +54,9 @@ export async function runGate(flags: GateFlags): Promise<ExitCode> {
   const { gateStages } = await import('../runner/gate.ts');
   // Every bad --kpi and --only/--skip value is named in one usage error (exit 2) before the run.
   let stages: Stage[] = [];
+  const kpis = parseKpiFlags(flags.kpi);
   validateUsage([
-    ...kpiChecks(flags.kpi),
+    ...kpis.checks,
     () => {
       stages = gateStages({
         only: flags.only,
@@ -80,7 +81,7 @@ export async function runGate(flags: GateFlags): Promise<ExitCode> {
     flags,
     context,
     options: {
-      kpis: flags.kpi ?? [],
+      kpis: kpis.thresholds,
       allowProduction: flags.allowProduction === true,
       ...(baselineReference ? { baselineReference } : {}),
     },

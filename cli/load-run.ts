@@ -6,8 +6,8 @@ import {
   addHistoryFlag,
   type CommonFlags,
   collect,
-  kpiChecks,
   loadCommandContext,
+  parseKpiFlags,
   parseUrlFlag,
   runStagesCommand,
   validateUsage,
@@ -62,20 +62,19 @@ export function registerLoadRun(load: Command): void {
 export async function runLoadRun(name: string | undefined, flags: LoadRunFlags): Promise<ExitCode> {
   const [
     { loadProfileSchema },
-    { buildKpiThresholds },
     { findK6 },
     { LOAD_ENGINES, checkTargetReachable },
     { createLoadStage },
     { canFrontOutsideTarget },
   ] = await Promise.all([
     import('../core/schema.ts'),
-    import('../load/evaluate-kpis.ts'),
     import('../load/k6-engine.ts'),
     import('../load/run-load.ts'),
     import('../runner/stages/load-stage.ts'),
     import('../runner/local-target.ts'),
   ]);
   // Everything a user can get wrong is checked before any load is sent.
+  const kpis = parseKpiFlags(flags.kpi);
   validateUsage([
     () => {
       if (flags.engine && !LOAD_ENGINES.includes(flags.engine)) {
@@ -84,9 +83,8 @@ export async function runLoadRun(name: string | undefined, flags: LoadRunFlags):
         });
       }
     },
-    ...kpiChecks(flags.kpi),
+    ...kpis.checks,
   ]);
-  buildKpiThresholds(flags.kpi ?? []);
   const url = flags.url ? parseUrlFlag(flags.url) : undefined;
   const context = await loadCommandContext(flags, url ? { adhocUrl: url } : {});
   const { loaded } = context;
@@ -137,7 +135,7 @@ export async function runLoadRun(name: string | undefined, flags: LoadRunFlags):
     ],
     flags,
     context,
-    options: { kpis: flags.kpi ?? [], ...(baselineReference ? { baselineReference } : {}) },
+    options: { kpis: kpis.thresholds, ...(baselineReference ? { baselineReference } : {}) },
     ...(url
       ? {
           run: fronted

@@ -19,6 +19,11 @@ export interface Threshold {
 
 export type ThresholdParse = { ok: true; threshold: Threshold } | { ok: false; error: string };
 
+/** The accepted KPI syntax: the one hint every message about a bad KPI gives (`--kpi`, config, load). */
+export const KPI_SYNTAX_HINT =
+  "a KPI is a k6-style threshold AGG OP NUMBER, e.g. 'p(95)<300', 'rate<0.01', 'rps>100' " +
+  '(AGG: p(N), avg, min, max, med, rate, rps, count; OP: <, <=, >, >=, ==, !=)';
+
 const PATTERN =
   /^(p\((\d{1,2}(?:\.\d+)?|100)\)|avg|min|max|med|rate|rps|count)(<=|>=|==|!=|<|>)(-?\d+(?:\.\d+)?)$/;
 
@@ -28,7 +33,7 @@ export function parseThreshold(input: string): ThresholdParse {
   if (!match) {
     return {
       ok: false,
-      error: `"${input}" is not a threshold: expected AGG OP NUMBER with AGG one of p(N), avg, min, max, med, rate, rps, count`,
+      error: `"${input}" is not a threshold`,
     };
   }
   const [, agg, p, operator, value] = match;
@@ -43,6 +48,19 @@ export function parseThreshold(input: string): ThresholdParse {
     ok: true,
     threshold: { source, aggregate, operator: operator as ThresholdOperator, value: number },
   };
+}
+
+/**
+ * A threshold built from its parts, as `parseThreshold` would return it for the same expression
+ * (the config's `kpis: { p99: 1000 }` → `p(99)<1000`), with no string in between.
+ */
+export function buildThreshold(
+  aggregate: ThresholdAggregate,
+  operator: ThresholdOperator,
+  value: number,
+): Threshold {
+  const name = aggregate.kind === 'percentile' ? `p(${aggregate.p})` : aggregate.kind;
+  return { source: `${name}${operator}${value}`, aggregate, operator, value };
 }
 
 /** Whether `measured` satisfies the threshold. */

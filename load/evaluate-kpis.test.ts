@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest';
 import type { LoadSummary } from '../core/run-result.ts';
+import { KPI_SYNTAX_HINT, parseThreshold } from '../core/threshold.ts';
 import { buildKpiThresholds, evaluateGeneratorKeptUp, evaluateKpis } from './evaluate-kpis.ts';
 import { createHistogram, encodeHistogram, recordMs } from './histogram.ts';
 
@@ -108,8 +109,30 @@ test('{ availability: 95, errorRate: 0.01 } yields two checks, each with its own
   expect(checks[1]!.message).toBe('error rate 3 % (limit ≤ 5 %) meets rate<=0.05');
 });
 
-test('a malformed --kpi is a usage error', () => {
-  expect(() => buildKpiThresholds(['p95<300'])).toThrow(/not a threshold/);
+test('a malformed expression (one the config validation would have refused) is a usage error with the one KPI hint', () => {
+  expect(() => buildKpiThresholds(['p95<300'])).toThrow(
+    expect.objectContaining({ message: '"p95<300" is not a threshold', hint: KPI_SYNTAX_HINT }),
+  );
+});
+
+test.each([
+  [{ p50: 100, p95: 300, p99: 1000 }, ['p(50)<100', 'p(95)<300', 'p(99)<1000']],
+  [{ errorRate: 0.01, minRps: 50 }, ['rate<0.01', 'rps>=50']],
+  [{ availability: 99.9 }, ['rate<=0.001']],
+])('the KPIs %j are the thresholds %j, built as values equal to their parse', (kpis, sources) => {
+  const thresholds = buildKpiThresholds(kpis);
+  expect(thresholds.map((t) => t.source)).toEqual(sources);
+  for (const [i, { kpi: _kpi, ...threshold }] of thresholds.entries()) {
+    expect(parseThreshold(sources[i]!)).toEqual({ ok: true, threshold });
+  }
+});
+
+test('a --kpi already parsed is held as it is, replacing the KPI with the same key', () => {
+  const parsed = parseThreshold('p(99)<500');
+  if (!parsed.ok) throw new Error(parsed.error);
+  const thresholds = buildKpiThresholds({ p99: 1000, errorRate: 0.01 }, [parsed.threshold]);
+  expect(thresholds.map((t) => t.source)).toEqual(['rate<0.01', 'p(99)<500']);
+  expect(thresholds[1]).toBe(parsed.threshold);
 });
 
 test('per scenario and overall; rps only overall; dropped arrivals fail the open model', () => {

@@ -1,7 +1,15 @@
 import { UsageError } from '../core/errors.ts';
 import type { Check, LatencySummary, LoadSummary } from '../core/run-result.ts';
 import type { Kpis } from '../core/schema.ts';
-import { formatLimit, formatPercent, holds, parseThreshold, type Threshold } from '../core/threshold.ts';
+import {
+  buildThreshold,
+  formatLimit,
+  formatPercent,
+  holds,
+  KPI_SYNTAX_HINT,
+  parseThreshold,
+  type Threshold,
+} from '../core/threshold.ts';
 import { decodeHistogram, percentileMs } from './histogram.ts';
 
 /** A threshold a load run is held to, with the KPI it came from (absent for expressions). */
@@ -16,37 +24,60 @@ export interface KpiThreshold extends Threshold {
  * (`{ availability: 95, errorRate: 0.01 }` is two checks); a later source replaces an earlier one's
  * thresholds with the same KPI key: `p99` and `p(99)<…` share one, as do `errorRate` and `rate<…`, while
  * `availability` is replaced only by `availability` (`--kpi 'p(99)<500'` replaces the KPI `p99: 1000`).
+ * Expressions come as the config writes them (validated when it loaded) or already parsed (`--kpi`,
+ * parsed once at the CLI).
  */
-export function buildKpiThresholds(...sources: (Kpis | readonly string[] | undefined)[]): KpiThreshold[] {
+export function buildKpiThresholds(
+  ...sources: (Kpis | readonly (string | Threshold)[] | undefined)[]
+): KpiThreshold[] {
   let held: { key: string; threshold: KpiThreshold }[] = [];
   for (const source of sources) {
     if (!source) continue;
     const found: { key: string; threshold: KpiThreshold }[] = [];
-    const add = (expression: string, kpi?: KpiThreshold['kpi']) => {
-      const parsed = parseThreshold(expression);
-      if (!parsed.ok)
-        throw new UsageError(parsed.error, { hint: "KPIs look like 'p(95)<300', 'rate<0.01', 'rps>100'" });
-      const threshold: KpiThreshold = kpi ? { ...parsed.threshold, kpi } : parsed.threshold;
+    const add = (threshold: KpiThreshold) => {
       if (found.some((f) => f.threshold.source === threshold.source)) return;
-      found.push({ key: kpi === 'availability' ? kpi : kpiKey(threshold), threshold });
+      found.push({ key: threshold.kpi === 'availability' ? 'availability' : kpiKey(threshold), threshold });
     };
-    if (Array.isArray(source)) {
-      for (const expression of source as readonly string[]) add(expression);
+    const addExpressions = (expressions: readonly (string | Threshold)[]) => {
+      for (const expression of expressions)
+        add(typeof expression === 'string' ? parseKpi(expression) : expression);
+    };
+    if (isThresholdList(source)) {
+      addExpressions(source);
     } else {
-      const kpis = source as Kpis;
-      if (kpis.p50 !== undefined) add(`p(50)<${kpis.p50}`, 'p50');
-      if (kpis.p95 !== undefined) add(`p(95)<${kpis.p95}`, 'p95');
-      if (kpis.p99 !== undefined) add(`p(99)<${kpis.p99}`, 'p99');
-      if (kpis.errorRate !== undefined) add(`rate<${kpis.errorRate}`, 'errorRate');
+      const kpi = (name: NonNullable<KpiThreshold['kpi']>, threshold: Threshold) =>
+        add({ ...threshold, kpi: name });
+      if (source.p50 !== undefined)
+        kpi('p50', buildThreshold({ kind: 'percentile', p: 50 }, '<', source.p50));
+      if (source.p95 !== undefined)
+        kpi('p95', buildThreshold({ kind: 'percentile', p: 95 }, '<', source.p95));
+      if (source.p99 !== undefined)
+        kpi('p99', buildThreshold({ kind: 'percentile', p: 99 }, '<', source.p99));
+      if (source.errorRate !== undefined)
+        kpi('errorRate', buildThreshold({ kind: 'rate' }, '<', source.errorRate));
       // Availability is the success rate: availability ≥ A % ⇔ error rate ≤ 1 − A/100.
-      if (kpis.availability !== undefined) add(`rate<=${round(1 - kpis.availability / 100)}`, 'availability');
-      if (kpis.minRps !== undefined) add(`rps>=${kpis.minRps}`, 'minRps');
-      for (const expression of kpis.thresholds ?? []) add(expression);
+      if (source.availability !== undefined)
+        kpi('availability', buildThreshold({ kind: 'rate' }, '<=', round(1 - source.availability / 100)));
+      if (source.minRps !== undefined) kpi('minRps', buildThreshold({ kind: 'rps' }, '>=', source.minRps));
+      addExpressions(source.thresholds ?? []);
     }
     const keys = new Set(found.map((f) => f.key));
     held = [...held.filter((h) => !keys.has(h.key)), ...found];
   }
   return held.map((h) => h.threshold);
+}
+
+function isThresholdList(
+  source: Kpis | readonly (string | Threshold)[],
+): source is readonly (string | Threshold)[] {
+  return Array.isArray(source);
+}
+
+/** An expression from the config (validated when it loaded); a bad one here is a caller's mistake. */
+function parseKpi(expression: string): Threshold {
+  const parsed = parseThreshold(expression);
+  if (!parsed.ok) throw new UsageError(parsed.error, { hint: KPI_SYNTAX_HINT });
+  return parsed.threshold;
 }
 
 /** Upper and lower bounds on the same aggregate coexist (`rps>10` and `rps<1000`). */
