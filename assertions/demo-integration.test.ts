@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { afterEach, expect, test } from 'vitest';
 import { startFaultGateway } from '../chaos/fault-gateway.ts';
+import { parseFaultSpec } from '../chaos/parse-fault-spec.ts';
 import { systemClock } from '../core/clock.ts';
 import { loadSuite } from '../core/load-config.ts';
 import { Timeline } from '../core/timeline.ts';
@@ -72,7 +73,7 @@ test('demo behind the gateway: a 30 % error fault fires HighErrorRate, it recove
   );
   expect(healthy!.status).toBe('passed');
 
-  const fault = gateway.addFault('error:status=503,percent=30', 20_000);
+  const fault = gateway.addFault(parseFaultSpec('error:status=503,percent=30'), 20_000);
   const [fires] = await evaluateExpectations(
     [{ kind: 'alarm-fires', alarm: 'HighErrorRate', within: '10s', after: 'fault.start' }],
     ctx,

@@ -30,6 +30,7 @@ const upstreamKind = args.includes('--upstream') ? args[args.indexOf('--upstream
 const faultSpec = args.includes('--fault') ? args[args.indexOf('--fault') + 1] : undefined;
 const demoServer = fileURLToPath(new URL('../demo/server.ts', import.meta.url));
 const gatewayModule = fileURLToPath(new URL('../chaos/fault-gateway.ts', import.meta.url));
+const specModule = fileURLToPath(new URL('../chaos/parse-fault-spec.ts', import.meta.url));
 
 /** A small JSON API, the shape of the demo service's hot path, in its own process. */
 const UPSTREAM = `
@@ -44,8 +45,9 @@ server.listen(0, '127.0.0.1', () => console.log('http://127.0.0.1:' + server.add
 
 const GATEWAY = `
 import { startFaultGateway } from ${JSON.stringify(gatewayModule)};
+import { parseFaultSpec } from ${JSON.stringify(specModule)};
 const gateway = await startFaultGateway({ upstream: process.argv[1] });
-if (process.argv[2]) gateway.addFault(process.argv[2], 3_600_000);
+if (process.argv[2]) gateway.addFault(parseFaultSpec(process.argv[2]), 3_600_000);
 console.log(gateway.url);`;
 
 /** Spawns node with `argv` and resolves with the first URL it prints; the rest of stdout is drained. */

@@ -1,11 +1,16 @@
 import { EnvironmentError } from '../core/errors.ts';
 import type { AddFaultOptions, Fault, FaultGateway } from './fault-gateway.ts';
+import { type FaultSpec, formatFaultSpec } from './parse-fault-spec.ts';
 
-/** How an engine drives a fault gateway: the object in this process, or its control API. */
+/**
+ * How an engine drives a fault gateway: the object in this process, or its control API. The engine
+ * owns the `fault.start` / `fault.end` of what it adds: a gateway in this process does not emit them,
+ * one behind its control API only on its own timeline (the `chaos gateway` command's).
+ */
 export interface FaultController {
   /** Where faults land (the gateway's URL, or its control URL). */
   readonly where: string;
-  addFault(spec: string, ttlMs: number, options?: AddFaultOptions): Promise<Fault>;
+  addFault(spec: FaultSpec, ttlMs: number, options?: AddFaultOptions): Promise<Fault>;
   /**
    * Removes a fault and answers its final record (what it matched and saw), also when the gateway's
    * TTL ended it first; `undefined` when the gateway no longer knows it.
@@ -17,7 +22,7 @@ export interface FaultController {
 export function createInProcessController(gateway: FaultGateway): FaultController {
   return {
     where: gateway.url,
-    addFault: async (spec, ttlMs, options) => gateway.addFault(spec, ttlMs, options),
+    addFault: async (spec, ttlMs, options) => gateway.addFault(spec, ttlMs, { ...options, announce: false }),
     removeFault: async (id) => {
       gateway.removeFault(id, 'cleared');
       return gateway.fault(id);
@@ -66,7 +71,8 @@ export function createControlApiController(controlUrl: string, where?: string): 
   return {
     where: where ?? base,
     addFault: async (spec, ttlMs, options) =>
-      (await call('POST', '/faults', { spec, ttl: ttlMs, ...options })) as Fault,
+      // SPEC text is the control API's wire format.
+      (await call('POST', '/faults', { spec: formatFaultSpec(spec), ttl: ttlMs, ...options })) as Fault,
     removeFault: async (id) => {
       const path = `/faults/${encodeURIComponent(id)}`;
       await call('DELETE', path);

@@ -7,6 +7,7 @@ import { Timeline } from '../core/timeline.ts';
 import type { Telemetry } from '../telemetry/port.ts';
 import type { MetricDatum } from '../telemetry/types.ts';
 import { type FaultGateway, SEEN_PATHS_LIMIT, startFaultGateway } from './fault-gateway.ts';
+import { parseFaultSpec } from './parse-fault-spec.ts';
 
 let upstream: http.Server;
 let upstreamUrl: string;
@@ -111,7 +112,7 @@ describe('fault gateway', () => {
   test('latency:ms=200 delays every response by at least 200 ms', async () => {
     // One request at a time, both ways: the client, the gateway and the upstream share this process's
     // event loop, so concurrent requests would queue behind each other and measure that instead.
-    const fault = gateway.addFault('latency:ms=200', 10_000);
+    const fault = gateway.addFault(parseFaultSpec('latency:ms=200'), 10_000);
     const results = await many(`${gateway.url}/api/slow`, 15, 1);
     gateway.removeFault(fault.id);
     const direct = await many(`${upstreamUrl}/api/slow`, 15, 1);
@@ -123,7 +124,7 @@ describe('fault gateway', () => {
   });
 
   test('path and method filters choose the requests', async () => {
-    const fault = gateway.addFault('error:status=500,path=/api/*,method=POST', 10_000);
+    const fault = gateway.addFault(parseFaultSpec('error:status=500,path=/api/*,method=POST'), 10_000);
     expect((await get(`${gateway.url}/api/a`, 'POST')).status).toBe(500);
     expect((await get(`${gateway.url}/api/a`, 'GET')).status).toBe(200);
     expect((await get(`${gateway.url}/health/ready`, 'POST')).status).toBe(200);
@@ -131,8 +132,8 @@ describe('fault gateway', () => {
   });
 
   test('counts per fault what it matched, injected and saw; the control API shows it, also once it ended', async () => {
-    const api = gateway.addFault('error:status=503,percent=0,path=/api/*', 10_000);
-    const admin = gateway.addFault('latency:ms=1,path=/admin/*', 10_000);
+    const api = gateway.addFault(parseFaultSpec('error:status=503,percent=0,path=/api/*'), 10_000);
+    const admin = gateway.addFault(parseFaultSpec('latency:ms=1,path=/admin/*'), 10_000);
     for (const path of ['/api/a', '/api/b?x=1', '/', '/items', '/items', '/api/a'])
       await get(gateway.url + path);
     const listed = (await control(gateway, 'GET', '/faults')).json as { faults: Record<string, unknown>[] };
@@ -159,7 +160,7 @@ describe('fault gateway', () => {
   });
 
   test('a fault keeps at most SEEN_PATHS_LIMIT distinct paths', async () => {
-    const fault = gateway.addFault('latency:ms=1,path=/nowhere', 10_000);
+    const fault = gateway.addFault(parseFaultSpec('latency:ms=1,path=/nowhere'), 10_000);
     for (let i = 0; i < SEEN_PATHS_LIMIT + 5; i++) await get(`${gateway.url}/p${i}`);
     gateway.removeFault(fault.id);
     const final = gateway.fault(fault.id);
@@ -169,11 +170,11 @@ describe('fault gateway', () => {
   });
 
   test('reset destroys the connection; blackhole holds until the fault ends', async () => {
-    const reset = gateway.addFault('reset', 10_000);
+    const reset = gateway.addFault(parseFaultSpec('reset'), 10_000);
     await expect(get(`${gateway.url}/api/a`)).rejects.toThrow();
     gateway.removeFault(reset.id);
 
-    const hole = gateway.addFault('blackhole:path=/api/*', 10_000);
+    const hole = gateway.addFault(parseFaultSpec('blackhole:path=/api/*'), 10_000);
     let settled = false;
     const pending = get(`${gateway.url}/api/held`).finally(() => {
       settled = true;
@@ -186,7 +187,7 @@ describe('fault gateway', () => {
   });
 
   test('the gateway ends a fault itself when its TTL passes', async () => {
-    const fault = gateway.addFault('error:status=503', 300);
+    const fault = gateway.addFault(parseFaultSpec('error:status=503'), 300);
     expect((await get(`${gateway.url}/api/a`)).status).toBe(503);
     await timeline.waitFor('fault.end', (r) => r.faultId === fault.id);
     expect(timeline.find('fault.end', (r) => r.faultId === fault.id)?.reason).toBe('ttl');
@@ -213,7 +214,9 @@ describe('fault gateway', () => {
     const tooLong = await control(gateway, 'POST', '/faults', { spec: 'reset:percent=1', ttl: '999999h' });
     expect(tooLong.status).toBe(400);
     expect(tooLong.json?.error).toMatchObject({ message: expect.stringContaining("gateway's maximum") });
-    expect(() => gateway.addFault('reset:percent=1', 13 * 3_600_000)).toThrow(/maximum of 12h1m/);
+    expect(() => gateway.addFault(parseFaultSpec('reset:percent=1'), 13 * 3_600_000)).toThrow(
+      /maximum of 12h1m/,
+    );
     expect((await control(gateway, 'GET', '/faults')).json?.faults).toHaveLength(before.length);
     const longest = await control(gateway, 'POST', '/faults', { spec: 'reset:percent=1', ttl: '12h' });
     expect(longest.status).toBe(201);
@@ -224,7 +227,7 @@ describe('fault gateway', () => {
   test('records API Gateway-shaped metrics', async () => {
     await new Promise((r) => setTimeout(r, 150)); // earlier tests' batches land first
     written.length = 0;
-    const fault = gateway.addFault('error:status=503', 10_000);
+    const fault = gateway.addFault(parseFaultSpec('error:status=503'), 10_000);
     await get(`${gateway.url}/api/a`);
     gateway.removeFault(fault.id);
     await get(`${gateway.url}/api/a`);

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Telemetry } from '../telemetry/port.ts';
 import type { MetricDatum } from '../telemetry/types.ts';
 import { type FaultGateway, startFaultGateway } from './fault-gateway.ts';
+import { parseFaultSpec } from './parse-fault-spec.ts';
 import { findFinalStatus } from './pass-through.ts';
 
 test.each([
@@ -131,7 +132,7 @@ test('a fault added while a connection is passed through applies to its next req
   client.on('connect', () => connects++);
   try {
     expect((await client.request({ path: '/a', method: 'GET' })).statusCode).toBe(200);
-    const fault = gateway.addFault('error:status=503', 10_000);
+    const fault = gateway.addFault(parseFaultSpec('error:status=503'), 10_000);
     const faulted = await client.request({ path: '/a', method: 'GET' });
     await faulted.body.dump();
     expect(faulted.statusCode).toBe(503);
