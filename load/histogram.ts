@@ -3,8 +3,8 @@ import type { LatencySummary } from '../core/run-result.ts';
 
 /**
  * Latency histograms: HDR (hdr-histogram-js), microsecond resolution, 3 significant digits, constant
- * memory however many values are recorded. The WebAssembly build records about 6× faster than the
- * pure-JS one on this machine (2 M values: ~45 ms vs ~285 ms), so it is used once initialised.
+ * memory however many values are recorded. The WebAssembly build is used once initialised: it records
+ * several times faster than the pure-JS one (load/README.md, "Histogram recording").
  *
  * Percentiles of combined runs or workers come from MERGING histograms ({@link mergeHistograms}),
  * never from averaging their percentiles — see load/README.md for why.

@@ -2,13 +2,9 @@
  * The requests on the wire, for the engine's deadline sweep: an array of slots, each cleared when its
  * request settles and reused by the next one.
  *
- * Not a `Set`: V8 rehashes a Set's table as it grows and shrinks, and leaves the old table linked to
- * the new one (for iterators still on it) with its entries in place. Once one such table is in the
- * old generation, it keeps its successor — and every request that successor holds — alive through
- * each scavenge until the next major GC, so the chain promotes whole requests, which makes the next
- * major GC come sooner, and so on. At 14 000 req/s for 120 s, V8's defaults: 202 MB promoted with
- * an in-flight Set (~1.8 MB per scavenge from the first major GC on), 32 MB with these slots; peak
- * RSS 166.5 → 126.7 MB (load/README, "Memory").
+ * Not a `Set`: V8 leaves a rehashed Set's old table linked to its successor, so once one table is in
+ * the old generation the chain keeps every later request alive through scavenges and promotes it
+ * (load/README.md, "Memory": "What the fix was", with the figures).
  */
 export class InFlightSlots<T extends { slot: number }> {
   readonly #slots: (T | undefined)[] = [];

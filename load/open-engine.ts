@@ -51,7 +51,7 @@ const BASE_CONNECTIONS = 64;
 /**
  * A healthy target, however slow, never holds more than rate × its latency, so twice that never
  * makes its requests wait. A burst of arrivals after a pause of the generator itself does wait: at
- * 30 000 req/s, opening a connection for each of the hundreds due at once cost more than it saved
+ * high rates, opening a connection for each of the hundreds due at once cost more than it saved
  * and filled the heap (load/README.md, "Memory").
  */
 const LITTLE_HEADROOM = 2;
@@ -107,9 +107,9 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
     idleTimeoutMs: IDLE_CONNECTION_MS,
     client: {
       // undici's own header/body timeouts are off: each request would set one of its FastTimers, which
-      // stay referenced for up to a second after they are cleared, so at 30 000 req/s they and what
-      // they hold were promoted to the old generation (~500 B per request). The deadline sweep below
-      // bounds every request instead.
+      // stay referenced for up to a second after they are cleared, so at high rates they and what
+      // they hold were promoted to the old generation (load/README.md, "Memory"). The deadline sweep
+      // below bounds every request instead.
       headersTimeout: 0,
       bodyTimeout: 0,
       connectTimeout: Math.min(timeoutMs, 10_000),
@@ -117,9 +117,9 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
     },
   });
   const nextId = createCorrelationIds();
-  // The first undici request in a process compiles llhttp (WebAssembly) and runs cold code: ~25 ms
-  // here, during which an open model at thousands of req/s piles up arrivals that then each open a
-  // connection. Warm the client up against a throwaway loopback server, never the target.
+  // The first undici request in a process compiles llhttp (WebAssembly) and runs cold code, during
+  // which an open model at thousands of req/s piles up arrivals that then each open a connection.
+  // Warm the client up against a throwaway loopback server, never the target.
   await warmUpHttpClient();
   const start = performance.now();
   const elapsed = () => performance.now() - start;
@@ -286,8 +286,8 @@ export async function runOpenEngine(profile: LoadProfile, options: EngineOptions
   let endMs: number;
   let warmupMs: number;
   // A small heap only where the memory is at stake: below this rate the trickle promoted to the old
-  // generation is small, and the compacting collections the flag brings paused the generator 10–16 ms
-  // (at 200 req/s, ~8.7 s into a run: the 100 ms target's p99 +2.5 % instead of +1 %).
+  // generation is small, and the compacting collections the flag brings pause the generator long
+  // enough to show in p99 (load/README.md, "Connections and send lag").
   const peakRate = closed
     ? Number.POSITIVE_INFINITY
     : Math.max(...buildRateSegments(profile).segments.flatMap((s) => [s.from, s.to]));

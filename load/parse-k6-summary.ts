@@ -101,8 +101,7 @@ function malformed(why: string): EnvironmentError {
 /**
  * How long k6's test run lasted (ms), from the summary: `http_reqs` count ÷ rate, where k6 computes the
  * rate over its own run time. Unlike a wall clock around the k6 process it leaves out k6's start-up
- * (~0.1 s here: 3 812 ms against 3 899 ms for a run stopped after 4 s), which counts when a run is cut
- * short. `undefined` when the summary cannot say (no request sent, or not a summary).
+ * (load/README.md, "k6 run time"), which counts when a run is cut short. `undefined` when the summary cannot say (no request sent, or not a summary).
  */
 export function k6RunDurationMs(text: string): number | undefined {
   let root: unknown;

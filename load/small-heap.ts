@@ -4,15 +4,9 @@ import v8 from 'node:v8';
  * Asks V8 to favour a small heap (`--optimize-for-size`) while a load runs, and restores its default
  * when the last run in the process ends.
  *
- * Why: an open-model run at thousands of requests per second promotes a steady trickle of objects to
- * the old generation (~0.2 MB/s at 15 000 req/s here; the largest share is the backing store of
- * undici's per-connection request queue, which lives for ~256 requests). V8 sizes its first
- * old-generation limit for a process it knows nothing about yet, so with its defaults the first full
- * collection came only after ~105 s, with ~34 MB to free; after it, one came every 12–25 s at ~25 MB.
- * With the flag, full collections come every ~10–20 s from the start: peak RSS of a 120 s run at
- * 15 000 req/s 133.2 → 120.0 MB; in the bench's 5-minute peer runs 132.1–136.1 → 117.8–121.9 MB.
- * V8 also keeps the young generation smaller. Throughput differences seen in saturated pairs followed
- * the order of the runs, not the flag (load/README.md, "Memory").
+ * Why: at thousands of requests per second a steady trickle of objects reaches the old generation, and
+ * with its defaults V8 lets it pile up for minutes before the first full collection; the measurements are in
+ * load/README.md ("Memory", "Why the flag").
  *
  * V8 reads the flag when it decides (heap limits at each collection, some compiler choices);
  * `v8.setFlagsFromString` changes it at run time. A process started with `--optimize-for-size` or
