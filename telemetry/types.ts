@@ -1,4 +1,4 @@
-import type { AlarmDefinition } from '../core/schema.ts';
+import type { AlarmDefinition, MetricDataQuery } from '../core/schema.ts';
 import type { AlarmStateValue } from '../core/statuses.ts';
 
 /**
@@ -31,12 +31,8 @@ export interface MetricDatum {
   StorageResolution?: 1 | 60;
 }
 
-/** A metric's identity: namespace, name and dimensions (order-insensitive). */
-export interface MetricId {
-  Namespace: string;
-  MetricName: string;
-  Dimensions?: Dimension[];
-}
+/** A metric's identity: namespace, name and dimensions (order-insensitive), as a `MetricStat` names it. */
+export type MetricId = NonNullable<MetricDataQuery['MetricStat']>['Metric'];
 
 export interface AlarmStateChange {
   alarmName: string;
