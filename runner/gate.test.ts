@@ -87,3 +87,53 @@ export default defineSuite({
     /<testcase[^>]*p\(99\)&lt;1[^>]*>\s*<failure/,
   );
 });
+
+// One owner of fault.start (issue #22): the local engine announces what it injects, the gateway in
+// front of the target does not announce it again, so expectations anchored on a fault see it once.
+test('the gate timeline has one fault.start and one fault.end per injected fault', async () => {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), 'opsproof-gate-faults-')));
+  writeFileSync(
+    join(dir, 'opsproof.config.ts'),
+    `import { defineSuite } from 'opsproof';
+const fn = { resourceType: 'aws:lambda:function', resourceTags: { service: 'demo' }, selectionMode: 'ALL' };
+export default defineSuite({
+  service: 'opsproof-demo',
+  environments: { local: { target: 'http://127.0.0.1:0', demo: true, readyPath: '/health/ready' } },
+  load: {
+    profiles: { bg: { model: 'open', rate: 20, duration: '4s', requests: [{ path: '/api/measurements' }] } },
+  },
+  experiments: {
+    two: {
+      targets: { Functions: fn },
+      actions: {
+        errors: {
+          actionId: 'aws:lambda:invocation-error',
+          parameters: { duration: 'PT1S', invocationPercentage: '50', preventExecution: 'true' },
+          targets: { Functions: 'Functions' },
+        },
+        delay: {
+          actionId: 'aws:lambda:invocation-add-delay',
+          parameters: { duration: 'PT1S', startupDelayMilliseconds: '5' },
+          targets: { Functions: 'Functions' },
+          startAfter: ['errors'],
+        },
+      },
+      load: 'bg',
+      localPath: '/api/*',
+      expect: [],
+    },
+  },
+});
+`,
+  );
+  const run = await runCli(['gate', '--only', 'preflight,chaos', '--out', 'out'], dir);
+  expect(run.code, run.stderr).toBe(0);
+  const result = JSON.parse(readFileSync(join(dir, 'out', 'result.json'), 'utf8')) as RunResult;
+  const faults = result.experiments?.[0]?.activities.filter((a) => a.matchedRequests !== undefined) ?? [];
+  expect(faults.map((a) => a.name)).toEqual(['errors', 'delay']);
+  const starts = result.timeline.filter((r) => r.type === 'fault.start');
+  const ends = result.timeline.filter((r) => r.type === 'fault.end');
+  expect(starts.map((r) => r.type === 'fault.start' && r.action)).toEqual(['errors', 'delay']);
+  expect(new Set(starts.map((r) => r.faultId)).size).toBe(2);
+  expect(ends.map((r) => r.faultId)).toEqual(starts.map((r) => r.faultId));
+});
