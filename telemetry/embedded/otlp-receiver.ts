@@ -5,7 +5,8 @@ import { gunzip, inflate } from 'node:zlib';
 import protobuf from 'protobufjs';
 import { EnvironmentError } from '../../core/errors.ts';
 import { BodyTooLargeError, readBody } from '../../core/read-body.ts';
-import type { AttributeValue, SpanStore, StoredSpan } from './span-store.ts';
+import type { AttributeValue } from '../types.ts';
+import type { SpanStore, StoredSpan } from './span-store.ts';
 
 /**
  * An OTLP/HTTP trace receiver (`POST /v1/traces`, JSON or protobuf, optionally gzip). Spans land in a

@@ -1,8 +1,6 @@
 import { attributeMatches } from '../match-records.ts';
 import type { AttributeValue, TraceQuery, TraceSummary } from '../types.ts';
 
-export type { AttributeValue };
-
 /** One received span, flattened: resource attributes are kept apart from the span's own. */
 export interface StoredSpan {
   traceId: string;
