@@ -7,13 +7,17 @@ import type {
   ExpectationResult,
   ExperimentJournal,
 } from '../core/run-result.ts';
-import type { Experiment, SuiteAlarmDefinition } from '../core/schema.ts';
+import {
+  type Expectation,
+  type Experiment,
+  expectationSchema,
+  type SuiteAlarmDefinition,
+} from '../core/schema.ts';
 import { awaitClosingTick } from './await-closing-tick.ts';
 import {
   type AlertDrill,
   type AlertNotifications,
   type AlertPoints,
-  buildAlarmExpectations,
   buildAlertDrillReport,
   findAlertPoints,
 } from './build-drill-report.ts';
@@ -49,7 +53,7 @@ export async function runAlertDrill(
   const { timeline, clock, telemetry } = context;
   const suite = context.loaded.suite;
   const alarm = suite.alarms.find((a) => a.AlarmName === drill.alarm)!;
-  const runbook = resolveRunbook(alarm.runbook, context.loaded.dir);
+  const runbook = resolveRunbook(alarm.runbook, context);
 
   // The notification path: locally the embedded alarms' state changes go to a webhook receiver per
   // severity; on aws, SetAlarmState proves the deployed alarm's actions route before the real fault.
@@ -127,6 +131,23 @@ export async function runAlertDrill(
   }
 }
 
+/** The drill's alarm expectations: into ALARM within `alarmWithin` of the fault, back to OK within `recoverWithin` of its end. */
+export function buildAlarmExpectations(
+  alarm: string,
+  alarmWithin: string,
+  recoverWithin: string,
+): { fires: Expectation; recovers: Expectation } {
+  return {
+    fires: expectationSchema.parse({ kind: 'alarm-fires', alarm, within: alarmWithin, after: 'fault.start' }),
+    recovers: expectationSchema.parse({
+      kind: 'alarm-recovers',
+      alarm,
+      within: recoverWithin,
+      after: 'fault.end',
+    }),
+  };
+}
+
 function noNotificationPath(): AlertNotifications {
   return {
     checks: [],
@@ -175,7 +196,7 @@ async function collectSinkNotifications(
       at: new Date(d.receivedAt).toISOString(),
     }));
   const timeToNotifyMs = delivered ? delivered.receivedAt - startWall : null;
-  const runbook = resolveRunbook(alarm.runbook, context.loaded.dir);
+  const runbook = resolveRunbook(alarm.runbook, context);
   return {
     checks: [
       {
@@ -217,7 +238,7 @@ async function collectTopicNotifications(
 ): Promise<AlertNotifications> {
   const { clock } = context;
   const name = alarm.AlarmName;
-  const runbook = resolveRunbook(alarm.runbook, context.loaded.dir);
+  const runbook = resolveRunbook(alarm.runbook, context);
   const subscriber = routing.subscriber;
   const faultStart = points.incident.faultStart;
   const startWall = faultStart ? Date.parse(faultStart.at) : Number.POSITIVE_INFINITY;

@@ -7,7 +7,7 @@ import type {
   DrillReport,
   ExpectationResult,
 } from '../core/run-result.ts';
-import { type Drill, type Expectation, expectationSchema } from '../core/schema.ts';
+import type { Drill } from '../core/schema.ts';
 
 // The drill's measured numbers, checks and post-incident report, from the run's records: pure, so
 // every rule here is table-tested (build-drill-report.test.ts); the drills themselves only wait and read.
@@ -33,23 +33,6 @@ function findRecord<T extends TimelineEventType>(
   return records.find(
     (r): r is RecordOf<T> => r.type === type && r.t >= fromT && predicate(r as RecordOf<T>),
   );
-}
-
-/** The drill's alarm expectations: into ALARM within `alarmWithin` of the fault, back to OK within `recoverWithin` of its end. */
-export function buildAlarmExpectations(
-  alarm: string,
-  alarmWithin: string,
-  recoverWithin: string,
-): { fires: Expectation; recovers: Expectation } {
-  return {
-    fires: expectationSchema.parse({ kind: 'alarm-fires', alarm, within: alarmWithin, after: 'fault.start' }),
-    recovers: expectationSchema.parse({
-      kind: 'alarm-recovers',
-      alarm,
-      within: recoverWithin,
-      after: 'fault.end',
-    }),
-  };
 }
 
 /** The incident: the experiment's first fault, its end, and t0 (the fault's start, else `fallbackT`). */

@@ -4,10 +4,9 @@ import { runCanaries } from '../canaries/run-canaries.ts';
 import { parseDurationStrict } from '../core/duration.ts';
 import { describeError, EnvironmentError, UsageError } from '../core/errors.ts';
 import type { Experiment } from '../core/schema.ts';
-import type { DrillRun } from './alert-drill.ts';
+import { buildAlarmExpectations, type DrillRun } from './alert-drill.ts';
 import { awaitClosingTick } from './await-closing-tick.ts';
 import {
-  buildAlarmExpectations,
   buildDrDrillReport,
   type DrDrill,
   findIncident,
@@ -67,7 +66,7 @@ export async function runDrDrill(
   const canaryName = drill.detectBy && 'canary' in drill.detectBy ? drill.detectBy.canary : undefined;
   const alarmName = drill.detectBy && 'alarm' in drill.detectBy ? drill.detectBy.alarm : undefined;
   const alarmDef = alarmName ? suite.alarms.find((a) => a.AlarmName === alarmName) : undefined;
-  const runbook = resolveRunbook(alarmDef?.runbook, context.loaded.dir);
+  const runbook = resolveRunbook(alarmDef?.runbook, context);
   let canary: Awaited<ReturnType<typeof loadCanaries>> | undefined;
   if (canaryName) {
     canary = await loadCanaries(context.loaded, { names: [canaryName] });

@@ -13,6 +13,7 @@ import { parseDuration } from '../core/duration.ts';
 import { describeError, UsageError } from '../core/errors.ts';
 import type { ExpectationResult, ExperimentJournal, LoadSummary, StageName } from '../core/run-result.ts';
 import type { Expectation, Experiment } from '../core/schema.ts';
+import { LoadInterruptedError } from '../load/load-interrupted-error.ts';
 import { runLoad } from '../load/run-load.ts';
 import { createProcessFaults } from './process-faults.ts';
 import type { RunContext } from './stage.ts';
@@ -52,7 +53,7 @@ export interface ExperimentUnderLoadResult<T = undefined> {
   expectations: ExpectationResult[];
   /** Set when the steady state was not met: the experiment was not run (journal `failed`, no activities). */
   steadyState?: SteadyState;
-  /** The background load's summary, when one ran to its end or was stopped. */
+  /** The background load's summary, when one ran (`interrupted` when stopped before its duration). */
   load?: LoadSummary;
   /** What `whileLoaded` returned; undefined when the experiment was not run. */
   after?: T;
@@ -208,6 +209,8 @@ function startBackgroundLoad(context: RunContext, request: ExperimentUnderLoad<u
     profile && profileName && !context.options.dryRun
       ? runLoad(profile, { target, timeline: context.timeline, signal, name: profileName }).catch(
           (error: unknown) => {
+            // Stopped once the experiment is over: what it measured until then (`interrupted: true`).
+            if (error instanceof LoadInterruptedError) return error.partial;
             if (!signal.aborted)
               context.timeline.emit({
                 type: 'progress',
@@ -338,7 +341,7 @@ export async function runExperimentUnderLoad<T = undefined>(
         cancel.abort();
         results = expect.map((e) => notEvaluated(e, journal));
       }
-      results = withRunbooks(results, context.loaded.dir).map((r) => ({ ...r, experiment: name }));
+      results = withRunbooks(results, context).map((r) => ({ ...r, experiment: name }));
       journal = { ...journal, deviated: results.some((r) => r.status === 'failed' || r.status === 'error') };
     }
     const after = await request.whileLoaded?.({ journal, expectations: results });
