@@ -92,6 +92,7 @@ export class FisExperiments extends Construct {
         });
         const statements = buildFisPermissions(experiment, {
           formatArn: (c) => stack.formatArn(c),
+          account: stack.account,
           ...(props.lambdaConfig ? { lambdaConfigObjectsArn: props.lambdaConfig.objectsArn } : {}),
         });
         for (const s of statements) {

@@ -1,5 +1,6 @@
-import { type ArnComponents, ArnFormat } from 'aws-cdk-lib';
-import type { Experiment, ExperimentTarget } from '../core/schema.ts';
+import type { ArnComponents } from 'aws-cdk-lib';
+import type { Experiment } from '../core/schema.ts';
+import { FIS_ACTION_POLICIES, LAMBDA_FAULT_ACTIONS } from './fis-action-policies.ts';
 
 /** One IAM statement as data (so the FIS role of each template is table-tested). */
 export interface PermissionStatement {
@@ -12,6 +13,8 @@ export interface PermissionStatement {
 export interface FisPermissionContext {
   /** `Stack.formatArn`: ARNs come from CDK, not string concatenation. */
   formatArn(components: ArnComponents): string;
+  /** The stack's account (`aws:ResourceAccount` conditions where a resource ARN has no account, as S3's). */
+  account: string;
   /** Bucket FIS writes Lambda fault configurations to (needed by aws:lambda:invocation-* actions). */
   lambdaConfigObjectsArn?: string;
 }
@@ -19,16 +22,21 @@ export interface FisPermissionContext {
 /** Raised when an experiment uses an action with no known least-privilege policy. */
 export class UnsupportedFisActionError extends Error {
   override readonly name = 'UnsupportedFisActionError';
+  constructor(
+    readonly actionId: string,
+    readonly actionName: string,
+  ) {
+    super(
+      `FIS action ${actionId} (action ${actionName}) has no least-privilege policy in infra/ ` +
+        '(infra/README.md, "FIS", lists the covered actions). Give the experiment a roleArn instead.',
+    );
+  }
 }
 
-const LAMBDA_ACTIONS = new Set([
-  'aws:lambda:invocation-add-delay',
-  'aws:lambda:invocation-error',
-  'aws:lambda:invocation-http-integration-response',
-]);
-
 /** Actions whose permissions this module knows; others need an explicit `roleArn` on the experiment. */
-export const SUPPORTED_FIS_ACTIONS = [...LAMBDA_ACTIONS, 'aws:ecs:stop-task', 'aws:fis:wait'];
+export const SUPPORTED_FIS_ACTIONS = Object.keys(FIS_ACTION_POLICIES).sort();
+
+const LAMBDA_ACTIONS: ReadonlySet<string> = new Set(LAMBDA_FAULT_ACTIONS);
 
 export function usesLambdaFaults(experiment: Experiment): boolean {
   return Object.values(experiment.actions).some((a) => LAMBDA_ACTIONS.has(a.actionId));
@@ -36,8 +44,10 @@ export function usesLambdaFaults(experiment: Experiment): boolean {
 
 /**
  * The statements the FIS role of one experiment template needs, and nothing else: per action, only
- * its targets' resources (from the AWS FIS action reference and the AWSFaultInjectionSimulator*
- * managed policies, narrowed), plus delivery of the experiment log to CloudWatch Logs.
+ * its targets' resources (fis-action-policies.ts: the AWS FIS action reference and the
+ * AWSFaultInjectionSimulator*Access managed policies, narrowed), plus delivery of the experiment log
+ * to CloudWatch Logs. Actions sharing a statement (same Sid) share one statement with the union of
+ * their resources.
  */
 export function buildFisPermissions(
   experiment: Experiment,
@@ -45,9 +55,6 @@ export function buildFisPermissions(
 ): PermissionStatement[] {
   const statements: PermissionStatement[] = [];
   let tagLookup = false;
-  const add = (s: PermissionStatement) => {
-    if (!statements.some((x) => x.sid === s.sid)) statements.push(s);
-  };
 
   for (const [actionName, action] of Object.entries(experiment.actions)) {
     const targets = Object.values(action.targets ?? {}).map((targetName) => {
@@ -55,48 +62,29 @@ export function buildFisPermissions(
       if (!target) throw new Error(`action ${actionName} targets "${targetName}", which is not defined`);
       return target;
     });
+    const policy = Object.hasOwn(FIS_ACTION_POLICIES, action.actionId)
+      ? FIS_ACTION_POLICIES[action.actionId]
+      : undefined;
+    if (!policy) throw new UnsupportedFisActionError(action.actionId, actionName);
     if (targets.some((t) => t.resourceTags !== undefined || t.resourceArns === undefined)) tagLookup = true;
-
-    if (LAMBDA_ACTIONS.has(action.actionId)) {
-      if (!ctx.lambdaConfigObjectsArn)
-        throw new Error(`action ${actionName}: no FIS Lambda configuration bucket`);
-      add({
-        sid: 'InspectTargetFunctions',
-        actions: ['lambda:GetFunction'],
-        resources: unique(targets.flatMap((t) => lambdaFunctionArns(t, ctx))),
-      });
-      add({
-        sid: 'WriteFaultConfiguration',
-        actions: ['s3:PutObject', 's3:DeleteObject'],
-        resources: [ctx.lambdaConfigObjectsArn],
-      });
-    } else if (action.actionId === 'aws:ecs:stop-task') {
-      add({
-        sid: 'StopTargetTasks',
-        actions: ['ecs:DescribeTasks', 'ecs:StopTask'],
-        resources: unique(targets.flatMap((t) => ecsTaskArns(t, ctx))),
-      });
-      add({
-        sid: 'ListTasks',
-        // ecs:ListTasks is authorised on container instances, not tasks: it takes no task ARN.
-        actions: ['ecs:ListTasks'],
-        resources: ['*'],
-      });
-    } else if (action.actionId !== 'aws:fis:wait') {
-      throw new UnsupportedFisActionError(
-        `FIS action ${action.actionId} (action ${actionName}) has no least-privilege policy in infra/; ` +
-          `supported: ${SUPPORTED_FIS_ACTIONS.join(', ')}. Give the experiment a roleArn instead.`,
-      );
-    }
+    for (const s of policy({ actionName, action, targets, ctx })) mergeStatement(statements, s);
   }
 
   if (tagLookup) {
     // Target resolution by tags calls the Resource Groups Tagging API, which has no resource-level permissions.
-    add({ sid: 'ResolveTargetsByTags', actions: ['tag:GetResources'], resources: ['*'] });
+    mergeStatement(statements, {
+      sid: 'ResolveTargetsByTags',
+      actions: ['tag:GetResources'],
+      resources: ['*'],
+    });
   }
   // Vended-log delivery to the experiment's log group (CloudWatch Logs "logs sent to CloudWatch Logs").
-  add({ sid: 'CreateLogDelivery', actions: ['logs:CreateLogDelivery'], resources: ['*'] });
-  add({
+  mergeStatement(statements, {
+    sid: 'CreateLogDelivery',
+    actions: ['logs:CreateLogDelivery'],
+    resources: ['*'],
+  });
+  mergeStatement(statements, {
     sid: 'LogGroupResourcePolicy',
     actions: ['logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups'],
     resources: [ctx.formatArn({ service: 'logs', resource: '*' })],
@@ -104,29 +92,28 @@ export function buildFisPermissions(
   return statements;
 }
 
-function lambdaFunctionArns(target: ExperimentTarget, ctx: FisPermissionContext): string[] {
-  if (target.resourceArns?.length) return target.resourceArns;
-  return [
-    ctx.formatArn({
-      service: 'lambda',
-      resource: 'function',
-      resourceName: '*',
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    }),
-  ];
-}
-
-function ecsTaskArns(target: ExperimentTarget, ctx: FisPermissionContext): string[] {
-  if (target.resourceArns?.length) return target.resourceArns;
-  const cluster = target.parameters?.cluster ?? '*';
-  return [
-    ctx.formatArn({
-      service: 'ecs',
-      resource: 'task',
-      resourceName: `${cluster}/*`,
-      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-    }),
-  ];
+/**
+ * Adds a statement, or widens the one with the same Sid: the union of actions, resources and
+ * condition values. A Sid names one purpose (fis-action-policies.ts), so the same Sid has the same
+ * actions — or describes only, on `*`.
+ */
+function mergeStatement(statements: PermissionStatement[], s: PermissionStatement): void {
+  let existing = statements.find((x) => x.sid === s.sid);
+  if (!existing) {
+    existing = { sid: s.sid, actions: [], resources: [] };
+    statements.push(existing);
+  }
+  existing.actions = unique([...existing.actions, ...s.actions]);
+  existing.resources = unique([...existing.resources, ...s.resources]);
+  for (const [operator, keys] of Object.entries(s.conditions ?? {})) {
+    existing.conditions = existing.conditions ?? {};
+    const block = existing.conditions[operator] ?? {};
+    existing.conditions[operator] = block;
+    for (const [key, value] of Object.entries(keys)) {
+      const merged = unique([...[block[key] ?? []].flat(), ...[value].flat()]);
+      block[key] = merged.length === 1 ? (merged[0] as string) : merged;
+    }
+  }
 }
 
 function unique(values: string[]): string[] {

@@ -1,5 +1,6 @@
 import { type CfnResource, aws_iam as iam, type Stack, aws_s3 as s3, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import { FIS_WILDCARD_REASONS } from './fis-action-policies.ts';
 
 /**
  * Why each remaining wildcard is needed, by statement Sid (FIS roles, built in fis-permissions.ts) or
@@ -7,6 +8,7 @@ import type { IConstruct } from 'constructs';
  * unacknowledged cdk-nag error, so a new one cannot slip in silently.
  */
 const WILDCARD_REASONS: Record<string, string> = {
+  ...FIS_WILDCARD_REASONS,
   ResolveTargetsByTags:
     'tag:GetResources (Resource Groups Tagging API) has no resource-level permissions; FIS calls it to resolve targets selected by tags, as the AWSFaultInjectionSimulator*Access managed policies do.',
   CreateLogDelivery:
