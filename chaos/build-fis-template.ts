@@ -1,6 +1,5 @@
 import type { CreateExperimentTemplateCommandInput } from '@aws-sdk/client-fis';
 import type { Experiment } from '../core/schema.ts';
-import { alarmNameFromArn } from './fis-catalog.ts';
 
 /** Tag that ties a template to its opsproof experiment, so runs update it instead of piling up copies. */
 export const EXPERIMENT_TAG = 'opsproof:experiment';
@@ -89,9 +88,4 @@ export function buildFisTemplateInput(
 export function allowsEmptyTargets(experiment: Experiment): boolean {
   const mode = experiment.experimentOptions?.emptyTargetResolutionMode;
   return mode === undefined ? experiment.allowEmptyTargets : mode === 'skip';
-}
-
-/** Stop-condition alarm names of a template input (for journals and messages). */
-export function stopConditionNames(input: CreateExperimentTemplateCommandInput): string[] {
-  return (input.stopConditions ?? []).filter((c) => c.value).map((c) => alarmNameFromArn(c.value!));
 }

@@ -249,10 +249,11 @@ test('a config with three mistakes lists all three with their paths and exits 2'
   expect(run.stdout).toBe('');
 });
 
-test('a command whose capability is not built yet exits 2', async () => {
+test('alarms test on a file that does not exist: exit 2, naming the file, no stack trace', async () => {
   const run = await runCli(['alarms', 'test', 'x.yaml'], { cwd: tempDir() });
-  // Once built, the command fails on the missing file instead; either way a usage error.
   expect(run.code).toBe(2);
+  expect(run.stderr).toMatch(/^error: x\.yaml: cannot read: ENOENT/);
+  expect(run.stderr).not.toMatch(/\n\s+at /);
 });
 
 describe('--help', () => {

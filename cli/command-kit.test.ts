@@ -8,7 +8,7 @@ import { formatErrorForExit, parseKpiFlags, prepareRunDir, validateUsage } from 
 
 describe('formatErrorForExit', () => {
   test.each([
-    [new UsageError('load run is not built yet'), 2, 'error: load run is not built yet'],
+    [new UsageError('--rate must be a positive number'), 2, 'error: --rate must be a positive number'],
     [
       new EnvironmentError('tool-missing', 'k6 was not found', { hint: 'run npm run setup' }),
       3,

@@ -330,11 +330,6 @@ function relativePath(file: string): string {
   return rel.startsWith('..') ? file : rel;
 }
 
-/** The command is registered but its capability is not built yet (exit 2). */
-export function notBuiltYet(command: string): never {
-  throw new UsageError(`${command} is not built yet`);
-}
-
 /**
  * Turns anything thrown into text on stderr and an exit code. Users never see a stack trace for a
  * mistake they can fix; unknown errors show one only with `OPSPROOF_DEBUG=1`.

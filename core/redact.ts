@@ -223,11 +223,3 @@ function redactValue(v: unknown, text: (s: string) => string, seen: WeakMap<obje
   }
   return out;
 }
-
-/** A no-op redactor (tests, commands that handle no target data). */
-export const noRedactor: Redactor = {
-  text: (s) => s,
-  value: (v) => v,
-  url: (u) => u,
-  headers: (h) => ({ ...h }),
-};

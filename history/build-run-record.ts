@@ -3,8 +3,6 @@ import type { RunResult } from '../core/run-result.ts';
 /** What a run was, as history files it: the first word(s) of its command. */
 export type RunKind = 'gate' | 'drill' | 'load' | 'chaos' | 'canary' | 'assert' | 'other';
 
-export const RUN_KINDS: readonly RunKind[] = ['gate', 'drill', 'load', 'chaos', 'canary', 'assert', 'other'];
-
 /** The overall row of a load's figures; scenarios keep their own names. */
 export const OVERALL_SCENARIO = '*';
 

@@ -9,8 +9,6 @@ import { Construct } from 'constructs';
 import type { Environment } from '../core/schema.ts';
 import type { Severity } from './monitoring-profile.ts';
 
-export const SEVERITIES: readonly Severity[] = ['critical', 'warning', 'info'];
-
 export interface AlertRoutingProps {
   /** Topic name prefix, e.g. `opsproof-demo-staging`. */
   namePrefix: string;

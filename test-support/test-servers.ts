@@ -15,7 +15,6 @@ export interface TestServer {
 
 export type ServerBehaviour =
   | { kind: 'fixed'; ms: number }
-  | { kind: 'fast' }
   | { kind: 'stall'; stallMs: number; periodMs: number };
 
 export function startServer(
@@ -49,8 +48,6 @@ const b = workerData;
 const origin = performance.now();
 const handler = b.kind === 'fixed'
   ? (req, res) => { req.resume(); setTimeout(() => res.end('ok'), b.ms); }
-  : b.kind === 'fast'
-  ? (req, res) => { req.resume(); res.end('ok'); }
   : (req, res) => {
       req.resume();
       const phase = (performance.now() - origin) % b.periodMs;
@@ -79,7 +76,6 @@ export function startBehaviourServer(behaviour: ServerBehaviour): Promise<TestSe
 }
 
 export const startFixedDelayServer = (ms: number) => startBehaviourServer({ kind: 'fixed', ms });
-export const startFastServer = () => startBehaviourServer({ kind: 'fast' });
 export const startStallingServer = (o: { stallMs: number; periodMs: number }) =>
   startBehaviourServer({ kind: 'stall', ...o });
 

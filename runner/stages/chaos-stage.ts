@@ -105,6 +105,3 @@ export function createChaosStage(options: ChaosStageOptions = {}): Stage {
     },
   };
 }
-
-/** The gate's chaos stage over every experiment of the suite. */
-export const chaosStage: Stage = createChaosStage();

@@ -96,6 +96,3 @@ export function createLoadStage(options: LoadStageOptions = {}): Stage {
     },
   };
 }
-
-/** The gate's load stage with the suite's default profile. */
-export const loadStage: Stage = createLoadStage();

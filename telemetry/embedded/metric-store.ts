@@ -1,4 +1,4 @@
-import type { Dimension, MetricDatum, MetricId } from '../types.ts';
+import type { MetricDatum, MetricId } from '../types.ts';
 
 /** One stored sample: a value (with its count) at a time. */
 export interface StoredSample {
@@ -100,8 +100,4 @@ export class MetricStore {
         (filter.MetricName === undefined || s.id.MetricName === filter.MetricName),
     );
   }
-}
-
-export function dimensionsFromRecord(record: Record<string, string> | undefined): Dimension[] {
-  return Object.entries(record ?? {}).map(([Name, Value]) => ({ Name, Value }));
 }
