@@ -9,8 +9,6 @@
 const TEST_CODE = ['\\.test\\.ts$', '(^|/)fixtures/', '^test-support/'];
 /** Besides tests: code DESIGN.md says may import anything. */
 const NOT_PRODUCT = [...TEST_CODE, '^bench/', '^reliability/'];
-/** Files at the top of the repository: the public API (index.ts), the demo suite, package.json. */
-const ROOT = '^[^/]+\\.(ts|js|mjs|cjs|json)$';
 
 /**
  * What product code of each folder may import besides itself, as DESIGN.md's table says (folders as
@@ -60,7 +58,7 @@ const NAMED_TARGETS = [
   '\\.test\\.ts$',
 ];
 const ENGINES = ['canaries', 'load', 'chaos'];
-const OURS = [`^(${Object.keys(ROWS).join('|')})/`, ROOT];
+const FOLDERS = `^(${Object.keys(ROWS).join('|')})/`;
 
 const rowRules = Object.entries(ROWS)
   .filter(([, allowed]) => allowed !== null)
@@ -70,14 +68,16 @@ const rowRules = Object.entries(ROWS)
     severity: 'error',
     from: { path: `^${folder}/`, pathNot: TEST_CODE },
     to: {
-      path: OURS,
+      // anything of ours: not a package, not a Node built-in, not an import that does not resolve
       pathNot: [
+        '(^|/)node_modules/',
         `^${folder}/`,
         ...allowed.map((a) => `^${a}`),
         ...NAMED_TARGETS,
         ...(ENGINES.includes(folder) ? ['^runner/'] : []),
       ],
       dependencyTypesNot: ['core'],
+      couldNotResolve: false,
     },
   }));
 
@@ -140,6 +140,14 @@ module.exports = {
       severity: 'error',
       from: { pathNot: ['^demo/', '^cli/', ...NOT_PRODUCT] },
       to: { path: '^demo/' },
+    },
+    {
+      name: 'folder-has-a-row',
+      comment:
+        "A new top-level folder gets a row in DESIGN.md's folder table and in ROWS here before its files import anything.",
+      severity: 'error',
+      from: { path: '^[^/]+/', pathNot: FOLDERS },
+      to: {},
     },
     ...rowRules,
   ],
