@@ -102,7 +102,10 @@ function matchRoute(path: string, routes: Routes): { route: string; params: Reco
 
 type BodyResult = { kind: 'ok'; text: string } | { kind: 'too_large' };
 
-/** Reads a body up to `limit` bytes; past it, drains the rest without keeping it. */
+/**
+ * Reads a body up to `limit` bytes; past it, drains the rest without keeping it. The demo imports only
+ * its own deps (DESIGN.md), so it keeps this reader instead of core/read-body.ts.
+ */
 function readBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
   const declared = Number(req.headers['content-length']);
   if (declared > limit) return Promise.resolve({ kind: 'too_large' });
