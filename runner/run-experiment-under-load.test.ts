@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,7 @@ import { systemClock } from '../core/clock.ts';
 import type { ResolvedEnvironment } from '../core/load-config.ts';
 import { type SuiteInput, suiteSchema } from '../core/schema.ts';
 import { Timeline } from '../core/timeline.ts';
+import { repoPath } from '../core/tools.ts';
 import { EmbeddedTelemetry } from '../telemetry/embedded/embedded-telemetry.ts';
 import {
   createExperimentGateways,
@@ -329,4 +330,14 @@ test('routeExperiment: a database target takes the process faults while the load
   expect(steady.faults?.where).toBe(web.url);
   const api = await routeExperiment(context, { name: 'kill', experiment, load: 'api' }, gateways);
   expect(api.loadTarget).toBe('http://127.0.0.1:8100');
+});
+
+test('no other runner or cli code runs an experiment engine: the chaos stage and the drills have only this path', () => {
+  const callers = ['runner', 'cli'].flatMap((dir) =>
+    readdirSync(repoPath(dir), { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+      .filter((f) => /\b(runLocalExperiment|runFisExperiment)\(/.test(readFileSync(repoPath(dir, f), 'utf8')))
+      .map((f) => `${dir}/${f}`),
+  );
+  expect(callers).toEqual(['runner/run-experiment-under-load.ts']);
 });
