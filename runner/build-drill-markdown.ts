@@ -26,8 +26,9 @@ function offset(ms: number | null | undefined): string {
   return ms === null || ms === undefined ? 'not reached' : `+${formatDuration(ms)}`;
 }
 
+/** A runbook's link target: a URL as it is, a path (relative to the run directory, where drill.md is) encoded. */
 function link(runbook: string): string {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(runbook) ? runbook : `file://${encodeURI(runbook)}`;
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(runbook) ? runbook : encodeURI(runbook);
 }
 
 /**

@@ -9,18 +9,7 @@ import type { Telemetry } from '../telemetry/port.ts';
 import type { AlarmStateChange } from '../telemetry/types.ts';
 import { buildDrillMarkdown } from './build-drill-markdown.ts';
 import { measureImpact } from './build-drill-report.ts';
-import { resolveRunbook } from './resolve-runbook.ts';
 import { startNotificationSink } from './start-notification-sink.ts';
-
-test.each([
-  ['demo/runbooks/x.md', '/cfg', '/cfg/demo/runbooks/x.md'],
-  ['../shared/x.md', '/cfg/sub', '/cfg/shared/x.md'],
-  ['/abs/x.md', '/cfg', '/abs/x.md'],
-  ['https://wiki.example.com/runbooks/x', '/cfg', 'https://wiki.example.com/runbooks/x'],
-  [undefined, '/cfg', undefined],
-])('resolveRunbook(%j, %j) = %j', (runbook, dir, expected) => {
-  expect(resolveRunbook(runbook, dir)).toBe(expected);
-});
 
 const tick = (t: number, rps: number, errors: number) =>
   ({
@@ -81,7 +70,7 @@ const report: DrillReport = {
     { name: 'mitigation', atMs: 1900, at: '2026-01-01T00:00:01.900Z', source: 'ready again' },
     { name: 'resolution', atMs: null, source: 'canary passing' },
   ],
-  runbooks: [{ alarm: 'ServiceDown', runbook: '/repo/runbooks/service down.md' }],
+  runbooks: [{ alarm: 'ServiceDown', runbook: '../../runbooks/service down.md' }],
   actionItems: ['Immediate fix', 'Process improvement'],
 };
 
@@ -110,9 +99,8 @@ test('buildDrillMarkdown follows the post-incident template with measured times 
   expect(md).toContain('| Time to recover | +2.2s | RTO 30s |');
   expect(md).toContain('- Requests during the incident: 40; failed: 30 (75.0 %)');
   expect(md).toContain('### Root Cause\n\ninjected by drill dr: process-kill');
-  expect(md).toContain(
-    '- ServiceDown: [/repo/runbooks/service down.md](file:///repo/runbooks/service%20down.md)',
-  );
+  // Linked relatively from the run directory, where drill.md is.
+  expect(md).toContain('- ServiceDown: [../../runbooks/service down.md](../../runbooks/service%20down.md)');
   expect(md).toContain('| ❌ | recovered \\| RTO |');
   expect(md).toMatch(/### Action Items\n\n- \[ \] Immediate fix\n- \[ \] Process improvement\n/);
 });

@@ -5,7 +5,7 @@ import {
 } from '../../assertions/evaluate-expectation.ts';
 import type { Check, ExpectationResult } from '../../core/run-result.ts';
 import type { Expectation } from '../../core/schema.ts';
-import { resolveRunbook } from '../resolve-runbook.ts';
+import { type RunbookBase, resolveRunbook } from '../resolve-runbook.ts';
 import type { RunContext, Stage, StageOutcome } from '../stage.ts';
 
 /** An expectation's result as a check of the run (kind `expectation`). Pure. */
@@ -57,16 +57,16 @@ export function createAssertionsStage(options: AssertionsStageOptions = {}): Sta
         signal: context.signal,
         alarms: context.loaded.suite.alarms,
         timeScale: context.env.provider === 'embedded' ? context.env.timeScale : 1,
-      }).then((results) => withRunbooks(results, context.loaded.dir));
+      }).then((results) => withRunbooks(results, context));
       return { expectations, checks: expectations.map((r) => buildExpectationCheck(r)) };
     },
   };
 }
 
-/** Expectation results with their runbooks resolved against the config's folder. */
-export function withRunbooks(results: readonly ExpectationResult[], configDir: string): ExpectationResult[] {
+/** Expectation results with their runbooks as reports link them (runner/resolve-runbook.ts). */
+export function withRunbooks(results: readonly ExpectationResult[], base: RunbookBase): ExpectationResult[] {
   return results.map((r) => {
-    const runbook = resolveRunbook(r.runbook, configDir);
+    const runbook = resolveRunbook(r.runbook, base);
     return runbook ? { ...r, runbook } : r;
   });
 }
