@@ -8,6 +8,7 @@ import type { Telemetry } from '../telemetry/port.ts';
 import type { AlarmStateValue } from '../telemetry/types.ts';
 import { createControlApiController, createInProcessController } from './fault-controller.ts';
 import { type FaultGateway, startFaultGateway } from './fault-gateway.ts';
+import type { ProcessFaults } from './process-faults.ts';
 import { formatUnmatchedFault, runLocalExperiment } from './run-local-experiment.ts';
 
 let upstream: http.Server;
@@ -158,14 +159,21 @@ test('dry run injects nothing and says what it would do', async () => {
   expect(gateway.faults()).toEqual([]);
 });
 
-test('stop-task kills and restarts the process; startAfter orders actions; assert-alarm-state reads telemetry', async () => {
+test('stop-task kills the target and starts it again through the port; startAfter orders actions; assert-alarm-state reads telemetry', async () => {
   const calls: string[] = [];
-  const proc = {
-    kill: async (s?: string) => void calls.push(`kill ${s}`),
-    restart: async () => void calls.push('restart'),
-    pause: () => {},
-    resume: () => {},
-    running: true,
+  const processes: ProcessFaults = {
+    targets: () => [''],
+    kill: async (t) => {
+      calls.push(`kill ${t}`);
+      return { pid: 42, code: null, signal: 'SIGKILL' };
+    },
+    stop: async () => ({ pid: 42, code: null, signal: 'SIGTERM' }),
+    pause: async () => ({ pid: 42 }),
+    start: async (t) => {
+      calls.push(`start ${t}`);
+      return true;
+    },
+    resume: async () => true,
   };
   const experiment = experimentSchema.parse({
     targets: { Tasks: { resourceType: 'aws:ecs:task', resourceTags: { s: 'x' }, selectionMode: 'COUNT(1)' } },
@@ -181,19 +189,47 @@ test('stop-task kills and restarts the process; startAfter orders actions; asser
       stop: { actionId: 'aws:ecs:stop-task', targets: { Tasks: 'Tasks' } },
     },
   });
+  const timeline = new Timeline();
   const journal = await runLocalExperiment('process-kill', experiment, {
-    process: proc,
+    processes,
     telemetry: quiet,
-    timeline: new Timeline(),
+    timeline,
     signal: new AbortController().signal,
   });
-  expect(calls).toEqual(['kill SIGKILL', 'restart']);
+  expect(calls).toEqual(['kill ', 'start ']);
   expect(journal.activities.map((a) => [a.name, a.status])).toEqual([
     ['stop', 'succeeded'],
     ['check', 'failed'],
   ]);
+  expect(journal.activities[0]).toMatchObject({
+    process: { target: '', op: 'kill', pid: 42, exit: 'SIGKILL', recoveryMs: expect.any(Number) },
+    output: expect.stringMatching(
+      /^killed the default target \(pid 42\) with SIGKILL at .*; started again at .*; ready at/,
+    ),
+  });
   expect(journal.activities[1]?.error).toBe('expected ALARM, got HighErrorRate=OK');
   expect(journal.status).toBe('failed');
+  // One fault.start / fault.end pair for the process fault, from the engine.
+  expect(timeline.ofType('fault.start')).toMatchObject([
+    { faultId: 'process-kill:stop', spec: 'process:kill', where: 'target the default target' },
+  ]);
+  expect(timeline.ofType('fault.end')).toMatchObject([{ faultId: 'process-kill:stop', reason: 'completed' }]);
+});
+
+test('a process fault on a target opsproof did not start fails its action by name', async () => {
+  const experiment = experimentSchema.parse({
+    targets: { Tasks: { resourceType: 'aws:ecs:task', resourceTags: { s: 'x' }, selectionMode: 'ALL' } },
+    actions: { stop: { actionId: 'aws:ecs:stop-task', targets: { Tasks: 'Tasks' } } },
+  });
+  const journal = await runLocalExperiment('process-kill', experiment, {
+    telemetry: quiet,
+    timeline: new Timeline(),
+    signal: new AbortController().signal,
+  });
+  expect(journal.status).toBe('failed');
+  expect(journal.activities[0]?.error).toBe(
+    'the default target was not started by opsproof, so it has no process to kill',
+  );
 });
 
 test.each([

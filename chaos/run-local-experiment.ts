@@ -3,18 +3,22 @@ import { describeError } from '../core/errors.ts';
 import type { ActivityRecord, ExperimentJournal, JournalStatus } from '../core/run-result.ts';
 import type { Experiment } from '../core/schema.ts';
 import type { Timeline } from '../core/timeline.ts';
-import type { StartedTarget } from '../runner/stage.ts';
 import type { Telemetry } from '../telemetry/port.ts';
 import { buildLocalPlan, formatLocalPlan, type LocalStep } from './build-local-plan.ts';
 import type { FaultController } from './fault-controller.ts';
 import { type Fault, SEEN_PATHS_LIMIT } from './fault-gateway.ts';
 import { findFiringStopConditions, stopConditionAlarms, watchStopConditions } from './guard.ts';
+import { formatTargetName, type ProcessFaults } from './process-faults.ts';
+import { runCommandStandIn } from './run-command-stand-in.ts';
+import { runProcessFault } from './run-process-fault.ts';
 
 export interface LocalExperimentOptions {
   /** Where faults go; required unless every action is a process fault, wait or assertion. */
   faults?: FaultController;
-  /** Process faults, when opsproof started the target. */
-  process?: StartedTarget['process'];
+  /** Process faults on the named targets opsproof started (the runner implements the port). */
+  processes?: ProcessFaults;
+  /** Where command stand-ins run (the config's folder). @defaultValue process.cwd() */
+  commandCwd?: string;
   telemetry: Telemetry;
   timeline: Timeline;
   clock?: Clock;
@@ -34,7 +38,8 @@ class StopExperiment extends Error {}
 /**
  * Runs an FIS-shaped experiment locally: each action starts when the actions in its `startAfter`
  * finished, faults go through the fault gateway (each with a gateway-enforced TTL), process faults
- * through the started target, and stop-condition alarms are watched. Ctrl-C / SIGTERM (the signal)
+ * through the {@link ProcessFaults} port on the named target each step names, command stand-ins as
+ * argv with their undo, and stop-condition alarms are watched. Ctrl-C / SIGTERM (the signal)
  * and a firing stop condition clear every fault before this returns. Never throws for what happens
  * during the run: the journal records it.
  */
@@ -138,13 +143,15 @@ export async function runLocalExperiment(
     let error: string | undefined;
     let counts: Pick<ActivityRecord, 'matchedRequests' | 'injectedRequests' | 'seenRequests' | 'seenPaths'> =
       {};
+    let processRecord: ActivityRecord['process'];
+    let commands: ActivityRecord['commands'];
     try {
       if (stop.signal.aborted) throw stop.signal.reason;
       switch (step.effect.kind) {
         case 'fault': {
           if (!options.faults) throw new Error('no fault gateway in front of the target');
           const ttl = step.durationMs + (options.ttlMarginMs ?? 5000);
-          const fault = await options.faults.addFault(step.effect.spec, ttl, {
+          const fault = await options.faults.addFault(step.effect.fault, ttl, {
             experiment: name,
             action: step.action,
           });
@@ -185,23 +192,51 @@ export async function runLocalExperiment(
           }
           break;
         }
-        case 'command':
-          throw new Error('command stand-ins are not run on the embedded provider yet');
+        case 'command': {
+          const ran = await runCommandStandIn(step.effect, step.durationMs, {
+            clock,
+            stop: stop.signal,
+            ...(options.commandCwd ? { cwd: options.commandCwd } : {}),
+          });
+          commands = ran.commands;
+          output = ran.output;
+          if (ran.error !== undefined) {
+            status = 'failed';
+            error = ran.error;
+          }
+          break;
+        }
         case 'process': {
-          const proc = options.process;
-          if (!proc) throw new Error('the target was not started by opsproof, so it cannot be killed');
+          const { op, target } = step.effect;
+          const processes = options.processes;
+          if (!processes?.targets().includes(target)) {
+            throw new Error(
+              `${formatTargetName(target)} was not started by opsproof, so it has no process to ${op}`,
+            );
+          }
           const faultId = `${name}:${step.action}`;
           timeline.emit({
             type: 'fault.start',
             faultId,
-            spec: 'process:kill',
+            spec: `process:${op}`,
             experiment: name,
             action: step.action,
-            where: 'target process',
+            where: `target ${formatTargetName(target)}`,
           });
           try {
-            await proc.kill('SIGKILL');
-            await proc.restart();
+            const ran = await runProcessFault(step.effect, step.durationMs, {
+              processes,
+              timeline,
+              clock,
+              stop: stop.signal,
+              interrupt: options.signal,
+            });
+            processRecord = ran.record;
+            output = ran.output;
+            if (ran.error !== undefined) {
+              status = 'failed';
+              error = ran.error;
+            }
           } finally {
             timeline.emit({
               type: 'fault.end',
@@ -209,7 +244,6 @@ export async function runLocalExperiment(
               reason: stop.signal.aborted ? reasonOf(stop.signal) : 'completed',
             });
           }
-          output = 'killed the target process (SIGKILL) and restarted it';
           break;
         }
         case 'wait':
@@ -230,6 +264,11 @@ export async function runLocalExperiment(
           break;
         }
       }
+      // Process faults and commands end (restarted, undone) rather than throw when cut short.
+      if (stop.signal.aborted && status === 'succeeded') {
+        status = 'stopped';
+        error = describeError(stop.signal.reason);
+      }
     } catch (caught) {
       status = stop.signal.aborted ? 'stopped' : 'failed';
       error = stop.signal.aborted ? describeError(stop.signal.reason) : describeError(caught);
@@ -242,6 +281,8 @@ export async function runLocalExperiment(
       endedAt: clock.wall().toISOString(),
       durationMs: Math.round(clock.now() - stepStart),
       ...counts,
+      ...(processRecord ? { process: processRecord } : {}),
+      ...(commands ? { commands } : {}),
       ...(output === undefined ? {} : { output }),
       ...(error === undefined ? {} : { error }),
     };

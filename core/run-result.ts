@@ -1,4 +1,7 @@
 import type { TimelineRecord } from './events.ts';
+import type { AlarmStateValue, CheckStatus, JournalStatus, RunStatus, StageName } from './statuses.ts';
+
+export type { CheckStatus, JournalStatus, RunStatus, StageName } from './statuses.ts';
 
 /**
  * The RunResult: a pure, serialisable value written as result.json. CI scripts parse it, so field
@@ -6,8 +9,6 @@ import type { TimelineRecord } from './events.ts';
  */
 export const RESULT_SCHEMA_VERSION = 1;
 
-export type RunStatus = 'passed' | 'failed' | 'error' | 'interrupted';
-export type CheckStatus = 'passed' | 'failed' | 'error' | 'skipped';
 export type CheckKind =
   | 'preflight'
   | 'health'
@@ -46,8 +47,8 @@ export const MAX_EVIDENCE_DATAPOINTS = 20;
 
 /** A state change of an alarm, as an alarm check timed it. */
 export interface AlarmTransition {
-  from: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
-  to: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+  from: AlarmStateValue;
+  to: AlarmStateValue;
   /** ISO wall-clock time of the change. */
   at: string;
   reason: string;
@@ -75,15 +76,6 @@ export interface AlarmEvidence {
   /** The transition the check timed (into ALARM for fires, into OK for recovers, the first ALARM for stays-OK). */
   transition?: AlarmTransition;
 }
-
-export type StageName =
-  | 'preflight'
-  | 'canaries'
-  | 'load'
-  | 'chaos'
-  | 'canaries-after'
-  | 'assertions'
-  | 'drill';
 
 export interface StageResult {
   name: StageName;
@@ -173,8 +165,6 @@ export interface CanaryRunResult {
   targetName?: string;
 }
 
-export type JournalStatus = 'completed' | 'failed' | 'aborted' | 'interrupted';
-
 export interface ActivityRecord {
   name: string;
   actionId: string;
@@ -196,6 +186,49 @@ export interface ActivityRecord {
   seenRequests?: number;
   /** A sample of the distinct paths among them (at most 20). */
   seenPaths?: string[];
+  /** A process fault (local engine): what was done to which named target, and when it was back. */
+  process?: ProcessFaultRecord;
+  /** A command stand-in (local engine): its `run` and, when it has one, its `undo`. */
+  commands?: CommandRecord[];
+}
+
+/** One process fault on a named local target, with its times (ISO) and recovery. */
+export interface ProcessFaultRecord {
+  /** The named target (`environments.X.targets`); `''` is the default target. */
+  target: string;
+  op: 'kill' | 'stop' | 'pause';
+  /** The process (group leader) the fault hit. */
+  pid?: number;
+  /** When the fault took effect: the process had exited (kill, stop) or was sent SIGSTOP (pause). */
+  faultedAt: string;
+  /** How the process ended: its signal (`SIGKILL`, `SIGTERM`) or `exit <code>`; absent for pause. */
+  exit?: string;
+  /** When it was started again (kill, stop) or sent SIGCONT (pause). */
+  restartedAt?: string;
+  /** When its readiness check (`readyPath` or `readyTcp`) passed again; absent when it did not. */
+  readyAt?: string;
+  /** `faultedAt` → `readyAt`. */
+  recoveryMs?: number;
+  /**
+   * The load running meanwhile (`load.tick` records, one a second, from the one after the fault to
+   * the first after `readyAt`): what the outage did to it. Absent when no load ran.
+   */
+  load?: { requests: number; errors: number; ticks: number };
+}
+
+/** One command of a stand-in, as it ran (argv, no shell). */
+export interface CommandRecord {
+  role: 'run' | 'undo';
+  argv: string[];
+  /** Its exit code; null when it was ended by a signal (`signal`) or did not start (`error`). */
+  exitCode: number | null;
+  signal?: string;
+  /** Why it did not run or was cut short: it could not be spawned, or ran past its timeout. */
+  error?: string;
+  durationMs: number;
+  /** The last lines of its output (at most 2 000 characters each). */
+  stdoutTail: string;
+  stderrTail: string;
 }
 
 /** A chaos experiment's journal (chaostoolkit-lib style): status kept apart from deviation. */

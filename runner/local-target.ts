@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { startFaultGateway } from '../chaos/fault-gateway.ts';
+import type { ProcessExit } from '../chaos/process-faults.ts';
 import type { Clock } from '../core/clock.ts';
 import { parseDuration } from '../core/duration.ts';
 import { EnvironmentError } from '../core/errors.ts';
@@ -14,6 +15,9 @@ import type { Timeline } from '../core/timeline.ts';
 import { repoPath, repoRoot } from '../core/tools.ts';
 import type { Telemetry } from '../telemetry/port.ts';
 import type { StartedTarget } from './stage.ts';
+
+/** How long a target has to exit after SIGTERM before it gets SIGKILL. */
+const KILL_GRACE_MS = 5000;
 
 export type TargetLogSource = 'stdout' | 'stderr';
 
@@ -231,7 +235,7 @@ export async function startTargetProcess(
     return proc;
   };
 
-  const waitUntilReady = async (proc: ChildProcess) => {
+  const waitUntilReady = async (proc: ChildProcess, signal = options.signal) => {
     const readyUrl = spec.readyTcp ?? spec.url + spec.readyPath;
     const deadline = performance.now() + spec.readyTimeoutMs;
     let spawnError: Error | undefined;
@@ -239,7 +243,7 @@ export async function startTargetProcess(
       spawnError = error;
     });
     while (performance.now() < deadline) {
-      if (options.signal?.aborted) throw options.signal.reason;
+      if (signal?.aborted) throw signal.reason;
       if (spawnError) {
         throw new EnvironmentError('process', `could not start ${spec.name}: ${spawnError.message}`);
       }
@@ -250,7 +254,7 @@ export async function startTargetProcess(
           `${spec.name} exited (${proc.exitCode ?? proc.signalCode}) before ${readyUrl} answered${tail}`,
         );
       }
-      if (spec.readyTcp ? await isTcpReady(spec.readyTcp) : await isReady(readyUrl, options.signal)) return;
+      if (spec.readyTcp ? await isTcpReady(spec.readyTcp) : await isReady(readyUrl, signal)) return;
       await new Promise((r) => setTimeout(r, 100));
     }
     signalTarget(proc, 'SIGKILL');
@@ -276,15 +280,30 @@ export async function startTargetProcess(
     if (child.pid !== undefined) guardian.paused(child.pid, value);
   };
 
-  const kill = async (signal: NodeJS.Signals = 'SIGTERM') => {
+  const kill = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<ProcessExit> => {
     if (paused) {
       signalTarget(child, 'SIGCONT');
       setPaused(false);
     }
     signalTarget(child, signal);
-    if (!(await waitForExit(child, 5000))) {
+    if (!(await waitForExit(child, KILL_GRACE_MS))) {
       signalTarget(child, 'SIGKILL');
-      await waitForExit(child, 5000);
+      await waitForExit(child, KILL_GRACE_MS);
+    }
+    return { pid: child.pid, code: child.exitCode, signal: child.signalCode };
+  };
+
+  const isRunning = () => child.exitCode === null && child.signalCode === null;
+
+  /** Waits until the process is ready; false (process left as it is) when `signal` aborted first. */
+  const readyUnlessAborted = async (signal: AbortSignal | undefined): Promise<boolean> => {
+    try {
+      await waitUntilReady(child, signal);
+      return true;
+    } catch (error) {
+      if (signal?.aborted) return false;
+      signalTarget(child, 'SIGKILL');
+      throw error;
     }
   };
 
@@ -306,9 +325,19 @@ export async function startTargetProcess(
     process: {
       kill,
       async restart() {
-        if (child.exitCode === null && child.signalCode === null) await kill('SIGTERM');
+        if (isRunning()) await kill('SIGTERM');
         await start();
       },
+      async start(signal) {
+        if (stopping) throw new EnvironmentError('process', `${spec.name} is being stopped with the run`);
+        if (isRunning()) return readyUnlessAborted(signal);
+        child = spawnChild();
+        const ready = await readyUnlessAborted(signal);
+        if (ready)
+          options.timeline?.emit({ type: 'target.start', name: spec.name, pid: child.pid, url: spec.url });
+        return ready;
+      },
+      waitUntilReady: (signal) => readyUnlessAborted(signal),
       pause() {
         if (!paused && signalTarget(child, 'SIGSTOP')) setPaused(true);
       },

@@ -1,3 +1,4 @@
+import type { ProcessExit } from '../chaos/process-faults.ts';
 import type { Clock } from '../core/clock.ts';
 import type { LoadedSuite, ResolvedEnvironment } from '../core/load-config.ts';
 import type {
@@ -11,14 +12,15 @@ import type {
   PreviousDrill,
   StageName,
 } from '../core/run-result.ts';
+import type { Threshold } from '../core/threshold.ts';
 import type { Timeline } from '../core/timeline.ts';
 import type { BaselineReference } from '../load/evaluate-baseline.ts';
 import type { Telemetry } from '../telemetry/port.ts';
 
 /** Options from the command line that stages read. */
 export interface RunOptions {
-  /** KPI overrides from `--kpi` (k6 threshold syntax). */
-  kpis: string[];
+  /** KPI overrides from `--kpi`, parsed once by the CLI (core/threshold.ts). */
+  kpis: Threshold[];
   allowProduction: boolean;
   dryRun: boolean;
   /** Baseline result.json to compare load against. */
@@ -43,8 +45,16 @@ export interface StartedTarget {
   pid?: number;
   /** Process faults, when opsproof started the process. */
   process?: {
-    kill(signal?: NodeJS.Signals): Promise<void>;
+    /** Signals the process group (SIGTERM, SIGKILL after a grace period) and resolves once it exited. */
+    kill(signal?: NodeJS.Signals): Promise<ProcessExit>;
     restart(): Promise<void>;
+    /**
+     * Spawns the target again unless it runs, and waits until it is ready; `false` when `signal`
+     * aborted the wait first (the process is left starting). Throws when it does not become ready.
+     */
+    start(signal?: AbortSignal): Promise<boolean>;
+    /** Waits until the running target is ready (after SIGCONT), as {@link start}. */
+    waitUntilReady(signal?: AbortSignal): Promise<boolean>;
     pause(): void;
     resume(): void;
     readonly running: boolean;
