@@ -6,7 +6,13 @@ import { promisify } from 'node:util';
 import { expect, test } from 'vitest';
 import { loadCanaries } from '../canaries/load-canaries.ts';
 import { loadSuite } from '../core/load-config.ts';
-import { parseSuite, writeFixtureCanaryZip } from '../test-support/infra-fixtures.ts';
+import {
+  FIS_FAMILIES_WITH_ROLES,
+  fisFixtureExperiment,
+  fisFixtureSuite,
+  parseSuite,
+  writeFixtureCanaryZip,
+} from '../test-support/infra-fixtures.ts';
 import { createOpsproofApp } from './create-app.ts';
 
 // checkov (the pip package, in .tools/checkov: it pins a boto3 that moto's venv cannot share) on the synthesized templates: every CloudFormation
@@ -27,7 +33,7 @@ interface CheckovReport {
 }
 
 test.skipIf(missing)(
-  'checkov reports no unsuppressed failure on the demo stacks and on a VPC canary stack with header secrets',
+  'checkov reports no unsuppressed failure on the demo stacks, a VPC canary stack with header secrets and a stack with the FIS family templates and their roles',
   async () => {
     if (!checkov)
       throw new Error(
@@ -60,6 +66,15 @@ test.skipIf(missing)(
       outdir: join(dir, 'vpc'),
     });
     const vpcAssembly = vpc.app.synth();
+    // Every FIS action family with a generated role (the IAM checks read their statements).
+    const fis = createOpsproofApp({
+      suite: fisFixtureSuite(
+        Object.fromEntries(FIS_FAMILIES_WITH_ROLES.map((f) => [f, fisFixtureExperiment(f)])),
+      ),
+      canaries: canaries.slice(0, 1),
+      outdir: join(dir, 'fis'),
+    });
+    const fisAssembly = fis.app.synth();
     const files = [
       ...demo.stacks.map((s) =>
         join(demoAssembly.directory, demoAssembly.getStackByName(s.stackName).templateFile),
@@ -67,8 +82,11 @@ test.skipIf(missing)(
       ...vpc.stacks.map((s) =>
         join(vpcAssembly.directory, vpcAssembly.getStackByName(s.stackName).templateFile),
       ),
+      ...fis.stacks.map((s) =>
+        join(fisAssembly.directory, fisAssembly.getStackByName(s.stackName).templateFile),
+      ),
     ];
-    expect(files).toHaveLength(3);
+    expect(files).toHaveLength(4);
     // checkov exits 1 when a check fails; the JSON report says which.
     const { stdout } = await run(
       checkov,

@@ -1,60 +1,19 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, expect, test } from 'vitest';
-import type { ExperimentInput } from '../core/schema.ts';
-import { iamStatements, parseSuite, writeFixtureCanaryZip } from '../test-support/infra-fixtures.ts';
+import {
+  FIS_FAMILIES_WITH_ROLES,
+  fisFixtureExperiment,
+  fisFixtureSuite,
+  iamStatements,
+  writeFixtureCanaryZip,
+} from '../test-support/infra-fixtures.ts';
 import { createOpsproofApp } from './create-app.ts';
 import { SUPPORTED_FIS_ACTIONS, UnsupportedFisActionError } from './fis-permissions.ts';
 
-// AWS-documented templates, one per service family (chaos/fixtures/fis-templates/README.md).
-const fixtures = resolve(import.meta.dirname, '../chaos/fixtures/fis-templates');
-const COVERED = [
-  'ec2',
-  'ecs',
-  'eks',
-  'rds-aurora',
-  'dynamodb',
-  'elasticache',
-  'ssm',
-  'network',
-  'ebs',
-  'lambda',
-  's3',
-] as const;
-
-/** A fixture as a suite experiment: its own role and stop conditions left to the stack. */
-function fixtureExperiment(family: string): ExperimentInput {
-  const raw = JSON.parse(readFileSync(join(fixtures, `${family}.json`), 'utf8')) as Record<string, unknown>;
-  const template = (raw.experimentTemplate ?? raw) as Record<string, unknown>;
-  const {
-    id: _id,
-    arn: _arn,
-    creationTime: _c,
-    lastUpdateTime: _u,
-    targetAccountConfigurationsCount: _n,
-    roleArn: _role,
-    stopConditions: _stop,
-    ...experiment
-  } = template;
-  return experiment as ExperimentInput;
-}
-
-function suiteWith(experiments: Record<string, ExperimentInput>) {
-  return parseSuite({
-    service: 'shop',
-    environments: {
-      staging: {
-        target: 'https://staging.shop.example.com',
-        provider: 'aws',
-        region: 'eu-west-1',
-        aws: { accountId: '123456789012' },
-      },
-    },
-    experiments,
-  });
-}
+const COVERED = FIS_FAMILIES_WITH_ROLES;
 
 const logicalName = (experiment: string) => experiment.replace(/[^A-Za-z0-9]/g, '');
 
@@ -64,9 +23,9 @@ let dir: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'opsproof-fis-'));
   const canaries = [await writeFixtureCanaryZip(dir, 'checkout')];
-  const experiments = Object.fromEntries(COVERED.map((f) => [f, fixtureExperiment(f)]));
+  const experiments = Object.fromEntries(COVERED.map((f) => [f, fisFixtureExperiment(f)]));
   const { app, stacks } = createOpsproofApp({
-    suite: suiteWith(experiments),
+    suite: fisFixtureSuite(experiments),
     canaries,
     outdir: join(dir, 'out'),
   });
@@ -210,7 +169,7 @@ test.each([
     expect(SUPPORTED_FIS_ACTIONS).not.toContain(actionId);
     const build = () =>
       createOpsproofApp({
-        suite: suiteWith({ [family]: fixtureExperiment(family) }),
+        suite: fisFixtureSuite({ [family]: fisFixtureExperiment(family) }),
         canaries: [],
         outdir: join(dir, family),
       });

@@ -1,7 +1,7 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import JSZip from 'jszip';
-import { type Suite, type SuiteInput, suiteSchema } from '../core/schema.ts';
+import { type ExperimentInput, type Suite, type SuiteInput, suiteSchema } from '../core/schema.ts';
 import type { PackagedCanary } from '../infra/synthetics-canaries.ts';
 
 /**
@@ -106,3 +106,60 @@ export const ordersSuite: SuiteInput = {
     },
   },
 };
+
+/** The AWS-documented FIS templates, one per service family (chaos/fixtures/fis-templates/README.md). */
+const FIS_TEMPLATE_FIXTURES = resolve(import.meta.dirname, '../chaos/fixtures/fis-templates');
+
+/** The family fixtures whose every action has a generated least-privilege role (infra/README.md, "FIS"). */
+export const FIS_FAMILIES_WITH_ROLES = [
+  'ec2',
+  'ecs',
+  'eks',
+  'rds-aurora',
+  'dynamodb',
+  'elasticache',
+  'ssm',
+  'network',
+  'ebs',
+  'lambda',
+  's3',
+] as const;
+
+/**
+ * A family's fixture template as a suite experiment for infra: without its own `roleArn` (the stack
+ * generates the role) and stop conditions (the fixtures name alarms of no stack).
+ */
+export function fisFixtureExperiment(family: string): ExperimentInput {
+  const raw = JSON.parse(readFileSync(join(FIS_TEMPLATE_FIXTURES, `${family}.json`), 'utf8')) as Record<
+    string,
+    unknown
+  >;
+  const template = (raw.experimentTemplate ?? raw) as Record<string, unknown>;
+  const {
+    id: _id,
+    arn: _arn,
+    creationTime: _c,
+    lastUpdateTime: _u,
+    targetAccountConfigurationsCount: _n,
+    roleArn: _role,
+    stopConditions: _stop,
+    ...experiment
+  } = template;
+  return experiment as ExperimentInput;
+}
+
+/** One aws environment (eu-west-1, account 123456789012, as the fixtures) running these experiments. */
+export function fisFixtureSuite(experiments: Record<string, ExperimentInput>): Suite {
+  return parseSuite({
+    service: 'shop',
+    environments: {
+      staging: {
+        target: 'https://staging.shop.example.com',
+        provider: 'aws',
+        region: 'eu-west-1',
+        aws: { accountId: '123456789012' },
+      },
+    },
+    experiments,
+  });
+}
