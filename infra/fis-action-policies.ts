@@ -6,9 +6,25 @@
  * managed policies use (the `managedByFIS` tag of the network actions) are kept. infra/README.md
  * ("FIS") cites the source of each row; an action id missing here fails synthesis.
  */
-import { ArnFormat } from 'aws-cdk-lib';
+import { type ArnComponents, ArnFormat } from 'aws-cdk-lib';
 import type { ExperimentAction, ExperimentTarget } from '../core/schema.ts';
-import type { FisPermissionContext, PermissionStatement } from './fis-permissions.ts';
+
+/** One IAM statement as data (so the FIS role of each template is table-tested). */
+export interface PermissionStatement {
+  sid: string;
+  actions: string[];
+  resources: string[];
+  conditions?: Record<string, Record<string, string | string[]>>;
+}
+
+export interface FisPermissionContext {
+  /** `Stack.formatArn`: ARNs come from CDK, not string concatenation. */
+  formatArn(components: ArnComponents): string;
+  /** The stack's account (`aws:ResourceAccount` conditions where a resource ARN has no account, as S3's). */
+  account: string;
+  /** Bucket FIS writes Lambda fault configurations to (needed by aws:lambda:invocation-* actions). */
+  lambdaConfigObjectsArn?: string;
+}
 
 export interface ActionUse {
   actionName: string;

@@ -1,9 +1,9 @@
 import { type ArnComponents, ArnFormat } from 'aws-cdk-lib';
 import { describe, expect, test } from 'vitest';
 import { type ExperimentInput, experimentSchema } from '../core/schema.ts';
+import type { PermissionStatement } from './fis-action-policies.ts';
 import {
   buildFisPermissions,
-  type PermissionStatement,
   SUPPORTED_FIS_ACTIONS,
   UnsupportedFisActionError,
   usesLambdaFaults,

@@ -1,23 +1,10 @@
-import type { ArnComponents } from 'aws-cdk-lib';
 import type { Experiment } from '../core/schema.ts';
-import { FIS_ACTION_POLICIES, LAMBDA_FAULT_ACTIONS } from './fis-action-policies.ts';
-
-/** One IAM statement as data (so the FIS role of each template is table-tested). */
-export interface PermissionStatement {
-  sid: string;
-  actions: string[];
-  resources: string[];
-  conditions?: Record<string, Record<string, string | string[]>>;
-}
-
-export interface FisPermissionContext {
-  /** `Stack.formatArn`: ARNs come from CDK, not string concatenation. */
-  formatArn(components: ArnComponents): string;
-  /** The stack's account (`aws:ResourceAccount` conditions where a resource ARN has no account, as S3's). */
-  account: string;
-  /** Bucket FIS writes Lambda fault configurations to (needed by aws:lambda:invocation-* actions). */
-  lambdaConfigObjectsArn?: string;
-}
+import {
+  FIS_ACTION_POLICIES,
+  type FisPermissionContext,
+  LAMBDA_FAULT_ACTIONS,
+  type PermissionStatement,
+} from './fis-action-policies.ts';
 
 /** Raised when an experiment uses an action with no known least-privilege policy. */
 export class UnsupportedFisActionError extends Error {
