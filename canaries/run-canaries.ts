@@ -18,6 +18,7 @@ import { launchChromium } from './launch-chromium.ts';
 import type { CanaryLoadFailure, LoadedCanary } from './load-canaries.ts';
 import { createSecretTest, takeMaskedScreenshot } from './mask-secrets.ts';
 import { maskTrace } from './mask-trace.ts';
+import { createMachinePathScrubber, machineRoots } from './scrub-machine-paths.ts';
 
 export interface RunCanariesOptions {
   canaries: readonly LoadedCanary[];
@@ -339,7 +340,10 @@ async function saveTrace(
   try {
     const raw = join(scratch, 'trace.zip');
     await context.tracing.stop({ path: raw });
-    const masked = await maskTrace(await readFile(raw), options.redact ?? createRedactor().text);
+    // Its call stacks and errors name the machine's folders (the suite, opsproof, $HOME): named relatively.
+    const redact = options.redact ?? createRedactor().text;
+    const scrub = createMachinePathScrubber(machineRoots());
+    const masked = await maskTrace(await readFile(raw), (text) => scrub(redact(text)));
     const dir = join('canaries', slug(name));
     const path = join(dir, `attempt${attempt}-trace.zip`);
     await mkdir(join(options.outDir, dir), { recursive: true });

@@ -77,13 +77,14 @@ export async function runReport(runDir: string, flags: ReportFlags): Promise<Exi
   } catch (error) {
     throw new UsageError(`${file} is not valid JSON: ${(error as Error).message}`);
   }
-  const [{ REPORT_FORMATS }, { writeReport }] = await Promise.all([
+  const [{ REPORT_FORMATS, createReportContext }, { writeReport }] = await Promise.all([
     import('../reports/run-dir-reporters.ts'),
     import('../reports/write-report.ts'),
   ]);
+  const context = createReportContext(dir);
   for (const format of formats) {
     const { file: name, build } = REPORT_FORMATS[format];
-    printHuman(`wrote ${resolve(dir, writeReport(dir, name, build(result)))}`);
+    printHuman(`wrote ${resolve(dir, writeReport(dir, name, build(result, context)))}`);
   }
   return EXIT.passed;
 }

@@ -1,3 +1,4 @@
+import { isAbsolute, relative, sep } from 'node:path';
 import { buildDrillDeltas, formatDrillDelta, formatDrillFigure } from '../core/drill-delta.ts';
 import { type Check, exitCodeForStatus, orderChecks, type RunResult } from '../core/run-result.ts';
 import { formatEvidence } from './format-evidence.ts';
@@ -43,9 +44,25 @@ function code(text: string | null | undefined): string {
   return `\`${text.replace(/`/g, "'").replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')}\``;
 }
 
-function linkTo(url: string, text: string): string {
+/**
+ * A link: http(s) URLs as they are; a path relative to the run directory against `linkBase` when
+ * there is one (the run directory's URL in the repository, for the CI step summary), else as it is.
+ */
+function linkTo(url: string, text: string, linkBase?: string): string {
   if (/^[a-z][a-z0-9+.-]*:/i.test(url) && !/^https?:/i.test(url)) return cell(url);
-  return `[${text}](${url.replace(/[\s()<>]/g, encodeURIComponent)})`;
+  const href = linkBase && !/^https?:/i.test(url) && !url.startsWith('/') ? new URL(url, linkBase).href : url;
+  return `[${text}](${href.replace(/[\s()<>]/g, encodeURIComponent)})`;
+}
+
+export interface MarkdownOptions {
+  /** @defaultValue {@link MARKDOWN_LIMIT_BYTES} */
+  limitBytes?: number;
+  /**
+   * The run directory's URL (ending in `/`) that relative links (runbooks) resolve against: set in
+   * CI, where summary.md becomes the step summary and a link relative to the run directory would
+   * resolve against the CI page ({@link buildRepositoryLinkBase}). Unset: links stay relative.
+   */
+  linkBase?: string;
 }
 
 const ms = (value: number | null | undefined) =>
@@ -69,8 +86,8 @@ function table(head: string[], rows: string[]): string[] {
   return out;
 }
 
-function checkRow(check: Check): string {
-  const runbook = check.runbook ? ` (${linkTo(check.runbook, 'runbook')})` : '';
+function checkRow(check: Check, linkBase: string | undefined): string {
+  const runbook = check.runbook ? ` (${linkTo(check.runbook, 'runbook', linkBase)})` : '';
   return `| ${ICON[check.status]} | ${cell(check.name)} | ${cell(formatMeasured(check))} | ${code(formatThreshold(check))} | ${cell(check.message)}${check.evidence ? ` — ${cell(formatEvidence(check.evidence))}` : ''}${runbook} |`;
 }
 
@@ -106,7 +123,7 @@ function loadLines(result: RunResult): string[] {
   return lines;
 }
 
-function expectationLines(result: RunResult): string[] {
+function expectationLines(result: RunResult, linkBase: string | undefined): string[] {
   const expectations = result.expectations ?? [];
   if (expectations.length === 0) return [];
   return [
@@ -116,7 +133,7 @@ function expectationLines(result: RunResult): string[] {
       ['', 'Expectation', '-:Measured', '-:Deadline', 'After', 'Runbook'],
       expectations.map(
         (e) =>
-          `| ${ICON[e.status]} | ${cell(e.experiment ? `${e.experiment}: ${e.name}` : e.name)} | ${ms(e.measuredMs)} | ${ms(e.deadlineMs)} | ${code(e.after)} | ${e.runbook ? linkTo(e.runbook, 'runbook') : ''} |`,
+          `| ${ICON[e.status]} | ${cell(e.experiment ? `${e.experiment}: ${e.name}` : e.name)} | ${ms(e.measuredMs)} | ${ms(e.deadlineMs)} | ${code(e.after)} | ${e.runbook ? linkTo(e.runbook, 'runbook', linkBase) : ''} |`,
       ),
     ),
   ];
@@ -228,7 +245,8 @@ function fitBytes(text: string, limit: number): string {
  * deadline), canaries, experiments and stages. Long tables are cut with a note; the whole stays
  * under GitHub's 1 MiB limit.
  */
-export function buildMarkdown(result: RunResult, limitBytes = MARKDOWN_LIMIT_BYTES): string {
+export function buildMarkdown(result: RunResult, options: MarkdownOptions = {}): string {
+  const { limitBytes = MARKDOWN_LIMIT_BYTES, linkBase } = options;
   const checks = orderChecks(result.checks);
   const count = (s: Check['status']) => checks.filter((c) => c.status === s).length;
   const lines = [
@@ -248,12 +266,17 @@ export function buildMarkdown(result: RunResult, limitBytes = MARKDOWN_LIMIT_BYT
     '',
   );
   if (checks.length > 0) {
-    lines.push(...table(['', 'Check', '-:Measured', 'Threshold', 'Message'], checks.map(checkRow)));
+    lines.push(
+      ...table(
+        ['', 'Check', '-:Measured', 'Threshold', 'Message'],
+        checks.map((c) => checkRow(c, linkBase)),
+      ),
+    );
   }
   lines.push(
     ...drillLines(result),
     ...loadLines(result),
-    ...expectationLines(result),
+    ...expectationLines(result, linkBase),
     ...canaryLines(result),
     ...experimentLines(result),
   );
@@ -273,4 +296,31 @@ export function buildMarkdown(result: RunResult, limitBytes = MARKDOWN_LIMIT_BYT
     );
   }
   return fitBytes(lines.join('\n'), limitBytes);
+}
+
+/**
+ * In GitHub Actions, the URL of the run directory in the repository at the commit being built
+ * (`$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/blob/$GITHUB_SHA/<run dir under $GITHUB_WORKSPACE>/`), so the
+ * step summary links runbooks to the repository; undefined elsewhere, or when the run directory is
+ * outside the workspace. `runDir` is absolute; the path between is what the repository holds.
+ */
+export function buildRepositoryLinkBase(
+  env: Record<string, string | undefined>,
+  runDir: string,
+): string | undefined {
+  const { GITHUB_ACTIONS, GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_SHA, GITHUB_WORKSPACE } = env;
+  if (
+    GITHUB_ACTIONS !== 'true' ||
+    !GITHUB_SERVER_URL ||
+    !GITHUB_REPOSITORY ||
+    !GITHUB_SHA ||
+    !GITHUB_WORKSPACE
+  ) {
+    return undefined;
+  }
+  const inRepository = relative(GITHUB_WORKSPACE, runDir);
+  if (inRepository.startsWith('..') || isAbsolute(inRepository)) return undefined;
+  const segments = [...GITHUB_REPOSITORY.split('/'), 'blob', GITHUB_SHA, ...inRepository.split(sep)];
+  const path = segments.filter(Boolean).map(encodeURIComponent).join('/');
+  return `${GITHUB_SERVER_URL.replace(/\/+$/, '')}/${path}/`;
 }

@@ -5,7 +5,7 @@ import { buildChartData } from './build-chart-data.ts';
 import { buildHtml, embedJson, safeHref } from './build-html.ts';
 import { buildJson } from './build-json.ts';
 import { buildJunit, escapeXml } from './build-junit.ts';
-import { buildMarkdown } from './build-markdown.ts';
+import { buildMarkdown, buildRepositoryLinkBase } from './build-markdown.ts';
 import { formatSummary, shouldUseColor } from './format-summary.ts';
 import { formatCanaryName, formatDuration, formatMeasured, formatThreshold } from './format-value.ts';
 import { loadChartAssets } from './load-chart-assets.ts';
@@ -231,6 +231,20 @@ describe('buildMarkdown', () => {
     expect(lines[header + 3]).toMatch(/^\| ❌ \| api-latency: HighLatencyP99 returns to OK/);
   });
 
+  test('in a GitHub step summary, runbook paths link into the repository; URLs stay as they are', () => {
+    const base = 'https://github.com/acme/shop/blob/abc123/reports/20260101T000000Z-abcd/';
+    const ci = buildMarkdown(
+      sampleResult({ checks: [{ ...sampleResult().checks[0]!, runbook: '../../docs/run books/x.md' }] }),
+      {
+        linkBase: base,
+      },
+    );
+    expect(ci).toContain('([runbook](https://github.com/acme/shop/blob/abc123/docs/run%20books/x.md))');
+    expect(buildMarkdown(sampleResult(), { linkBase: base })).toContain(
+      '[runbook](https://runbooks.example.com/high-latency)',
+    );
+  });
+
   test('expectations show measured vs deadline; canaries, experiments and load are there', () => {
     expect(md).toContain(
       '| ❌ | api-latency: HighLatencyP99 returns to OK within 2s after fault.end | 3.0s | 2.0s | `fault.end` |',
@@ -274,7 +288,7 @@ describe('buildMarkdown', () => {
     const long = buildMarkdown(sampleResult({ checks }));
     expect(long).toContain('_4800 more rows left out; result.json has them all._');
     expect(Buffer.byteLength(long)).toBeLessThan(1024 * 1024);
-    const tight = buildMarkdown(sampleResult({ checks }), 5000);
+    const tight = buildMarkdown(sampleResult({ checks }), { limitBytes: 5000 });
     expect(Buffer.byteLength(tight)).toBeLessThanOrEqual(5000);
     expect(tight).toMatch(/Summary truncated to fit the 1 MiB step-summary limit/);
   });
@@ -576,5 +590,35 @@ describe('the evidence of alarm checks in every report', () => {
     const bare = sampleResult({ checks: sampleResult().checks.map(({ evidence: _, ...c }) => c) });
     for (const text of [formatSummary(bare), buildMarkdown(bare), buildHtml(bare), buildJunit(bare)])
       expect(text).not.toMatch(/datapoints? ·|datapoints unknown/);
+  });
+});
+
+describe('buildRepositoryLinkBase', () => {
+  const github = {
+    GITHUB_ACTIONS: 'true',
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_REPOSITORY: 'acme/shop',
+    GITHUB_SHA: 'abc123',
+    GITHUB_WORKSPACE: '/home/runner/work/shop/shop',
+  };
+  test.each([
+    [
+      github,
+      '/home/runner/work/shop/shop/reports/r1',
+      'https://github.com/acme/shop/blob/abc123/reports/r1/',
+    ],
+    [github, '/home/runner/work/shop/shop', 'https://github.com/acme/shop/blob/abc123/'],
+    [
+      { ...github, GITHUB_SERVER_URL: 'https://ghe.example.com/' },
+      '/home/runner/work/shop/shop/out',
+      'https://ghe.example.com/acme/shop/blob/abc123/out/',
+    ],
+    // Outside the workspace, or not in GitHub Actions: links stay relative to the run directory.
+    [github, '/tmp/out', undefined],
+    [{ ...github, GITHUB_ACTIONS: undefined }, '/home/runner/work/shop/shop/reports/r1', undefined],
+    [{ ...github, GITHUB_SHA: undefined }, '/home/runner/work/shop/shop/reports/r1', undefined],
+    [{}, '/work/reports/r1', undefined],
+  ])('%j, run directory %s → %s', (env, runDir, expected) => {
+    expect(buildRepositoryLinkBase(env, runDir)).toBe(expected);
   });
 });
