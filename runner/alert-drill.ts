@@ -112,6 +112,7 @@ export async function runAlertDrill(
             runbook,
             records: timeline.records(),
             endT,
+            dryRun: journal.dryRun,
           });
         },
       },

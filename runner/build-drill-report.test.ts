@@ -339,3 +339,20 @@ describe('buildDrDrillReport', () => {
     });
   });
 });
+
+test('a dry run measures nothing and fails nothing: the deadline checks are skipped', () => {
+  expect(
+    buildDeadlineCheck({
+      id: 'd',
+      name: 'n',
+      measured: null,
+      limitMs: 3000,
+      what: 'Errors entered ALARM',
+      dryRun: true,
+    }),
+  ).toMatchObject({
+    status: 'skipped',
+    measured: null,
+    message: 'dry run: no fault injected, nothing measured',
+  });
+});

@@ -9,8 +9,7 @@ import type {
 } from '../core/run-result.ts';
 import type { Drill } from '../core/schema.ts';
 
-// The drill's measured numbers, checks and post-incident report, from the run's records: pure, so
-// every rule here is table-tested (build-drill-report.test.ts); the drills themselves only wait and read.
+// A drill's measured numbers, checks and report from the run's records: pure and table-tested.
 
 export type AlertDrill = Extract<Drill, { kind: 'alert' }>;
 export type DrDrill = Extract<Drill, { kind: 'dr' }>;
@@ -91,6 +90,8 @@ export function buildDeadlineCheck(input: {
   runbook?: string | undefined;
   /** The alarm expectation that measured it: its evidence goes on the check, its reason when it saw nothing. */
   timedBy?: ExpectationResult | undefined;
+  /** `--dry-run`: nothing was injected, so nothing is measured and nothing fails. */
+  dryRun?: boolean | undefined;
 }): Check {
   const { measured, limitMs, what, runbook, timedBy } = input;
   const passed = measured !== null && measured <= limitMs;
@@ -98,12 +99,13 @@ export function buildDeadlineCheck(input: {
     id: input.id,
     kind: 'drill',
     name: input.name,
-    status: passed ? 'passed' : 'failed',
+    status: input.dryRun ? 'skipped' : passed ? 'passed' : 'failed',
     measured: measured === null ? null : Math.round(measured),
     threshold: `<=${limitMs}ms`,
     unit: 'ms',
-    message:
-      measured === null
+    message: input.dryRun
+      ? 'dry run: no fault injected, nothing measured'
+      : measured === null
         ? (timedBy?.message ?? `${what} did not happen within ${formatDuration(limitMs)}`)
         : `${what} after ${formatDuration(measured)}${passed ? '' : `, later than ${formatDuration(limitMs)}`}`,
     stage: 'drill',
@@ -126,9 +128,8 @@ function milestone(
   };
 }
 
-function rootCause(drillName: string, experiment: string, description: string | undefined): string {
-  return `injected by drill ${drillName}: ${experiment}${description ? ` (${description})` : ''}`;
-}
+const rootCause = (drillName: string, experiment: string, description: string | undefined) =>
+  `injected by drill ${drillName}: ${experiment}${description ? ` (${description})` : ''}`;
 
 /** When the alert drill's alarm entered ALARM and returned to OK, and the times measured from them. */
 export interface AlertPoints {
@@ -200,6 +201,7 @@ export function buildAlertDrillReport(input: {
   records: readonly TimelineRecord[];
   /** Where the incident ends for its impact: the OK transition, else when the drill stopped watching. */
   endT: number;
+  dryRun?: boolean;
 }): { report: DrillReport; checks: Check[] } {
   const { drillName, drill, points, notified, runbook } = input;
   const { t0, faultStart, faultEnd } = points.incident;
@@ -215,6 +217,7 @@ export function buildAlertDrillReport(input: {
       what: `${drill.alarm} entered ALARM`,
       runbook,
       timedBy: input.fired,
+      dryRun: input.dryRun,
     }),
     ...notified.checks,
     buildDeadlineCheck({
@@ -225,6 +228,7 @@ export function buildAlertDrillReport(input: {
       what: `${drill.alarm} returned to OK`,
       runbook,
       timedBy: input.recovered,
+      dryRun: input.dryRun,
     }),
   ];
   const report: DrillReport = {
@@ -309,6 +313,7 @@ export function buildDrDrillReport(input: {
   records: readonly TimelineRecord[];
   /** Where the incident ends for its impact: the recovery, else when the drill stopped watching. */
   endT: number;
+  dryRun?: boolean;
 }): { report: DrillReport; checks: Check[] } {
   const { drillName, drill, incident, canaryName, alarmName, alarmResult, runbook } = input;
   const { t0, faultStart, faultEnd } = incident;
@@ -340,6 +345,7 @@ export function buildDrDrillReport(input: {
       what: `outage detected (${detectSource})`,
       runbook,
       timedBy: alarmName ? alarmResult : undefined,
+      dryRun: input.dryRun,
     }),
     buildDeadlineCheck({
       id: `drill:${drillName}:rto`,
@@ -347,6 +353,7 @@ export function buildDrDrillReport(input: {
       measured: timeToRecoverMs,
       limitMs: rtoMs,
       what: `target healthy and ${detector} passing again`,
+      dryRun: input.dryRun,
     }),
   ];
   const report: DrillReport = {

@@ -160,6 +160,7 @@ export async function runDrDrill(
             recovered,
             records: timeline.records(),
             endT,
+            dryRun: journal.dryRun,
           });
         },
       },
