@@ -6,7 +6,7 @@ import type { RunContext } from '../stage.ts';
 /**
  * How a stage runs an experiment through FIS in this run's environment: region, account, alarm
  * prefix, the run's timeline/signal/clock, `--dry-run`, and the FIS guardian's log in the run directory.
- * The chaos and drill stages add their own polling interval.
+ * The one experiment path (run-experiment-under-load.ts) adds its caller's polling interval.
  */
 export function fisRunOptions(context: RunContext): FisExperimentOptions {
   const aws = context.env.aws;
