@@ -63,7 +63,7 @@ export async function runCanaryWatch(names: string[], flags: CanaryWatchFlags): 
   const { env, redactor } = await loadRunSecrets(context);
   const [
     { loadCanaries },
-    { runCanaries },
+    { runCanariesPerTarget },
     { watchCanaries, scheduleIntervalMs },
     { createAlertTracker, sendAlert, alertText, publishAlertToSns },
     { watchSchema },
@@ -76,7 +76,7 @@ export async function runCanaryWatch(names: string[], flags: CanaryWatchFlags): 
     { resolveHistoryFile },
   ] = await Promise.all([
     import('../canaries/load-canaries.ts'),
-    import('../canaries/run-canaries.ts'),
+    import('../canaries/run-canaries-per-target.ts'),
     import('../canaries/watch-canaries.ts'),
     import('../canaries/watch-alerts.ts'),
     import('../core/schema.ts'),
@@ -163,30 +163,20 @@ export async function runCanaryWatch(names: string[], flags: CanaryWatchFlags): 
         lastRunDir = runDir;
         const startedAt = new Date();
         try {
-          const byTarget = new Map<string, typeof selected.canaries>();
-          for (const canary of selected.canaries) {
-            const url = urlOf(canary.definition.options.target);
-            byTarget.set(url, [...(byTarget.get(url) ?? []), canary]);
-          }
-          const canaries: Awaited<ReturnType<typeof runCanaries>>['canaries'] = [];
-          for (const [url, group] of byTarget) {
-            const ran = await runCanaries({
-              ...selected,
-              canaries: group,
-              baseUrl: url,
-              env: envName,
-              config: loaded.suite.canaries,
-              timeline: new Timeline(),
-              telemetry,
-              outDir: runDir,
-              signal: interrupt.signal,
-              redact: redactor.text,
-              retryBackoffMs,
-              // The environment's headers (secrets expanded), as `canary run` sends them; not to a --url.
-              ...(!flags.url && env.headers ? { headers: env.headers } : {}),
-            });
-            canaries.push(...ran.canaries);
-          }
+          const { canaries } = await runCanariesPerTarget({
+            ...selected,
+            targetOf: (target) => ({ url: urlOf(target) }),
+            env: envName,
+            config: loaded.suite.canaries,
+            timeline: new Timeline(),
+            telemetry,
+            outDir: runDir,
+            signal: interrupt.signal,
+            redact: redactor.text,
+            retryBackoffMs,
+            // The environment's headers (secrets expanded), as `canary run` sends them; not to a --url.
+            ...(!flags.url && env.headers ? { headers: env.headers } : {}),
+          });
           const safe = redactor.value(canaries);
           // Each round is a run directory of its own, with its results; `reports/latest` follows the newest.
           if (safe.length > 0) {

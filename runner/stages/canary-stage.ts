@@ -1,7 +1,6 @@
-import { launchChromium } from '../../canaries/launch-chromium.ts';
 import { loadCanaries } from '../../canaries/load-canaries.ts';
-import { runCanaries } from '../../canaries/run-canaries.ts';
-import type { Artifact, CanaryRunResult, Check } from '../../core/run-result.ts';
+import { runCanariesPerTarget } from '../../canaries/run-canaries-per-target.ts';
+import type { CanaryRunResult, Check } from '../../core/run-result.ts';
 import type { Stage, StageOutcome } from '../stage.ts';
 import { resolveStageTarget } from '../targets.ts';
 
@@ -63,52 +62,24 @@ export function createCanaryStage(options: CanaryStageOptions = {}): Stage {
       }
       // Canaries naming a target run against it; `--url` sends them all to one URL.
       const named = context.env.targets !== undefined && options.baseUrl === undefined;
-      const groups = new Map<string | undefined, typeof loaded.canaries>();
-      for (const canary of loaded.canaries) {
-        const key = named ? canary.definition.options.target : undefined;
-        groups.set(key, [...(groups.get(key) ?? []), canary]);
-      }
-      if (groups.size === 0) groups.set(undefined, []);
-      const canaries: CanaryRunResult[] = [];
-      const artifacts: Artifact[] = [];
-      let failures = loaded.failures;
-      // Several targets with browser canaries: one Chromium for all of them, as for one target.
-      const launched =
-        groups.size > 1 && loaded.canaries.some((c) => c.definition.options.type === 'browser')
-          ? await launchChromium()
-          : undefined;
-      try {
-        for (const [targetName, group] of groups) {
-          const stageTarget = named ? resolveStageTarget(context, targetName) : undefined;
-          const outcome = await runCanaries({
-            canaries: group,
-            failures,
-            baseUrl: options.baseUrl ?? stageTarget?.url ?? context.targetUrl,
-            env: context.env.name,
-            config: context.loaded.suite.canaries,
-            timeline: context.timeline,
-            telemetry: context.telemetry,
-            outDir: context.outDir,
-            stage: name,
-            signal: context.signal,
-            ...(context.env.headers ? { headers: plainHeaders(context.env.headers) } : {}),
-            ...(context.options.redact ? { redact: context.options.redact } : {}),
-            ...(launched ? { browser: launched.browser } : {}),
-          });
-          failures = [];
-          const tagged = stageTarget?.name;
-          canaries.push(
-            ...outcome.canaries.map((c) =>
-              tagged !== undefined && group.some((g) => g.definition.options.name === c.name)
-                ? { ...c, targetName: tagged }
-                : c,
-            ),
-          );
-          artifacts.push(...outcome.artifacts);
-        }
-      } finally {
-        await launched?.close();
-      }
+      const { canaries, artifacts } = await runCanariesPerTarget({
+        canaries: loaded.canaries,
+        failures: loaded.failures,
+        targetOf: (target) => {
+          if (!named) return { url: options.baseUrl ?? context.targetUrl };
+          const stageTarget = resolveStageTarget(context, target);
+          return { url: stageTarget.url, name: stageTarget.name };
+        },
+        env: context.env.name,
+        config: context.loaded.suite.canaries,
+        timeline: context.timeline,
+        telemetry: context.telemetry,
+        outDir: context.outDir,
+        stage: name,
+        signal: context.signal,
+        ...(context.env.headers ? { headers: plainHeaders(context.env.headers) } : {}),
+        ...(context.options.redact ? { redact: context.options.redact } : {}),
+      });
       return { canaries, artifacts, checks: buildCanaryChecks(canaries, name) };
     },
   };
