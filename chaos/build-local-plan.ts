@@ -1,9 +1,10 @@
+import type { Diagnostic } from '../core/diagnostics.ts';
 import { parseDuration } from '../core/duration.ts';
 import { ConfigError } from '../core/errors.ts';
-import type { Experiment } from '../core/schema.ts';
+import type { Experiment, ExperimentAction } from '../core/schema.ts';
 import type { AlarmStateValue } from '../telemetry/types.ts';
-import { alarmNameFromArn, findFisAction } from './fis-catalog.ts';
-import { type FaultSpec, formatFaultSpec } from './parse-fault-spec.ts';
+import { alarmNameFromArn, type FisActionSpec, findFisAction, type LocalFamily } from './fis-catalog.ts';
+import { type FaultSpec, formatFaultSpec, parseFaultSpec } from './parse-fault-spec.ts';
 import { validateExperiment } from './validate-experiment.ts';
 
 /**
@@ -15,7 +16,7 @@ import { validateExperiment } from './validate-experiment.ts';
  */
 export interface ProcessFault {
   op: 'kill' | 'stop' | 'pause';
-  /** The named local target. */
+  /** The named local target; `''` in an environment with a single unnamed `target`. */
   target: string;
 }
 
@@ -36,114 +37,299 @@ export interface LocalStep {
   effect: LocalEffect;
   /** The effect is the action's `local` stand-in, not the action's own local meaning. */
   standIn?: boolean;
+  /**
+   * Process faults: where the target's name comes from, relative to the experiment
+   * (`actions.a.local.target`, `targets.Db.localTarget`, `localTarget`); absent: the default target.
+   */
+  targetPath?: string;
+}
+
+/** An action the embedded provider cannot run, and why. */
+export interface RefusedAction {
+  action: string;
+  actionId: string;
+  /** Config path of what to change (the action id, or the parameter that cannot be reproduced). */
+  path: string;
+  /** Why, e.g. `aws:ecs:task-cpu-stress (stress) has no local effect on the embedded provider; …`. */
+  reason: string;
+}
+
+/** The local plan of an experiment, every action accounted for. */
+export interface LocalPlan {
+  /** Every action in the experiment's order: its step, or why it cannot run here. */
+  entries: (LocalStep | RefusedAction)[];
+  steps: LocalStep[];
+  refused: RefusedAction[];
+  /** The experiment's own errors (`validateExperiment`): actions they concern are left out. */
+  errors: Diagnostic[];
+}
+
+export interface LocalPlanOptions {
+  /**
+   * The environment's default target, for process faults whose action names no `localTarget`
+   * (the runner's `listTargets` default). @defaultValue `''`: the single unnamed target
+   */
+  defaultTarget?: string;
+  /** Config path of the experiment in diagnostics (a template file: `template`). @defaultValue `experiments.<name>` */
+  path?: string;
+}
+
+/** The gateway fault of each network family, before the action's `localMapping`. */
+const NETWORK_FAULT: Partial<Record<LocalFamily, 'latency' | 'blackhole' | 'reset'>> = {
+  'network/latency': 'latency',
+  // A lost packet is not answered: per HTTP request that is a held request (blackhole), not a reset.
+  'network/packet-loss': 'blackhole',
+  'network/blackhole': 'blackhole',
+  'network/disrupt': 'blackhole',
+};
+
+/** The process op of each process family, before the action's `localMapping`. */
+const PROCESS_OP: Partial<Record<LocalFamily, ProcessFault['op']>> = {
+  'process/kill': 'kill',
+  'process/terminate': 'kill',
+  'process/failover': 'kill',
+  'process/stop': 'stop',
+  'process/reboot': 'stop',
+};
+
+/** Stand-in process ops (the schema's words) as process faults. */
+const STAND_IN_OP: Record<'kill' | 'restart' | 'pause', ProcessFault['op']> = {
+  kill: 'kill',
+  restart: 'stop',
+  pause: 'pause',
+};
+
+/**
+ * The local plan of an FIS-shaped experiment (DESIGN.md, "Experiments"), by each action's family
+ * (chaos/README.md has the table): network latency / packet loss / blackhole / disruption and Lambda
+ * invocation faults → gateway faults on `experiment.localPath`; stop / terminate / reboot / failover
+ * → process faults of the named local target; wait; assert-alarm-state → alarm states read through
+ * the telemetry port. An action's `local` stand-in wins over its own meaning; an action with neither
+ * is refused with the reason. Never throws: see {@link buildLocalPlan}.
+ */
+export function planLocalExperiment(
+  name: string,
+  experiment: Experiment,
+  options: LocalPlanOptions = {},
+): LocalPlan {
+  const base = options.path ?? `experiments.${name}`;
+  const errors = validateExperiment(name, experiment, { path: base }).filter((d) => d.severity === 'error');
+  const plan: LocalPlan = { entries: [], steps: [], refused: [], errors };
+  for (const [action, def] of Object.entries(experiment.actions)) {
+    const spec = findFisAction(def.actionId);
+    const at = `${base}.actions.${action}`;
+    // Its problems are reported by the validation; a plan of it would only add noise.
+    if (!spec || errors.some((d) => d.path === at || d.path.startsWith(`${at}.`))) continue;
+    const planned = planAction(action, def, spec, experiment, options);
+    if ('reason' in planned) {
+      const refused = {
+        action,
+        actionId: def.actionId,
+        path: `${at}.${planned.path}`,
+        reason: planned.reason,
+      };
+      plan.refused.push(refused);
+      plan.entries.push(refused);
+    } else {
+      const step = { action, actionId: def.actionId, startAfter: def.startAfter ?? [], ...planned };
+      plan.steps.push(step);
+      plan.entries.push(step);
+    }
+  }
+  return plan;
 }
 
 /**
- * The local plan of an FIS-shaped experiment (DESIGN.md, "Embedded ↔ AWS"): add-delay → latency,
- * invocation-error → error 500, http-integration-response → that status, disrupt-connectivity →
- * blackhole (scope `all`) or reset (narrower scopes), ecs:stop-task → process kill and restart,
- * fis:wait → wait, assert-alarm-state → alarm states read through the telemetry port. Faults apply
- * to `experiment.localPath`. Throws a {@link ConfigError} with every problem when the experiment
- * does not validate or an action has no local equivalent.
+ * {@link planLocalExperiment}'s steps, or a {@link ConfigError} with every problem (the experiment's
+ * errors and each refused action, with its path) when the experiment cannot run locally.
  */
-export function buildLocalPlan(name: string, experiment: Experiment): LocalStep[] {
-  const diagnostics = validateExperiment(name, experiment).filter((d) => d.severity === 'error');
-  const steps: LocalStep[] = [];
-  for (const [action, def] of Object.entries(experiment.actions)) {
-    const spec = findFisAction(def.actionId);
-    if (!spec) continue;
-    const p = def.parameters;
-    const durationMs = p.duration === undefined ? 0 : (parseDuration(p.duration) ?? 0);
-    const percent = Number(p.invocationPercentage ?? '100');
-    const match = { percent, path: experiment.localPath };
-    const fault = (f: FaultSpec): LocalEffect => ({ kind: 'fault', fault: f, spec: formatFaultSpec(f) });
-    let effect: LocalEffect;
-    switch (spec.local) {
-      case 'latency':
-        effect = fault({
-          kind: 'latency',
-          ms: Number(p.startupDelayMilliseconds ?? '1000'),
-          jitter: 0,
-          ...match,
-        });
-        break;
-      case 'error':
-        effect = fault({ kind: 'error', status: 500, ...match });
-        break;
-      case 'http-status': {
-        const status = Number(p.statusCode ?? '500');
-        if (status < 400 || status > 599) {
-          diagnostics.push({
-            path: `experiments.${name}.actions.${action}.parameters.statusCode`,
-            severity: 'error',
-            message: `locally only 4xx and 5xx statuses can be injected, got ${p.statusCode}`,
-          });
-          continue;
-        }
-        effect = fault({ kind: 'error', status, ...match });
-        break;
-      }
-      case 'network':
-        effect = fault({
-          kind: (p.scope ?? 'all') === 'all' ? 'blackhole' : 'reset',
-          percent: 100,
-          path: experiment.localPath,
-        });
-        break;
-      case 'process-kill':
-        effect = { kind: 'process', op: 'kill', target: experiment.localTarget ?? '' };
-        break;
-      case 'wait':
-        effect = { kind: 'wait' };
-        break;
-      case 'none':
-        // Known to FIS, no local meaning yet: refused by name (issue 22 gives each family one).
-        diagnostics.push({
-          path: `experiments.${name}.actions.${action}.actionId`,
-          severity: 'error',
-          message: def.local
-            ? `${def.actionId} (${spec.family}): its local stand-in is not run on the embedded provider yet; run it on the aws provider`
-            : `${def.actionId} (${spec.family}) has no local effect on the embedded provider; run it on the aws provider`,
-        });
-        continue;
-      case 'assert-alarms':
-        effect = {
-          kind: 'assert-alarms',
-          alarms: (p.alarmArns ?? '')
-            .split(',')
-            .map(alarmNameFromArn)
-            .filter((a) => a !== ''),
-          states: (p.alarmStates ?? '').split(',').map((s) => s.trim()) as AlarmStateValue[],
-        };
-        break;
-    }
-    steps.push({ action, actionId: def.actionId, startAfter: def.startAfter ?? [], durationMs, effect });
-  }
+export function buildLocalPlan(
+  name: string,
+  experiment: Experiment,
+  options: LocalPlanOptions = {},
+): LocalStep[] {
+  const plan = planLocalExperiment(name, experiment, options);
+  const diagnostics = [...plan.errors, ...refusalDiagnostics(plan.refused)];
   if (diagnostics.length > 0) {
     throw new ConfigError(
       `experiment ${name} cannot run: ${diagnostics.map((d) => `${d.path}: ${d.message}`).join('; ')}`,
       diagnostics,
     );
   }
-  return steps;
+  return plan.steps;
 }
 
-/** One line per step, for `--dry-run`: what would be injected where, for how long. */
-export function formatLocalPlan(steps: readonly LocalStep[], where: string): string[] {
-  return steps.map((s): string => {
+/** Refused actions as the errors a run reports (exit 2 before anything starts). */
+export function refusalDiagnostics(refused: readonly RefusedAction[]): Diagnostic[] {
+  return refused.map((r) => ({ path: r.path, severity: 'error', message: r.reason }));
+}
+
+type Planned =
+  | Pick<LocalStep, 'durationMs' | 'effect' | 'standIn' | 'targetPath'>
+  | { path: string; reason: string };
+
+function planAction(
+  action: string,
+  def: ExperimentAction,
+  spec: FisActionSpec,
+  experiment: Experiment,
+  options: LocalPlanOptions,
+): Planned {
+  const p = def.parameters;
+  /** A parameter as given, else FIS's default. */
+  const param = (key: string | undefined): string | undefined =>
+    key === undefined ? undefined : (p[key] ?? spec.parameters[key]?.default);
+  const ms = (key: string | undefined): number => {
+    const value = param(key);
+    return value === undefined ? 0 : (parseDuration(value) ?? 0);
+  };
+  // How long the action lasts: `duration`, or an SSM automation's `maxDuration`.
+  const lasting = ms(spec.parameters.duration ? 'duration' : 'maxDuration');
+  const mapping = spec.localMapping ?? {};
+  const fault = (f: FaultSpec, standIn = false): Planned => ({
+    durationMs: lasting,
+    effect: { kind: 'fault', fault: f, spec: formatFaultSpec(f) },
+    ...(standIn ? { standIn } : {}),
+  });
+
+  if (def.local) {
+    if ('fault' in def.local) {
+      if (lasting === 0)
+        return {
+          path: 'local.fault',
+          reason: `a fault stand-in lasts the action's duration, and ${def.actionId} has none; use a process or command stand-in`,
+        };
+      const f = parseFaultSpec(def.local.fault);
+      return fault(f.path === undefined ? { ...f, path: experiment.localPath } : f, true);
+    }
+    if ('process' in def.local)
+      return {
+        durationMs: lasting,
+        effect: { kind: 'process', op: STAND_IN_OP[def.local.process], target: def.local.target },
+        standIn: true,
+        targetPath: `actions.${action}.local.target`,
+      };
+    return {
+      durationMs: lasting,
+      effect: { kind: 'command', run: def.local.run, ...(def.local.undo ? { undo: def.local.undo } : {}) },
+      standIn: true,
+    };
+  }
+
+  const share = (mapping.percent ?? []).reduce((acc, key) => (acc * Number(param(key) ?? '100')) / 100, 100);
+  const match = { percent: Math.round(share * 100) / 100, path: experiment.localPath };
+  const family = spec.family;
+  const networkFault = mapping.fault ?? NETWORK_FAULT[family];
+  if (family === 'lambda-invocation' || networkFault !== undefined) {
+    switch (networkFault) {
+      case 'latency':
+        return fault({
+          kind: 'latency',
+          ms: Number(param(mapping.delayMs) ?? '0'),
+          jitter: Number(param(mapping.jitterMs) ?? '0'),
+          ...match,
+        });
+      case 'error': {
+        const status = Number(param(mapping.status) ?? '500');
+        if (status < 400 || status > 599)
+          return {
+            path: `parameters.${mapping.status}`,
+            reason: `locally only 4xx and 5xx statuses can be injected, got ${param(mapping.status)}`,
+          };
+        return fault({ kind: 'error', status, ...match });
+      }
+      case 'blackhole':
+      case 'reset': {
+        const scope = param(mapping.scope);
+        const kind = scope === undefined || scope === 'all' ? networkFault : 'reset';
+        return fault({ kind, ...match });
+      }
+      case undefined:
+        break;
+    }
+  }
+
+  const op = PROCESS_OP[family];
+  if (op !== undefined) {
+    const signal = param(mapping.signal);
+    const [target, targetPath] = processTarget(def, spec, experiment, options);
+    return {
+      durationMs: ms(mapping.downFor),
+      effect: {
+        kind: 'process',
+        op: mapping.op ?? (signal === undefined ? op : signal === 'SIGKILL' ? 'kill' : 'stop'),
+        target,
+      },
+      ...(targetPath === undefined ? {} : { targetPath }),
+    };
+  }
+  if (family === 'wait') return { durationMs: lasting, effect: { kind: 'wait' } };
+  if (family === 'assert-alarms')
+    return {
+      durationMs: 0,
+      effect: {
+        kind: 'assert-alarms',
+        alarms: (p.alarmArns ?? '')
+          .split(',')
+          .map(alarmNameFromArn)
+          .filter((a) => a !== ''),
+        states: (p.alarmStates ?? '').split(',').map((s) => s.trim()) as AlarmStateValue[],
+      },
+    };
+  return {
+    path: 'actionId',
+    reason: `${def.actionId} (${family}) has no local effect on the embedded provider; give it a local stand-in (a fault SPEC, a process fault or a command) or run it on the aws provider`,
+  };
+}
+
+/**
+ * The local target a process action acts on, and the path that named it: its FIS target's
+ * `localTarget`, else the experiment's, else the environment's default.
+ */
+function processTarget(
+  def: ExperimentAction,
+  spec: FisActionSpec,
+  experiment: Experiment,
+  options: LocalPlanOptions,
+): [string, string | undefined] {
+  const targetName = spec.targetKey === undefined ? undefined : def.targets?.[spec.targetKey];
+  const named = targetName === undefined ? undefined : experiment.targets[targetName]?.localTarget;
+  if (named !== undefined) return [named, `targets.${targetName}.localTarget`];
+  if (experiment.localTarget !== undefined) return [experiment.localTarget, 'localTarget'];
+  return [options.defaultTarget ?? '', undefined];
+}
+
+/**
+ * One line per action, for `--dry-run`: what would be injected where and for how long, the stand-in
+ * (marked), or why the action cannot run on the embedded provider.
+ */
+export function formatLocalPlan(entries: readonly (LocalStep | RefusedAction)[], where: string): string[] {
+  return entries.map((s): string => {
+    const head = `${s.action} (${s.actionId}): `;
+    if ('reason' in s) return `${head}cannot run here: ${s.reason}`;
     const after = s.startAfter.length > 0 ? ` after ${s.startAfter.join(', ')}` : '';
     const lasting = s.durationMs > 0 ? ` for ${s.durationMs / 1000}s` : '';
+    const standIn = s.standIn ? 'stand-in: ' : '';
     switch (s.effect.kind) {
       case 'fault':
-        return `${s.action} (${s.actionId}): ${s.effect.spec} on ${where}${lasting}${after}`;
-      case 'process':
-        return `${s.action} (${s.actionId}): ${s.effect.op} the target process${s.effect.target ? ` ${s.effect.target}` : ''} and start it again${after}`;
+        return `${head}${standIn}${s.effect.spec} on ${where}${lasting}${after}`;
+      case 'process': {
+        const target = s.effect.target ? `target ${s.effect.target}` : 'the target';
+        const back =
+          s.effect.op === 'pause'
+            ? `, resume it${lasting ? ` after ${s.durationMs / 1000}s` : ' at once'}`
+            : `, start it again${lasting ? ` after ${s.durationMs / 1000}s` : ' at once'}`;
+        const verb = { kill: 'kill (SIGKILL)', stop: 'stop (SIGTERM)', pause: 'pause (SIGSTOP)' }[
+          s.effect.op
+        ];
+        return `${head}${standIn}${verb} ${target}${back}${after}`;
+      }
       case 'command':
-        return `${s.action} (${s.actionId}): run ${s.effect.run.join(' ')}${s.effect.undo ? `, undo with ${s.effect.undo.join(' ')}` : ''}${after}`;
+        return `${head}${standIn}run ${s.effect.run.join(' ')}${s.effect.undo ? `, undo with ${s.effect.undo.join(' ')}` : ''}${lasting}${after}`;
       case 'wait':
-        return `${s.action} (${s.actionId}): wait${lasting}${after}`;
+        return `${head}wait${lasting}${after}`;
       case 'assert-alarms':
-        return `${s.action} (${s.actionId}): assert ${s.effect.alarms.join(', ')} in ${s.effect.states.join('|')}${after}`;
+        return `${head}assert ${s.effect.alarms.join(', ')} in ${s.effect.states.join('|')}${after}`;
       default:
         return `${s.action} (${s.actionId})`;
     }

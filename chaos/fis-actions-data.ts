@@ -73,6 +73,12 @@ const json = (description: string, required = false): FisParameter => ({
   description,
 });
 
+/** An AWS Region parameter (cross-Region actions). */
+const region = (description: string): FisParameter => ({
+  ...text(description),
+  pattern: { regex: /^[a-z]{2}(-gov)?-[a-z]+-\d$/, example: 'eu-central-1' },
+});
+
 const invocationPercentage = percent('Percentage (1–100) of invocations that get the fault.', 1, '100');
 
 /** The parameters every `aws:fis:inject-api-*` action takes. */
@@ -126,7 +132,6 @@ const entries: Record<string, Entry> = {
     resourceType: 'aws:iam:role',
     targetKey: 'Roles',
     parameters: injectApi,
-    local: 'none',
     family: 'aws-api',
   },
   'aws:fis:inject-api-throttle-error': {
@@ -134,7 +139,6 @@ const entries: Record<string, Entry> = {
     resourceType: 'aws:iam:role',
     targetKey: 'Roles',
     parameters: injectApi,
-    local: 'none',
     family: 'aws-api',
   },
   'aws:fis:inject-api-unavailable-error': {
@@ -142,13 +146,11 @@ const entries: Record<string, Entry> = {
     resourceType: 'aws:iam:role',
     targetKey: 'Roles',
     parameters: injectApi,
-    local: 'none',
     family: 'aws-api',
   },
   'aws:fis:wait': {
     description: 'Runs the AWS FIS wait action.',
     parameters: { duration: duration(MINUTE, 12 * HOUR, 'Duration from one minute to 12 hours (ISO 8601).') },
-    local: 'wait',
     family: 'wait',
   },
   // --- Recovery (aws:arc) --------------------------------------------------------------------
@@ -173,7 +175,6 @@ const entries: Record<string, Entry> = {
         'ENABLED',
       ),
     },
-    local: 'none',
     family: 'traffic-shift',
   },
   // --- CloudWatch ----------------------------------------------------------------------------
@@ -183,7 +184,6 @@ const entries: Record<string, Entry> = {
       alarmArns: list('Up to five alarm ARNs, comma-separated.'),
       alarmStates: list('Alarm states, comma-separated.', true, ['OK', 'ALARM', 'INSUFFICIENT_DATA']),
     },
-    local: 'assert-alarms',
     family: 'assert-alarms',
   },
   // --- Direct Connect ------------------------------------------------------------------------
@@ -195,7 +195,6 @@ const entries: Record<string, Entry> = {
     parameters: {
       duration: duration(10 * MINUTE, 12 * HOUR, 'Duration from 10 minutes to 12 hours (ISO 8601).'),
     },
-    local: 'none',
     family: 'network/disrupt',
   },
   // --- DynamoDB ------------------------------------------------------------------------------
@@ -204,7 +203,6 @@ const entries: Record<string, Entry> = {
     resourceType: 'aws:dynamodb:global-table',
     targetKey: 'Tables',
     parameters: { duration: duration(MINUTE, 12 * HOUR) },
-    local: 'none',
     family: 'replication-pause',
   },
   // --- Aurora DSQL --------------------------------------------------------------------------
@@ -216,7 +214,6 @@ const entries: Record<string, Entry> = {
       duration: duration(MINUTE, 12 * HOUR),
       percentage: percent('Percentage (1–100) of calls that fail.', 1),
     },
-    local: 'none',
     family: 'aws-api',
   },
   // --- EBS -----------------------------------------------------------------------------------
@@ -225,7 +222,6 @@ const entries: Record<string, Entry> = {
     resourceType: 'aws:ec2:ebs-volume',
     targetKey: 'Volumes',
     parameters: { duration: duration(1_000, 12 * HOUR, 'Duration from one second to 12 hours (ISO 8601).') },
-    local: 'none',
     family: 'storage',
   },
   'aws:ebs:volume-io-latency': {
@@ -263,7 +259,6 @@ const entries: Record<string, Entry> = {
         '100',
       ),
     },
-    local: 'none',
     family: 'storage',
   },
   // --- EC2 -----------------------------------------------------------------------------------
@@ -276,7 +271,6 @@ const entries: Record<string, Entry> = {
       duration: duration(),
       percentage: percent('Percentage (1–100) of calls that fail.', 1),
     },
-    local: 'none',
     family: 'aws-api',
   },
   'aws:ec2:asg-insufficient-instance-capacity-error': {
@@ -288,7 +282,6 @@ const entries: Record<string, Entry> = {
       duration: duration(),
       percentage: percent('Percentage (1–100) of launches that fail.', 1, '100'),
     },
-    local: 'none',
     family: 'aws-api',
   },
   'aws:ec2:reboot-instances': {
@@ -296,7 +289,6 @@ const entries: Record<string, Entry> = {
     resourceType: 'aws:ec2:instance',
     targetKey: 'Instances',
     parameters: {},
-    local: 'none',
     family: 'process/reboot',
   },
   'aws:ec2:send-spot-instance-interruptions': {
@@ -310,7 +302,6 @@ const entries: Record<string, Entry> = {
         'Time between the notice and the interruption (PT2M–PT15M).',
       ),
     },
-    local: 'none',
     family: 'process/terminate',
   },
   'aws:ec2:stop-instances': {
@@ -326,15 +317,14 @@ const entries: Record<string, Entry> = {
         'false',
       ),
     },
-    local: 'none',
     family: 'process/stop',
+    localMapping: { downFor: 'startInstancesAfterDuration' },
   },
   'aws:ec2:terminate-instances': {
     description: 'Runs EC2 TerminateInstances on the target instances.',
     resourceType: 'aws:ec2:instance',
     targetKey: 'Instances',
     parameters: {},
-    local: 'none',
     family: 'process/terminate',
   },
   // --- ECS -----------------------------------------------------------------------------------
@@ -346,7 +336,6 @@ const entries: Record<string, Entry> = {
       drainagePercentage: percent('Percentage (1–100) of container instances to drain.', 1),
       duration: duration(),
     },
-    local: 'none',
     family: 'capacity',
   },
   'aws:ecs:stop-task': {
@@ -354,8 +343,9 @@ const entries: Record<string, Entry> = {
     resourceType: 'aws:ecs:task',
     targetKey: 'Tasks',
     parameters: {},
-    local: 'process-kill',
     family: 'process/stop',
+    // DESIGN.md: stop-task is a process kill (SIGKILL), the task replaced at once.
+    localMapping: { op: 'kill' },
   },
   'aws:ecs:task-cpu-stress': {
     description: 'Runs CPU stress on the target tasks.',
@@ -367,7 +357,6 @@ const entries: Record<string, Entry> = {
       workers: integer('Stressors (0 = one per vCPU).', 0, undefined, '0'),
       ...ecsTask,
     },
-    local: 'none',
     family: 'stress',
   },
   'aws:ecs:task-io-stress': {
@@ -380,7 +369,6 @@ const entries: Record<string, Entry> = {
       workers: integer('Workers (mixed read/write stressors).', 1, undefined, '1'),
       ...ecsTask,
     },
-    local: 'none',
     family: 'stress',
   },
   'aws:ecs:task-kill-process': {
@@ -392,8 +380,8 @@ const entries: Record<string, Entry> = {
       signal: text('Signal sent.', false, ['SIGTERM', 'SIGKILL'], 'SIGTERM'),
       ...ecsTask,
     },
-    local: 'none',
     family: 'process/kill',
+    localMapping: { signal: 'signal' },
   },
   'aws:ecs:task-network-blackhole-port': {
     description: 'Drops inbound or outbound traffic of a protocol and port of the target tasks.',
@@ -406,7 +394,6 @@ const entries: Record<string, Entry> = {
       trafficType: text('Direction.', true, ['ingress', 'egress']),
       ...ecsNetwork,
     },
-    local: 'none',
     family: 'network/blackhole',
   },
   'aws:ecs:task-network-latency': {
@@ -421,8 +408,8 @@ const entries: Record<string, Entry> = {
       sources,
       ...ecsNetwork,
     },
-    local: 'none',
     family: 'network/latency',
+    localMapping: { delayMs: 'delayMilliseconds', jitterMs: 'jitterMilliseconds', percent: ['flowsPercent'] },
   },
   'aws:ecs:task-network-packet-loss': {
     description: 'Drops a share of the packets of the network interface of the target tasks (tc).',
@@ -435,8 +422,8 @@ const entries: Record<string, Entry> = {
       sources,
       ...ecsNetwork,
     },
-    local: 'none',
     family: 'network/packet-loss',
+    localMapping: { percent: ['lossPercent', 'flowsPercent'] },
   },
   // --- EKS -----------------------------------------------------------------------------------
   'aws:eks:inject-kubernetes-custom-resource': {
@@ -453,7 +440,6 @@ const entries: Record<string, Entry> = {
       kubernetesSpec: json('Spec of the custom resource (JSON).', true),
       maxDuration: duration(MINUTE, 12 * HOUR, 'Longest the experiment may run (PT1M–PT12H).'),
     },
-    local: 'none',
     family: 'kubernetes',
   },
   'aws:eks:pod-cpu-stress': {
@@ -465,7 +451,6 @@ const entries: Record<string, Entry> = {
       percent: percent('Target CPU load (0–100).', 0, '100'),
       workers: integer('Stressors (0 = one per CPU).', 0, undefined, '0'),
     },
-    local: 'none',
     family: 'stress',
   },
   'aws:eks:pod-delete': {
@@ -476,7 +461,6 @@ const entries: Record<string, Entry> = {
       ...eksPod,
       gracePeriodSeconds: optional(integer('Seconds the pod gets to terminate gracefully.', 0, undefined)),
     },
-    local: 'none',
     family: 'process/stop',
   },
   'aws:eks:pod-io-stress': {
@@ -488,7 +472,6 @@ const entries: Record<string, Entry> = {
       percent: percent('Share (1–100) of free file-system space to write.', 1, '80'),
       workers: integer('Workers (mixed read/write stressors).', 1, undefined, '1'),
     },
-    local: 'none',
     family: 'stress',
   },
   'aws:eks:pod-memory-stress': {
@@ -500,7 +483,6 @@ const entries: Record<string, Entry> = {
       percent: percent('Share (1–100) of virtual memory to use.', 1, '80'),
       workers: integer('Memory stressors.', 1, undefined, '1'),
     },
-    local: 'none',
     family: 'stress',
   },
   'aws:eks:pod-network-blackhole-port': {
@@ -513,7 +495,6 @@ const entries: Record<string, Entry> = {
       protocol: text('Protocol.', true, ['tcp', 'udp']),
       trafficType: text('Direction.', true, ['ingress', 'egress']),
     },
-    local: 'none',
     family: 'network/blackhole',
   },
   'aws:eks:pod-network-latency': {
@@ -533,8 +514,8 @@ const entries: Record<string, Entry> = {
       flowsPercent: percent('Share (1–100) of network flows affected.', 1, '100'),
       sources,
     },
-    local: 'none',
     family: 'network/latency',
+    localMapping: { delayMs: 'delayMilliseconds', jitterMs: 'jitterMilliseconds', percent: ['flowsPercent'] },
   },
   'aws:eks:pod-network-packet-loss': {
     description: 'Drops a share of the packets of the network interface of the target pods (tc).',
@@ -552,8 +533,8 @@ const entries: Record<string, Entry> = {
       flowsPercent: percent('Share (1–100) of network flows affected.', 1, '100'),
       sources,
     },
-    local: 'none',
     family: 'network/packet-loss',
+    localMapping: { percent: ['lossPercent', 'flowsPercent'] },
   },
   'aws:eks:terminate-nodegroup-instances': {
     description: 'Runs EC2 TerminateInstances on a percentage of the nodes of the target node groups.',
@@ -562,7 +543,6 @@ const entries: Record<string, Entry> = {
     parameters: {
       instanceTerminationPercentage: percent('Percentage (1–100) of the nodes to terminate.', 1),
     },
-    local: 'none',
     family: 'process/terminate',
   },
   // --- ElastiCache ---------------------------------------------------------------------------
@@ -571,16 +551,16 @@ const entries: Record<string, Entry> = {
     resourceType: 'aws:elasticache:replicationgroup',
     targetKey: 'ReplicationGroups',
     parameters: { duration: duration(MINUTE, 12 * HOUR) },
-    local: 'none',
     family: 'process/stop',
+    localMapping: { downFor: 'duration' },
   },
   'aws:elasticache:interrupt-cluster-az-power': {
     description: 'Former id of replicationgroup-interrupt-az-power (Redis replication groups).',
     resourceType: 'aws:elasticache:redis-replicationgroup',
     targetKey: 'ReplicationGroups',
     parameters: { duration: duration(MINUTE, 12 * HOUR) },
-    local: 'none',
     family: 'process/stop',
+    localMapping: { downFor: 'duration' },
     replacedBy: 'aws:elasticache:replicationgroup-interrupt-az-power',
   },
   // --- Kinesis Data Streams ------------------------------------------------------------------
@@ -593,7 +573,6 @@ const entries: Record<string, Entry> = {
       duration: duration(MINUTE, 12 * HOUR),
       percentage: percent('Percentage (1–100) of calls that fail.', 1),
     },
-    local: 'none',
     family: 'aws-api',
   },
   'aws:kinesis:stream-expired-iterator-exception': {
@@ -604,7 +583,6 @@ const entries: Record<string, Entry> = {
       duration: duration(MINUTE, 12 * HOUR),
       percentage: percent('Percentage (1–100) of calls that fail.', 1),
     },
-    local: 'none',
     family: 'aws-api',
   },
   // --- Lambda --------------------------------------------------------------------------------
@@ -622,8 +600,12 @@ const entries: Record<string, Entry> = {
         '1000',
       ),
     },
-    local: 'latency',
     family: 'lambda-invocation',
+    localMapping: {
+      fault: 'latency',
+      delayMs: 'startupDelayMilliseconds',
+      percent: ['invocationPercentage'],
+    },
   },
   'aws:lambda:invocation-error': {
     description: 'Marks function invocations as failed.',
@@ -634,8 +616,8 @@ const entries: Record<string, Entry> = {
       invocationPercentage,
       preventExecution: bool('true: return the error without running the function code.'),
     },
-    local: 'error',
     family: 'lambda-invocation',
+    localMapping: { fault: 'error', percent: ['invocationPercentage'] },
   },
   'aws:lambda:invocation-http-integration-response': {
     description:
@@ -649,8 +631,8 @@ const entries: Record<string, Entry> = {
       preventExecution: bool('true: return the response without running the function code.'),
       statusCode: integer('HTTP status code (000–999) to return.', 0, 999),
     },
-    local: 'http-status',
     family: 'lambda-invocation',
+    localMapping: { fault: 'error', status: 'statusCode', percent: ['invocationPercentage'] },
   },
   // --- MemoryDB ------------------------------------------------------------------------------
   'aws:memorydb:multi-region-cluster-pause-replication': {
@@ -659,7 +641,6 @@ const entries: Record<string, Entry> = {
     resourceType: 'aws:memorydb:multi-region-cluster',
     targetKey: 'MultiRegionClusters',
     parameters: { duration: duration(MINUTE, 12 * HOUR) },
-    local: 'none',
     family: 'replication-pause',
   },
   // --- Network -------------------------------------------------------------------------------
@@ -675,13 +656,13 @@ const entries: Record<string, Entry> = {
         ['all', 'availability-zone', 'dynamodb', 'prefix-list', 's3', 's3express', 'vpc'],
         'all',
       ),
-      prefixListIdentifier: text(
-        'With scope prefix-list: name, id or ARN of the customer managed prefix list.',
-        false,
-      ),
+      prefixListIdentifier: {
+        ...text('With scope prefix-list: name, id or ARN of the customer managed prefix list.', false),
+        requiredWhen: { parameter: 'scope', value: 'prefix-list' },
+      },
     },
-    local: 'network',
     family: 'network/disrupt',
+    localMapping: { scope: 'scope' },
   },
   'aws:network:route-table-disrupt-cross-region-connectivity': {
     description: 'Blocks traffic of the target subnets to the given Region through their route tables.',
@@ -689,10 +670,11 @@ const entries: Record<string, Entry> = {
     targetKey: 'Subnets',
     parameters: {
       duration: duration(MINUTE, 12 * HOUR),
-      region: text('The Region to isolate from (e.g. eu-central-1).'),
+      region: region('The Region to isolate from (e.g. eu-central-1).'),
     },
-    local: 'none',
     family: 'network/disrupt',
+    // Only traffic to one Region is cut: a narrower scope, as disrupt-connectivity's (reset).
+    localMapping: { fault: 'reset' },
   },
   'aws:network:transit-gateway-disrupt-cross-region-connectivity': {
     description: 'Blocks transit gateway peering traffic of the target transit gateways to the given Region.',
@@ -700,10 +682,10 @@ const entries: Record<string, Entry> = {
     targetKey: 'TransitGateways',
     parameters: {
       duration: duration(MINUTE, 12 * HOUR),
-      region: text('The Region to isolate from.'),
+      region: region('The Region to isolate from.'),
     },
-    local: 'none',
     family: 'network/disrupt',
+    localMapping: { fault: 'reset' },
   },
   'aws:network:disrupt-vpc-endpoint': {
     description:
@@ -711,7 +693,6 @@ const entries: Record<string, Entry> = {
     resourceType: 'aws:ec2:vpc-endpoint',
     targetKey: 'VPCEndpoints',
     parameters: { duration: duration(MINUTE, 12 * HOUR) },
-    local: 'none',
     family: 'network/blackhole',
   },
   // --- RDS / Aurora --------------------------------------------------------------------------
@@ -720,7 +701,6 @@ const entries: Record<string, Entry> = {
     resourceType: 'aws:rds:cluster',
     targetKey: 'Clusters',
     parameters: {},
-    local: 'none',
     family: 'process/failover',
   },
   'aws:rds:reboot-db-instances': {
@@ -728,7 +708,6 @@ const entries: Record<string, Entry> = {
     resourceType: 'aws:rds:db',
     targetKey: 'DBInstances',
     parameters: { forceFailover: bool('Fail over during the reboot (Multi-AZ).', 'false') },
-    local: 'none',
     family: 'process/reboot',
   },
   // --- S3 ------------------------------------------------------------------------------------
@@ -738,14 +717,13 @@ const entries: Record<string, Entry> = {
     targetKey: 'Buckets',
     parameters: {
       duration: duration(MINUTE, 12 * HOUR),
-      region: text('Region of the destination buckets.'),
+      region: region('Region of the destination buckets.'),
       destinationBuckets: list(
         'Comma-separated destination bucket names (default: all in the Region).',
         false,
       ),
       prefixes: list('Comma-separated key prefixes of the replication rules to pause (default: all).', false),
     },
-    local: 'none',
     family: 'replication-pause',
   },
   // --- Systems Manager -----------------------------------------------------------------------
@@ -759,7 +737,6 @@ const entries: Record<string, Entry> = {
       documentParameters: json('Document parameters, as a JSON object in a string.'),
       duration: duration(MINUTE, 12 * HOUR),
     },
-    local: 'none',
     family: 'command',
   },
   'aws:ssm:start-automation-execution': {
@@ -770,7 +747,6 @@ const entries: Record<string, Entry> = {
       documentParameters: json('Document parameters, as a JSON object in a string.'),
       maxDuration: duration(MINUTE, 12 * HOUR, 'Longest the automation may run (PT1M–PT12H).'),
     },
-    local: 'none',
     family: 'command',
   },
 };

@@ -47,9 +47,12 @@ describe('the FIS action catalog', () => {
     if (spec.targetKey) expect(spec.targetKey).toMatch(/^[A-Z][A-Za-z]+$/);
     if (spec.replacedBy) expect(findFisAction(spec.replacedBy)).toBeDefined();
     expect(spec.description.length).toBeGreaterThan(5);
-    // Only actions the local engine maps today carry a local effect other than 'none'.
-    if (spec.local !== 'none')
-      expect(['lambda', 'ecs', 'network', 'fis', 'cloudwatch']).toContain(id.split(':')[1]);
+    // The local mapping reads parameters the action has.
+    const { percent = [], delayMs, jitterMs, status, downFor, signal, scope } = spec.localMapping ?? {};
+    for (const key of [...percent, delayMs, jitterMs, status, downFor, signal, scope])
+      if (key !== undefined) expect(spec.parameters, `${id} localMapping`).toHaveProperty(key);
+    if (spec.family === 'lambda-invocation') expect(spec.localMapping?.fault, id).toBeDefined();
+    if (spec.localMapping?.delayMs) expect(spec.localMapping.fault ?? spec.family).toMatch(/latency/);
     for (const [name, p] of Object.entries(spec.parameters)) {
       expect(name).toMatch(/^[a-z][A-Za-z]+$/);
       // A default is a valid value, and a required parameter has none.
@@ -64,6 +67,12 @@ describe('the FIS action catalog', () => {
       }
       if (p.min !== undefined && p.max !== undefined) expect(p.min).toBeLessThan(p.max);
       if (p.values) expect(new Set(p.values).size).toBe(p.values.length);
+      if (p.pattern) expect(p.pattern.regex.test(p.pattern.example), `${id}.${name}`).toBe(true);
+      if (p.requiredWhen) {
+        const other = spec.parameters[p.requiredWhen.parameter];
+        expect(other, `${id}.${name}`).toBeDefined();
+        expect(checkFisParameterValue(other!, p.requiredWhen.value)).toBeUndefined();
+      }
     }
   });
 

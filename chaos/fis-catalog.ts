@@ -1,7 +1,7 @@
 /**
  * The FIS actions opsproof knows — every action of the AWS FIS actions reference, with its
  * parameters and target key (the table is `fis-actions-data.ts`, with its source and date) — and
- * what each does locally. Validation of experiments reads this catalog.
+ * how each maps to a local effect (its `family`, and `localMapping` where the family is not enough). Validation of experiments reads this catalog.
  */
 import { FIS_ACTION_TABLE, FIS_SCENARIOS } from './fis-actions-data.ts';
 
@@ -35,22 +35,38 @@ export interface FisParameter {
   values?: readonly string[];
   /** FIS's default when omitted. */
   default?: string;
+  /** The form a `string` value must have, with an example for the message. */
+  pattern?: { regex: RegExp; example: string };
+  /** Required when another parameter has this value (e.g. `prefixListIdentifier` with scope `prefix-list`). */
+  requiredWhen?: { parameter: string; value: string };
   description: string;
 }
 
 /**
- * What an action becomes on the embedded provider today (build-local-plan.ts); `none`: nothing yet,
- * the local engine refuses it by name.
+ * How the local engine reads an action where its `family` alone does not say (build-local-plan.ts):
+ * which of its parameters carry the delay, the share of requests, the status or the down time, and a
+ * gateway fault or process op other than its family's. Data, so a new action needs no code.
  */
-export type LocalEffect =
-  | 'latency'
-  | 'error'
-  | 'http-status'
-  | 'network'
-  | 'process-kill'
-  | 'wait'
-  | 'assert-alarms'
-  | 'none';
+export interface LocalMapping {
+  /** The gateway fault, when not the family's (`lambda-invocation` always names one). */
+  fault?: 'latency' | 'error' | 'blackhole' | 'reset';
+  /** The process op, when not the family's. */
+  op?: 'kill' | 'stop' | 'pause';
+  /** Parameter with the delay in ms (latency). */
+  delayMs?: string;
+  /** Parameter with the jitter in ms (latency). */
+  jitterMs?: string;
+  /** Parameters (percentages) whose product is the share of requests hit, e.g. lossPercent × flowsPercent. */
+  percent?: readonly string[];
+  /** Parameter with the HTTP status to answer (error). */
+  status?: string;
+  /** Parameter: how long a stopped process stays down before it is started again (default: at once). */
+  downFor?: string;
+  /** Parameter naming the signal sent: `SIGKILL` kills, any other stops gracefully. */
+  signal?: string;
+  /** Parameter whose value `all` means blackhole and any narrower scope reset. */
+  scope?: string;
+}
 
 /**
  * The family of local effect an action belongs to (DESIGN.md, "Experiments"), for a local engine
@@ -88,8 +104,9 @@ export interface FisActionSpec {
   /** The key under `targets` (e.g. `Functions`). */
   targetKey?: string;
   parameters: Record<string, FisParameter>;
-  local: LocalEffect;
   family: LocalFamily;
+  /** What the local engine reads of this action beyond its family. */
+  localMapping?: LocalMapping;
   /** A former id AWS still lists: the id that replaced it. */
   replacedBy?: string;
 }

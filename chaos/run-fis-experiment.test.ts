@@ -11,7 +11,6 @@ import { type ExperimentInput, experimentSchema } from '../core/schema.ts';
 import { Timeline } from '../core/timeline.ts';
 import { requireTool } from '../core/tools.ts';
 import { EXPERIMENT_TAG } from './build-fis-template.ts';
-import { buildLocalPlan } from './build-local-plan.ts';
 import { loadFisTemplate } from './load-fis-template.ts';
 import { runFisExperiment } from './run-fis-experiment.ts';
 
@@ -336,12 +335,7 @@ describe.skipIf(moto.skip)('FIS engine against moto', () => {
       expect(held.experimentReportConfiguration).toEqual(sent.experimentReportConfiguration);
       expect(held.tags).toMatchObject({ ...(sent.tags as object | undefined), [EXPERIMENT_TAG]: name });
 
-      // The embedded provider maps the Lambda faults and refuses the rest by name, for now.
-      if (file === 'lambda.json') expect(buildLocalPlan(name, experiment)).toHaveLength(3);
-      else
-        expect(() => buildLocalPlan(name, experiment)).toThrow(
-          /has no local effect on the embedded provider/,
-        );
+      // What the embedded provider makes of each: local-plan-fixtures.test.ts.
     },
   );
 });

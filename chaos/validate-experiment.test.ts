@@ -1,6 +1,5 @@
 import { describe, expect, test } from 'vitest';
 import { type ExperimentInput, experimentSchema } from '../core/schema.ts';
-import { buildLocalPlan } from './build-local-plan.ts';
 import { nearestFisActions, validateExperiment } from './validate-experiment.ts';
 
 const fn = { resourceType: 'aws:lambda:function', resourceTags: { service: 'demo' }, selectionMode: 'ALL' };
@@ -135,6 +134,30 @@ describe('validateExperiment', () => {
       /unknown kind "explode"/,
     ],
     [
+      'scope prefix-list without its prefix list',
+      {
+        a: {
+          actionId: 'aws:network:disrupt-connectivity',
+          parameters: { duration: 'PT5M', scope: 'prefix-list' },
+          targets: { Subnets: 'Functions' },
+        },
+      },
+      'experiments.x.actions.a.parameters',
+      /missing parameter "prefixListIdentifier": aws:network:disrupt-connectivity needs it when scope is "prefix-list"/,
+    ],
+    [
+      'a Region that is not one',
+      {
+        a: {
+          actionId: 'aws:network:route-table-disrupt-cross-region-connectivity',
+          parameters: { duration: 'PT5M', region: 'Frankfurt' },
+          targets: { Subnets: 'Functions' },
+        },
+      },
+      'experiments.x.actions.a.parameters.region',
+      /expected a value like eu-central-1, got "Frankfurt"/,
+    ],
+    [
       'a mistyped Aurora failover',
       { a: { actionId: 'aws:rds:failover-cluster', targets: { Clusters: 'Functions' } } },
       'experiments.x.actions.a.actionId',
@@ -225,92 +248,6 @@ describe('validateExperiment', () => {
       }),
     );
     expect(d.map((x) => x.message).join()).toMatch(/cycle: a → b → a/);
-  });
-});
-
-describe('buildLocalPlan', () => {
-  test.each([
-    [
-      'aws:lambda:invocation-add-delay',
-      { duration: 'PT20S', invocationPercentage: '100', startupDelayMilliseconds: '1500' },
-      'latency:ms=1500,percent=100,path=/api/*',
-    ],
-    [
-      'aws:lambda:invocation-error',
-      { duration: 'PT20S', invocationPercentage: '30', preventExecution: 'true' },
-      'error:status=500,percent=30,path=/api/*',
-    ],
-    [
-      'aws:lambda:invocation-http-integration-response',
-      {
-        duration: 'PT1M',
-        statusCode: '503',
-        contentTypeHeader: 'application/json',
-        preventExecution: 'true',
-      },
-      'error:status=503,percent=100,path=/api/*',
-    ],
-  ])('%s → %s', (actionId, parameters, spec) => {
-    const plan = buildLocalPlan(
-      'x',
-      experiment(
-        { a: { actionId, parameters, targets: { Functions: 'Functions' } } },
-        { localPath: '/api/*' },
-      ),
-    );
-    expect(plan[0]?.effect).toMatchObject({ kind: 'fault', spec });
-  });
-
-  test('disrupt-connectivity scope all → blackhole, narrower scope → reset', () => {
-    const subnets = {
-      Subnets: { resourceType: 'aws:ec2:subnet', selectionMode: 'ALL', resourceArns: ['arn:x'] },
-    };
-    const plan = buildLocalPlan(
-      'x',
-      experimentSchema.parse({
-        targets: subnets,
-        actions: {
-          all: {
-            actionId: 'aws:network:disrupt-connectivity',
-            parameters: { duration: 'PT1M', scope: 'all' },
-            targets: { Subnets: 'Subnets' },
-          },
-          s3: {
-            actionId: 'aws:network:disrupt-connectivity',
-            parameters: { duration: 'PT1M', scope: 's3' },
-            targets: { Subnets: 'Subnets' },
-          },
-        },
-      }),
-    );
-    expect(plan.map((s) => (s.effect.kind === 'fault' ? s.effect.fault.kind : s.effect.kind))).toEqual([
-      'blackhole',
-      'reset',
-    ]);
-  });
-
-  test('an action of the reference without a local effect is refused by name', () => {
-    const cluster = { resourceType: 'aws:rds:cluster', resourceTags: { app: 'demo' }, selectionMode: 'ALL' };
-    expect(() =>
-      buildLocalPlan(
-        'x',
-        experimentSchema.parse({
-          targets: { db: cluster },
-          actions: { failover: { actionId: 'aws:rds:failover-db-cluster', targets: { Clusters: 'db' } } },
-        }),
-      ),
-    ).toThrow(
-      /actions.failover.actionId: aws:rds:failover-db-cluster \(process\/failover\) has no local effect/,
-    );
-  });
-
-  test('an invalid experiment cannot be planned', () => {
-    expect(() =>
-      buildLocalPlan(
-        'x',
-        experiment({ a: { actionId: 'aws:lambda:nope', targets: { Functions: 'Functions' } } }),
-      ),
-    ).toThrow(/experiment x cannot run: experiments.x.actions.a.actionId: unknown FIS action/);
   });
 });
 

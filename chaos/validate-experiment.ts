@@ -63,6 +63,8 @@ export function checkFisParameterValue(
     case 'string':
       if (param.values && !param.values.includes(value))
         return `expected one of ${param.values.join(', ')}, got "${value}"`;
+      if (param.pattern && value !== '' && !param.pattern.regex.test(value))
+        return `expected a value like ${param.pattern.example}, got "${value}"`;
       return value === '' ? 'expected a value' : undefined;
     case 'list': {
       const items = value.split(',').map((s) => s.trim());
@@ -194,6 +196,12 @@ export function validateExperiment(
         error(
           `${at}.parameters`,
           `missing required parameter "${param}" for ${spec.actionId} (${def.description})`,
+        );
+      const when = def.requiredWhen;
+      if (when && action.parameters[when.parameter] === when.value && action.parameters[param] === undefined)
+        error(
+          `${at}.parameters`,
+          `missing parameter "${param}": ${spec.actionId} needs it when ${when.parameter} is "${when.value}"`,
         );
     }
     if (spec.actionId === 'aws:cloudwatch:assert-alarm-state') {

@@ -118,6 +118,41 @@ test.each([
     expected:
       /experiments\.x\.actions\.failover\.local\.target: unknown target "database"; environments\.local\.targets defines "api"/,
   },
+  {
+    what: 'an FIS target whose localTarget the environment does not define',
+    environment: { targets: { api: 'CLOSED_URL' } },
+    experiment: {
+      targets: { db: { ...cluster, localTarget: 'database' } },
+      actions: { failover: { actionId: 'aws:rds:failover-db-cluster', targets: { Clusters: 'db' } } },
+    },
+    expected:
+      /experiments\.x\.targets\.db\.localTarget: unknown target "database"; environments\.local\.targets defines "api"/,
+  },
+  {
+    what: 'a process fault on a target opsproof does not start',
+    environment: { targets: { api: 'CLOSED_URL', db: { readyTcp: '127.0.0.1:5432' } } },
+    experiment: {
+      targets: { db: { ...cluster, localTarget: 'db' } },
+      actions: { failover: { actionId: 'aws:rds:failover-db-cluster', targets: { Clusters: 'db' } } },
+    },
+    expected:
+      /experiments\.x\.targets\.db\.localTarget: aws:rds:failover-db-cluster would kill target "db", which opsproof does not start \(environments\.local\.targets\.db has no start\): there is no process to kill/,
+  },
+  {
+    what: 'an action with no local effect in a template file',
+    template: {
+      actions: {
+        cpu: {
+          actionId: 'aws:ecs:task-cpu-stress',
+          parameters: { duration: 'PT1M' },
+          targets: { Tasks: 'tasks' },
+        },
+      },
+      targets: { tasks: { resourceType: 'aws:ecs:task', resourceTags: { a: 'b' }, selectionMode: 'ALL' } },
+    },
+    expected:
+      /✖ template\.actions\.cpu\.actionId: aws:ecs:task-cpu-stress \(stress\) has no local effect on the embedded provider/,
+  },
 ])('`opsproof chaos run` with $what exits 2 with its path, before anything starts', async (c) => {
   const dir = project(
     c.experiment ?? { actions: { wait: { actionId: 'aws:fis:wait', parameters: { duration: 'PT1M' } } } },
@@ -127,6 +162,79 @@ test.each([
   const run = await runCli(['chaos', 'run', c.template ? 'template.json' : 'x'], dir);
   expect(run.code, run.stderr).toBe(2);
   expect(run.stderr).toMatch(c.expected);
+  expect(run.stderr).not.toMatch(/preflight|unreachable|experiment\.start|\n\s+at /);
+  expect(existsSync(join(dir, 'reports'))).toBe(false);
+});
+
+test('`chaos run --dry-run` prints the local plan action by action, refused ones too, then exits 2 naming them', async () => {
+  const dir = project(
+    {
+      localPath: '/api/*',
+      targets: {
+        tasks: { resourceType: 'aws:ecs:task', resourceTags: { a: 'b' }, selectionMode: 'ALL' },
+        db: { ...cluster, localTarget: 'db' },
+      },
+      actions: {
+        latency: {
+          actionId: 'aws:ecs:task-network-latency',
+          parameters: { duration: 'PT1M', delayMilliseconds: '300' },
+          targets: { Tasks: 'tasks' },
+        },
+        cpu: {
+          actionId: 'aws:ecs:task-cpu-stress',
+          parameters: { duration: 'PT1M' },
+          targets: { Tasks: 'tasks' },
+        },
+        failover: {
+          actionId: 'aws:rds:failover-db-cluster',
+          targets: { Clusters: 'db' },
+          startAfter: ['latency'],
+        },
+        impair: {
+          actionId: 'aws:ssm:start-automation-execution',
+          parameters: {
+            documentArn: 'arn:aws:ssm:eu-west-1:123456789012:document/Impair',
+            maxDuration: 'PT2M',
+          },
+          local: { fault: 'blackhole:percent=100,path=/orders/*' },
+        },
+        runbook: {
+          actionId: 'aws:ssm:start-automation-execution',
+          parameters: {
+            documentArn: 'arn:aws:ssm:eu-west-1:123456789012:document/Other',
+            maxDuration: 'PT2M',
+          },
+        },
+      },
+    },
+    {
+      targets: {
+        api: 'CLOSED_URL',
+        db: { readyTcp: '127.0.0.1:5432', start: { command: ['node', '-e', 'setTimeout(() => {}, 1000)'] } },
+      },
+    },
+  );
+  const run = await runCli(['chaos', 'run', 'x', '--dry-run'], dir);
+  expect(run.code, run.stderr).toBe(2);
+  const lines = run.stderr.split('\n');
+  const planAt = lines.indexOf('dry run of x on the embedded provider, action by action:');
+  expect(planAt, run.stderr).toBeGreaterThanOrEqual(0);
+  expect(lines.slice(planAt + 1, planAt + 6)).toEqual([
+    `  latency (aws:ecs:task-network-latency): latency:ms=300,jitter=10,percent=100,path=/api/* on the fault gateway in front of api (${closedUrl}) for 60s`,
+    expect.stringMatching(
+      /^ {2}cpu \(aws:ecs:task-cpu-stress\): cannot run here: aws:ecs:task-cpu-stress \(stress\) has no local effect/,
+    ),
+    '  failover (aws:rds:failover-db-cluster): kill (SIGKILL) target db, start it again at once after latency',
+    `  impair (aws:ssm:start-automation-execution): stand-in: blackhole:percent=100,path=/orders/* on the fault gateway in front of api (${closedUrl}) for 120s`,
+    expect.stringMatching(
+      /^ {2}runbook \(aws:ssm:start-automation-execution\): cannot run here: .* \(command\) has no local effect/,
+    ),
+  ]);
+  expect(run.stderr).toContain(
+    'error: experiment x cannot run on the embedded provider: cpu (aws:ecs:task-cpu-stress), runbook (aws:ssm:start-automation-execution) have no local effect',
+  );
+  expect(run.stderr).toMatch(/experiments\.x\.actions\.cpu\.actionId: /);
+  expect(run.stderr).toMatch(/experiments\.x\.actions\.runbook\.actionId: /);
   expect(run.stderr).not.toMatch(/preflight|unreachable|experiment\.start|\n\s+at /);
   expect(existsSync(join(dir, 'reports'))).toBe(false);
 });

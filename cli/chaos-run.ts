@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { ExitCode } from '../core/errors.ts';
-import { UsageError } from '../core/errors.ts';
+import { ConfigError, UsageError } from '../core/errors.ts';
+import type { LoadedSuite, ResolvedEnvironment } from '../core/load-config.ts';
 import type { Experiment } from '../core/schema.ts';
 import {
   addCommonFlags,
@@ -43,9 +44,11 @@ export function registerChaosRun(chaos: Command): void {
 export async function runChaosRun(experimentArg: string, flags: ChaosRunFlags): Promise<ExitCode> {
   // An experiment of the config that would fail part-way (a mistyped action id) exits 2 with the
   // config's other problems, before anything runs.
+  // A dry run lists the actions the embedded provider refuses with its plan (below) instead.
+  const dryRun = flags.dryRun ?? false;
   const { checkRun } = await import('../runner/validate-run.ts');
   const { loaded, env } = await loadCommandContext(flags, {
-    check: checkRun({ experiments: [experimentArg] }, flags.env),
+    check: checkRun({ experiments: [experimentArg] }, flags.env, { dryRun }),
   });
   const [{ guardChaos, isInteractive }, { loadFisTemplate }, { createChaosStage }] = await Promise.all([
     import('../chaos/guard.ts'),
@@ -80,6 +83,13 @@ export async function runChaosRun(experimentArg: string, flags: ChaosRunFlags): 
     confirmEnv: flags.confirmEnv,
     interactive: isInteractive(),
   });
+  if (env.provider === 'embedded')
+    await checkLocalPlan(name, experiment, {
+      suite: loaded.suite,
+      env,
+      dryRun,
+      path: extra ? 'template' : undefined,
+    });
   return runStagesCommand({
     command: `chaos run ${name}`,
     stages: [
@@ -92,6 +102,59 @@ export async function runChaosRun(experimentArg: string, flags: ChaosRunFlags): 
     ],
     flags,
     context: { loaded, env },
-    options: { dryRun: flags.dryRun ?? false, allowProduction: flags.allowProduction ?? false },
+    options: { dryRun, allowProduction: flags.allowProduction ?? false },
   });
+}
+
+/**
+ * The embedded provider's plan of the experiment, before anything starts: a dry run prints it action
+ * by action (its local effect, its stand-in, or why it cannot run here), and any action that cannot
+ * run, or acts on a process opsproof does not start, is a config error (exit 2) naming each. A
+ * config experiment met these checks when the config loaded, except a dry run's refusals; a
+ * template file meets them here.
+ */
+async function checkLocalPlan(
+  name: string,
+  experiment: Experiment,
+  run: { suite: LoadedSuite['suite']; env: ResolvedEnvironment; dryRun: boolean; path: string | undefined },
+): Promise<void> {
+  const { suite, env, dryRun, path } = run;
+  const [
+    { formatLocalPlan, planLocalExperiment, refusalDiagnostics },
+    { listTargets },
+    { validateProcessTargets },
+  ] = await Promise.all([
+    import('../chaos/build-local-plan.ts'),
+    import('../runner/targets.ts'),
+    import('../runner/validate-run.ts'),
+  ]);
+  const targets = listTargets(env);
+  const defaultTarget = targets.find((t) => t.isDefault)?.name;
+  const plan = planLocalExperiment(name, experiment, {
+    ...(defaultTarget ? { defaultTarget } : {}),
+    ...(path ? { path } : {}),
+  });
+  if (dryRun) {
+    const faultTarget = experiment.localTarget ?? defaultTarget;
+    const url = targets.find((t) => t.name === faultTarget)?.url ?? env.target;
+    const where = `the fault gateway in front of ${faultTarget ? `${faultTarget} (${url})` : url}`;
+    printHuman(`dry run of ${name} on the embedded provider, action by action:`);
+    for (const line of formatLocalPlan(plan.entries, where)) printHuman(`  ${line}`);
+  }
+  const problems = [
+    ...plan.errors,
+    ...refusalDiagnostics(plan.refused),
+    ...validateProcessTargets(suite, name, experiment, env.name, path),
+  ];
+  if (problems.length === 0) return;
+  const refused = plan.refused.map((r) => `${r.action} (${r.actionId})`);
+  throw new ConfigError(
+    refused.length > 0
+      ? `experiment ${name} cannot run on the embedded provider: ${refused.join(', ')} ${refused.length === 1 ? 'has' : 'have'} no local effect`
+      : `experiment ${name} cannot run on the embedded provider`,
+    problems,
+    {
+      hint: 'give an action a local stand-in (local: { fault: SPEC } | { process, target } | { run, undo }), or run the experiment on the aws provider',
+    },
+  );
 }

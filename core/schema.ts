@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.ts';
-import { parseThreshold } from './threshold.ts';
+import { KPI_SYNTAX_HINT, parseThreshold } from './threshold.ts';
 
 /**
  * The one schema of the suite config (`opsproof.config.ts` → `defineSuite({...})`). Types, runtime
@@ -29,7 +29,7 @@ const fraction = z.number().min(0).max(1);
 const threshold = z
   .string()
   .refine((s) => parseThreshold(s).ok, {
-    message: "expected a k6-style threshold such as 'p(95)<300', 'rate<0.01', 'rps>100' or 'avg<200'",
+    message: `not a threshold: ${KPI_SYNTAX_HINT}`,
   })
   .describe("A k6-style threshold: 'p(95)<300' (ms), 'rate<0.01' (error rate), 'rps>100'.");
 
@@ -368,6 +368,13 @@ const experimentTargetSchema = z
       .string()
       .regex(/^(ALL|COUNT\(\d+\)|PERCENT\(\d+\))$/, 'expected ALL, COUNT(n) or PERCENT(n)'),
     parameters: z.record(z.string(), z.string()).optional(),
+    /**
+     * The named local target (`environments.X.targets`) that stands for these resources on the
+     * embedded provider: the process that stop / terminate / reboot / failover actions act on. Never
+     * sent to FIS. @defaultValue the experiment's `localTarget`, else the environment's default target
+     * @example 'db'
+     */
+    localTarget: name.optional(),
   })
   .strict();
 

@@ -5,7 +5,13 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { ConfigError } from '../core/errors.ts';
 import { type LoadedSuite, loadSuite } from '../core/load-config.ts';
 import { validateSuite } from '../core/validate-suite.ts';
-import { checkRun, type RunScope, runScopeOfGate, validateRun } from './validate-run.ts';
+import {
+  checkRun,
+  type RunScope,
+  runScopeOfGate,
+  validateProcessTargets,
+  validateRun,
+} from './validate-run.ts';
 
 let dir: string;
 
@@ -297,5 +303,77 @@ describe('math and composite suite alarms are checked before the run', () => {
       ['alarms.1.AlarmRule', 'warning'],
       ['alarms.2.AlarmRule', 'error'],
     ]);
+  });
+});
+
+describe('validateProcessTargets: a process fault needs a process opsproof starts', () => {
+  const cluster = {
+    resourceType: 'aws:rds:cluster',
+    resourceTags: { app: 'orders' },
+    selectionMode: 'ALL',
+  };
+  const start = { command: ['node', 'db.js'] };
+  const failover = (target: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => ({
+    targets: { db: { ...cluster, ...target } },
+    actions: { failover: { actionId: 'aws:rds:failover-db-cluster', targets: { Clusters: 'db' }, ...extra } },
+  });
+  test.each<[string, Record<string, unknown>, Record<string, unknown>, string[]]>([
+    [
+      'a single target opsproof does not start',
+      { target: 'http://127.0.0.1:1' },
+      failover(),
+      [
+        'experiments.x.actions.failover.actionId: aws:rds:failover-db-cluster would kill the target of environments.local, which opsproof does not start (no start or demo): there is no process to kill',
+      ],
+    ],
+    ['a single target opsproof starts', { target: 'http://127.0.0.1:0', start }, failover(), []],
+    [
+      'a named target without start',
+      { targets: { api: 'http://127.0.0.1:1', db: { readyTcp: '127.0.0.1:5432' } } },
+      failover({ localTarget: 'db' }),
+      [
+        'experiments.x.targets.db.localTarget: aws:rds:failover-db-cluster would kill target "db", which opsproof does not start (environments.local.targets.db has no start): there is no process to kill',
+      ],
+    ],
+    [
+      'a named target opsproof starts',
+      { targets: { api: 'http://127.0.0.1:1', db: { readyTcp: '127.0.0.1:5432', start } } },
+      failover({ localTarget: 'db' }),
+      [],
+    ],
+    [
+      'the default target (the first with a url) without start',
+      { targets: { db: { readyTcp: '127.0.0.1:5432', start }, api: 'http://127.0.0.1:1' } },
+      failover(),
+      [
+        'experiments.x.actions.failover.actionId: aws:rds:failover-db-cluster would kill target "api", which opsproof does not start (environments.local.targets.api has no start): there is no process to kill',
+      ],
+    ],
+    [
+      'a stand-in pausing a target without start',
+      { targets: { api: { url: 'http://127.0.0.1:0', start }, cache: { readyTcp: '127.0.0.1:6379' } } },
+      failover({}, { local: { process: 'pause', target: 'cache' } }),
+      [
+        'experiments.x.actions.failover.local.target: aws:rds:failover-db-cluster would pause target "cache", which opsproof does not start (environments.local.targets.cache has no start): there is no process to pause',
+      ],
+    ],
+    [
+      // Reported as an unknown name by validateTargetNames, not twice.
+      'an unknown name',
+      { targets: { api: 'http://127.0.0.1:1' } },
+      failover({ localTarget: 'database' }),
+      [],
+    ],
+  ])('%s', (_what, local, experiment, expected) => {
+    const { suite } = loadedWith({ environments: { local }, experiments: { x: experiment } });
+    const found = validateProcessTargets(suite, 'x', suite.experiments.x!, 'local');
+    expect(found.map((d) => `${d.path}: ${d.message}`)).toEqual(expected);
+    expect(found.every((d) => d.severity === 'error')).toBe(true);
+  });
+
+  test('only embedded environments: FIS acts on the real resources', () => {
+    const { suite } = loadedWith({ experiments: { x: failover() } });
+    expect(validateProcessTargets(suite, 'x', suite.experiments.x!, 'cloud')).toEqual([]);
+    expect(validateProcessTargets(suite, 'x', suite.experiments.x!, undefined)).toHaveLength(1);
   });
 });

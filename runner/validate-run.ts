@@ -1,9 +1,9 @@
 import { type LoadedCanaries, loadCanaries } from '../canaries/load-canaries.ts';
-import { buildLocalPlan } from '../chaos/build-local-plan.ts';
+import { planLocalExperiment, refusalDiagnostics } from '../chaos/build-local-plan.ts';
 import { alarmNameFromArn, findFisAction } from '../chaos/fis-catalog.ts';
 import { validateExperiment } from '../chaos/validate-experiment.ts';
 import { type Diagnostic, dedupeDiagnostics } from '../core/diagnostics.ts';
-import { ConfigError, describeError, UsageError } from '../core/errors.ts';
+import { describeError, UsageError } from '../core/errors.ts';
 import type { LoadedSuite, SuiteCheck } from '../core/load-config.ts';
 import type { StageName } from '../core/run-result.ts';
 import type { Environment, Experiment, SuiteAlarmDefinition } from '../core/schema.ts';
@@ -49,6 +49,11 @@ export interface ValidateRunInput {
   scope: RunScope;
   /** The environment the run uses: names of targets are checked against its `targets`. @defaultValue every environment */
   env?: string;
+  /**
+   * A dry run (`chaos run --dry-run`): the command prints the plan with the actions the embedded
+   * provider cannot run and exits 2 naming them, so they are not errors here. @defaultValue false
+   */
+  dryRun?: boolean;
 }
 
 /**
@@ -76,11 +81,17 @@ export async function validateRun(input: ValidateRunInput): Promise<Diagnostic[]
   out.push(...validateSuiteAlarms(suite.alarms, provider));
   out.push(...validateTargetNames(suite, input.env));
   for (const [name, experiment] of Object.entries(suite.experiments)) {
+    const used = usedExperiments.has(name);
     const found = [
       ...validateExperiment(name, experiment, { alarms }),
-      ...(provider === 'embedded' ? validateLocalMapping(name, experiment, alarms) : []),
+      ...(provider === 'embedded'
+        ? [
+            ...validateLocalMapping(name, experiment, alarms, !(input.dryRun && used)),
+            ...validateProcessTargets(suite, name, experiment, input.env),
+          ]
+        : []),
     ];
-    out.push(...inScope(dedupeDiagnostics(found), usedExperiments.has(name)));
+    out.push(...inScope(dedupeDiagnostics(found), used));
   }
 
   const canaryDetectors = Object.entries(suite.drills).flatMap(([name, drill]) =>
@@ -139,13 +150,14 @@ export async function validateRun(input: ValidateRunInput): Promise<Diagnostic[]
  * which preflight prints. An unknown `--env` is reported by the caller; the check then assumes the
  * embedded provider.
  */
-export function checkRun(scope: RunScope, envName: string): SuiteCheck {
+export function checkRun(scope: RunScope, envName: string, options: { dryRun?: boolean } = {}): SuiteCheck {
   return (loaded) =>
     validateRun({
       loaded,
       provider: loaded.suite.environments[envName]?.provider ?? 'embedded',
       scope,
       ...(loaded.suite.environments[envName] ? { env: envName } : {}),
+      ...(options.dryRun ? { dryRun: true } : {}),
     });
 }
 
@@ -191,6 +203,9 @@ export function validateTargetNames(
         check(`load.profiles.${name}.target`, profile.target);
       for (const [name, experiment] of Object.entries(suite.experiments)) {
         check(`experiments.${name}.localTarget`, experiment.localTarget);
+        // An FIS target's local stand-in process (`targets.Db.localTarget`) needs no url.
+        for (const [target, def] of Object.entries(experiment.targets))
+          check(`experiments.${name}.targets.${target}.localTarget`, def.localTarget, false);
         // A stand-in's process fault names the local target it acts on.
         for (const [action, def] of Object.entries(experiment.actions))
           if (def.local && 'process' in def.local)
@@ -251,18 +266,21 @@ export function validateSuiteAlarms(
   return out;
 }
 
-/** What the embedded provider cannot do with an experiment that FIS could (build-local-plan.ts). */
-function validateLocalMapping(name: string, experiment: Experiment, alarms: readonly string[]): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  try {
-    buildLocalPlan(name, experiment);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    out.push(...error.diagnostics);
-  }
+/**
+ * What the embedded provider cannot do with an experiment that FIS could (build-local-plan.ts): its
+ * refused actions (unless a dry run lists them itself) and alarms it could not read.
+ */
+function validateLocalMapping(
+  name: string,
+  experiment: Experiment,
+  alarms: readonly string[],
+  refusals: boolean,
+): Diagnostic[] {
+  const plan = planLocalExperiment(name, experiment);
+  const out: Diagnostic[] = refusals ? refusalDiagnostics(plan.refused) : [];
   // Locally, alarm states are read from the embedded alarms: an alarm the suite lacks never answers.
   for (const [action, def] of Object.entries(experiment.actions)) {
-    if (findFisAction(def.actionId)?.local !== 'assert-alarms') continue;
+    if (findFisAction(def.actionId)?.family !== 'assert-alarms') continue;
     for (const arn of (def.parameters.alarmArns ?? '').split(',')) {
       const alarm = alarmNameFromArn(arn.trim());
       if (alarm !== '' && !alarms.includes(alarm))
@@ -271,6 +289,50 @@ function validateLocalMapping(name: string, experiment: Experiment, alarms: read
           severity: 'error',
           message: `alarm "${alarm}" is not among the suite's alarms, so the embedded provider cannot read its state`,
         });
+    }
+  }
+  return out;
+}
+
+/**
+ * Process faults of an experiment (stop / terminate / reboot / failover, process stand-ins) on a local
+ * target opsproof does not start, in each embedded environment the run may use: there would be no
+ * process to kill. Unknown target names are `validateTargetNames`' to report. Pure.
+ */
+export function validateProcessTargets(
+  suite: Pick<LoadedSuite['suite'], 'environments'>,
+  name: string,
+  experiment: Experiment,
+  envName: string | undefined,
+  base = `experiments.${name}`,
+): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const envs = Object.entries(suite.environments).filter(
+    ([key, env]) => env.provider === 'embedded' && (envName === undefined || key === envName),
+  );
+  for (const [envKey, env] of envs) {
+    const names = Object.keys(env.targets ?? {});
+    // The default target is the first with a url (runner/targets.ts, listTargets).
+    const defaultTarget = Object.entries(env.targets ?? {}).find(([, t]) => t.url !== undefined)?.[0];
+    const plan = planLocalExperiment(name, experiment, defaultTarget ? { defaultTarget } : {});
+    for (const step of plan.steps) {
+      if (step.effect.kind !== 'process') continue;
+      const { op, target } = step.effect;
+      const path = `${base}.${step.targetPath ?? `actions.${step.action}.actionId`}`;
+      if (env.targets) {
+        if (!names.includes(target) || env.targets[target]?.start !== undefined) continue;
+        out.push({
+          path,
+          severity: 'error',
+          message: `${step.actionId} would ${op} target "${target}", which opsproof does not start (environments.${envKey}.targets.${target} has no start): there is no process to ${op}`,
+        });
+      } else if (env.start === undefined && !env.demo) {
+        out.push({
+          path,
+          severity: 'error',
+          message: `${step.actionId} would ${op} the target of environments.${envKey}, which opsproof does not start (no start or demo): there is no process to ${op}`,
+        });
+      }
     }
   }
   return out;
