@@ -388,9 +388,10 @@ const experimentActionSchema = z
     targets: z.record(z.string(), z.string()).optional(),
     startAfter: z.array(z.string()).optional(),
     /**
-     * What the action does on the embedded provider when it has no local effect of its own
-     * (DESIGN.md, Experiments): a fault SPEC on the gateway, a process fault on a named local target
-     * (`environments.X.targets`), or a command and its undo. Never sent to FIS.
+     * What the action does on the embedded provider (DESIGN.md, Experiments), instead of its own
+     * local effect when it has one: a fault SPEC on the gateway for the action's duration, a process
+     * fault on a named local target (`environments.X.targets`), or a command and its undo. Never sent
+     * to FIS.
      * @example { fault: 'blackhole:percent=100,path=/orders/*' }
      */
     local: z
