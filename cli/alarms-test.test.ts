@@ -60,6 +60,19 @@ describe('opsproof alarms test', () => {
     expect(readFileSync(join(out, 'junit.xml'), 'utf8')).toContain('errors fire');
   });
 
+  test('a file given by its absolute path inside the working directory is named relatively in every report', async () => {
+    const { file, dir } = testFile(errorsRising);
+    const out = join(dir, 'run');
+    capture();
+    vi.spyOn(process, 'cwd').mockReturnValue(dir);
+    expect(await runAlarmsTest([file], { out })).toBe(0);
+    for (const name of ['result.json', 'junit.xml', 'summary.md']) {
+      const text = readFileSync(join(out, name), 'utf8');
+      expect(text, name).toContain('stack.alarms.yaml › errors fire');
+      expect(text, name).not.toContain(file);
+    }
+  });
+
   test('--require-coverage fails the run on an untested template alarm', async () => {
     const { file, dir } = testFile(errorsRising);
     capture();

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isAbsolute, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { EXIT, type ExitCode } from '../core/errors.ts';
 import { addCommonFlags, type CommonFlags, prepareRunDir, printHuman } from './command-kit.ts';
@@ -40,7 +41,7 @@ export async function runAlarmsTest(files: string[], flags: AlarmsTestFlags): Pr
   const startedAt = new Date();
   // Every file is loaded first: a malformed one stops the command (exit 2) before anything runs.
   const loaded = [];
-  for (const file of files) loaded.push(await loadAlarmTestFile(file));
+  for (const file of files) loaded.push(await loadAlarmTestFile(nameFromWorkingDir(file)));
   const results = loaded.flatMap((file) => runAlarmTestFile(file));
   const coverage = buildAlarmCoverage(loaded);
   const result = buildAlarmTestResult({
@@ -72,4 +73,13 @@ export async function runAlarmsTest(files: string[], flags: AlarmsTestFlags): Pr
   printHuman(lines.join('\n'));
   if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   return result.status === 'passed' ? EXIT.passed : EXIT.failed;
+}
+
+/**
+ * A test file as the reports name it: relative to the working directory when it is inside it, so an
+ * absolute argument (`$PWD/alarms/x.yaml`) puts no path of the machine into result.json or junit.xml.
+ */
+function nameFromWorkingDir(file: string): string {
+  const rel = relative(process.cwd(), resolve(file));
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
 }
