@@ -21,8 +21,8 @@ export interface LoadFigures {
   max: number | null;
 }
 
-/** A run as the history stores it: flat rows, nothing that needs the run directory later. */
-export interface RunRecord {
+/** A run's own fields: what history files about every run, and what `listRuns` gives back. */
+export interface RunFields {
   runId: string;
   kind: RunKind;
   /** Drill, load profile, experiment or canary names; the service for a gate. */
@@ -38,6 +38,10 @@ export interface RunRecord {
   runDir: string | null;
   /** The load profile that ran, when one did (the key baselines are matched on). */
   profile: string | null;
+}
+
+/** A run as the history stores it: flat rows, nothing that needs the run directory later. */
+export interface RunRecord extends RunFields {
   checks: {
     id: string;
     kind: string;

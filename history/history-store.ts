@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Client, createClient, type InStatement, type Row } from '@libsql/client';
-import type { LoadFigures, RunKind, RunRecord } from './build-run-record.ts';
+import type { LoadFigures, RunFields, RunKind, RunRecord } from './build-run-record.ts';
 
 /**
  * The schema, one entry per version, applied in order inside one write transaction each; the
@@ -47,20 +47,8 @@ const MIGRATIONS: readonly (readonly string[])[] = [
 export const HISTORY_SCHEMA_VERSION = MIGRATIONS.length;
 
 /** One line of `opsproof history`. */
-export interface RunRow {
-  runId: string;
-  kind: RunKind;
-  name: string;
-  command: string;
-  service: string;
-  env: string;
-  status: string;
-  startedAt: string;
-  endedAt: string;
-  durationMs: number;
-  commit: string | null;
-  runDir: string | null;
-  profile: string | null;
+/** A run as `listRuns` reads it back: its own fields and how many of its checks passed and failed. */
+export interface RunRow extends RunFields {
   checksPassed: number;
   checksFailed: number;
 }
@@ -77,13 +65,8 @@ export interface RunFilter {
 }
 
 /** A drill as history recorded it, with its run. */
-export type DrillRow = NonNullable<RunRecord['drill']> & {
-  runId: string;
-  env: string;
-  status: string;
-  startedAt: string;
-  runDir: string | null;
-};
+export type DrillRow = NonNullable<RunRecord['drill']> &
+  Pick<RunFields, 'runId' | 'env' | 'status' | 'startedAt' | 'runDir'>;
 
 export interface CheckRow {
   runId: string;
@@ -187,7 +170,7 @@ function toRunRow(row: Row): RunRow {
     command: String(row.command),
     service: String(row.service),
     env: String(row.env),
-    status: String(row.status),
+    status: String(row.status) as RunFields['status'],
     startedAt: String(row.started_at),
     endedAt: String(row.ended_at),
     durationMs: Number(row.duration_ms),
@@ -459,7 +442,7 @@ function createStore(client: Client, file: string): HistoryStore {
       return rows.rows.map((row) => ({
         runId: String(row.run_id),
         env: String(row.env),
-        status: String(row.status),
+        status: String(row.status) as RunFields['status'],
         startedAt: String(row.started_at),
         runDir: nullableString(row.run_dir),
         name: String(row.name),
