@@ -377,3 +377,27 @@ describe('validateProcessTargets: a process fault needs a process opsproof start
     expect(validateProcessTargets(suite, 'x', suite.experiments.x!, undefined)).toHaveLength(1);
   });
 });
+
+test('a dry run leaves the refused actions of the experiments it runs to the command, which lists them with the plan', async () => {
+  const stress = {
+    targets: { tasks: { resourceType: 'aws:ecs:task', resourceTags: { a: 'b' }, selectionMode: 'ALL' } },
+    actions: {
+      cpu: {
+        actionId: 'aws:ecs:task-cpu-stress',
+        parameters: { duration: 'PT1M' },
+        targets: { Tasks: 'tasks' },
+      },
+    },
+  };
+  const loaded = loadedWith({ experiments: { stress, other: stress } });
+  const refusals = async (dryRun: boolean) =>
+    (await validateRun({ loaded, provider: 'embedded', scope: { experiments: ['stress'] }, dryRun }))
+      .filter((d) => d.path.endsWith('.cpu.actionId'))
+      .map((d) => `${d.severity} ${d.path}`);
+  expect(await refusals(false)).toEqual([
+    'error experiments.stress.actions.cpu.actionId',
+    'warning experiments.other.actions.cpu.actionId',
+  ]);
+  // An experiment the dry run does not use keeps its warning.
+  expect(await refusals(true)).toEqual(['warning experiments.other.actions.cpu.actionId']);
+});
