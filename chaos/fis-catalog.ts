@@ -1,7 +1,8 @@
 /**
  * The FIS actions opsproof knows — every action of the AWS FIS actions reference, with its
  * parameters and target key (the table is `fis-actions-data.ts`, with its source and date) — and
- * how each maps to a local effect (its `family`, and `localMapping` where the family is not enough). Validation of experiments reads this catalog.
+ * how each maps to a local effect (its `family`, and `localMapping` where the family is not
+ * enough). Validation of experiments reads this catalog.
  */
 import { FIS_ACTION_TABLE, FIS_SCENARIOS } from './fis-actions-data.ts';
 
