@@ -177,3 +177,38 @@ test.each([
     expect(build).toThrow(new RegExp(`${actionId}.*roleArn`));
   },
 );
+
+test('one experiment with every family: a role over the inline size limit spills into managed policies, still cdk-nag clean', async () => {
+  // Every fixture's targets and actions in one template (names prefixed by family, no ordering).
+  const targets: Record<string, unknown> = {};
+  const actions: Record<string, unknown> = {};
+  for (const family of COVERED) {
+    const prefix = logicalName(family);
+    const experiment = fisFixtureExperiment(family);
+    for (const [name, target] of Object.entries(experiment.targets ?? {}))
+      targets[`${prefix}${name}`] = target;
+    for (const [name, { startAfter: _after, ...action }] of Object.entries(experiment.actions)) {
+      const refs = Object.entries(action.targets ?? {}).map(([key, target]) => [key, `${prefix}${target}`]);
+      actions[`${prefix}${name}`] = { ...action, targets: Object.fromEntries(refs) };
+    }
+  }
+  const { app, stacks } = createOpsproofApp({
+    suite: fisFixtureSuite({ all: { targets, actions } as Parameters<typeof fisFixtureSuite>[0][string] }),
+    canaries: [await writeFixtureCanaryZip(dir, 'checkout')],
+    outdir: join(dir, 'all'),
+  });
+  // Throws on an unacknowledged cdk-nag finding, the overflow policies' included.
+  const all = Template.fromJSON(app.synth().getStackByName(stacks[0]?.stackName ?? '').template);
+  const overflow = Object.values(all.findResources('AWS::IAM::ManagedPolicy'));
+  expect(overflow.length).toBeGreaterThan(0);
+  const sids = iamStatements(all.toJSON() as Parameters<typeof iamStatements>[0]).map(
+    (s) => (s.statement as { Sid?: string }).Sid,
+  );
+  for (const sid of [
+    'StopAndStartTargetInstances',
+    'SendCommandToTargetTasks',
+    'EditFisNetworkAcl',
+    'PauseBucketReplication',
+  ])
+    expect(sids).toContain(sid);
+});

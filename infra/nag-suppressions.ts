@@ -1,4 +1,12 @@
-import { type CfnResource, aws_iam as iam, type Stack, aws_s3 as s3, Validations } from 'aws-cdk-lib';
+import {
+  AspectPriority,
+  Aspects,
+  type CfnResource,
+  aws_iam as iam,
+  type Stack,
+  aws_s3 as s3,
+  Validations,
+} from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { FIS_WILDCARD_REASONS } from './fis-action-policies.ts';
 
@@ -46,6 +54,17 @@ const BUCKET_ACCESS_LOG_REASON: Record<string, string> = {
 
 /** Acknowledges, with a written reason, each cdk-nag finding this stack keeps on purpose. */
 export function applyNagSuppressions(stack: Stack): void {
+  // A role policy over IAM's inline size limit is split into OverflowPolicy managed policies by a
+  // mutating aspect at synthesis; a read-only aspect runs after it and sees them.
+  Aspects.of(stack).add(
+    {
+      visit: (node) => {
+        if (node instanceof iam.CfnManagedPolicy)
+          acknowledgeWildcards(node, stack.resolve(node.policyDocument));
+      },
+    },
+    { priority: AspectPriority.READONLY },
+  );
   for (const node of stack.node.findAll()) {
     if (node instanceof iam.CfnPolicy) acknowledgeWildcards(node, stack.resolve(node.policyDocument));
     if (node instanceof iam.CfnRole) {
