@@ -80,7 +80,7 @@ test('a line per run on stderr: id, kind, name, env, status, checks, commit', as
   const lines = io.stderr().trim().split('\n');
   expect(lines).toHaveLength(2);
   expect(lines[1]).toMatch(
-    /^load-1 +\S+ \S+ +load +steady +local +failed +12\.0s +0\/1 checks passed +0123456$/,
+    /^load-1 +\S+ \S+ +load +steady +local +failed +12s +0\/1 checks passed +0123456$/,
   );
   expect(io.stdout()).toBe('');
 });

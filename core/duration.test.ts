@@ -29,12 +29,26 @@ describe('parseDuration', () => {
 
 test.each([
   [250, '250ms'],
+  [850.4, '850ms'],
+  [999.6, '1s'],
   [1500, '1.5s'],
+  [12_340, '12.3s'],
+  [2000, '2s'],
+  [59_960, '1m'],
   [90_000, '1m30s'],
+  [245_000, '4m5s'],
   [3_600_000, '1h'],
+  [3_725_000, '1h2m5s'],
 ])('formatDuration(%d) = %s', (ms, text) => {
   expect(formatDuration(ms)).toBe(text);
 });
+
+test.each([250, 1500, 90_000, 245_000, 3_725_000])(
+  'formatDuration(%d) reads back as the same duration',
+  (ms) => {
+    expect(parseDuration(formatDuration(ms))).toBe(ms);
+  },
+);
 
 test.each([
   [300_000, 'PT5M'],

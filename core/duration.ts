@@ -43,11 +43,15 @@ export function parseDurationStrict(input: string | number, what = 'duration'): 
   return ms;
 }
 
-/** `1500` → `1.5s`, `90000` → `1m30s`, `250` → `250ms`. */
+/**
+ * How every report and message writes a duration, in the form users write one (and `parseDuration`
+ * reads back): `250` → `250ms`, `1500` → `1.5s`, `245000` → `4m5s`, `3600000` → `1h`.
+ */
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms)) return String(ms);
-  if (ms < 1000) return `${Math.round(ms * 10) / 10}ms`;
-  if (ms < 60_000) return `${Math.round(ms / 100) / 10}s`;
+  if (Math.round(ms) < 1000) return `${Math.round(ms)}ms`;
+  const tenths = Math.round(ms / 100);
+  if (tenths < 600) return `${tenths / 10}s`;
   const totalSeconds = Math.round(ms / 1000);
   const h = Math.floor(totalSeconds / 3600);
   const m = Math.floor((totalSeconds % 3600) / 60);

@@ -1,3 +1,4 @@
+import { formatDuration } from '../core/duration.ts';
 import type { RunRow } from './history-store.ts';
 
 /** `opsproof history`: one aligned line per run, oldest first (pure). */
@@ -10,7 +11,7 @@ export function formatHistoryLines(rows: readonly RunRow[]): string {
     r.name,
     r.env,
     r.status,
-    formatSeconds(r.durationMs),
+    formatDuration(r.durationMs),
     `${r.checksPassed}/${r.checksPassed + r.checksFailed} checks passed`,
     r.commit ? r.commit.slice(0, 7) : '-',
   ]);
@@ -25,10 +26,4 @@ export function formatHistoryLines(rows: readonly RunRow[]): string {
         .trimEnd(),
     )
     .join('\n');
-}
-
-function formatSeconds(ms: number): string {
-  return ms >= 60_000
-    ? `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`
-    : `${(ms / 1000).toFixed(1)}s`;
 }

@@ -1,4 +1,5 @@
 import { buildDrillDeltas, formatDrillDelta, formatDrillFigure } from '../core/drill-delta.ts';
+import { formatDuration } from '../core/duration.ts';
 import type { TimelineRecord } from '../core/events.ts';
 import {
   type CanaryRunResult,
@@ -12,13 +13,7 @@ import { buildChartData, type ChartData } from './build-chart-data.ts';
 import { formatEvent } from './format-event.ts';
 import { formatEvidence } from './format-evidence.ts';
 import { formatSendLag } from './format-send-lag.ts';
-import {
-  formatCanaryName,
-  formatDuration,
-  formatMeasured,
-  formatTargets,
-  formatThreshold,
-} from './format-value.ts';
+import { formatCanaryName, formatMeasured, formatTargets, formatThreshold } from './format-value.ts';
 import type { ChartAssets } from './load-chart-assets.ts';
 
 /** Escapes text for HTML element content and quoted attribute values. */

@@ -1,15 +1,10 @@
 import { isAbsolute, relative, sep } from 'node:path';
 import { buildDrillDeltas, formatDrillDelta, formatDrillFigure } from '../core/drill-delta.ts';
+import { formatDuration } from '../core/duration.ts';
 import { type Check, exitCodeForStatus, orderChecks, type RunResult } from '../core/run-result.ts';
 import { formatEvidence } from './format-evidence.ts';
 import { formatSendLag } from './format-send-lag.ts';
-import {
-  formatCanaryName,
-  formatDuration,
-  formatMeasured,
-  formatTargets,
-  formatThreshold,
-} from './format-value.ts';
+import { formatCanaryName, formatMeasured, formatTargets, formatThreshold } from './format-value.ts';
 
 const VERDICT: Record<RunResult['status'], string> = {
   passed: '✅ passed',

@@ -1,15 +1,10 @@
 import pc from 'picocolors';
 import { buildDrillDeltas, formatDrillDelta } from '../core/drill-delta.ts';
+import { formatDuration } from '../core/duration.ts';
 import { type Check, exitCodeForStatus, orderChecks, type RunResult } from '../core/run-result.ts';
 import { formatEvidence } from './format-evidence.ts';
 import { formatSendLag } from './format-send-lag.ts';
-import {
-  formatDuration,
-  formatMeasured,
-  formatTargets,
-  formatThreshold,
-  STATUS_SYMBOL,
-} from './format-value.ts';
+import { formatMeasured, formatTargets, formatThreshold, STATUS_SYMBOL } from './format-value.ts';
 
 export interface SummaryOptions {
   /** The HTML report, printed last so it is the line people copy. */

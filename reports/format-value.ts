@@ -32,15 +32,6 @@ export function formatCanaryName(canary: Pick<CanaryRunResult, 'name' | 'stage'>
   return canary.stage === 'canaries-after' ? `${canary.name} (after chaos)` : canary.name;
 }
 
-/** Milliseconds as `850ms`, `12.3s`, `4m05s`. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  const minutes = Math.floor(ms / 60_000);
-  const seconds = Math.round((ms % 60_000) / 1000);
-  return `${minutes}m${String(seconds).padStart(2, '0')}s`;
-}
-
 export const STATUS_SYMBOL: Record<Check['status'], string> = {
   passed: '✓',
   failed: '✗',
