@@ -190,18 +190,21 @@ export default defineSuite(${JSON.stringify({
   },
 );
 
-test('a drill run into --out elsewhere (drill.md, its runbooks) writes no machine path', {
+test('an alert drill run into --out elsewhere (drill.md and its runbook) writes no machine path', {
   timeout: 90_000,
 }, async () => {
   const out = mkdtempSync(join(tmpdir(), 'opsproof-paths-drill-'));
-  const drill = await runCli(['drill', 'dr', '--env', 'local', '--out', out], repoPath());
+  const drill = await runCli(['drill', 'alert', '--env', 'local', '--out', out], repoPath());
   expect(drill.code, drill.stderr).toBe(0);
   const files = await readArtifacts(out);
   expect(files.map((f) => f.path)).toEqual(expect.arrayContaining(['drill.md', 'result.json']));
+  // The run directory is outside the config's folder: the runbook is named from that folder.
   const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as RunResult;
-  // The run directory is outside the config's folder: runbooks are named from that folder.
-  expect(result.drill?.runbooks?.map((r) => r.runbook) ?? []).not.toContainEqual(
-    expect.stringMatching(/^\//),
+  expect(result.drill?.runbooks).toEqual([
+    { alarm: 'HighErrorRate', runbook: 'demo/runbooks/high-error-rate.md' },
+  ]);
+  expect(readFileSync(join(out, 'drill.md'), 'utf8')).toContain(
+    '[demo/runbooks/high-error-rate.md](demo/runbooks/high-error-rate.md)',
   );
   expect(findMachinePaths(files, machineNeedles(out, realpathSync(out)))).toEqual([]);
 });
