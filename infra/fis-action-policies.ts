@@ -306,6 +306,51 @@ const transitGatewayCrossRegion: ActionPolicy = ({ ctx }) => [
   ]),
 ];
 
+/**
+ * FIS swaps the endpoints' security groups for an empty one it creates and back (actions reference;
+ * the statements of the Resilience Hub "Multi-Region: isolation" execution role).
+ */
+const disruptVpcEndpoint: ActionPolicy = (use) => {
+  const { ctx } = use;
+  const group = ec2(ctx, 'security-group');
+  return [
+    {
+      sid: 'SwapTargetEndpointSecurityGroups',
+      actions: ['ec2:ModifyVpcEndpoint'],
+      resources: [...targetArns(use, () => ec2(ctx, 'vpc-endpoint')), group],
+    },
+    {
+      sid: 'ManageFisSecurityGroup',
+      actions: ['ec2:CreateSecurityGroup', 'ec2:DeleteSecurityGroup', 'ec2:RevokeSecurityGroupEgress'],
+      resources: [group, ec2(ctx, 'vpc')],
+    },
+    {
+      sid: 'TagFisSecurityGroup',
+      actions: ['ec2:CreateTags'],
+      resources: [group],
+      conditions: { StringEquals: { 'ec2:CreateAction': 'CreateSecurityGroup', ...FIS_REQUEST_TAG } },
+    },
+    describe('DescribeNetwork', ['ec2:DescribeVpcEndpoints', 'ec2:DescribeSecurityGroups']),
+  ];
+};
+
+// --- data stores, API faults ------------------------------------------------------------------
+
+const kinesisApiError: ActionPolicy = (use) => [
+  {
+    sid: 'InjectTargetStreamErrors',
+    actions: ['kinesis:InjectApiError'],
+    resources: targetArns(use, () => slash(use.ctx, 'kinesis', 'stream', '*')),
+  },
+];
+
+/** aws:fis:inject-api-*: FIS injects the errors into the target roles' calls within its own experiment. */
+const injectApiFault =
+  (permission: string): ActionPolicy =>
+  ({ ctx }) => [
+    { sid: 'InjectApiErrors', actions: [permission], resources: [slash(ctx, 'fis', 'experiment', '*')] },
+  ];
+
 // --- SSM -------------------------------------------------------------------------------------
 
 /** `AutomationAssumeRole` of the document parameters, when it is an ARN. */
@@ -584,6 +629,28 @@ export const FIS_ACTION_POLICIES: Record<string, ActionPolicy> = {
   'aws:network:disrupt-connectivity': disruptConnectivity,
   'aws:network:route-table-disrupt-cross-region-connectivity': routeTableCrossRegion,
   'aws:network:transit-gateway-disrupt-cross-region-connectivity': transitGatewayCrossRegion,
+  'aws:network:disrupt-vpc-endpoint': disruptVpcEndpoint,
+
+  'aws:kinesis:stream-provisioned-throughput-exception': kinesisApiError,
+  'aws:kinesis:stream-expired-iterator-exception': kinesisApiError,
+  'aws:dsql:cluster-connection-failure': (use) => [
+    {
+      sid: 'InjectTargetDsqlClusterErrors',
+      actions: ['dsql:InjectError', 'dsql:GetCluster'],
+      resources: targetArns(use, () => slash(use.ctx, 'dsql', 'cluster', '*')),
+    },
+  ],
+  'aws:memorydb:multi-region-cluster-pause-replication': (use) => [
+    {
+      sid: 'PauseTargetMultiRegionClusters',
+      actions: ['memorydb:PauseMultiRegionClusterReplication', 'memorydb:DescribeMultiRegionClusters'],
+      // Multi-Region clusters are global: their ARNs have no Region.
+      resources: targetArns(use, () => slash(use.ctx, 'memorydb', 'multiregioncluster', '*', { region: '' })),
+    },
+  ],
+  'aws:fis:inject-api-internal-error': injectApiFault('fis:InjectApiInternalError'),
+  'aws:fis:inject-api-throttle-error': injectApiFault('fis:InjectApiThrottleError'),
+  'aws:fis:inject-api-unavailable-error': injectApiFault('fis:InjectApiUnavailableError'),
 };
 
 function elastiCacheAzPower(): ActionPolicy {
@@ -695,6 +762,16 @@ export const FIS_WILDCARD_REASONS: Record<string, string> = {
   ModifyVpcEndpointOnFisRouteTable: fisCreated('Route tables'),
   ModifyVpcEndpoints:
     "Gateway endpoints of the target subnets' route tables are found at start; endpoints of this account and Region, as the managed policy allows.",
+  SwapTargetEndpointSecurityGroups:
+    'FIS moves the target endpoints to the security group it creates at start (id unknown until then) and back to their own; security groups of this account and Region.',
+  ManageFisSecurityGroup:
+    "FIS creates, empties and deletes its own security group in the endpoints' VPC, both known only at start; this account and Region (the Resilience Hub execution role grants the same).",
+  TagFisSecurityGroup: fisCreated('Security groups'),
+  InjectTargetStreamErrors: chosenAtStart('Kinesis data streams'),
+  InjectTargetDsqlClusterErrors: chosenAtStart('Aurora DSQL clusters'),
+  PauseTargetMultiRegionClusters: chosenAtStart('MemoryDB multi-Region clusters'),
+  InjectApiErrors:
+    'The fis:InjectApi* permissions are authorised on the experiment, whose id exists only once it starts; experiments of this account and Region.',
   SwapTransitGatewayRouteTables:
     'The peering attachments and route tables of the target transit gateways are resolved at start; this account and Region, as the managed policy allows.',
 };

@@ -536,6 +536,112 @@ describe('buildFisPermissions: one table row per action family', () => {
       ],
     ],
     [
+      'network VPC endpoint disruption: the endpoint and the security group FIS creates',
+      one(
+        'aws:network:disrupt-vpc-endpoint',
+        byArns('aws:ec2:vpc-endpoint', `${EC2}:vpc-endpoint/vpce-1`),
+        'VPCEndpoints',
+        {
+          duration: 'PT5M',
+        },
+      ),
+      [
+        [
+          'SwapTargetEndpointSecurityGroups',
+          ['ec2:ModifyVpcEndpoint'],
+          [`${EC2}:vpc-endpoint/vpce-1`, `${EC2}:security-group/*`],
+        ],
+        [
+          'ManageFisSecurityGroup',
+          ['ec2:CreateSecurityGroup', 'ec2:DeleteSecurityGroup', 'ec2:RevokeSecurityGroupEgress'],
+          [`${EC2}:security-group/*`, `${EC2}:vpc/*`],
+        ],
+        [
+          'TagFisSecurityGroup',
+          ['ec2:CreateTags'],
+          [`${EC2}:security-group/*`],
+          {
+            StringEquals: {
+              'ec2:CreateAction': 'CreateSecurityGroup',
+              'aws:RequestTag/managedByFIS': 'true',
+            },
+          },
+        ],
+        ['DescribeNetwork', ['ec2:DescribeVpcEndpoints', 'ec2:DescribeSecurityGroups'], ANY],
+      ],
+    ],
+    [
+      'Kinesis, Aurora DSQL and MemoryDB faults: listed stream and cluster, tagged multi-Region clusters (global ARNs)',
+      {
+        targets: {
+          stream: byArns('aws:kinesis:stream', 'arn:aws:kinesis:eu-west-1:111122223333:stream/orders'),
+          dsql: byArns('aws:dsql:cluster', 'arn:aws:dsql:eu-west-1:111122223333:cluster/abc'),
+          mdb: byTags('aws:memorydb:multi-region-cluster'),
+        },
+        actions: {
+          throughput: {
+            actionId: 'aws:kinesis:stream-provisioned-throughput-exception',
+            parameters: { duration: 'PT5M', percentage: '50' },
+            targets: { KinesisStreams: 'stream' },
+          },
+          iterator: {
+            actionId: 'aws:kinesis:stream-expired-iterator-exception',
+            parameters: { duration: 'PT5M', percentage: '50' },
+            targets: { KinesisStreams: 'stream' },
+          },
+          connections: {
+            actionId: 'aws:dsql:cluster-connection-failure',
+            parameters: { duration: 'PT5M', percentage: '30' },
+            targets: { Clusters: 'dsql' },
+          },
+          replication: {
+            actionId: 'aws:memorydb:multi-region-cluster-pause-replication',
+            parameters: { duration: 'PT5M' },
+            targets: { MultiRegionClusters: 'mdb' },
+          },
+        },
+      },
+      [
+        [
+          'InjectTargetStreamErrors',
+          ['kinesis:InjectApiError'],
+          ['arn:aws:kinesis:eu-west-1:111122223333:stream/orders'],
+        ],
+        [
+          'InjectTargetDsqlClusterErrors',
+          ['dsql:InjectError', 'dsql:GetCluster'],
+          ['arn:aws:dsql:eu-west-1:111122223333:cluster/abc'],
+        ],
+        [
+          'PauseTargetMultiRegionClusters',
+          ['memorydb:PauseMultiRegionClusterReplication', 'memorydb:DescribeMultiRegionClusters'],
+          ['arn:aws:memorydb::111122223333:multiregioncluster/*'],
+        ],
+        tagLookup,
+      ],
+    ],
+    [
+      "API error injection into a role's calls: within this account's experiments",
+      one(
+        'aws:fis:inject-api-throttle-error',
+        byArns('aws:iam:role', 'arn:aws:iam::111122223333:role/api'),
+        'Roles',
+        {
+          service: 'ec2',
+          operations: 'DescribeInstances',
+          percentage: '90',
+          duration: 'PT5M',
+        },
+      ),
+      [
+        [
+          'InjectApiErrors',
+          ['fis:InjectApiThrottleError'],
+          ['arn:aws:fis:eu-west-1:111122223333:experiment/*'],
+        ],
+      ],
+    ],
+    [
       'CloudWatch alarm assertion: exactly the asserted alarms',
       {
         actions: {
@@ -692,16 +798,15 @@ describe('buildFisPermissions', () => {
     }
   });
 
-  test.each([
-    'aws:kinesis:stream-provisioned-throughput-exception',
-    'aws:directconnect:virtual-interface-disconnect',
-    'aws:fis:inject-api-throttle-error',
-  ])('%s has no policy here: synthesis asks for an explicit roleArn', (actionId) => {
-    const input: ExperimentInput = { actions: { cut: { actionId, parameters: { duration: 'PT1M' } } } };
-    const build = () => buildFisPermissions(experimentSchema.parse(input), ctx);
-    expect(build).toThrow(UnsupportedFisActionError);
-    expect(build).toThrow(new RegExp(`${actionId}.*roleArn`));
-  });
+  test.each(['aws:directconnect:virtual-interface-disconnect', 'aws:arc:start-zonal-autoshift'])(
+    '%s has no policy here: synthesis asks for an explicit roleArn',
+    (actionId) => {
+      const input: ExperimentInput = { actions: { cut: { actionId, parameters: { duration: 'PT1M' } } } };
+      const build = () => buildFisPermissions(experimentSchema.parse(input), ctx);
+      expect(build).toThrow(UnsupportedFisActionError);
+      expect(build).toThrow(new RegExp(`${actionId}.*roleArn`));
+    },
+  );
 
   test('Lambda faults need the configuration bucket', () => {
     const input = one('aws:lambda:invocation-error', byTags('aws:lambda:function'), 'Functions');

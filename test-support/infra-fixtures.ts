@@ -123,6 +123,7 @@ export const FIS_FAMILIES_WITH_ROLES = [
   'ebs',
   'lambda',
   's3',
+  'data-stores',
 ] as const;
 
 /**
