@@ -4,9 +4,9 @@
  * pages it links: ecs-task-actions, eks-pod-actions, use-lambda-actions), transcribed 2026-12-06 from
  * the reference's text. The reference does not print target keys (ListActions does): the keys are
  * those of AWS's published templates.
- * Types live in fis-catalog.ts; this file is only the table, so a new AWS action is one entry here.
+ * Types live in fis-action-spec.ts; this file is only the table, so a new AWS action is one entry here.
  */
-import type { FisActionSpec, FisParameter, FisScenario } from './fis-catalog.ts';
+import type { FisActionSpec, FisParameter, FisScenario } from './fis-action-spec.ts';
 
 /** Where the table was read, and when (printed by `FIS_CATALOG_SOURCE` users and in chaos/README). */
 export const FIS_CATALOG_SOURCE = {
