@@ -23,9 +23,9 @@ const ROWS = {
   chaos: ['core/', 'telemetry/'],
   assertions: ['core/', 'telemetry/'],
   // "core (result types only)": the result model, the pure readers of the values it carries (a
-  // check's `threshold` is KPI syntax, read by format-value.ts; a drill's deltas) and, for the
-  // screenshot reporter, the one place that finds Chromium.
-  reports: ['core/(run-result|events|drill-delta|threshold|tools)\\.ts$'],
+  // check's `threshold` is KPI syntax, read by format-value.ts; durations; a drill's deltas) and,
+  // for the screenshot reporter, the one place that finds Chromium.
+  reports: ['core/(run-result|events|statuses|drill-delta|duration|threshold|tools)\\.ts$'],
   // "core types, canaries packager".
   infra: ['core/', 'canaries/package-canaries\\.ts$'],
   runner: ['core/', 'telemetry/', 'canaries/', 'load/', 'chaos/', 'assertions/', 'reports/'],
