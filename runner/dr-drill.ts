@@ -1,6 +1,8 @@
 import { launchChromium } from '../canaries/launch-chromium.ts';
 import { loadCanaries } from '../canaries/load-canaries.ts';
 import { runCanaries } from '../canaries/run-canaries.ts';
+import { buildLocalPlan } from '../chaos/build-local-plan.ts';
+import { formatTargetName } from '../chaos/process-faults.ts';
 import { parseDurationStrict } from '../core/duration.ts';
 import { describeError, EnvironmentError, UsageError } from '../core/errors.ts';
 import type { Experiment } from '../core/schema.ts';
@@ -15,12 +17,9 @@ import {
 } from './build-drill-report.ts';
 import { buildExperimentCheck } from './build-experiment-check.ts';
 import { resolveReadyPath } from './local-target.ts';
+import { createProcessFaults } from './process-faults.ts';
 import { resolveRunbook } from './resolve-runbook.ts';
-import {
-  type ExperimentGateways,
-  resolveExperimentTarget,
-  runExperimentUnderLoad,
-} from './run-experiment-under-load.ts';
+import { type ExperimentGateways, runExperimentUnderLoad } from './run-experiment-under-load.ts';
 import type { RunContext } from './stage.ts';
 
 export interface DrDrillOptions {
@@ -52,12 +51,19 @@ export async function runDrDrill(
   const detectWithinMs = parseDurationStrict(drill.detectWithin);
   const interval = options.probeIntervalMs ?? 200;
   const live = !context.options.dryRun;
-  if (context.env.provider === 'embedded' && !resolveExperimentTarget(context, experiment).target?.process) {
-    throw new EnvironmentError(
-      'process',
-      `drill ${drillName} kills the target, but opsproof did not start it in environment ${context.env.name}`,
-      { hint: 'set demo: true or start: { command: [...] } on the environment' },
+  if (context.env.provider === 'embedded') {
+    // What the experiment kills must be a process this run started (the config check says so first).
+    const started = createProcessFaults(context).targets();
+    const unstarted = buildLocalPlan(drill.experiment, experiment).find(
+      (s) => s.effect.kind === 'process' && !started.includes(s.effect.target),
     );
+    if (unstarted?.effect.kind === 'process') {
+      throw new EnvironmentError(
+        'process',
+        `drill ${drillName} kills ${formatTargetName(unstarted.effect.target)}, but opsproof did not start it in environment ${context.env.name}`,
+        { hint: 'set demo: true or start: { command: [...] } on the target' },
+      );
+    }
   }
   const readyPath = resolveReadyPath(context.env);
   const healthUrl = `${context.targetUrl.replace(/\/$/, '')}${readyPath}`;

@@ -282,7 +282,7 @@ test.each([
   );
 });
 
-test('routeExperiment: a database target takes the process faults while the load goes to the service, or to the target its profile names', async () => {
+test('routeExperiment: for a database target the faults and the load go to the service, or the load to the target its profile names', async () => {
   const suite = suiteSchema.parse({
     service: SERVICE,
     environments: {
@@ -326,7 +326,7 @@ test('routeExperiment: a database target takes the process faults while the load
   const gateways = createExperimentGateways(context);
   const experiment = suite.experiments.kill!;
   const steady = await routeExperiment(context, { name: 'kill', experiment, load: 'steady' }, gateways);
-  expect(steady).toMatchObject({ targetName: 'db', processTarget: db, loadTarget: web.url });
+  expect(steady).toMatchObject({ targetName: 'db', loadTarget: web.url });
   expect(steady.faults?.where).toBe(web.url);
   const api = await routeExperiment(context, { name: 'kill', experiment, load: 'api' }, gateways);
   expect(api.loadTarget).toBe('http://127.0.0.1:8100');

@@ -96,7 +96,7 @@ export function createExperimentGateways(context: RunContext, controlUrl?: strin
   };
 }
 
-/** Where an experiment's faults go, where its load is sent, and whose process it may kill. */
+/** Where an experiment's faults go and where its load is sent. */
 export interface ExperimentRouting {
   engine: 'local' | 'fis';
   faults?: FaultController;
@@ -104,15 +104,13 @@ export interface ExperimentRouting {
   loadTarget: string;
   /** The experiment's named target (`localTarget`; undefined: the single-target form). */
   targetName: string | undefined;
-  /** The target whose process the process faults act on. */
-  processTarget: StageTarget['target'];
 }
 
 /**
  * The experiment's own target: its `localTarget` among the environment's named targets, else the
  * default one (an environment with one `target` ignores names).
  */
-export function resolveExperimentTarget(
+function resolveExperimentTarget(
   context: Pick<RunContext, 'env' | 'targetUrl' | 'target' | 'targets'>,
   experiment: Pick<Experiment, 'localTarget'>,
 ): StageTarget {
@@ -122,8 +120,8 @@ export function resolveExperimentTarget(
 }
 
 /**
- * Where the experiment's faults go and its load is sent: its target (a target without http, such
- * as a database, takes process faults while traffic goes to the default target; a load profile
+ * Where the experiment's faults go and its load is sent: its target (for a target without http, such
+ * as a database, the traffic goes to the default target; process faults name their own; a load profile
  * naming a target sends its load there), and its fault controller — `--gateway`'s control API, else
  * the gateway the run put in front of the target, else one started here when the plan has gateway
  * faults.
@@ -140,10 +138,7 @@ export async function routeExperiment(
   const traffic = isHttp ? chosen : resolveStageTarget(context);
   const profileTarget = request.load ? context.loaded.suite.load.profiles[request.load]?.target : undefined;
   const loadTarget = named && profileTarget ? resolveStageTarget(context, profileTarget).url : traffic.url;
-  const base = {
-    targetName: chosen.name,
-    processTarget: chosen.target,
-  };
+  const base = { targetName: chosen.name };
   if (context.env.provider === 'aws') return { engine: 'fis', loadTarget, ...base };
   if (gateways.controlUrl) {
     return { engine: 'local', faults: createControlApiController(gateways.controlUrl), loadTarget, ...base };
