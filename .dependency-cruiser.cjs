@@ -2,7 +2,7 @@
  * DESIGN.md's folder table ("Folders (one per capability)") as dependency-cruiser rules. `npm run
  * boundaries` (part of `npm run check`) runs them on the tree; scripts/check-boundaries.test.ts
  * proves each rule rejects a wrong import in scripts/fixtures/wrong-imports/. The folders DESIGN.md's
- * table does not name and the readings below are listed in README.md, "Folders".
+ * table does not name and the readings below are listed in README.md, "Folders: who may import what".
  */
 
 /** Tests, fixtures and the test-support helpers: everything that is not product code. */
