@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
-import { extname, join, relative } from 'node:path';
-import JSZip from 'jszip';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import type { RunResult } from '../core/run-result.ts';
 import { repoPath, requireTool } from '../core/tools.ts';
+import { findMachinePaths, machineNeedles, readArtifacts } from '../test-support/scan-machine-paths.ts';
 
 // Issue 21: reports travel (CI artifacts, step summaries, attachments to tickets); none of them may
 // carry an absolute path of the machine that ran the gate — runbook links least of all.
@@ -30,52 +30,6 @@ function runCli(args: string[], cwd: string): Promise<{ code: number | null; std
       resolve({ code, stderr });
     });
   });
-}
-
-/** Every file under `dir` with its text: file names too, zip members (Playwright traces) unpacked. */
-async function readArtifacts(dir: string): Promise<{ path: string; text: string }[]> {
-  const out: { path: string; text: string }[] = [];
-  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const file = join(entry.parentPath, entry.name);
-    const path = relative(dir, file);
-    out.push({ path: `${path} (name)`, text: path });
-    const bytes = readFileSync(file);
-    if (extname(file) === '.zip') {
-      const zip = await JSZip.loadAsync(bytes);
-      for (const member of Object.values(zip.files)) {
-        if (!member.dir) out.push({ path: `${path}:${member.name}`, text: await member.async('string') });
-      }
-    } else if (extname(file) !== '.png') {
-      out.push({ path, text: bytes.toString('utf8') });
-    }
-  }
-  return out;
-}
-
-/** Where a machine path shows: the needle and a little context, per file. */
-function findMachinePaths(files: { path: string; text: string }[], needles: readonly string[]): string[] {
-  const hits: string[] = [];
-  for (const { path, text } of files) {
-    for (const needle of needles) {
-      const at = text.indexOf(needle);
-      if (at >= 0) hits.push(`${path}: …${text.slice(Math.max(0, at - 40), at + needle.length + 40)}…`);
-    }
-  }
-  return hits;
-}
-
-/** The machine's own paths: the project, the opsproof checkout, $HOME and the temp folder. */
-function machineNeedles(...dirs: string[]): string[] {
-  const home = homedir();
-  return [
-    ...dirs,
-    repoPath(),
-    ...(home.length > 1 ? [home] : []),
-    `${tmpdir()}/`,
-    `${realpathSync(tmpdir())}/`,
-    '/tmp/',
-  ];
 }
 
 test.each([

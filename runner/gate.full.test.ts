@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import type { RunResult } from '../core/run-result.ts';
 import { repoPath, requireTool } from '../core/tools.ts';
+import { findMachinePaths, machineNeedles, readArtifacts } from '../test-support/scan-machine-paths.ts';
 
 const chromium = requireTool('chromium');
 
@@ -60,5 +61,7 @@ test.skipIf(chromium.skip !== undefined)(
       runbook: 'demo/runbooks/high-error-rate.md',
     });
     expect(stderr).toContain('verdict: PASSED');
+    // Every stage's artifacts, experiment journals included, name no path of the machine.
+    expect(findMachinePaths(await readArtifacts(out), machineNeedles(out, realpathSync(out)))).toEqual([]);
   },
 );
