@@ -19,4 +19,10 @@ export type StageName =
 export type JournalStatus = 'completed' | 'failed' | 'aborted' | 'interrupted';
 
 /** A CloudWatch alarm's `StateValue`: telemetry reports it, `alarm.state` events and checks carry it. */
-export type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+export const ALARM_STATES = ['OK', 'ALARM', 'INSUFFICIENT_DATA'] as const;
+export type AlarmStateValue = (typeof ALARM_STATES)[number];
+
+/** Is `value` one of CloudWatch's alarm states (as read from an event or an API answer)? */
+export function isAlarmState(value: unknown): value is AlarmStateValue {
+  return (ALARM_STATES as readonly unknown[]).includes(value);
+}

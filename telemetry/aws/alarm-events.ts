@@ -7,7 +7,8 @@ import {
   SetQueueAttributesCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { AlarmStateChange, AlarmStateValue } from '../types.ts';
+import { isAlarmState } from '../../core/statuses.ts';
+import type { AlarmStateChange } from '../types.ts';
 import { withAwsRetries } from './with-aws-retries.ts';
 
 /** The EventBridge event CloudWatch sends on every alarm state change (the fields we read). */
@@ -22,8 +23,6 @@ export interface AlarmStateChangeEvent {
   };
 }
 
-const STATES = new Set(['OK', 'ALARM', 'INSUFFICIENT_DATA']);
-
 /** A "CloudWatch Alarm State Change" event as a state change; `undefined` for anything else. Pure. */
 export function parseAlarmStateChangeEvent(body: string): AlarmStateChange | undefined {
   let event: AlarmStateChangeEvent;
@@ -36,12 +35,12 @@ export function parseAlarmStateChangeEvent(body: string): AlarmStateChange | und
   const d = event.detail;
   const to = d?.state?.value;
   const from = d?.previousState?.value ?? 'INSUFFICIENT_DATA';
-  if (!d?.alarmName || !to || !STATES.has(to) || !STATES.has(from)) return undefined;
+  if (!d?.alarmName || !isAlarmState(to) || !isAlarmState(from)) return undefined;
   return {
     alarmName: d.alarmName,
     timestamp: new Date(d.state?.timestamp ?? event.time ?? Date.now()),
-    oldState: from as AlarmStateValue,
-    newState: to as AlarmStateValue,
+    oldState: from,
+    newState: to,
     reason: d.state?.reason ?? '',
   };
 }

@@ -482,4 +482,16 @@ describe('pure builders and parsers', () => {
       reason: 'r',
     });
   });
+
+  test.each([
+    ['an unknown state', { value: 'FIRING' }, { value: 'OK' }],
+    ['an unknown previous state', { value: 'ALARM' }, { value: 'ok' }],
+    ['no state', {}, { value: 'OK' }],
+  ])('an alarm event with %s is not a state change', (_what, state, previousState) => {
+    const event = {
+      'detail-type': 'CloudWatch Alarm State Change',
+      detail: { alarmName: 'A', state, previousState },
+    };
+    expect(parseAlarmStateChangeEvent(JSON.stringify(event))).toBeUndefined();
+  });
 });
