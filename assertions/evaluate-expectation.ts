@@ -1,3 +1,10 @@
+/**
+ * Expectations evaluated against the Timeline and the Telemetry port, with deadlines: alarm
+ * transitions, stays-OK, traces and logs that appear, metrics within bounds. One file, over 400 lines,
+ * because every kind shares the anchor search, the deadline handling and the alarm evidence; the
+ * load windows an expectation watches are in find-load-windows.ts.
+ */
+
 import type { Clock } from '../core/clock.ts';
 import { formatDuration, parseDurationStrict } from '../core/duration.ts';
 import { describeError, EnvironmentError } from '../core/errors.ts';
@@ -13,6 +20,7 @@ import type { Expectation, SuiteAlarmDefinition } from '../core/schema.ts';
 import type { Timeline } from '../core/timeline.ts';
 import type { Telemetry } from '../telemetry/port.ts';
 import type { AlarmStateChange, AlarmStateValue, MetricStatisticsDatapoint } from '../telemetry/types.ts';
+import { resolveWatchWindow } from './find-load-windows.ts';
 import { pollUntil } from './poll-until.ts';
 
 export interface ExpectationContext {
@@ -618,104 +626,6 @@ async function evaluateMetricWithin(
         ? `${points.length} ${e.statistic} datapoints of ${e.metricName} within ${bounds}`
         : `${outside.length} of ${points.length} ${e.statistic} datapoints of ${e.metricName} outside ${bounds}, e.g. ${worst.value} at ${worst.timestamp.toISOString()}`,
   };
-}
-
-/**
- * The window an expectation watches: the last fault-free load (`'load'`), or a fixed duration from
- * now, waited out.
- */
-async function resolveWatchWindow(
-  during: string,
-  ctx: ExpectationContext,
-): Promise<{ fromT: number; toT: number } | undefined> {
-  if (during === 'load') return waitForHealthyLoadWindow(ctx);
-  const fromT = ctx.timeline.elapsed();
-  const toT = fromT + parseDurationStrict(during, 'during');
-  const wait = toT - ctx.timeline.elapsed();
-  if (wait > 0) await ctx.clock.sleep(wait, ctx.signal);
-  return { fromT, toT };
-}
-
-/** Extra time a running load gets past its planned duration before the window is given up on. */
-const LOAD_END_SLACK_MS = 30_000;
-
-/**
- * The window of the most recent load that ran with no fault active: the healthy load that
- * "stays OK during load" is about (loads running under a chaos fault are expected to alarm). A
- * load still running is waited for, bounded by its planned duration plus a slack.
- */
-async function waitForHealthyLoadWindow(
-  ctx: ExpectationContext,
-): Promise<{ fromT: number; toT: number } | undefined> {
-  const windows = findLoadWindows(ctx.timeline.records());
-  const healthy = windows.filter((w) => !w.faulted);
-  const done = healthy.filter((w) => w.toT !== undefined).at(-1);
-  const running = healthy.filter((w) => w.toT === undefined).at(-1);
-  if (running && (!done || running.fromT > done.fromT)) {
-    const deadline = running.fromT + running.durationMs + LOAD_END_SLACK_MS - ctx.timeline.elapsed();
-    const timeout = new AbortController();
-    const onAbort = () => timeout.abort(ctx.signal?.reason);
-    ctx.signal?.addEventListener('abort', onAbort, { once: true });
-    const timer = setTimeout(
-      () => timeout.abort(new Error('load did not end in time')),
-      Math.max(0, deadline),
-    );
-    try {
-      const end = await ctx.timeline.waitFor(
-        'load.end',
-        (r) => r.profile === running.profile && r.t >= running.fromT,
-        {
-          fromT: running.fromT,
-          signal: timeout.signal,
-        },
-      );
-      if (!end.aborted) return { fromT: running.fromT, toT: end.t };
-    } catch (error) {
-      if (ctx.signal?.aborted) throw error;
-    } finally {
-      clearTimeout(timer);
-      ctx.signal?.removeEventListener('abort', onAbort);
-    }
-  }
-  return done ? { fromT: done.fromT, toT: done.toT! } : undefined;
-}
-
-interface LoadWindow {
-  profile: string;
-  fromT: number;
-  toT: number | undefined;
-  durationMs: number;
-  /** A fault was active at some point of the window, or the load ended early: not a healthy window. */
-  faulted: boolean;
-}
-
-/** Pairs every load.start with its load.end (by profile, in order) and marks windows a fault overlapped. */
-export function findLoadWindows(records: readonly TimelineRecord[]): LoadWindow[] {
-  const windows: LoadWindow[] = [];
-  const active = new Set<string>();
-  for (const record of records) {
-    if (record.type === 'fault.start') {
-      active.add(record.faultId);
-      for (const w of windows) if (w.toT === undefined) w.faulted = true;
-    } else if (record.type === 'fault.end') {
-      active.delete(record.faultId);
-    } else if (record.type === 'load.start') {
-      windows.push({
-        profile: record.profile,
-        fromT: record.t,
-        toT: undefined,
-        durationMs: record.durationMs,
-        faulted: active.size > 0,
-      });
-    } else if (record.type === 'load.end') {
-      const open = windows.find((w) => w.toT === undefined && w.profile === record.profile);
-      if (open) {
-        open.toT = record.t;
-        if (record.aborted) open.faulted = true;
-      }
-    }
-  }
-  return windows;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { expect, test } from 'vitest';
 import type { TimelineEvent, TimelineRecord } from '../core/events.ts';
-import { findLoadWindows, formatExpectationThreshold } from './evaluate-expectation.ts';
+import { formatExpectationThreshold } from './evaluate-expectation.ts';
+import { findLoadWindows } from './find-load-windows.ts';
 
 const at = (t: number, event: TimelineEvent): TimelineRecord => ({
   ...event,

@@ -1,3 +1,10 @@
+/**
+ * The local canary runner: browser and API canaries, steps, timeouts, retries, failure artifacts
+ * (masked screenshots, snippets, traces) and Synthetics-shaped metrics. One file, over 400 lines,
+ * because a failed step's path (timeout, the pending Playwright call, artifact, retry) is one flow over
+ * one canary's state; run-canaries-per-target.ts holds the grouping by target.
+ */
+
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,3 +1,10 @@
+/**
+ * The FIS engine: create or update the template, start the experiment, tell the guardian, poll it,
+ * watch stop conditions, stop it on abort, and turn it all into a journal. One file, over 400 lines,
+ * because every step shares one experiment's state and the order of its cleanup (a started experiment
+ * must never be left without its guardian or its stop).
+ */
+
 import {
   CreateExperimentTemplateCommand,
   FisClient,

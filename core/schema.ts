@@ -1,3 +1,10 @@
+/**
+ * The config schema (zod): the one source of the suite's types, their runtime validation and the
+ * generated JSON Schema (schema/). One file, over 400 lines, because it is that single source: the
+ * suite's sections refer to each other (named targets, profiles, alarms) and the JSON Schema is
+ * generated from the whole.
+ */
+
 import { z } from 'zod';
 import { parseDuration } from './duration.ts';
 import { KPI_SYNTAX_HINT, parseThreshold } from './threshold.ts';

@@ -1,3 +1,9 @@
+/**
+ * The run history store (SQLite via libSQL): schema migrations, the statements that record a run,
+ * and the queries that read runs, checks, canaries, figures and drills back. One file, over 400 lines,
+ * because writes and reads must agree on one schema, the MIGRATIONS at its top.
+ */
+
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';

@@ -1,3 +1,10 @@
+/**
+ * The open-model load engine (undici): arrivals on schedule, the connection limit, send lag, the
+ * deadline sweep and per-second ticks. One file, over 400 lines, because they all run in one hot loop
+ * and share its state and its clock (load/README.md, "Connections and send lag"); the pool, the slots
+ * and the histograms are already files of their own.
+ */
+
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setImmediate as yieldToIo } from 'node:timers/promises';

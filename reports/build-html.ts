@@ -1,3 +1,9 @@
+/**
+ * report.html as one pure string builder: header, checks, load charts, timeline, faults, canaries,
+ * experiments, drill. One file, over 400 lines, because every section escapes through the same few
+ * helpers, and keeping them together keeps the escaping of hostile text auditable in one place.
+ */
+
 import { buildDrillDeltas, formatDrillDelta, formatDrillFigure } from '../core/drill-delta.ts';
 import { formatDuration } from '../core/duration.ts';
 import type { TimelineRecord } from '../core/events.ts';

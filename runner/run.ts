@@ -1,3 +1,9 @@
+/**
+ * executeRun, the runner every command goes through: run directory, telemetry, targets and their
+ * gateways, stages on one Timeline, interrupts, the result. One file, over 400 lines, because the
+ * order of start-up and teardown (targets, gateways, telemetry, reporters) must read top to bottom.
+ */
+
 import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PassThrough } from 'node:stream';

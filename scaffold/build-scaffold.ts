@@ -1,3 +1,9 @@
+/**
+ * Everything `opsproof init` writes, built as text by pure functions: the config, canaries, load mix,
+ * alarms and their unit tests. One file, over 400 lines, because the generated files must agree with
+ * each other (the alarm tests name the config's alarms, the canaries its paths).
+ */
+
 import { isLoopbackHost } from '../core/loopback.ts';
 
 /** A request the generated canaries and load mix make. */

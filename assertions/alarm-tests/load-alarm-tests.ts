@@ -1,3 +1,10 @@
+/**
+ * Reads an alarm test file and the alarms it tests (inline, or from a CloudFormation/CDK template with
+ * its intrinsics resolved; metric, math and composite alarms) into one checked model. One file, over
+ * 400 lines, because every source goes through the same property cleaning and ends in the same
+ * diagnostics: split, each part would need the others' rules.
+ */
+
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';

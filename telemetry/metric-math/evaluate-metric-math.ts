@@ -1,3 +1,9 @@
+/**
+ * CloudWatch metric math evaluated offline: operators and every supported function over series and
+ * scalars. One file, over 400 lines, because the functions share the same alignment and missing-value
+ * rules, and SUPPORTED_FUNCTIONS must list exactly what evaluateMathNode implements.
+ */
+
 import type { MathNode } from './parse-metric-math.ts';
 
 /**
