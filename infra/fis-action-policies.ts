@@ -6,6 +6,7 @@
  * managed policies use (the `managedByFIS` tag of the network actions) are kept. infra/README.md
  * ("FIS") cites the source of each row; an action id missing here fails synthesis.
  */
+import { createHash } from 'node:crypto';
 import { type ArnComponents, ArnFormat } from 'aws-cdk-lib';
 import type { ExperimentAction, ExperimentTarget } from '../core/schema.ts';
 
@@ -55,9 +56,45 @@ function unique(values: string[]): string[] {
 
 const describe = (sid: string, actions: string[]): PermissionStatement => ({ sid, actions, resources: ANY });
 
+/** The Sid suffix of a statement limited to one tag set: deterministic, alphanumeric (IAM Sids are). */
+function tagSetSuffix(tags: Record<string, string>): string {
+  const canonical = JSON.stringify(Object.entries(tags).sort(([a], [b]) => a.localeCompare(b)));
+  return `Tagged${createHash('sha256').update(canonical).digest('hex').slice(0, 8)}`;
+}
+
+/**
+ * `actions` on the targets: listed ARNs as written (statement `sid`); a target chosen by tags on
+ * `pattern` with an `aws:ResourceTag` condition per tag — the resources FIS resolves carry them —
+ * in a statement of its own per tag set (conditions of one statement all apply); a target chosen
+ * by filters or parameters only on `pattern`. For services whose actions take `aws:ResourceTag`.
+ */
+function onTargets(use: ActionUse, sid: string, actions: string[], pattern: string): PermissionStatement[] {
+  const listed = use.targets.flatMap((t) => t.resourceArns ?? []);
+  const statements: PermissionStatement[] = listed.length
+    ? [{ sid, actions, resources: unique(listed) }]
+    : [];
+  for (const target of use.targets) {
+    if (target.resourceArns?.length) continue;
+    const tags = target.resourceTags ?? {};
+    if (Object.keys(tags).length === 0) {
+      statements.push({ sid, actions, resources: [pattern] });
+      continue;
+    }
+    const byTag = Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:ResourceTag/${k}`, v]));
+    statements.push({
+      sid: `${sid}${tagSetSuffix(tags)}`,
+      actions,
+      resources: [pattern],
+      conditions: { StringEquals: byTag },
+    });
+  }
+  return statements;
+}
+
 // --- EC2 -------------------------------------------------------------------------------------
 
-const instances = (use: ActionUse) => targetArns(use, () => slash(use.ctx, 'ec2', 'instance', '*'));
+const instanceStatements = (use: ActionUse, sid: string, actions: string[]) =>
+  onTargets(use, sid, actions, slash(use.ctx, 'ec2', 'instance', '*'));
 const describeInstances = describe('DescribeInstances', ['ec2:DescribeInstances']);
 const describeSubnets = describe('DescribeSubnets', ['ec2:DescribeSubnets']);
 
@@ -434,28 +471,20 @@ export const FIS_ACTION_POLICIES: Record<string, ActionPolicy> = {
   ],
 
   'aws:ec2:stop-instances': (use) => [
-    {
-      sid: 'StopAndStartTargetInstances',
-      actions: ['ec2:StopInstances', 'ec2:StartInstances'],
-      resources: instances(use),
-    },
+    ...instanceStatements(use, 'StopAndStartTargetInstances', ['ec2:StopInstances', 'ec2:StartInstances']),
     ...(use.action.parameters.completeIfInstancesTerminated === 'true' ? [describeInstances] : []),
     ...(use.action.parameters.startInstancesAfterDuration ? [restartEncryptedVolumes(use.ctx)] : []),
   ],
   'aws:ec2:terminate-instances': (use) => [
-    { sid: 'TerminateTargetInstances', actions: ['ec2:TerminateInstances'], resources: instances(use) },
+    ...instanceStatements(use, 'TerminateTargetInstances', ['ec2:TerminateInstances']),
     describeInstances,
   ],
   'aws:ec2:reboot-instances': (use) => [
-    { sid: 'RebootTargetInstances', actions: ['ec2:RebootInstances'], resources: instances(use) },
+    ...instanceStatements(use, 'RebootTargetInstances', ['ec2:RebootInstances']),
     describeInstances,
   ],
   'aws:ec2:send-spot-instance-interruptions': (use) => [
-    {
-      sid: 'InterruptTargetSpotInstances',
-      actions: ['ec2:SendSpotInstanceInterruptions'],
-      resources: instances(use),
-    },
+    ...instanceStatements(use, 'InterruptTargetSpotInstances', ['ec2:SendSpotInstanceInterruptions']),
     describeInstances,
   ],
   'aws:ec2:asg-insufficient-instance-capacity-error': (use) => [
@@ -473,19 +502,11 @@ export const FIS_ACTION_POLICIES: Record<string, ActionPolicy> = {
     slash(ctx, 'iam', 'role', '*', { region: '' }),
   ),
   'aws:ebs:pause-volume-io': (use) => [
-    {
-      sid: 'PauseTargetVolumesIo',
-      actions: ['ec2:PauseVolumeIO'],
-      resources: targetArns(use, () => ec2(use.ctx, 'volume')),
-    },
+    ...onTargets(use, 'PauseTargetVolumesIo', ['ec2:PauseVolumeIO'], ec2(use.ctx, 'volume')),
     describe('DescribeVolumes', ['ec2:DescribeVolumes']),
   ],
   'aws:ebs:volume-io-latency': (use) => [
-    {
-      sid: 'DelayTargetVolumesIo',
-      actions: ['ec2:InjectVolumeIOLatency'],
-      resources: targetArns(use, () => ec2(use.ctx, 'volume')),
-    },
+    ...onTargets(use, 'DelayTargetVolumesIo', ['ec2:InjectVolumeIOLatency'], ec2(use.ctx, 'volume')),
     describe('DescribeVolumes', ['ec2:DescribeVolumes']),
   ],
 
@@ -547,11 +568,12 @@ export const FIS_ACTION_POLICIES: Record<string, ActionPolicy> = {
   ],
 
   'aws:rds:failover-db-cluster': (use) => [
-    {
-      sid: 'FailoverTargetDbClusters',
-      actions: ['rds:FailoverDBCluster'],
-      resources: targetArns(use, () => colon(use.ctx, 'rds', 'cluster', '*')),
-    },
+    ...onTargets(
+      use,
+      'FailoverTargetDbClusters',
+      ['rds:FailoverDBCluster'],
+      colon(use.ctx, 'rds', 'cluster', '*'),
+    ),
     {
       sid: 'DescribeDbClusters',
       actions: ['rds:DescribeDBClusters'],
@@ -559,11 +581,7 @@ export const FIS_ACTION_POLICIES: Record<string, ActionPolicy> = {
     },
   ],
   'aws:rds:reboot-db-instances': (use) => [
-    {
-      sid: 'RebootTargetDbInstances',
-      actions: ['rds:RebootDBInstance'],
-      resources: targetArns(use, () => colon(use.ctx, 'rds', 'db', '*')),
-    },
+    ...onTargets(use, 'RebootTargetDbInstances', ['rds:RebootDBInstance'], colon(use.ctx, 'rds', 'db', '*')),
     {
       sid: 'DescribeDbInstances',
       actions: ['rds:DescribeDBInstances'],
@@ -617,11 +635,13 @@ export const FIS_ACTION_POLICIES: Record<string, ActionPolicy> = {
   },
 
   'aws:ssm:send-command': (use) => [
+    // The document in a statement of its own: a tag condition on the instances does not hold for it.
     {
-      sid: 'SendCommandToTargetInstances',
+      sid: 'SendCommandDocument',
       actions: ['ssm:SendCommand'],
-      resources: unique([use.action.parameters.documentArn ?? '', ...instances(use)]).filter(Boolean),
+      resources: [use.action.parameters.documentArn ?? ''],
     },
+    ...instanceStatements(use, 'SendCommandToTargetInstances', ['ssm:SendCommand']),
     listAndCancelCommands,
   ],
   'aws:ssm:start-automation-execution': startAutomation,
@@ -675,10 +695,18 @@ const fisCreated = (what: string) =>
   `${what} FIS creates during the action have ids unknown until then; limited to this account and Region and to resources carrying the managedByFIS=true tag, as AWSFaultInjectionSimulatorNetworkAccess does.`;
 
 /**
- * Why each statement above may keep a wildcard resource, by Sid (read by nag-suppressions.ts): a
- * Sid not listed stays an unacknowledged cdk-nag IAM5 error.
+ * Why an FIS role statement may keep a wildcard resource, by Sid (read by nag-suppressions.ts); a
+ * tag-limited statement (`onTargets`) gives its base Sid's reason and its condition. A Sid without
+ * a reason stays an unacknowledged cdk-nag IAM5 error.
  */
-export const FIS_WILDCARD_REASONS: Record<string, string> = {
+export function fisWildcardReason(sid: string): string | undefined {
+  if (Object.hasOwn(FIS_WILDCARD_REASONS, sid)) return FIS_WILDCARD_REASONS[sid];
+  const base = /^(\w+?)Tagged[0-9a-f]{8}$/.exec(sid)?.[1];
+  const reason = base && Object.hasOwn(FIS_WILDCARD_REASONS, base) ? FIS_WILDCARD_REASONS[base] : undefined;
+  return reason && `${reason} Limited by aws:ResourceTag conditions to resources carrying the target's tags.`;
+}
+
+const FIS_WILDCARD_REASONS: Record<string, string> = {
   StopAndStartTargetInstances: chosenAtStart('EC2 instances'),
   TerminateTargetInstances: chosenAtStart('EC2 instances'),
   RebootTargetInstances: chosenAtStart('EC2 instances'),

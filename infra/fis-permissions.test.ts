@@ -66,6 +66,8 @@ const ecsDocument = (name: string): Row => [
   ['ssm:SendCommand'],
   [`arn:aws:ssm:eu-west-1::document/${name}`],
 ];
+/** `byTags`' tag set as conditions: the statement holds only for resources carrying it. */
+const byTheTargetTags = { StringEquals: { 'aws:ResourceTag/service': 'orders' } };
 const managedPolicyFisTag = { StringEquals: { 'ec2:ResourceTag/managedByFIS': 'true' } };
 
 describe('buildFisPermissions: one table row per action family', () => {
@@ -76,7 +78,12 @@ describe('buildFisPermissions: one table row per action family', () => {
         startInstancesAfterDuration: 'PT2M',
       }),
       [
-        ['StopAndStartTargetInstances', ['ec2:StopInstances', 'ec2:StartInstances'], [`${EC2}:instance/*`]],
+        [
+          'StopAndStartTargetInstancesTaggedf90d7e1d',
+          ['ec2:StopInstances', 'ec2:StartInstances'],
+          [`${EC2}:instance/*`],
+          byTheTargetTags,
+        ],
         [
           'RestartEncryptedVolumes',
           ['kms:CreateGrant'],
@@ -110,7 +117,12 @@ describe('buildFisPermissions: one table row per action family', () => {
         durationBeforeInterruption: 'PT2M',
       }),
       [
-        ['InterruptTargetSpotInstances', ['ec2:SendSpotInstanceInterruptions'], [`${EC2}:instance/*`]],
+        [
+          'InterruptTargetSpotInstancesTaggedf90d7e1d',
+          ['ec2:SendSpotInstanceInterruptions'],
+          [`${EC2}:instance/*`],
+          byTheTargetTags,
+        ],
         describeInstances,
         tagLookup,
       ],
@@ -330,7 +342,12 @@ describe('buildFisPermissions: one table row per action family', () => {
           ['arn:aws:rds:eu-west-1:111122223333:cluster:orders'],
         ],
         ['DescribeDbClusters', ['rds:DescribeDBClusters'], ['arn:aws:rds:eu-west-1:111122223333:cluster:*']],
-        ['RebootTargetDbInstances', ['rds:RebootDBInstance'], ['arn:aws:rds:eu-west-1:111122223333:db:*']],
+        [
+          'RebootTargetDbInstancesTaggedf90d7e1d',
+          ['rds:RebootDBInstance'],
+          ['arn:aws:rds:eu-west-1:111122223333:db:*'],
+          byTheTargetTags,
+        ],
         ['DescribeDbInstances', ['rds:DescribeDBInstances'], ['arn:aws:rds:eu-west-1:111122223333:db:*']],
         tagLookup,
       ],
@@ -435,10 +452,11 @@ describe('buildFisPermissions: one table row per action family', () => {
       },
       [
         [
-          'SendCommandToTargetInstances',
+          'SendCommandDocument',
           ['ssm:SendCommand'],
-          ['arn:aws:ssm:eu-west-1::document/AWSFIS-Run-CPU-Stress', `${EC2}:instance/i-1`],
+          ['arn:aws:ssm:eu-west-1::document/AWSFIS-Run-CPU-Stress'],
         ],
+        ['SendCommandToTargetInstances', ['ssm:SendCommand'], [`${EC2}:instance/i-1`]],
         ['ListAndCancelCommands', ['ssm:ListCommands', 'ssm:CancelCommand'], ANY],
         [
           'StartAutomation',
@@ -737,6 +755,46 @@ describe('buildFisPermissions', () => {
       ctx,
     );
     expect(statements.map((s) => s.sid)).toEqual(LOGGING);
+  });
+
+  test('targets chosen by different tag sets get a statement each (conditions of one statement all apply); filters only: no condition', () => {
+    const input: ExperimentInput = {
+      targets: {
+        prod: byTags('aws:ec2:instance', { resourceTags: { env: 'prod' } }),
+        team: byTags('aws:ec2:instance', { resourceTags: { team: 'payments', tier: 'web' } }),
+        zone: {
+          resourceType: 'aws:ec2:instance',
+          filters: [{ path: 'Placement.AvailabilityZone', values: ['eu-west-1b'] }],
+          selectionMode: 'ALL',
+        },
+      },
+      actions: {
+        a: { actionId: 'aws:ec2:reboot-instances', targets: { Instances: 'prod' } },
+        b: { actionId: 'aws:ec2:reboot-instances', targets: { Instances: 'team' } },
+        c: { actionId: 'aws:ec2:reboot-instances', targets: { Instances: 'zone' } },
+      },
+    };
+    const reboots = permissions(input).filter(([sid]) => sid.startsWith('RebootTargetInstances'));
+    expect(
+      reboots.map(([sid, , resources, conditions]) => [
+        sid.replace(/[0-9a-f]{8}$/, '#'),
+        resources,
+        conditions,
+      ]),
+    ).toEqual([
+      [
+        'RebootTargetInstancesTagged#',
+        [`${EC2}:instance/*`],
+        { StringEquals: { 'aws:ResourceTag/env': 'prod' } },
+      ],
+      [
+        'RebootTargetInstancesTagged#',
+        [`${EC2}:instance/*`],
+        { StringEquals: { 'aws:ResourceTag/team': 'payments', 'aws:ResourceTag/tier': 'web' } },
+      ],
+      ['RebootTargetInstances', [`${EC2}:instance/*`], undefined],
+    ]);
+    expect(new Set(reboots.map(([sid]) => sid)).size).toBe(3);
   });
 
   test('two actions of one purpose share a statement with the union of their resources', () => {

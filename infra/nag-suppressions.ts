@@ -8,7 +8,7 @@ import {
   Validations,
 } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
-import { FIS_WILDCARD_REASONS } from './fis-action-policies.ts';
+import { fisWildcardReason } from './fis-action-policies.ts';
 
 /**
  * Why each remaining wildcard is needed, by statement Sid (FIS roles, built in fis-permissions.ts) or
@@ -16,7 +16,6 @@ import { FIS_WILDCARD_REASONS } from './fis-action-policies.ts';
  * unacknowledged cdk-nag error, so a new one cannot slip in silently.
  */
 const WILDCARD_REASONS: Record<string, string> = {
-  ...FIS_WILDCARD_REASONS,
   ResolveTargetsByTags:
     'tag:GetResources (Resource Groups Tagging API) has no resource-level permissions; FIS calls it to resolve targets selected by tags, as the AWSFaultInjectionSimulator*Access managed policies do.',
   CreateLogDelivery:
@@ -90,8 +89,9 @@ function acknowledgeWildcards(policy: IConstruct, resolvedDocument: unknown): vo
   for (const statement of document.Statement ?? []) {
     const actions = Array.isArray(statement.Action) ? statement.Action : [statement.Action];
     const reason =
-      (statement.Sid !== undefined ? WILDCARD_REASONS[statement.Sid] : undefined) ??
-      actions.map((a) => WILDCARD_REASONS[a]).find((r) => r !== undefined);
+      (statement.Sid !== undefined
+        ? (WILDCARD_REASONS[statement.Sid] ?? fisWildcardReason(statement.Sid))
+        : undefined) ?? actions.map((a) => WILDCARD_REASONS[a]).find((r) => r !== undefined);
     if (!reason) continue;
     const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
     for (const resource of resources) {
