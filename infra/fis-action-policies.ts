@@ -5,6 +5,8 @@
  * to this account and region when targets are chosen by tags, filters or parameters. Conditions the
  * managed policies use (the `managedByFIS` tag of the network actions) are kept. infra/README.md
  * ("FIS") cites the source of each row; an action id missing here fails synthesis.
+ * Long because it is a table: 49 FIS actions and the reason for each wildcard, read top to bottom
+ * like the actions reference it follows (a new action is one entry).
  */
 import { createHash } from 'node:crypto';
 import { type ArnComponents, ArnFormat } from 'aws-cdk-lib';

@@ -1,3 +1,4 @@
+// Long because it is a table: one row per FIS action family, each with the exact statements expected.
 import { type ArnComponents, ArnFormat } from 'aws-cdk-lib';
 import { describe, expect, test } from 'vitest';
 import { type ExperimentInput, experimentSchema } from '../core/schema.ts';
