@@ -1,5 +1,8 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { InterruptedError } from '../core/errors.ts';
 import { type ExperimentInput, experimentSchema } from '../core/schema.ts';
@@ -280,4 +283,51 @@ test.each([
 ])('formatUnmatchedFault(%o)', ({ spec, path, seenRequests, seenPaths }, message) => {
   const fault = { kind: 'reset', percent: 100, ...(path === undefined ? {} : { path }) } as const;
   expect(formatUnmatchedFault({ spec, fault, seenRequests, seenPaths }, 2)).toBe(message);
+});
+
+test('a command stand-in runs through the engine: run, hold for the duration, undo; the journal has both commands', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'opsproof-stand-in-'));
+  try {
+    const node = (code: string) => [process.execPath, '-e', code];
+    const experiment = experimentSchema.parse({
+      targets: {},
+      actions: {
+        impair: {
+          actionId: 'aws:ssm:start-automation-execution',
+          parameters: {
+            documentArn: 'arn:aws:ssm:eu-west-1:123456789012:document/Impair',
+            maxDuration: 'PT1S',
+          },
+          local: {
+            run: node(`require('node:fs').writeFileSync('impaired', 'on'); console.log('impaired')`),
+            undo: node(`require('node:fs').rmSync('impaired')`),
+          },
+        },
+      },
+    });
+    const timeline = new Timeline();
+    const journal = await runLocalExperiment('impair', experiment, {
+      telemetry: quiet,
+      timeline,
+      signal: new AbortController().signal,
+      commandCwd: dir,
+    });
+    expect(journal.status, journal.error).toBe('completed');
+    expect(journal.activities[0]).toMatchObject({
+      status: 'succeeded',
+      commands: [
+        { role: 'run', exitCode: 0, stdoutTail: 'impaired\n' },
+        { role: 'undo', exitCode: 0 },
+      ],
+    });
+    expect(journal.activities[0]!.durationMs).toBeGreaterThanOrEqual(990);
+    // Run in the config's folder, and undone.
+    expect(existsSync(join(dir, 'impaired'))).toBe(false);
+    expect(timeline.ofType('fault.start')).toMatchObject([
+      { faultId: 'impair:impair', spec: expect.stringMatching(/^command:.* -e /), where: 'local command' },
+    ]);
+    expect(timeline.ofType('fault.end')).toMatchObject([{ faultId: 'impair:impair', reason: 'completed' }]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -193,11 +193,30 @@ export async function runLocalExperiment(
           break;
         }
         case 'command': {
-          const ran = await runCommandStandIn(step.effect, step.durationMs, {
-            clock,
-            stop: stop.signal,
-            ...(options.commandCwd ? { cwd: options.commandCwd } : {}),
+          // Expectations anchor on fault.start whatever injects the fault, a command included.
+          const faultId = `${name}:${step.action}`;
+          timeline.emit({
+            type: 'fault.start',
+            faultId,
+            spec: `command:${step.effect.run.join(' ')}`,
+            experiment: name,
+            action: step.action,
+            where: 'local command',
           });
+          let ran: Awaited<ReturnType<typeof runCommandStandIn>>;
+          try {
+            ran = await runCommandStandIn(step.effect, step.durationMs, {
+              clock,
+              stop: stop.signal,
+              ...(options.commandCwd ? { cwd: options.commandCwd } : {}),
+            });
+          } finally {
+            timeline.emit({
+              type: 'fault.end',
+              faultId,
+              reason: stop.signal.aborted ? reasonOf(stop.signal) : 'completed',
+            });
+          }
           commands = ran.commands;
           output = ran.output;
           if (ran.error !== undefined) {

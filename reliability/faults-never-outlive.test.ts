@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { FisClient, ListExperimentsCommand, ListExperimentTemplatesCommand } from '@aws-sdk/client-fis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { requireTool } from '../core/tools.ts';
+import { findFreePort } from '../runner/local-target.ts';
 import { type MotoServer, startMotoServer } from '../telemetry/aws/start-moto-server.ts';
 
 // Faults never outlive a run: the controller (`opsproof chaos run`'s action) is killed with SIGKILL,
@@ -15,13 +16,15 @@ import { type MotoServer, startMotoServer } from '../telemetry/aws/start-moto-se
 // afterwards nothing it injected is left: no fault on the gateway (the gateway's own TTL after
 // kill -9), no running FIS experiment (moto; after kill -9 the FIS guardian stops it), no target left
 // killed-and-not-restarted, stopped (SIGSTOP) or orphaned (after kill -9 the target guardian resumes
-// and terminates it).
+// and terminates it) — a named database target included — and no command stand-in left undone (after
+// kill -9 the undo guardian runs the undo).
 // Seeded: OPSPROOF_SEED=<n> replays a run.
 
 const bin = fileURLToPath(new URL('../bin/opsproof.js', import.meta.url));
 const controller = fileURLToPath(new URL('./fixtures/chaos-controller.ts', import.meta.url));
 const pauseController = fileURLToPath(new URL('./fixtures/pause-controller.ts', import.meta.url));
 const tinyTarget = fileURLToPath(new URL('./fixtures/tiny-target.cjs', import.meta.url));
+const tinyDb = fileURLToPath(new URL('./fixtures/tiny-db.cjs', import.meta.url));
 
 const seed = Number(process.env.OPSPROOF_SEED ?? Math.floor(Math.random() * 2 ** 31));
 console.log(`faults-never-outlive: seed ${seed} (replay with OPSPROOF_SEED=${seed})`);
@@ -40,7 +43,7 @@ function createRandom(s: number): () => number {
 const random = createRandom(seed);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 
-type Kind = 'gateway' | 'fis' | 'process' | 'pause';
+type Kind = 'gateway' | 'fis' | 'process' | 'named-process' | 'pause' | 'command';
 type KillSignal = 'SIGKILL' | 'SIGTERM' | 'SIGINT';
 interface Outcome {
   kind: Kind;
@@ -305,6 +308,160 @@ async function processRun(i: number, signal: KillSignal): Promise<Outcome> {
 }
 
 /**
+ * Process fault on a named target: the environment starts a web service and a database (`db`,
+ * `readyTcp`); `aws:ecs:stop-task` with `localTarget: 'db'` kills -9 the database and starts it
+ * again, then a wait. Neither process may outlive the run (after kill -9: the target guardian).
+ */
+async function namedProcessRun(i: number, signal: KillSignal): Promise<Outcome> {
+  const dir = tempDir();
+  const name = `db-${i}`;
+  const webPids = join(dir, 'web-pids');
+  const dbPids = join(dir, 'db-pids');
+  const dbPort = await findFreePort();
+  writeFileSync(
+    join(dir, 'opsproof.config.json'),
+    JSON.stringify({
+      service: 'kill-test',
+      environments: {
+        local: {
+          targets: {
+            web: {
+              url: 'http://127.0.0.1:0',
+              readyPath: '/health/ready',
+              start: {
+                command: [process.execPath, tinyTarget],
+                env: { PID_FILE: webPids },
+                readyTimeout: '10s',
+              },
+            },
+            db: {
+              readyTcp: `127.0.0.1:${dbPort}`,
+              start: { command: [process.execPath, tinyDb], env: { PID_FILE: dbPids }, readyTimeout: '10s' },
+            },
+          },
+        },
+      },
+      experiments: {
+        [name]: experimentJson(
+          {
+            kill: { actionId: 'aws:ecs:stop-task', targets: { Tasks: 'Tasks' } },
+            hold: { actionId: 'aws:fis:wait', parameters: { duration: 'PT2S' }, startAfter: ['kill'] },
+          },
+          {
+            Tasks: {
+              resourceType: 'aws:ecs:task',
+              resourceTags: { s: 'x' },
+              selectionMode: 'ALL',
+              localTarget: 'db',
+            },
+          },
+        ),
+      },
+    }),
+  );
+  const run = spawnController([
+    controller,
+    name,
+    join(dir, 'opsproof.config.json'),
+    'local',
+    join(dir, 'run'),
+  ]);
+  const lines = (file: string) =>
+    existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map(Number) : [];
+  const pids = () => [...lines(webPids), ...lines(dbPids)];
+  const early = random() < 0.25;
+  const killAtMs = Math.round(early ? random() * 1500 : random() * 2500);
+  // Not early: from the moment the database was killed and started again (its second pid).
+  if (!early) await until(() => lines(dbPids).length >= 2 || run.child.exitCode !== null, 20_000);
+  const restarted = lines(dbPids).length >= 2;
+  await killAt(run.child, run.exited, killAtMs, signal);
+  const exitCode = await run.exited;
+  const leftovers: string[] = [];
+  const gone = (pid: number) => processState(pid) === undefined || processState(pid) === 'Z';
+  if (signal === 'SIGKILL') await until(() => pids().every(gone), 5000);
+  for (const pid of pids()) {
+    const state = processState(pid);
+    if (state === 'T') leftovers.push(`target ${pid} left stopped (SIGSTOP)`);
+    else if (state !== undefined && state !== 'Z') leftovers.push(`target ${pid} left running after exit`);
+    if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  }
+  if (signal !== 'SIGKILL' && !gracefulExit(exitCode))
+    leftovers.push(`exit ${exitCode}: ${run.output().slice(-400)}`);
+  return {
+    kind: 'named-process',
+    signal,
+    killAtMs,
+    phase: early ? 'start-up' : restarted ? 'injected' : 'target up',
+    exitCode,
+    leftovers,
+  };
+}
+
+/**
+ * Command stand-in with an undo, through `opsproof chaos run`: an SSM automation (no local meaning)
+ * whose `local` stand-in's `run` writes a marker file and whose `undo` removes it, for 3 s. Killed at
+ * a random point, the marker must be gone afterwards: undone by the controller on Ctrl-C / SIGTERM,
+ * by the undo guardian within 5 s after kill -9.
+ */
+async function commandRun(i: number, signal: KillSignal): Promise<Outcome> {
+  const dir = tempDir();
+  const name = `cmd-${i}`;
+  const marker = join(dir, 'applied');
+  const node = (code: string) => [process.execPath, '-e', code];
+  writeFileSync(
+    join(dir, 'opsproof.config.json'),
+    JSON.stringify({
+      service: 'kill-test',
+      environments: { local: { target: upstreamUrl } },
+      experiments: {
+        [name]: experimentJson(
+          {
+            impair: {
+              actionId: 'aws:ssm:start-automation-execution',
+              parameters: {
+                documentArn: 'arn:aws:ssm:eu-west-1:123456789012:document/Impair',
+                maxDuration: 'PT3S',
+              },
+              local: {
+                run: node(`require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'on')`),
+                undo: node(`require('node:fs').rmSync(${JSON.stringify(marker)}, { force: true })`),
+              },
+            },
+          },
+          {},
+        ),
+      },
+    }),
+  );
+  const run = spawnController([
+    controller,
+    name,
+    join(dir, 'opsproof.config.json'),
+    'local',
+    join(dir, 'run'),
+  ]);
+  const early = random() < 0.25;
+  const killAtMs = Math.round(random() * (early ? 1000 : 2500));
+  if (!early) await until(() => existsSync(marker) || run.child.exitCode !== null, 15_000);
+  const applied = existsSync(marker);
+  await killAt(run.child, run.exited, killAtMs, signal);
+  const exitCode = await run.exited;
+  const leftovers: string[] = [];
+  await until(() => !existsSync(marker), signal === 'SIGKILL' ? 5000 : 1000);
+  if (existsSync(marker)) leftovers.push(`command stand-in left applied (${marker}) after exit ${exitCode}`);
+  if (signal !== 'SIGKILL' && !gracefulExit(exitCode))
+    leftovers.push(`exit ${exitCode}: ${run.output().slice(-400)}`);
+  return {
+    kind: 'command',
+    signal,
+    killAtMs,
+    phase: early ? 'start-up' : applied ? 'injected' : 'ended',
+    exitCode,
+    leftovers,
+  };
+}
+
+/**
  * A paused (SIGSTOP) target, its controller interrupted or killed -9: the target must not stay
  * stopped; after kill -9 the guardian resumes it (it handles SIGTERM: a marker file) and ends it.
  */
@@ -432,7 +589,7 @@ async function fisRun(i: number, signal: KillSignal): Promise<Outcome> {
   };
 }
 
-test('kill -9, SIGTERM and Ctrl-C of the controller at 50 random points leave nothing injected', async () => {
+test('kill -9, SIGTERM and Ctrl-C of the controller at 60 random points leave nothing injected', async () => {
   const signals: KillSignal[] = ['SIGKILL', 'SIGTERM', 'SIGINT'];
   const runs: (() => Promise<Outcome>)[] = [];
   // Deterministic kinds and signals per seed; kill points are drawn when each run starts.
@@ -447,6 +604,14 @@ test('kill -9, SIGTERM and Ctrl-C of the controller at 50 random points leave no
   for (let i = 0; i < 4; i++) {
     const signal = signals[i % 3]!;
     runs.push(() => pauseRun(signal));
+  }
+  for (let i = 0; i < 4; i++) {
+    const signal = signals[i % 3]!;
+    runs.push(() => namedProcessRun(i, signal));
+  }
+  for (let i = 0; i < 6; i++) {
+    const signal = signals[i % 3]!;
+    runs.push(() => commandRun(i, signal));
   }
   if (motoServer) {
     for (let i = 0; i < 12; i++) {
@@ -463,16 +628,16 @@ test('kill -9, SIGTERM and Ctrl-C of the controller at 50 random points leave no
       (o) => o.kind === kind && o.signal === 'SIGKILL' && (o.phase === 'injected' || o.phase === 'running'),
     ).length;
   console.log(
-    `faults-never-outlive: seed ${seed}: ${outcomes.length} runs (gateway ${byKind('gateway')}, process ${byKind('process')}, pause ${byKind('pause')}, fis ${byKind('fis')}), ` +
+    `faults-never-outlive: seed ${seed}: ${outcomes.length} runs (gateway ${byKind('gateway')}, process ${byKind('process')}, named process ${byKind('named-process')}, pause ${byKind('pause')}, command ${byKind('command')}, fis ${byKind('fis')}), ` +
       `signals ${signals.map((s) => `${s} ${outcomes.filter((o) => o.signal === s).length}`).join(', ')}, ` +
       `phases ${[...new Set(outcomes.map((o) => o.phase))].map((p) => `${p} ${outcomes.filter((o) => o.phase === p).length}`).join(', ')}, ` +
-      `kill -9 while on: gateway ${killedWhileOn('gateway')}, fis ${killedWhileOn('fis')}, ` +
+      `kill -9 while on: gateway ${killedWhileOn('gateway')}, named process ${killedWhileOn('named-process')}, command ${killedWhileOn('command')}, fis ${killedWhileOn('fis')}, ` +
       `leftovers ${leftovers.length}`,
   );
   expect(leftovers, JSON.stringify(leftovers, null, 2)).toEqual([]);
-  expect(outcomes.length).toBe(moto.skip ? 38 : 50);
+  expect(outcomes.length).toBe(moto.skip ? 48 : 60);
   // The kill points did land while faults were on, not only before or after.
   expect(outcomes.filter((o) => o.phase === 'injected' || o.phase === 'running').length).toBeGreaterThan(5);
-  // 50 runs, 4 at a time, each with its own deadlines: 101–129 s at load average 3–10 on 2 vCPUs
-  // since FIS runs start a guardian; 150 s was hit once when two CI runs shared the machine.
-}, 240_000);
+  // 60 runs, 4 at a time, each with its own deadlines (timings: reliability/README.md); the named
+  // database and command runs added 10, so the budget grew from 240 s by a quarter.
+}, 300_000);
