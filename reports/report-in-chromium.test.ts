@@ -21,13 +21,19 @@ const PIXEL = Buffer.from(
   'base64',
 );
 
-/** A run directory as a gate leaves it: the four reports and a canary screenshot. */
-async function writeRunDir(result: RunResult): Promise<string> {
+/** A run directory as the stages leave it, before the reports: the sample's canary screenshot and snippet. */
+function createStageArtifacts(): string {
   const dir = mkdtempSync(join(tmpdir(), 'opsproof-html-'));
   mkdirSync(join(dir, 'canaries', 'checkout'), { recursive: true });
   writeFileSync(join(dir, 'canaries', 'checkout', 'attempt1-open-home.png'), PIXEL);
   mkdirSync(join(dir, 'canaries', 'health'), { recursive: true });
   writeFileSync(join(dir, 'canaries', 'health', 'attempt2-ready.txt'), 'status: 503\n');
+  return dir;
+}
+
+/** A run directory as a gate leaves it: the four reports and a canary screenshot. */
+async function writeRunDir(result: RunResult): Promise<string> {
+  const dir = createStageArtifacts();
   const multiplexer = new ReporterMultiplexer(createRunDirReporters({ outDir: dir, screenshot: false }));
   await multiplexer.onEnd(result);
   expect(multiplexer.failures).toEqual([]);
@@ -118,7 +124,7 @@ test.skipIf(tool.skip)(
 test.skipIf(tool.skip)(
   'result.json is written once, last, with the screenshot the reporter before it added',
   async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'opsproof-html-'));
+    const dir = createStageArtifacts();
     const writes: string[] = [];
     // The redact hook sees every text report as it is written: one call is one write.
     const redact = (text: string) => {
