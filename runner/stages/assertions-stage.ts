@@ -70,5 +70,3 @@ export function withRunbooks(results: readonly ExpectationResult[], base: Runboo
     return runbook ? { ...r, runbook } : r;
   });
 }
-
-export const assertionsStage: Stage = createAssertionsStage();
