@@ -1,18 +1,6 @@
 import { formatDuration } from '../core/duration.ts';
-import { EnvironmentError } from '../core/errors.ts';
-import type {
-  Check,
-  DrillNotification,
-  DrillReport,
-  ExpectationResult,
-  ExperimentJournal,
-} from '../core/run-result.ts';
-import {
-  type Expectation,
-  type Experiment,
-  expectationSchema,
-  type SuiteAlarmDefinition,
-} from '../core/schema.ts';
+import type { Check, DrillNotification } from '../core/run-result.ts';
+import type { Experiment, SuiteAlarmDefinition } from '../core/schema.ts';
 import { awaitClosingTick } from './await-closing-tick.ts';
 import {
   type AlertDrill,
@@ -23,18 +11,11 @@ import {
 } from './build-drill-report.ts';
 import { buildExperimentCheck } from './build-experiment-check.ts';
 import type { RoutingCheck } from './check-alarm-routing.ts';
+import { buildAlarmExpectations, type DrillRun, drillRunFrom } from './drill-run.ts';
 import { resolveRunbook } from './resolve-runbook.ts';
 import { type ExperimentGateways, runExperimentUnderLoad } from './run-experiment-under-load.ts';
 import type { RunContext } from './stage.ts';
 import { type NotificationSink, startNotificationSink } from './start-notification-sink.ts';
-
-/** What a drill adds to the run: its report, checks, expectation results and the experiment's journal. */
-export interface DrillRun {
-  report: DrillReport;
-  checks: Check[];
-  expectations: ExpectationResult[];
-  journal: ExperimentJournal;
-}
 
 /**
  * An alert drill: its notification path readied (locally a webhook receiver per severity; on aws the
@@ -118,35 +99,11 @@ export async function runAlertDrill(
       },
       gateways,
     );
-    if (run.steadyState) {
-      throw new EnvironmentError(
-        'process',
-        `drill ${drillName}: ${run.steadyState.message}; the drill needs a steady state to start from`,
-      );
-    }
-    const { report, checks } = run.after!;
-    return { report, checks, expectations: run.expectations, journal: run.journal };
+    return drillRunFrom(drillName, run);
   } finally {
     await sink?.close();
     await routing?.subscriber?.close();
   }
-}
-
-/** The drill's alarm expectations: into ALARM within `alarmWithin` of the fault, back to OK within `recoverWithin` of its end. */
-export function buildAlarmExpectations(
-  alarm: string,
-  alarmWithin: string,
-  recoverWithin: string,
-): { fires: Expectation; recovers: Expectation } {
-  return {
-    fires: expectationSchema.parse({ kind: 'alarm-fires', alarm, within: alarmWithin, after: 'fault.start' }),
-    recovers: expectationSchema.parse({
-      kind: 'alarm-recovers',
-      alarm,
-      within: recoverWithin,
-      after: 'fault.end',
-    }),
-  };
 }
 
 function noNotificationPath(): AlertNotifications {

@@ -6,7 +6,6 @@ import { formatTargetName } from '../chaos/process-faults.ts';
 import { parseDurationStrict } from '../core/duration.ts';
 import { describeError, EnvironmentError, UsageError } from '../core/errors.ts';
 import type { Experiment } from '../core/schema.ts';
-import { buildAlarmExpectations, type DrillRun } from './alert-drill.ts';
 import { awaitClosingTick } from './await-closing-tick.ts';
 import {
   buildDrDrillReport,
@@ -16,6 +15,7 @@ import {
   type ProbeRecord,
 } from './build-drill-report.ts';
 import { buildExperimentCheck } from './build-experiment-check.ts';
+import { buildAlarmExpectations, type DrillRun, drillRunFrom } from './drill-run.ts';
 import { resolveReadyPath } from './local-target.ts';
 import { createProcessFaults } from './process-faults.ts';
 import { resolveRunbook } from './resolve-runbook.ts';
@@ -172,14 +172,7 @@ export async function runDrDrill(
       },
       gateways,
     );
-    if (run.steadyState) {
-      throw new EnvironmentError(
-        'process',
-        `drill ${drillName}: ${run.steadyState.message}; the drill needs a steady state to start from`,
-      );
-    }
-    const { report, checks } = run.after!;
-    return { report, checks, expectations: run.expectations, journal: run.journal };
+    return drillRunFrom(drillName, run);
   } finally {
     await Promise.all([health?.stop(), canaryLoop?.stop()]);
     await browser?.close();

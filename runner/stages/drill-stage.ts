@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import { guardChaos, isInteractive } from '../../chaos/guard.ts';
 import { UsageError } from '../../core/errors.ts';
 import type { Drill, Experiment, Suite } from '../../core/schema.ts';
-import { type DrillRun, runAlertDrill } from '../alert-drill.ts';
+import { runAlertDrill } from '../alert-drill.ts';
 import { buildDrillMarkdown, withPreviousDrill } from '../build-drill-markdown.ts';
 import { DRILL_ACTION_ITEMS } from '../build-drill-report.ts';
 import { runDrDrill } from '../dr-drill.ts';
+import type { DrillRun } from '../drill-run.ts';
 import { createExperimentGateways } from '../run-experiment-under-load.ts';
 import type { RunContext, Stage, StageOutcome } from '../stage.ts';
 
