@@ -184,7 +184,7 @@ describe('planLocalExperiment: every action family has its local effect', () => 
     ['aws:arc:start-zonal-autoshift', 'traffic-shift'],
     ['aws:ecs:drain-container-instances', 'capacity'],
     ['aws:fis:inject-api-internal-error', 'aws-api'],
-    ['aws:ssm:send-command', 'command'],
+    ['aws:ssm:start-automation-execution', 'command'],
   ])('%s (%s) has no local meaning: refused by name with the reason', (actionId, family) => {
     const plan = planLocalExperiment('x', experimentOf(actionId));
     expect(plan.steps).toEqual([]);
@@ -194,6 +194,66 @@ describe('planLocalExperiment: every action family has its local effect', () => 
         actionId,
         path: 'experiments.x.actions.a.actionId',
         reason: `${actionId} (${family}) has no local effect on the embedded provider; give it a local stand-in (a fault SPEC, a process fault or a command) or run it on the aws provider`,
+      },
+    ]);
+  });
+
+  const documentArn = (name: string) => `arn:aws:ssm:eu-west-1::document/${name}`;
+  test.each<[string, Record<string, unknown>, Expected]>([
+    [
+      'AWSFIS-Run-Network-Latency',
+      { DelayMilliseconds: '300', JitterMilliseconds: 20, Interface: 'eth0', DurationSeconds: '60' },
+      fault('latency:ms=300,jitter=20,percent=100,path=/api/*', 120_000),
+    ],
+    [
+      'AWSFIS-Run-Network-Latency-Sources',
+      { Sources: 'DYNAMODB' },
+      fault('latency:ms=200,jitter=10,percent=100,path=/api/*', 120_000),
+    ],
+    [
+      'AWSFIS-Run-Network-Packet-Loss',
+      { LossPercent: '30' },
+      fault('blackhole:percent=30,path=/api/*', 120_000),
+    ],
+    ['AWSFIS-Run-Network-Packet-Loss-Sources', {}, fault('blackhole:percent=7,path=/api/*', 120_000)],
+    [
+      'AWSFIS-Run-Network-Blackhole-Port',
+      { Port: '5432', Protocol: 'tcp' },
+      fault('blackhole:percent=100,path=/api/*', 120_000),
+    ],
+    ['AWSFIS-Run-Kill-Process', { ProcessName: 'node', Signal: 'SIGKILL' }, proc('kill', '')],
+    ['AWSFIS-Run-Kill-Process', { ProcessName: 'node' }, proc('stop', '')],
+  ])(
+    'aws:ssm:send-command running %s %j (EC2 network faults and process kill)',
+    (document, documentParameters, expected) => {
+      const plan = planLocalExperiment(
+        'x',
+        experimentOf('aws:ssm:send-command', {
+          documentArn: documentArn(document),
+          documentParameters: JSON.stringify(documentParameters),
+          duration: 'PT2M',
+        }),
+      );
+      expect(plan.refused).toEqual([]);
+      expect(plan.steps[0]).toMatchObject(expected);
+    },
+  );
+
+  test('aws:ssm:send-command running a document without a local meaning is refused at its documentArn', () => {
+    const plan = planLocalExperiment(
+      'x',
+      experimentOf('aws:ssm:send-command', {
+        documentArn: documentArn('AWSFIS-Run-CPU-Stress'),
+        documentParameters: '{}',
+      }),
+    );
+    expect(plan.refused).toEqual([
+      {
+        action: 'a',
+        actionId: 'aws:ssm:send-command',
+        path: 'experiments.x.actions.a.parameters.documentArn',
+        reason:
+          'aws:ssm:send-command runs AWSFIS-Run-CPU-Stress, which has no local effect on the embedded provider (those with one: AWSFIS-Run-Network-Latency, AWSFIS-Run-Network-Latency-Sources, AWSFIS-Run-Network-Packet-Loss, AWSFIS-Run-Network-Packet-Loss-Sources, AWSFIS-Run-Network-Blackhole-Port, AWSFIS-Run-Kill-Process); give it a local stand-in (a fault SPEC, a process fault or a command) or run it on the aws provider',
       },
     ]);
   });

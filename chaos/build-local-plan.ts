@@ -3,7 +3,13 @@ import { parseDuration } from '../core/duration.ts';
 import { ConfigError } from '../core/errors.ts';
 import type { Experiment, ExperimentAction } from '../core/schema.ts';
 import type { AlarmStateValue } from '../telemetry/types.ts';
-import { alarmNameFromArn, type FisActionSpec, findFisAction, type LocalFamily } from './fis-catalog.ts';
+import {
+  alarmNameFromArn,
+  type FisActionSpec,
+  findFisAction,
+  type LocalFamily,
+  type LocalMapping,
+} from './fis-catalog.ts';
 import { type FaultSpec, formatFaultSpec, parseFaultSpec } from './parse-fault-spec.ts';
 import { validateExperiment } from './validate-experiment.ts';
 
@@ -185,7 +191,6 @@ function planAction(
   };
   // How long the action lasts: `duration`, or an SSM automation's `maxDuration`.
   const lasting = ms(spec.parameters.duration ? 'duration' : 'maxDuration');
-  const mapping = spec.localMapping ?? {};
   const fault = (f: FaultSpec, standIn = false): Planned => ({
     durationMs: lasting,
     effect: { kind: 'fault', fault: f, spec: formatFaultSpec(f) },
@@ -216,31 +221,34 @@ function planAction(
     };
   }
 
-  const share = (mapping.percent ?? []).reduce((acc, key) => (acc * Number(param(key) ?? '100')) / 100, 100);
+  const meaning = localMeaningOf(def, spec);
+  if ('reason' in meaning) return meaning;
+  const { family, mapping } = meaning;
+  const mapped = (key: string | undefined) => (key === undefined ? undefined : meaning.read(key));
+  const share = (mapping.percent ?? []).reduce((acc, key) => (acc * Number(mapped(key) ?? '100')) / 100, 100);
   const match = { percent: Math.round(share * 100) / 100, path: experiment.localPath };
-  const family = spec.family;
   const networkFault = mapping.fault ?? NETWORK_FAULT[family];
   if (family === 'lambda-invocation' || networkFault !== undefined) {
     switch (networkFault) {
       case 'latency':
         return fault({
           kind: 'latency',
-          ms: Number(param(mapping.delayMs) ?? '0'),
-          jitter: Number(param(mapping.jitterMs) ?? '0'),
+          ms: Number(mapped(mapping.delayMs) ?? '0'),
+          jitter: Number(mapped(mapping.jitterMs) ?? '0'),
           ...match,
         });
       case 'error': {
-        const status = Number(param(mapping.status) ?? '500');
+        const status = Number(mapped(mapping.status) ?? '500');
         if (status < 400 || status > 599)
           return {
             path: `parameters.${mapping.status}`,
-            reason: `locally only 4xx and 5xx statuses can be injected, got ${param(mapping.status)}`,
+            reason: `locally only 4xx and 5xx statuses can be injected, got ${mapped(mapping.status)}`,
           };
         return fault({ kind: 'error', status, ...match });
       }
       case 'blackhole':
       case 'reset': {
-        const scope = param(mapping.scope);
+        const scope = mapped(mapping.scope);
         const kind = scope === undefined || scope === 'all' ? networkFault : 'reset';
         return fault({ kind, ...match });
       }
@@ -251,9 +259,10 @@ function planAction(
 
   const op = PROCESS_OP[family];
   if (op !== undefined) {
-    const signal = param(mapping.signal);
+    const signal = mapped(mapping.signal);
     const [target, targetPath] = processTarget(def, spec, experiment, options);
     return {
+      // A down time is an action parameter (an ISO duration); no SSM document names one.
       durationMs: ms(mapping.downFor),
       effect: {
         kind: 'process',
@@ -279,6 +288,39 @@ function planAction(
   return {
     path: 'actionId',
     reason: `${def.actionId} (${family}) has no local effect on the embedded provider; give it a local stand-in (a fault SPEC, a process fault or a command) or run it on the aws provider`,
+  };
+}
+
+/**
+ * The family and mapping an action is planned by, and how the values its mapping names are read: the
+ * action's own, or for `aws:ssm:send-command` those of the SSM document it runs (`documentParameters`).
+ */
+function localMeaningOf(
+  def: ExperimentAction,
+  spec: FisActionSpec,
+):
+  | { family: LocalFamily; mapping: LocalMapping; read: (key: string) => string | undefined }
+  | { path: string; reason: string } {
+  const own = spec.localMapping ?? {};
+  if (!own.documents)
+    return {
+      family: spec.family,
+      mapping: own,
+      read: (key) => def.parameters[key] ?? spec.parameters[key]?.default,
+    };
+  const document = (def.parameters.documentArn ?? '').split('/').pop() ?? '';
+  const known = own.documents[document];
+  if (!known)
+    return {
+      path: 'parameters.documentArn',
+      reason: `${def.actionId} runs ${document}, which has no local effect on the embedded provider (those with one: ${Object.keys(own.documents).join(', ')}); give it a local stand-in (a fault SPEC, a process fault or a command) or run it on the aws provider`,
+    };
+  // A JSON object of strings (validated); FIS passes numbers as written.
+  const given = JSON.parse(def.parameters.documentParameters ?? '{}') as Record<string, unknown>;
+  return {
+    family: known.family,
+    mapping: known.localMapping ?? {},
+    read: (key) => (given[key] === undefined ? known.defaults?.[key] : String(given[key])),
   };
 }
 

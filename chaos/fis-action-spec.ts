@@ -63,6 +63,20 @@ export interface LocalMapping {
   signal?: string;
   /** Parameter whose value `all` means blackhole and any narrower scope reset. */
   scope?: string;
+  /**
+   * `aws:ssm:send-command`: the SSM documents (by name, the end of `documentArn`) that have a local
+   * meaning; their parameters are read from `documentParameters`. Other documents are refused.
+   */
+  documents?: Readonly<Record<string, SsmDocumentMapping>>;
+}
+
+/** What an SSM document run by `aws:ssm:send-command` means locally. */
+export interface SsmDocumentMapping {
+  family: LocalFamily;
+  /** Names of `documentParameters` keys, as {@link LocalMapping} names an action's parameters. */
+  localMapping?: Omit<LocalMapping, 'documents'>;
+  /** Values of `documentParameters` keys when they are omitted. */
+  defaults?: Readonly<Record<string, string>>;
 }
 
 /**

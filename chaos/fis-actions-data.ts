@@ -6,7 +6,7 @@
  * those of AWS's published templates.
  * Types live in fis-action-spec.ts; this file is only the table, so a new AWS action is one entry here.
  */
-import type { FisActionSpec, FisParameter, FisScenario } from './fis-action-spec.ts';
+import type { FisActionSpec, FisParameter, FisScenario, SsmDocumentMapping } from './fis-action-spec.ts';
 
 /** Where the table was read, and when (printed by `FIS_CATALOG_SOURCE` users and in chaos/README). */
 export const FIS_CATALOG_SOURCE = {
@@ -78,6 +78,41 @@ const region = (description: string): FisParameter => ({
   ...text(description),
   pattern: { regex: /^[a-z]{2}(-gov)?-[a-z]+-\d$/, example: 'eu-central-1' },
 });
+
+/**
+ * AWS's pre-configured FIS SSM documents (AWSFIS-*, run with aws:ssm:send-command on EC2 instances)
+ * that are network faults or a process kill, which is how FIS faults an EC2 instance's network. Their
+ * defaults are those AWS documents for the ECS and EKS actions built on the same faults (200 ms ± 10,
+ * 7 % loss, SIGTERM); the CPU, memory and I/O stress documents have no local meaning.
+ */
+const fisSsmDocuments: Record<string, SsmDocumentMapping> = {
+  'AWSFIS-Run-Network-Latency': {
+    family: 'network/latency',
+    localMapping: { delayMs: 'DelayMilliseconds', jitterMs: 'JitterMilliseconds' },
+    defaults: { DelayMilliseconds: '200', JitterMilliseconds: '10' },
+  },
+  'AWSFIS-Run-Network-Latency-Sources': {
+    family: 'network/latency',
+    localMapping: { delayMs: 'DelayMilliseconds', jitterMs: 'JitterMilliseconds' },
+    defaults: { DelayMilliseconds: '200', JitterMilliseconds: '10' },
+  },
+  'AWSFIS-Run-Network-Packet-Loss': {
+    family: 'network/packet-loss',
+    localMapping: { percent: ['LossPercent'] },
+    defaults: { LossPercent: '7' },
+  },
+  'AWSFIS-Run-Network-Packet-Loss-Sources': {
+    family: 'network/packet-loss',
+    localMapping: { percent: ['LossPercent'] },
+    defaults: { LossPercent: '7' },
+  },
+  'AWSFIS-Run-Network-Blackhole-Port': { family: 'network/blackhole' },
+  'AWSFIS-Run-Kill-Process': {
+    family: 'process/kill',
+    localMapping: { signal: 'Signal' },
+    defaults: { Signal: 'SIGTERM' },
+  },
+};
 
 const invocationPercentage = percent('Percentage (1–100) of invocations that get the fault.', 1, '100');
 
@@ -738,6 +773,7 @@ const entries: Record<string, Entry> = {
       duration: duration(MINUTE, 12 * HOUR),
     },
     family: 'command',
+    localMapping: { documents: fisSsmDocuments },
   },
   'aws:ssm:start-automation-execution': {
     description: 'Starts an SSM Automation runbook and waits for it (up to maxDuration).',

@@ -52,6 +52,20 @@ describe('the FIS action catalog', () => {
     for (const key of [...percent, delayMs, jitterMs, status, downFor, signal, scope])
       if (key !== undefined) expect(spec.parameters, `${id} localMapping`).toHaveProperty(key);
     if (spec.family === 'lambda-invocation') expect(spec.localMapping?.fault, id).toBeDefined();
+    // An SSM document with a local meaning is a network fault or a process fault, and the values
+    // its mapping reads have defaults.
+    for (const [document, meaning] of Object.entries(spec.localMapping?.documents ?? {})) {
+      expect(document).toMatch(/^AWSFIS-Run-/);
+      expect(meaning.family, document).toMatch(/^(network|process)\//);
+      const {
+        percent: shares = [],
+        delayMs: delay,
+        jitterMs: jitter,
+        signal: sig,
+      } = meaning.localMapping ?? {};
+      for (const key of [...shares, delay, jitter, sig])
+        if (key !== undefined) expect(meaning.defaults, `${document} ${key}`).toHaveProperty(key);
+    }
     if (spec.localMapping?.delayMs) expect(spec.localMapping.fault ?? spec.family).toMatch(/latency/);
     for (const [name, p] of Object.entries(spec.parameters)) {
       expect(name).toMatch(/^[a-z][A-Za-z]+$/);

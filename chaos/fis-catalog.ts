@@ -14,6 +14,7 @@ export type {
   LocalFamily,
   LocalMapping,
   ParameterKind,
+  SsmDocumentMapping,
 } from './fis-action-spec.ts';
 export { FIS_CATALOG_SOURCE } from './fis-actions-data.ts';
 

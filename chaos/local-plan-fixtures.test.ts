@@ -110,12 +110,25 @@ describe('the local plan of every AWS-documented template fixture', () => {
       expect(Object.fromEntries(plan.entries.map((e) => [e.action, summary(e)]))).toEqual(expected[name]);
       for (const refused of plan.refused) {
         const family = findFisAction(refused.actionId)!.family;
-        expect(refused).toEqual({
-          action: refused.action,
-          actionId: experiment.actions[refused.action]!.actionId,
-          path: `experiments.${name}.actions.${refused.action}.actionId`,
-          reason: `${refused.actionId} (${family}) has no local effect on the embedded provider; give it a local stand-in (a fault SPEC, a process fault or a command) or run it on the aws provider`,
-        });
+        const document = experiment.actions[refused.action]!.parameters.documentArn?.split('/').pop();
+        // An SSM command is refused for the document it runs, the rest for their family.
+        expect(refused).toEqual(
+          refused.actionId === 'aws:ssm:send-command'
+            ? {
+                action: refused.action,
+                actionId: refused.actionId,
+                path: `experiments.${name}.actions.${refused.action}.parameters.documentArn`,
+                reason: expect.stringMatching(
+                  `^aws:ssm:send-command runs ${document}, which has no local effect on the embedded provider \\(those with one: AWSFIS-Run-Network-Latency, `,
+                ),
+              }
+            : {
+                action: refused.action,
+                actionId: experiment.actions[refused.action]!.actionId,
+                path: `experiments.${name}.actions.${refused.action}.actionId`,
+                reason: `${refused.actionId} (${family}) has no local effect on the embedded provider; give it a local stand-in (a fault SPEC, a process fault or a command) or run it on the aws provider`,
+              },
+        );
       }
       // The dry-run text names every action, refused ones with why.
       const lines = formatLocalPlan(plan.entries, 'the gateway');
