@@ -21,7 +21,7 @@ export interface RunProcessFaultOptions {
   stop: AbortSignal;
   /** Ctrl-C: the target is started again but not waited for (the run is ending). */
   interrupt: AbortSignal;
-  /** Longest wait for the load tick that closes the outage window. @defaultValue 1500 */
+  /** Longest wait, after the target is ready, for a load tick without errors. @defaultValue 5000 */
   tickWaitMs?: number;
 }
 
@@ -96,10 +96,13 @@ export async function runProcessFault(
       output += `; ${error}`;
     }
     if (record.readyAt !== undefined) {
-      const load = await measureLoad(timeline, ticks, faultT, options.tickWaitMs ?? 1500, interrupt);
+      const load = await measureLoad(timeline, ticks, faultT, options.tickWaitMs ?? 5000, interrupt);
       if (load) {
         record.load = load;
         output += `; load meanwhile: ${load.errors} errors of ${load.requests} requests (${load.ticks} s)`;
+        output += load.clearAt
+          ? `, none from ${load.clearAt}`
+          : `, still failing ${(options.tickWaitMs ?? 5000) / 1000} s after ready`;
       }
     }
     return { record, output, ...(error === undefined ? {} : { error }) };
@@ -109,8 +112,10 @@ export async function runProcessFault(
 }
 
 /**
- * The load ticks from the fault to the first tick after the target was ready again (each tick
- * covers the second before it), waiting up to `waitMs` for that closing tick when load is running.
+ * The load ticks from the fault up to the first tick after the target was ready again that had no
+ * error (each tick covers the second before it): the outage as the load saw it, and when the
+ * service answered again. Waits for that tick up to `waitMs` after the target was ready, when load
+ * is running.
  */
 async function measureLoad(
   timeline: Timeline,
@@ -121,21 +126,23 @@ async function measureLoad(
 ): Promise<ProcessFaultRecord['load'] | undefined> {
   const readyT = timeline.elapsed();
   if (ticks.length === 0) return undefined;
-  if (!ticks.some((t) => t.t >= readyT)) {
+  const isClear = (t: RecordOf<'load.tick'>) => t.t >= readyT && t.errors === 0;
+  if (!ticks.some(isClear)) {
     await timeline
-      .waitFor('load.tick', () => true, {
+      .waitFor('load.tick', (t) => t.errors === 0, {
         fromT: readyT,
         signal: AbortSignal.any([signal, AbortSignal.timeout(waitMs)]),
       })
       .catch(() => undefined);
   }
-  const closing = ticks.find((t) => t.t >= readyT);
-  const window = ticks.filter((t) => t.t > faultT && (closing === undefined || t.t <= closing.t));
+  const clear = ticks.find(isClear);
+  const window = ticks.filter((t) => t.t > faultT && (clear === undefined || t.t < clear.t));
   return {
     // A tick's rps is what that second completed.
     requests: Math.round(window.reduce((sum, t) => sum + t.rps, 0)),
     errors: window.reduce((sum, t) => sum + t.errors, 0),
     ticks: window.length,
+    ...(clear ? { clearAt: clear.at } : {}),
   };
 }
 

@@ -210,10 +210,16 @@ export interface ProcessFaultRecord {
   /** `faultedAt` → `readyAt`. */
   recoveryMs?: number;
   /**
-   * The load running meanwhile (`load.tick` records, one a second, from the one after the fault to
-   * the first after `readyAt`): what the outage did to it. Absent when no load ran.
+   * The load running meanwhile (`load.tick` records, one a second, from the one after the fault up
+   * to the first one after `readyAt` without errors): what the outage did to it. Absent when no load ran.
    */
-  load?: { requests: number; errors: number; ticks: number };
+  load?: {
+    requests: number;
+    errors: number;
+    ticks: number;
+    /** That first tick without errors: the service answered again. Absent when none came within 5 s. */
+    clearAt?: string;
+  };
 }
 
 /** One command of a stand-in, as it ran (argv, no shell). */

@@ -13,7 +13,8 @@ import type { StartedTarget } from './stage.ts';
 // Process faults on real processes: a TCP "database" (readyTcp) and an http service, started as the
 // runner starts named targets, faulted through the runner's ProcessFaults.
 
-const tcpServer = `require('node:net').createServer((s) => s.end('db')).listen(Number(process.env.PORT), '127.0.0.1')`;
+// A client resetting its connection (readiness checks do) must not end the server.
+const tcpServer = `require('node:net').createServer((s) => s.on('error', () => {}).end('db')).listen(Number(process.env.PORT), '127.0.0.1')`;
 const httpServer = `require('node:http').createServer((q, s) => s.end('ok')).listen(Number(process.env.PORT), '127.0.0.1')`;
 
 const started: StartedTarget[] = [];
@@ -105,7 +106,12 @@ test.each([
       interrupt: never,
     });
     expect(run.error).toBeUndefined();
-    expect(run.record).toMatchObject({ target: 'db', op, pid: before, exit: signal });
+    expect(run.record, JSON.stringify(run.record)).toMatchObject({
+      target: 'db',
+      op,
+      pid: before,
+      exit: signal,
+    });
     const { faultedAt, restartedAt, readyAt, recoveryMs } = run.record;
     expect(Date.parse(restartedAt!) - Date.parse(faultedAt)).toBeGreaterThanOrEqual(395);
     expect(Date.parse(readyAt!)).toBeGreaterThanOrEqual(Date.parse(restartedAt!));
@@ -115,7 +121,7 @@ test.each([
         `^${op === 'kill' ? 'killed' : 'stopped'} db \\(pid ${before}\\) with ${signal} at .*; started again at .*; ready at .* \\(recovered in \\d+ ms\\)$`,
       ),
     );
-    expect(downSeen).toBe(true);
+    expect(downSeen, 'the database answered while it was down').toBe(true);
     expect(db.pid).not.toBe(before);
     expect(await answers(dbPort)).toBe(true);
     // The runner's own record of it: the exit and the start again.
@@ -218,7 +224,11 @@ test('load ticks from the fault to the first tick after ready are its impact on 
     expect(load?.ticks).toBeGreaterThanOrEqual(3);
     expect(load?.requests).toBe(load!.ticks * 10);
     expect(load?.errors).toBeGreaterThanOrEqual(8);
-    expect(run.output).toContain(`; load meanwhile: ${load!.errors} errors of ${load!.requests} requests`);
+    expect(load?.clearAt).toBeDefined();
+    expect(Date.parse(load!.clearAt!)).toBeGreaterThanOrEqual(Date.parse(run.record.readyAt!));
+    expect(run.output).toContain(
+      `; load meanwhile: ${load!.errors} errors of ${load!.requests} requests (${load!.ticks} s), none from ${load!.clearAt}`,
+    );
   } finally {
     clearInterval(ticker);
   }
