@@ -20,6 +20,7 @@ import {
   type MathAlarmDefinition,
   mathAlarmSchema,
 } from '../../core/schema.ts';
+import { ALARM_STATES } from '../../core/statuses.ts';
 import {
   type AlarmRuleNode,
   AlarmRuleSyntaxError,
@@ -71,7 +72,7 @@ const testFileSchema = z
                   .object({
                     at: duration,
                     alarm: z.string().min(1),
-                    state: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']),
+                    state: z.enum(ALARM_STATES),
                   })
                   .strict(),
               )
