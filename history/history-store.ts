@@ -209,7 +209,7 @@ const nullableNumber = (v: unknown) => (v === null || v === undefined ? null : N
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 
 /** The statements that file one run (its row, then its children). */
-export function buildRecordStatements(record: RunRecord, recordedAt: string): InStatement[] {
+function buildRecordStatements(record: RunRecord, recordedAt: string): InStatement[] {
   const id = record.runId;
   const statements: InStatement[] = [
     {

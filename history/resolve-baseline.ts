@@ -64,7 +64,7 @@ export async function resolveHistoryBaseline(
 }
 
 /** Per scenario (`*` overall) and metric, the values of the given runs. */
-export function buildSpread(runs: readonly (readonly LoadFigures[])[]): HistoryBaseline['spread'] {
+function buildSpread(runs: readonly (readonly LoadFigures[])[]): HistoryBaseline['spread'] {
   const values: Record<string, Record<string, number[]>> = {};
   for (const figures of runs) {
     for (const f of figures) {
@@ -85,10 +85,7 @@ export function buildSpread(runs: readonly (readonly LoadFigures[])[]): HistoryB
 }
 
 /** A LoadSummary holding what history kept of a run's load: enough to be compared with. */
-export function buildSummaryFromFigures(
-  figures: readonly LoadFigures[],
-  profile: string,
-): LoadSummary | undefined {
+function buildSummaryFromFigures(figures: readonly LoadFigures[], profile: string): LoadSummary | undefined {
   const overall = figures.find((f) => f.scenario === OVERALL_SCENARIO);
   if (!overall) return undefined;
   const latency = (f: LoadFigures) => ({

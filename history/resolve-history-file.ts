@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 
 /** The default history database, beside the run directories. */
-export const DEFAULT_HISTORY_FILE = 'reports/history.db';
+const DEFAULT_HISTORY_FILE = 'reports/history.db';
 
 /**
  * Where the history lives: `--history FILE`, else `OPSPROOF_HISTORY`, else the config's `history.file`

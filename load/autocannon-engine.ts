@@ -122,7 +122,7 @@ interface IdStamper {
 /** Sequence digits (base 36): 36^10 ≈ 3.7 × 10^15 ids before they repeat. */
 const SEQUENCE_WIDTH = 10;
 
-export function createIdStamper(prefix: string = crypto.randomUUID().slice(0, 8)): IdStamper {
+function createIdStamper(prefix: string = crypto.randomUUID().slice(0, 8)): IdStamper {
   const placeholder = `${prefix}-${'0'.repeat(SEQUENCE_WIDTH)}`;
   const marker = Buffer.from(`${CORRELATION_HEADER}: ${placeholder}`, 'latin1');
   const offsets = new WeakMap<Buffer, number>();

@@ -9,7 +9,7 @@ export const K6_MEASURED_SCENARIO = 'measured';
 export const K6_REQUEST_TAG = 'request';
 
 /** Trend stats k6 puts in its summary: every percentile opsproof reports, plus the KPIs' own. */
-export function buildSummaryTrendStats(thresholds: readonly Threshold[]): string[] {
+function buildSummaryTrendStats(thresholds: readonly Threshold[]): string[] {
   const stats = ['min', 'avg', 'med', 'max', 'count', 'p(50)', 'p(90)', 'p(95)', 'p(99)', 'p(99.9)'];
   for (const t of thresholds) {
     if (t.aggregate.kind === 'percentile' && !stats.includes(`p(${t.aggregate.p})`))
@@ -25,10 +25,7 @@ export function buildSummaryTrendStats(thresholds: readonly Threshold[]): string
  * arrival rate. Every run also gets always-true thresholds on the measured submetrics, because k6
  * only puts a submetric in its summary when a threshold names it.
  */
-export function buildK6Thresholds(
-  profile: LoadProfile,
-  thresholds: readonly Threshold[],
-): Record<string, string[]> {
+function buildK6Thresholds(profile: LoadProfile, thresholds: readonly Threshold[]): Record<string, string[]> {
   const scope = `scenario:${K6_MEASURED_SCENARIO}`;
   const latency: string[] = [];
   const errors: string[] = [];
@@ -118,10 +115,7 @@ export function buildK6Scenarios(profile: LoadProfile): Record<string, K6Scenari
 }
 
 /** Splits rate segments at `atMs`, interpolating the rate at the cut. */
-export function splitSegments(
-  segments: readonly RateSegment[],
-  atMs: number,
-): [RateSegment[], RateSegment[]] {
+function splitSegments(segments: readonly RateSegment[], atMs: number): [RateSegment[], RateSegment[]] {
   const before: RateSegment[] = [];
   const after: RateSegment[] = [];
   let t = 0;

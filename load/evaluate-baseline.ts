@@ -15,7 +15,7 @@ export interface BaselineTolerance {
   absoluteRps?: number;
 }
 
-export const DEFAULT_BASELINE_TOLERANCE: BaselineTolerance = {
+const DEFAULT_BASELINE_TOLERANCE: BaselineTolerance = {
   relative: 0.1,
   absoluteMs: 5,
   absoluteErrorRate: 0.001,
@@ -25,10 +25,10 @@ export const DEFAULT_BASELINE_TOLERANCE: BaselineTolerance = {
 /** The figures a baseline compares, per scenario and overall. */
 export type BaselineMetric = 'p50' | 'p95' | 'p99' | 'p999' | 'errorRate' | 'rps';
 
-export const BASELINE_METRICS: readonly BaselineMetric[] = ['p50', 'p95', 'p99', 'p999', 'errorRate', 'rps'];
+const BASELINE_METRICS: readonly BaselineMetric[] = ['p50', 'p95', 'p99', 'p999', 'errorRate', 'rps'];
 
 /** The overall figures' key in {@link BaselineSpread}; scenarios use their names. */
-export const OVERALL = '*';
+const OVERALL = '*';
 
 /**
  * Earlier passed runs' figures (same profile, same environment), for the run-to-run spread: per
@@ -47,7 +47,7 @@ export interface BaselineNoise {
   minRuns: number;
 }
 
-export const DEFAULT_BASELINE_NOISE: BaselineNoise = { k: 3, minRuns: 5 };
+const DEFAULT_BASELINE_NOISE: BaselineNoise = { k: 3, minRuns: 5 };
 
 /** A baseline resolved by the CLI: a file, a recorded run, or nothing to compare with (and why). */
 export interface BaselineReference {
@@ -132,7 +132,7 @@ export function evaluateBaselineReference(current: LoadSummary, reference: Basel
 }
 
 /** Per scenario (`*` = overall), the figures a summary holds. */
-export function figuresOf(summary: LoadSummary): Map<string, Partial<Record<BaselineMetric, number>>> {
+function figuresOf(summary: LoadSummary): Map<string, Partial<Record<BaselineMetric, number>>> {
   const seconds = summary.durationMs > 0 ? summary.durationMs / 1000 : undefined;
   const pick = (latency: Partial<LoadSummary['latencyMs']> | undefined, errorRate: unknown, rps: unknown) => {
     const figures: Partial<Record<BaselineMetric, number>> = {};
@@ -155,7 +155,7 @@ export function figuresOf(summary: LoadSummary): Map<string, Partial<Record<Base
 const isFigure = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
 
 /** The median of a non-empty list. */
-export function median(values: readonly number[]): number {
+function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2

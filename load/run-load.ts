@@ -88,7 +88,7 @@ export async function runLoad(profile: LoadProfile, options: RunLoadOptions): Pr
 }
 
 /** What the schema cannot say on its own: the model's required fields. */
-export function validateProfile(profile: LoadProfile): void {
+function validateProfile(profile: LoadProfile): void {
   if (profile.model === 'closed') {
     if (!profile.connections)
       throw new UsageError('a closed-model profile needs connections (--connections N)');

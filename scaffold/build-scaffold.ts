@@ -42,7 +42,7 @@ export interface ScaffoldFile {
 }
 
 /** Paths of what init writes, relative to its folder. */
-export const SCAFFOLD_PATHS = {
+const SCAFFOLD_PATHS = {
   config: 'opsproof.config.ts',
   apiCanary: 'opsproof/canaries/api.canary.ts',
   webCanary: 'opsproof/canaries/web.canary.ts',
@@ -53,7 +53,7 @@ export const SCAFFOLD_PATHS = {
  * The generated suite's defaults. Short on purpose: a gate of a scaffolded suite (load, two
  * faults with their alarms, canaries before and after) finishes within about a minute.
  */
-export const SCAFFOLD_DEFAULTS = {
+const SCAFFOLD_DEFAULTS = {
   /** The gate's load (open model): gentle enough for a development instance of any service. */
   steadyRate: 50,
   /** Arrivals per second while a fault runs: enough datapoints for every alarm minute. */
@@ -249,7 +249,7 @@ function buildConfig(input: ScaffoldInput): string {
 }
 
 /** Whether the target is on this machine, where the fault gateway fronts it. */
-export function isLoopbackTarget(target: string): boolean {
+function isLoopbackTarget(target: string): boolean {
   return isLoopbackHost(new URL(target).hostname);
 }
 

@@ -1,7 +1,7 @@
 import { describeError, EnvironmentError } from '../core/errors.ts';
 
 /** Health paths tried in this order; the first that answers 2xx with something other than HTML wins. */
-export const HEALTH_PATHS = ['/health', '/healthz', '/health/ready', '/ready', '/status', '/api/health'];
+const HEALTH_PATHS = ['/health', '/healthz', '/health/ready', '/ready', '/status', '/api/health'];
 
 /** What one GET of a path showed. */
 export interface ProbedPath {

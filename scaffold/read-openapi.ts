@@ -196,7 +196,7 @@ function joinPath(base: string, path: string): string {
  * (`#/paths/~1pets/get/parameters/0/in`), shown as `paths./pets.get.parameters.0.in`; a YAML or
  * JSON syntax error carries its line and column in the message.
  */
-export function diagnosticsFromParserError(error: unknown): Diagnostic[] {
+function diagnosticsFromParserError(error: unknown): Diagnostic[] {
   type AjvError = { instancePath?: string; message?: string; params?: { allowedValues?: unknown[] } };
   const details = (error as { details?: AjvError[] }).details;
   if (Array.isArray(details) && details.length > 0) {
