@@ -9,7 +9,6 @@ import {
   buildAlertDrillReport,
   findAlertPoints,
 } from './build-drill-report.ts';
-import { buildExperimentCheck } from './build-experiment-check.ts';
 import type { RoutingCheck } from './check-alarm-routing.ts';
 import { buildAlarmExpectations, type DrillRun, drillRunFrom } from './drill-run.ts';
 import { resolveRunbook } from './resolve-runbook.ts';
@@ -81,11 +80,8 @@ export async function runAlertDrill(
           return buildAlertDrillReport({
             drillName,
             drill,
-            experimentDescription: experiment.description,
-            experimentCheck: buildExperimentCheck(journal, experiment, {
-              id: `drill:${drillName}:experiment`,
-              stage: 'drill',
-            }),
+            journal,
+            experiment,
             points,
             notified,
             fired,
@@ -93,7 +89,6 @@ export async function runAlertDrill(
             runbook,
             records: timeline.records(),
             endT,
-            dryRun: journal.dryRun,
           });
         },
       },

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { TimelineEvent, TimelineRecord } from '../core/events.ts';
-import type { Check, ExpectationResult } from '../core/run-result.ts';
+import type { Check, ExpectationResult, ExperimentJournal } from '../core/run-result.ts';
 import { drillSchema } from '../core/schema.ts';
 import {
   buildAlertDrillReport,
@@ -159,15 +159,16 @@ test.each([
   expect(check).toMatchObject({ status, message, threshold: `<=${limitMs}ms`, stage: 'drill' });
 });
 
-const experimentCheck: Check = {
-  id: 'drill:x:experiment',
-  kind: 'experiment',
-  name: 'experiment api-errors',
-  status: 'passed',
-  measured: 'completed',
-  threshold: 'completed',
-  message: 'completed',
-  stage: 'drill',
+const journal: ExperimentJournal = {
+  experiment: 'api-errors',
+  engine: 'local',
+  status: 'completed',
+  deviated: false,
+  startedAt: '2026-01-01T00:00:01.000Z',
+  endedAt: '2026-01-01T00:00:03.000Z',
+  durationMs: 2000,
+  dryRun: false,
+  activities: [],
 };
 
 test('buildAlertDrillReport: checks in order, times from the fault, impact from the ticks', () => {
@@ -193,12 +194,20 @@ test('buildAlertDrillReport: checks in order, times from the fault, impact from 
   ];
   const fired = expectation('alarm-fires', 1200);
   const recovered = expectation('alarm-recovers', 1100);
-  const notificationCheck: Check = { ...experimentCheck, id: 'drill:x:notification', kind: 'drill' };
+  const notificationCheck: Check = {
+    id: 'drill:x:notification',
+    kind: 'drill',
+    name: 'Errors notification reaches the critical route',
+    status: 'passed',
+    measured: 1300,
+    threshold: 'delivered to critical',
+    message: 'delivered',
+  };
   const { report, checks } = buildAlertDrillReport({
     drillName: 'x',
     drill,
-    experimentDescription: 'the API fails',
-    experimentCheck,
+    journal,
+    experiment: { description: 'the API fails' },
     points: findAlertPoints(records, { experiment: 'api-errors', alarm: 'Errors', fired, recovered }),
     notified: {
       checks: [notificationCheck],
@@ -260,7 +269,8 @@ describe('buildDrDrillReport', () => {
   const base = {
     drillName: 'dr',
     drill,
-    experimentCheck,
+    journal,
+    experiment: { description: '' },
     incident: findIncident(records, 'kill', 0),
     healthUrl: 'http://x/health/ready',
     readyPath: '/health/ready',
@@ -277,7 +287,7 @@ describe('buildDrDrillReport', () => {
       endT: 2500,
     });
     expect(checks.map((c) => [c.id, c.status, c.measured])).toEqual([
-      ['drill:x:experiment', 'passed', 'completed'],
+      ['drill:dr:experiment', 'passed', 'completed'],
       ['drill:dr:detect', 'passed', 400],
       ['drill:dr:rto', 'passed', 1500],
     ]);

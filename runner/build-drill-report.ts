@@ -1,3 +1,5 @@
+// A drill's measured numbers, checks and report from the run's records: pure and table-tested.
+
 import { formatDuration, parseDurationStrict } from '../core/duration.ts';
 import type { RecordOf, TimelineEventType, TimelineRecord } from '../core/events.ts';
 import type {
@@ -6,10 +8,10 @@ import type {
   DrillNotification,
   DrillReport,
   ExpectationResult,
+  ExperimentJournal,
 } from '../core/run-result.ts';
-import type { Drill } from '../core/schema.ts';
-
-// A drill's measured numbers, checks and report from the run's records: pure and table-tested.
+import type { Drill, Experiment } from '../core/schema.ts';
+import { buildExperimentCheck } from './build-experiment-check.ts';
 
 export type AlertDrill = Extract<Drill, { kind: 'alert' }>;
 export type DrDrill = Extract<Drill, { kind: 'dr' }>;
@@ -114,22 +116,32 @@ export function buildDeadlineCheck(input: {
   };
 }
 
-function milestone(
-  name: DrillMilestone['name'],
-  t0: number,
-  point: DrillPoint | undefined,
-  source: string,
-): DrillMilestone {
-  return {
-    name,
-    atMs: point ? Math.round(point.t - t0) : null,
-    ...(point?.at ? { at: point.at } : {}),
-    source,
-  };
+function milestone(name: DrillMilestone['name'], t0: number, point: DrillPoint | undefined, source: string) {
+  const atMs = point ? Math.round(point.t - t0) : null;
+  return { name, atMs, ...(point?.at ? { at: point.at } : {}), source } satisfies DrillMilestone;
 }
 
 const rootCause = (drillName: string, experiment: string, description: string | undefined) =>
   `injected by drill ${drillName}: ${experiment}${description ? ` (${description})` : ''}`;
+
+/** What both drill reports are built from. */
+interface DrillRecords {
+  drillName: string;
+  /** The experiment's journal: its check (`drill:<name>:experiment`), and whether this was a dry run. */
+  journal: ExperimentJournal;
+  experiment: Pick<Experiment, 'description'>;
+  runbook?: string | undefined;
+  /** The run's timeline records: the load's ticks (impact), the target's exit and restart. */
+  records: readonly TimelineRecord[];
+  /** Where the incident ends for its impact: the resolution, else when the drill stopped watching. */
+  endT: number;
+}
+
+const experimentCheckOf = (input: DrillRecords) =>
+  buildExperimentCheck(input.journal, input.experiment, {
+    id: `drill:${input.drillName}:experiment`,
+    stage: 'drill',
+  });
 
 /** When the alert drill's alarm entered ALARM and returned to OK, and the times measured from them. */
 export interface AlertPoints {
@@ -187,28 +199,21 @@ export interface AlertNotifications {
 }
 
 /** The alert drill's checks (experiment, alarm, notification path, recovery) and its report. */
-export function buildAlertDrillReport(input: {
-  drillName: string;
-  drill: AlertDrill;
-  experimentDescription?: string | undefined;
-  experimentCheck: Check;
-  points: AlertPoints;
-  notified: AlertNotifications;
-  fired?: ExpectationResult | undefined;
-  recovered?: ExpectationResult | undefined;
-  runbook?: string | undefined;
-  /** The run's timeline records: the load's ticks measure the impact. */
-  records: readonly TimelineRecord[];
-  /** Where the incident ends for its impact: the OK transition, else when the drill stopped watching. */
-  endT: number;
-  dryRun?: boolean;
-}): { report: DrillReport; checks: Check[] } {
+export function buildAlertDrillReport(
+  input: DrillRecords & {
+    drill: AlertDrill;
+    points: AlertPoints;
+    notified: AlertNotifications;
+    fired?: ExpectationResult | undefined;
+    recovered?: ExpectationResult | undefined;
+  },
+): { report: DrillReport; checks: Check[] } {
   const { drillName, drill, points, notified, runbook } = input;
   const { t0, faultStart, faultEnd } = points.incident;
   const alarmWithinMs = parseDurationStrict(drill.alarmWithin);
   const recoverWithinMs = parseDurationStrict(drill.recoverWithin);
   const checks: Check[] = [
-    input.experimentCheck,
+    experimentCheckOf(input),
     buildDeadlineCheck({
       id: `drill:${drillName}:alarm`,
       name: `${drill.alarm} enters ALARM within ${drill.alarmWithin} of the fault`,
@@ -217,7 +222,7 @@ export function buildAlertDrillReport(input: {
       what: `${drill.alarm} entered ALARM`,
       runbook,
       timedBy: input.fired,
-      dryRun: input.dryRun,
+      dryRun: input.journal.dryRun,
     }),
     ...notified.checks,
     buildDeadlineCheck({
@@ -228,7 +233,7 @@ export function buildAlertDrillReport(input: {
       what: `${drill.alarm} returned to OK`,
       runbook,
       timedBy: input.recovered,
-      dryRun: input.dryRun,
+      dryRun: input.journal.dryRun,
     }),
   ];
   const report: DrillReport = {
@@ -237,7 +242,7 @@ export function buildAlertDrillReport(input: {
     description: drill.description,
     experiment: drill.experiment,
     alarm: drill.alarm,
-    rootCause: rootCause(drillName, drill.experiment, input.experimentDescription),
+    rootCause: rootCause(drillName, drill.experiment, input.experiment.description),
     ...(faultStart ? { incidentStartedAt: faultStart.at } : {}),
     timeToDetectMs: points.timeToAlarmMs,
     timeToAlarmMs: points.timeToAlarmMs,
@@ -292,29 +297,22 @@ export function findRecovery(
 }
 
 /** The DR drill's checks (experiment, detection, RTO) and its report. */
-export function buildDrDrillReport(input: {
-  drillName: string;
-  drill: DrDrill;
-  experimentDescription?: string | undefined;
-  experimentCheck: Check;
-  incident: Incident;
-  /** The detector's runs: the canary's when `detectBy.canary`, else the health probe's. */
-  detector: readonly ProbeRecord[];
-  canaryName?: string | undefined;
-  alarmName?: string | undefined;
-  /** The `detectBy.alarm` expectation's result. */
-  alarmResult?: ExpectationResult | undefined;
-  healthUrl: string;
-  readyPath: string;
-  runbook?: string | undefined;
-  provider: 'embedded' | 'aws';
-  recovered: { t: number } | undefined;
-  /** The run's timeline records: the target's exit and restart, the load's ticks. */
-  records: readonly TimelineRecord[];
-  /** Where the incident ends for its impact: the recovery, else when the drill stopped watching. */
-  endT: number;
-  dryRun?: boolean;
-}): { report: DrillReport; checks: Check[] } {
+export function buildDrDrillReport(
+  input: DrillRecords & {
+    drill: DrDrill;
+    incident: Incident;
+    /** The detector's runs: the canary's when `detectBy.canary`, else the health probe's. */
+    detector: readonly ProbeRecord[];
+    canaryName?: string | undefined;
+    alarmName?: string | undefined;
+    /** The `detectBy.alarm` expectation's result. */
+    alarmResult?: ExpectationResult | undefined;
+    healthUrl: string;
+    readyPath: string;
+    provider: 'embedded' | 'aws';
+    recovered: { t: number } | undefined;
+  },
+): { report: DrillReport; checks: Check[] } {
   const { drillName, drill, incident, canaryName, alarmName, alarmResult, runbook } = input;
   const { t0, faultStart, faultEnd } = incident;
   const rtoMs = parseDurationStrict(drill.rto);
@@ -336,7 +334,7 @@ export function buildDrDrillReport(input: {
   const timeToRecoverMs = input.recovered ? Math.round(input.recovered.t - t0) : null;
   const detector = canaryName ? `canary ${canaryName}` : 'health probe';
   const checks: Check[] = [
-    input.experimentCheck,
+    experimentCheckOf(input),
     buildDeadlineCheck({
       id: `drill:${drillName}:detect`,
       name: `outage detected within ${drill.detectWithin}`,
@@ -345,7 +343,7 @@ export function buildDrDrillReport(input: {
       what: `outage detected (${detectSource})`,
       runbook,
       timedBy: alarmName ? alarmResult : undefined,
-      dryRun: input.dryRun,
+      dryRun: input.journal.dryRun,
     }),
     buildDeadlineCheck({
       id: `drill:${drillName}:rto`,
@@ -353,7 +351,7 @@ export function buildDrDrillReport(input: {
       measured: timeToRecoverMs,
       limitMs: rtoMs,
       what: `target healthy and ${detector} passing again`,
-      dryRun: input.dryRun,
+      dryRun: input.journal.dryRun,
     }),
   ];
   const report: DrillReport = {
@@ -362,7 +360,7 @@ export function buildDrDrillReport(input: {
     description: drill.description,
     experiment: drill.experiment,
     ...(alarmName ? { alarm: alarmName } : {}),
-    rootCause: rootCause(drillName, drill.experiment, input.experimentDescription),
+    rootCause: rootCause(drillName, drill.experiment, input.experiment.description),
     ...(faultStart ? { incidentStartedAt: faultStart.at } : {}),
     timeToDetectMs,
     timeToAlarmMs: alarmName ? timeToDetectMs : null,

@@ -14,7 +14,6 @@ import {
   findRecovery,
   type ProbeRecord,
 } from './build-drill-report.ts';
-import { buildExperimentCheck } from './build-experiment-check.ts';
 import { buildAlarmExpectations, type DrillRun, drillRunFrom } from './drill-run.ts';
 import { resolveReadyPath } from './local-target.ts';
 import { createProcessFaults } from './process-faults.ts';
@@ -149,11 +148,8 @@ export async function runDrDrill(
           return buildDrDrillReport({
             drillName,
             drill,
-            experimentDescription: experiment.description,
-            experimentCheck: buildExperimentCheck(journal, experiment, {
-              id: `drill:${drillName}:experiment`,
-              stage: 'drill',
-            }),
+            journal,
+            experiment,
             incident,
             detector: detector?.records ?? [],
             canaryName,
@@ -166,7 +162,6 @@ export async function runDrDrill(
             recovered,
             records: timeline.records(),
             endT,
-            dryRun: journal.dryRun,
           });
         },
       },
