@@ -218,7 +218,6 @@ function startBackgroundLoad(context: RunContext, request: ExperimentUnderLoad<u
         )
       : undefined;
   return {
-    running: running !== undefined,
     warmupMs: running && profile?.warmup ? (parseDuration(profile.warmup) ?? 0) : 0,
     async stop(): Promise<LoadSummary | undefined> {
       stop.abort();
