@@ -163,10 +163,7 @@ export async function evaluateExpectations(
   return Promise.all(expectations.map((e) => evaluateExpectation(e, context)));
 }
 
-export async function evaluateExpectation(
-  e: Expectation,
-  context: ExpectationContext,
-): Promise<ExpectationResult> {
+async function evaluateExpectation(e: Expectation, context: ExpectationContext): Promise<ExpectationResult> {
   const name = describeExpectation(e);
   let result: Omit<ExpectationResult, 'name' | 'kind'>;
   try {

@@ -47,7 +47,7 @@ const NETWORK_ERRORS: Record<string, string> = {
 };
 
 /** A one-line reason for a failed fetch: walks `cause` to the network error code. */
-export function formatFetchError(error: unknown, timeoutMs: number): string {
+function formatFetchError(error: unknown, timeoutMs: number): string {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current; depth++) {
     const e = current as { name?: string; code?: string; message?: string; cause?: unknown };

@@ -38,7 +38,7 @@ export interface DeployedCanary {
 }
 
 /** A client for the environment's region; `AWS_ENDPOINT_URL` (moto in tests) is honoured by the SDK. */
-export function createSyntheticsClient(env: ResolvedEnvironment): SyntheticsClient {
+function createSyntheticsClient(env: ResolvedEnvironment): SyntheticsClient {
   if (env.provider !== 'aws') {
     throw new UsageError(`environment "${env.name}" is not an aws environment (provider: ${env.provider})`);
   }

@@ -75,7 +75,7 @@ function fileLabel(file: string): string {
 }
 
 /** Expands files and globs (relative to `base`) into absolute paths, sorted, without duplicates. */
-export async function resolveCanaryFiles(patterns: readonly string[], base: string): Promise<string[]> {
+async function resolveCanaryFiles(patterns: readonly string[], base: string): Promise<string[]> {
   const files = new Set<string>();
   for (const pattern of patterns) {
     const literal = resolve(base, pattern);

@@ -12,7 +12,7 @@ export const MASK_COLOR = '#FF00FF';
 /** Set on the elements to mask while a screenshot is taken, removed afterwards. */
 export const MASK_ATTRIBUTE = 'data-opsproof-mask';
 /** Set on the container of the boxes drawn by {@link coverSecrets}. */
-export const OVERLAY_ATTRIBUTE = 'data-opsproof-mask-overlay';
+const OVERLAY_ATTRIBUTE = 'data-opsproof-mask-overlay';
 /** Time to read one child frame before it is masked whole. */
 const CHILD_FRAME_MS = 2_000;
 /** Stands for a masked child inside its parent's text, so no secret matches across it. */

@@ -13,10 +13,10 @@ import { loadCanaries } from './load-canaries.ts';
  * `@aws/synthetics-playwright` (earlier versions only have `@amzn/synthetics-playwright`), so 5.1 is
  * the oldest version our bundles run on; 6.0 is the newest documented one (Node.js 22).
  */
-export const SYNTHETICS_RUNTIME_VERSION = 'syn-nodejs-playwright-6.0';
+const SYNTHETICS_RUNTIME_VERSION = 'syn-nodejs-playwright-6.0';
 export const SUPPORTED_RUNTIME_VERSIONS = ['syn-nodejs-playwright-5.1', 'syn-nodejs-playwright-6.0'] as const;
 /** The runtime's module, provided by its Lambda layer: kept out of the bundle. */
-export const SYNTHETICS_MODULE = '@aws/synthetics-playwright';
+const SYNTHETICS_MODULE = '@aws/synthetics-playwright';
 /** The handler: `index.mjs` (ES module) at the zip's root, exporting `handler`. */
 export const SYNTHETICS_HANDLER = 'index.handler';
 
@@ -134,7 +134,7 @@ const opsproofShim: Plugin = {
 };
 
 /** The bundle of one canary: an ES module exporting `handler`, with the runtime module external. */
-export async function buildSyntheticsBundle(
+async function buildSyntheticsBundle(
   file: string,
   options: {
     baseUrl?: string;

@@ -364,7 +364,7 @@ async function saveTrace(
 }
 
 /** Thrown out of `step()` so the canary's own code sees which step failed (and does not record it twice). */
-export class StepFailure extends Error {
+class StepFailure extends Error {
   override readonly name = 'StepFailure';
   readonly step: string;
   constructor(step: string, reason: string, cause: unknown) {

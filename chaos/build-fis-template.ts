@@ -14,7 +14,7 @@ export interface FisTemplateContext {
 }
 
 /** The CloudWatch alarm ARN for a stop condition written as a name (ARNs pass through). */
-export function buildAlarmArn(value: string, context: FisTemplateContext): string {
+function buildAlarmArn(value: string, context: FisTemplateContext): string {
   if (value.startsWith('arn:')) return value;
   return `arn:aws:cloudwatch:${context.region}:${context.accountId}:alarm:${context.alarmPrefix ?? ''}${value}`;
 }

@@ -8,7 +8,7 @@
 export const REDACTED = '[REDACTED]';
 
 /** Values shorter than this are never redacted as literals: `"abc"` would erase half a report. */
-export const MIN_SECRET_LENGTH = 4;
+const MIN_SECRET_LENGTH = 4;
 
 /** Headers whose values are always credentials (lower case). */
 export const SENSITIVE_HEADERS: readonly string[] = [
@@ -21,7 +21,7 @@ export const SENSITIVE_HEADERS: readonly string[] = [
 ];
 
 /** Query parameters whose values are always credentials (compared case-insensitively). */
-export const SENSITIVE_QUERY_PARAMS: readonly string[] = [
+const SENSITIVE_QUERY_PARAMS: readonly string[] = [
   'token',
   'access_token',
   'id_token',

@@ -13,7 +13,7 @@ export function isCompositeAlarm(alarm: SuiteAlarmDefinition): alarm is Composit
   return 'AlarmRule' in alarm;
 }
 
-export function isMetricAlarm(alarm: SuiteAlarmDefinition): alarm is AlarmDefinition {
+function isMetricAlarm(alarm: SuiteAlarmDefinition): alarm is AlarmDefinition {
   return 'MetricName' in alarm;
 }
 

@@ -15,7 +15,7 @@ export function repoPath(...segments: string[]): string {
 }
 
 /** Environment variables that point straight at a tool, checked first. */
-export const TOOL_ENV_OVERRIDES: Record<ToolName, string | undefined> = {
+const TOOL_ENV_OVERRIDES: Record<ToolName, string | undefined> = {
   chromium: 'OPSPROOF_CHROMIUM',
   k6: 'OPSPROOF_K6',
   moto_server: 'OPSPROOF_MOTO',
@@ -83,7 +83,7 @@ function taggedCandidates(name: ToolName, options: FindToolOptions): { path: str
 }
 
 /** The candidate paths for a tool, in lookup order. */
-export function toolCandidates(name: ToolName, options: FindToolOptions = {}): string[] {
+function toolCandidates(name: ToolName, options: FindToolOptions = {}): string[] {
   return taggedCandidates(name, options).map((c) => c.path);
 }
 

@@ -31,7 +31,7 @@ export interface CostAssumptions {
   putsPerRun: number;
 }
 
-export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
+const DEFAULT_ASSUMPTIONS: CostAssumptions = {
   hoursPerMonth: 730,
   drillsPerQuarter: 1,
   fisGateRunsPerMonth: 0,

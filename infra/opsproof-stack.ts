@@ -27,7 +27,7 @@ export interface OpsproofStackProps extends StackProps {
 }
 
 /** The composite alarm raised when the service looks down. */
-export const SERVICE_DOWN = 'ServiceDown';
+const SERVICE_DOWN = 'ServiceDown';
 
 const logRetention: Record<Tier, logs.RetentionDays> = {
   dev: logs.RetentionDays.ONE_WEEK,

@@ -206,10 +206,7 @@ function secretArn(scope: Construct, ref: { ssm: string } | { secretsManager: st
 }
 
 /** Read on exactly the referenced secrets and parameters, and decrypt on their customer keys. */
-export function secretReadStatements(
-  scope: Construct,
-  secrets: Record<string, SecretRef>,
-): iam.PolicyStatement[] {
+function secretReadStatements(scope: Construct, secrets: Record<string, SecretRef>): iam.PolicyStatement[] {
   const refs = secretRefsOf(secrets);
   const statements: iam.PolicyStatement[] = [];
   if (refs.secretsManager.length > 0)
@@ -242,7 +239,7 @@ export function secretReadStatements(
  * What Lambda needs to attach a canary to the VPC (the three actions of AWS's VPC canary
  * requirements), scoped to the given subnets and security groups where IAM allows it.
  */
-export function vpcStatements(scope: Construct, vpc: CanaryVpc): iam.PolicyStatement[] {
+function vpcStatements(scope: Construct, vpc: CanaryVpc): iam.PolicyStatement[] {
   const stack = Stack.of(scope);
   const ec2 = (resource: string, name: string) =>
     stack.formatArn({ service: 'ec2', resource, resourceName: name });

@@ -25,7 +25,7 @@ export interface AlarmNotification {
   Runbook: string | null;
 }
 
-export function buildAlarmNotification(
+function buildAlarmNotification(
   change: AlarmStateChange,
   alarm: Pick<AlarmDefinition, 'AlarmDescription' | 'severity' | 'runbook'> | undefined,
 ): AlarmNotification {

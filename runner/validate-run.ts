@@ -227,7 +227,7 @@ export function validateTargetNames(
  * deploy (service and canary alarms), so those are warnings. A rule that does not parse, or names
  * its own alarm, is an error everywhere. Pure.
  */
-export function validateSuiteAlarms(
+function validateSuiteAlarms(
   alarms: readonly SuiteAlarmDefinition[],
   provider: Environment['provider'] = 'embedded',
 ): Diagnostic[] {

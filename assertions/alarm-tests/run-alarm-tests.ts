@@ -139,7 +139,7 @@ function createEvaluator(
  * due then are evaluated first, then composite alarms each minute, children before parents; `at: T`
  * is the state after the evaluations at T. Pure.
  */
-export function runAlarmTest(file: AlarmTestFile, test: AlarmTestCase): AlarmTestResult {
+function runAlarmTest(file: AlarmTestFile, test: AlarmTestCase): AlarmTestResult {
   const names = alarmsToEvaluate(
     file,
     test.expect.map((e) => e.alarm),
