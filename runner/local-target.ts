@@ -308,6 +308,9 @@ export async function startTargetProcess(
   };
 
   try {
+    // No target before its guardian listens: a guardian that starts after the controller died
+    // never reads what it was told, so a target spawned before then would be orphaned.
+    await guardian.ready;
     await start();
   } catch (error) {
     const spawned = child as ChildProcess | undefined;
@@ -380,10 +383,16 @@ function signalProcessGroup(proc: ChildProcess, signal: NodeJS.Signals): boolean
 }
 
 const GUARDIAN_PATH = fileURLToPath(new URL('./target-guardian.js', import.meta.url));
+const GUARDIAN_READY_TIMEOUT_MS = 5000;
 
 /** The controller's side of `target-guardian.js`: what it must clean up should this process die. */
 export interface TargetGuardian {
   readonly pid: number | undefined;
+  /**
+   * Resolves once the guardian listens (its `ready`), or after 5 s, or at once when it could not
+   * start: the run goes on without a guarantee rather than not at all.
+   */
+  readonly ready: Promise<void>;
   watch(pid: number): void;
   paused(pid: number, paused: boolean): void;
   forget(pid: number): void;
@@ -410,6 +419,20 @@ export function startTargetGuardian(): TargetGuardian {
   } catch {
     guardian = undefined;
   }
+  const ready = new Promise<void>((resolve) => {
+    if (!guardian) return resolve();
+    // Ref'd on purpose: the wait keeps this process alive, at most this long.
+    const timer = setTimeout(resolve, GUARDIAN_READY_TIMEOUT_MS);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    guardian.on('message', (message: { type?: unknown } | null) => {
+      if (message?.type === 'ready') done();
+    });
+    guardian.once('exit', done);
+    guardian.once('error', done);
+  });
   const send = (message: object) => {
     if (!guardian?.connected) return;
     try {
@@ -425,6 +448,7 @@ export function startTargetGuardian(): TargetGuardian {
     get pid() {
       return guardian?.pid;
     },
+    ready,
     watch: (pid) => send({ type: 'watch', pid }),
     paused: (pid, paused) => send({ type: 'paused', pid, paused }),
     forget: (pid) => send({ type: 'forget', pid }),

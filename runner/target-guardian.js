@@ -6,6 +6,8 @@
 //   { type: 'paused', pid, paused } whether it is SIGSTOPped (it is resumed first either way)
 //   { type: 'forget', pid }         the target exited on its own or was stopped
 //   { type: 'exit' }                the run stopped its targets normally: clean up what is left, exit
+// It answers `{ type: 'ready' }` once it listens; the controller spawns no target before that, since a
+// guardian that starts after the controller died cannot read what it was told.
 // When the channel disconnects (the controller died by any means), every watched group gets SIGCONT
 // and SIGTERM, then SIGKILL after GRACE_MS, and the guardian exits.
 //
@@ -101,5 +103,12 @@ process.on('disconnect', () => void cleanUpAndExit());
 // Started in its own process group, so a terminal's Ctrl-C never reaches it; should a signal reach it
 // anyway, clean up rather than leave targets without a guardian.
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => void cleanUpAndExit());
-// The controller may have died before this process even started listening.
-if (!process.connected) void cleanUpAndExit();
+// The controller may have died before this process even started listening (then it had started no
+// target: it waits for `ready`).
+if (process.connected) {
+  process.send({ type: 'ready' }, () => {
+    // The controller may be gone already: 'disconnect' follows.
+  });
+} else {
+  void cleanUpAndExit();
+}
