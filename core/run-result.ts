@@ -1,3 +1,7 @@
+// The RunResult model (DESIGN.md, "RunResult"): every type result.json holds, in one file so that
+// the contract users and CI scripts read is in one place, plus the three rules that derive a run's
+// status and exit code from its checks.
+
 import type { TimelineRecord } from './events.ts';
 import type { AlarmStateValue, CheckStatus, JournalStatus, RunStatus, StageName } from './statuses.ts';
 

@@ -17,9 +17,6 @@ const SOURCE = /\.(ts|mts|js|mjs|cjs)$/;
  */
 const PENDING: Record<string, string> = {
   'runner/local-target.ts': 'engineer B (local execution of process faults)',
-  'telemetry/aws/aws-telemetry.ts': 'engineer F (telemetry layering)',
-  'telemetry/embedded/embedded-telemetry.ts': 'engineer F (telemetry layering)',
-  'core/run-result.ts': 'engineer F (core layering)',
 };
 
 /**

@@ -1,3 +1,7 @@
+// The Telemetry port over CloudWatch, X-Ray and CloudWatch Logs. One class because each port method
+// is a short paging loop over one SDK client and they share the clients, the time scale and the alarm
+// cache; the pure request builders above it are exported for their table tests.
+
 import {
   CloudWatchClient,
   DescribeAlarmHistoryCommand,

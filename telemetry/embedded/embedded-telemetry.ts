@@ -1,3 +1,7 @@
+// The Telemetry port on one machine: metric store, alarm evaluation (plain, metric math, composite),
+// span store and captured log lines behind one class, because the port's methods read and evolve
+// the same stores on one clock; the stores and evaluators themselves live in their own files.
+
 import type { Readable } from 'node:stream';
 import { type Clock, systemClock } from '../../core/clock.ts';
 import type {
