@@ -29,9 +29,14 @@ vi.mock('./run-experiment-under-load.ts', async (importOriginal) => {
 vi.setConfig({ testTimeout: 30_000 });
 
 let upstream: http.Server;
+/** The environment's `x-team` header as the upstream saw it: the background load must send it. */
+const teamHeaders = new Set<string>();
 let upstreamUrl: string;
 beforeAll(async () => {
-  upstream = http.createServer((_req, res) => res.end('ok'));
+  upstream = http.createServer((req, res) => {
+    teamHeaders.add(String(req.headers['x-team']));
+    res.end('ok');
+  });
   await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
   upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
 });
@@ -100,7 +105,7 @@ async function contextWith(
 ): Promise<RunContext & { telemetry: EmbeddedTelemetry }> {
   const suite = suiteSchema.parse({
     service: SERVICE,
-    environments: { local: { target: upstreamUrl, timeScale: 50 } },
+    environments: { local: { target: upstreamUrl, timeScale: 50, headers: { 'x-team': 'drill' } } },
     ...input,
   });
   const telemetry = await new EmbeddedTelemetry({ alarms: suite.alarms, timeScale: 50 }).start({
@@ -162,6 +167,8 @@ test('starts a gateway in front of the target, runs the load and the fault throu
     const [fault] = context.timeline.ofType('fault.start');
     expect(fault?.where).not.toBe(upstreamUrl);
     expect(context.timeline.ofType('load.start')).toHaveLength(1);
+    // The environment's headers go with the background load, as with the load stage's.
+    expect([...teamHeaders]).toEqual(['drill']);
   } finally {
     await gateways.close();
     await context.telemetry.close();

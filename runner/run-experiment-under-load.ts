@@ -15,6 +15,7 @@ import type { ExpectationResult, ExperimentJournal, LoadSummary, StageName } fro
 import type { Expectation, Experiment } from '../core/schema.ts';
 import { LoadInterruptedError } from '../load/load-interrupted-error.ts';
 import { runLoad } from '../load/run-load.ts';
+import { plainHeaders } from './plain-headers.ts';
 import { createProcessFaults } from './process-faults.ts';
 import type { RunContext } from './stage.ts';
 import { withRunbooks } from './stages/assertions-stage.ts';
@@ -202,20 +203,24 @@ function startBackgroundLoad(context: RunContext, request: ExperimentUnderLoad<u
   const signal = AbortSignal.any([context.signal, stop.signal]);
   const running =
     profile && profileName && !context.options.dryRun
-      ? runLoad(profile, { target, timeline: context.timeline, signal, name: profileName }).catch(
-          (error: unknown) => {
-            // Stopped once the experiment is over: what it measured until then (`interrupted: true`).
-            if (error instanceof LoadInterruptedError) return error.partial;
-            if (!signal.aborted)
-              context.timeline.emit({
-                type: 'progress',
-                stage: request.stage,
-                level: 'warn',
-                message: `experiment ${request.name}: load ${profileName} failed: ${describeError(error)}`,
-              });
-            return undefined;
-          },
-        )
+      ? runLoad(profile, {
+          target,
+          timeline: context.timeline,
+          signal,
+          name: profileName,
+          headers: plainHeaders(context.env),
+        }).catch((error: unknown) => {
+          // Stopped once the experiment is over: what it measured until then (`interrupted: true`).
+          if (error instanceof LoadInterruptedError) return error.partial;
+          if (!signal.aborted)
+            context.timeline.emit({
+              type: 'progress',
+              stage: request.stage,
+              level: 'warn',
+              message: `experiment ${request.name}: load ${profileName} failed: ${describeError(error)}`,
+            });
+          return undefined;
+        })
       : undefined;
   return {
     warmupMs: running && profile?.warmup ? (parseDuration(profile.warmup) ?? 0) : 0,

@@ -1,6 +1,7 @@
 import { loadCanaries } from '../../canaries/load-canaries.ts';
 import { runCanariesPerTarget } from '../../canaries/run-canaries-per-target.ts';
 import type { CanaryRunResult, Check } from '../../core/run-result.ts';
+import { plainHeaders } from '../plain-headers.ts';
 import type { Stage, StageOutcome } from '../stage.ts';
 import { resolveStageTarget } from '../targets.ts';
 
@@ -77,7 +78,7 @@ export function createCanaryStage(options: CanaryStageOptions = {}): Stage {
         outDir: context.outDir,
         stage: name,
         signal: context.signal,
-        ...(context.env.headers ? { headers: plainHeaders(context.env.headers) } : {}),
+        ...(context.env.headers ? { headers: plainHeaders(context.env) } : {}),
         ...(context.options.redact ? { redact: context.options.redact } : {}),
       });
       return { canaries, artifacts, checks: buildCanaryChecks(canaries, name) };
@@ -86,6 +87,3 @@ export function createCanaryStage(options: CanaryStageOptions = {}): Stage {
 }
 
 /** Headers without secret references: resolving `${secret:NAME}` belongs to the environment loader. */
-function plainHeaders(headers: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).filter(([, value]) => !value.includes('${secret:')));
-}

@@ -4,6 +4,7 @@ import { evaluateBaseline, evaluateBaselineReference, loadBaseline } from '../..
 import { buildKpiThresholds, evaluateKpis } from '../../load/evaluate-kpis.ts';
 import { LoadInterruptedError } from '../../load/load-interrupted-error.ts';
 import { runLoad } from '../../load/run-load.ts';
+import { plainHeaders } from '../plain-headers.ts';
 import { type RunContext, type Stage, StageInterruptedError, type StageOutcome } from '../stage.ts';
 import { resolveStageTarget } from '../targets.ts';
 
@@ -43,11 +44,7 @@ export function createLoadStage(options: LoadStageOptions = {}): Stage {
         profile.thresholds,
         context.options.kpis,
       );
-      const headers: Record<string, string> = {};
-      for (const [key, value] of Object.entries(context.env.headers ?? {})) {
-        // Secret references are resolved by the provider layer; never send the placeholder itself.
-        if (!value.includes('${secret:')) headers[key] = value;
-      }
+      const headers = plainHeaders(context.env);
       // The profile's named target (through its own gateway); `--url` overrides.
       const named = context.env.targets !== undefined && options.url === undefined;
       const stageTarget = named ? resolveStageTarget(context, profile.target) : undefined;
