@@ -295,7 +295,12 @@ async function processRun(i: number, signal: KillSignal): Promise<Outcome> {
   const exitCode = await run.exited;
   const leftovers: string[] = [];
   const gone = (pid: number) => processState(pid) === undefined || processState(pid) === 'Z';
-  if (signal === 'SIGKILL') await until(() => pids().every(gone), 5000);
+  if (signal === 'SIGKILL') {
+    await until(() => pids().every(gone), 5000);
+    // A target spawned just before the kill writes its pid only once node has started: look again.
+    await sleep(1500);
+    await until(() => pids().every(gone), 5000);
+  }
   for (const pid of pids()) {
     const state = processState(pid);
     if (state === 'T') leftovers.push(`target ${pid} left stopped (SIGSTOP)`);
@@ -378,7 +383,12 @@ async function namedProcessRun(i: number, signal: KillSignal): Promise<Outcome> 
   const exitCode = await run.exited;
   const leftovers: string[] = [];
   const gone = (pid: number) => processState(pid) === undefined || processState(pid) === 'Z';
-  if (signal === 'SIGKILL') await until(() => pids().every(gone), 5000);
+  if (signal === 'SIGKILL') {
+    await until(() => pids().every(gone), 5000);
+    // A target spawned just before the kill writes its pid only once node has started: look again.
+    await sleep(1500);
+    await until(() => pids().every(gone), 5000);
+  }
   for (const pid of pids()) {
     const state = processState(pid);
     if (state === 'T') leftovers.push(`target ${pid} left stopped (SIGSTOP)`);

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { resolve } from 'node:path';
@@ -211,7 +212,9 @@ export async function startTargetProcess(
     // the guardian can clean up the whole group.
     const proc = spawn(spec.command, spec.args, {
       cwd: spec.cwd,
-      env: spec.env,
+      // The guardian also finds a target by this mark: one spawned just before the controller died
+      // was never announced to it.
+      env: { ...spec.env, [GUARDIAN_MARK_ENV]: guardian.mark },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: process.platform !== 'win32',
     });
@@ -384,10 +387,13 @@ function signalProcessGroup(proc: ChildProcess, signal: NodeJS.Signals): boolean
 
 const GUARDIAN_PATH = fileURLToPath(new URL('./target-guardian.js', import.meta.url));
 const GUARDIAN_READY_TIMEOUT_MS = 5000;
+const GUARDIAN_MARK_ENV = 'OPSPROOF_GUARDIAN_MARK';
 
 /** The controller's side of `target-guardian.js`: what it must clean up should this process die. */
 export interface TargetGuardian {
   readonly pid: number | undefined;
+  /** Set in every target's environment (`OPSPROOF_GUARDIAN_MARK`): the guardian ends what carries it. */
+  readonly mark: string;
   /**
    * Resolves once the guardian listens (its `ready`), or after 5 s, or at once when it could not
    * start: the run goes on without a guarantee rather than not at all.
@@ -408,8 +414,9 @@ export interface TargetGuardian {
  */
 export function startTargetGuardian(): TargetGuardian {
   let guardian: ChildProcess | undefined;
+  const mark = randomUUID();
   try {
-    guardian = spawn(process.execPath, [GUARDIAN_PATH], {
+    guardian = spawn(process.execPath, [GUARDIAN_PATH, mark], {
       stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
       detached: process.platform !== 'win32',
     });
@@ -448,6 +455,7 @@ export function startTargetGuardian(): TargetGuardian {
     get pid() {
       return guardian?.pid;
     },
+    mark,
     ready,
     watch: (pid) => send({ type: 'watch', pid }),
     paused: (pid, paused) => send({ type: 'paused', pid, paused }),

@@ -8,8 +8,10 @@
 //   { type: 'exit' }                the run stopped its targets normally: clean up what is left, exit
 // It answers `{ type: 'ready' }` once it listens; the controller spawns no target before that, since a
 // guardian that starts after the controller died cannot read what it was told.
-// When the channel disconnects (the controller died by any means), every watched group gets SIGCONT
-// and SIGTERM, then SIGKILL after GRACE_MS, and the guardian exits.
+// When the channel disconnects (the controller died by any means), every watched group — and every
+// process group holding a process with this guardian's mark (argv[2]) in its environment, which
+// catches a target spawned just before the controller died — gets SIGCONT and SIGTERM, then SIGKILL
+// after GRACE_MS, and the guardian exits.
 //
 // Plain JavaScript without dependencies so it starts in milliseconds, and it holds nothing but the
 // channel: it cannot outlive the controller by more than the grace period.
@@ -62,10 +64,39 @@ function groupAlive(pgid) {
   return false;
 }
 
+/**
+ * Process groups of the processes that carry this guardian's mark in their environment (argv[2],
+ * set on every target the controller spawns): a target spawned just before the controller died was
+ * never announced over the channel, and its children inherit the mark.
+ */
+function markedGroups() {
+  const mark = process.argv[2];
+  if (!mark) return [];
+  const needle = `OPSPROOF_GUARDIAN_MARK=${mark}`;
+  const groups = new Set();
+  let entries;
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (!readFileSync(`/proc/${entry}/environ`, 'latin1').split('\0').includes(needle)) continue;
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      groups.add(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]));
+    } catch {
+      // Another user's process, or it ended while we looked.
+    }
+  }
+  return [...groups];
+}
+
 async function cleanUpAndExit() {
   if (cleaning) return;
   cleaning = true;
-  const pids = [...watched.keys()];
+  const pids = [...new Set([...watched.keys(), ...markedGroups()])];
   for (const pid of pids) {
     // A stopped process cannot act on SIGTERM: resume it first.
     signalGroup(pid, 'SIGCONT');

@@ -140,3 +140,32 @@ describe.skipIf(process.platform !== 'linux')('target guardian', () => {
     expect(await until(() => isGone(run.pids.grandchild), 5000)).toBe(true);
   }, 30_000);
 });
+
+test('a process carrying the guardian’s mark that was never announced to it (spawned just before the controller died) is ended too', async () => {
+  const { startTargetGuardian } = await import('./local-target.ts');
+  const guardian = startTargetGuardian();
+  await guardian.ready;
+  const unannounced = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {
+    env: { ...process.env, OPSPROOF_GUARDIAN_MARK: guardian.mark },
+    detached: true,
+    stdio: 'ignore',
+  });
+  const other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {
+    detached: true,
+    stdio: 'ignore',
+  });
+  started.push(unannounced.pid!, other.pid!);
+  await sleep(300);
+  // The channel closes as when the controller dies.
+  guardian.exit();
+  const isGone = (pid: number) => {
+    try {
+      return readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2] === 'Z';
+    } catch {
+      return true;
+    }
+  };
+  expect(await until(() => isGone(unannounced.pid!), 5000)).toBe(true);
+  // A process without the mark is not the guardian's.
+  expect(isGone(other.pid!)).toBe(false);
+});
