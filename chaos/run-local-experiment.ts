@@ -13,6 +13,8 @@ import { runCommandStandIn } from './run-command-stand-in.ts';
 import { runProcessFault } from './run-process-fault.ts';
 
 export interface LocalExperimentOptions {
+  /** The name of the environment's default target, for process faults that name no target. @defaultValue '' (the port's default target) */
+  defaultTarget?: string | undefined;
   /** Where faults go; required unless every action is a process fault, wait or assertion. */
   faults?: FaultController;
   /** Process faults on the named targets opsproof started (the runner implements the port). */
@@ -51,7 +53,11 @@ export async function runLocalExperiment(
   const clock = options.clock ?? systemClock;
   const { timeline, telemetry } = options;
   const dryRun = options.dryRun ?? false;
-  const steps = buildLocalPlan(name, experiment);
+  const steps = buildLocalPlan(
+    name,
+    experiment,
+    options.defaultTarget ? { defaultTarget: options.defaultTarget } : {},
+  );
   const startedAt = clock.wall();
   const t0 = clock.now();
   const activities: ActivityRecord[] = [];
@@ -299,6 +305,7 @@ export async function runLocalExperiment(
       startedAt: startedIso,
       endedAt: clock.wall().toISOString(),
       durationMs: Math.round(clock.now() - stepStart),
+      ...(step.standIn ? { standIn: true as const } : {}),
       ...counts,
       ...(processRecord ? { process: processRecord } : {}),
       ...(commands ? { commands } : {}),

@@ -179,6 +179,8 @@ export interface ActivityRecord {
   /** What was injected, where (e.g. `error:status=503,percent=30 on 127.0.0.1:8081`). */
   output?: string;
   error?: string;
+  /** Local engine: the action ran its `local` stand-in, not a local meaning of its own. */
+  standIn?: true;
   /**
    * Gateway faults (local engine): requests that matched the fault's method and path while it was
    * on. None fails the activity: a fault that touched nothing proved nothing.
