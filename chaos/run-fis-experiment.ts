@@ -28,6 +28,7 @@ import {
   EXPERIMENT_TAG,
   SERVICE_TAG,
 } from './build-fis-template.ts';
+import { openJournal } from './experiment-journal.ts';
 import { alarmNameFromArn } from './fis-catalog.ts';
 import {
   type FisGuardian,
@@ -290,9 +291,7 @@ async function startAndFollow(
         timeline,
       )
     : undefined;
-  const startedAt = clock.wall();
-  const t0 = clock.now();
-  timeline.emit({ type: 'experiment.start', experiment: name, engine: 'fis', dryRun });
+  const journal = openJournal(name, 'fis', { timeline, clock, dryRun });
   let started: FisExperiment | undefined;
   try {
     const start = new StartExperimentCommand({
@@ -487,22 +486,12 @@ async function startAndFollow(
     if (/target/i.test(reason) && /resolv|empty|no /i.test(reason))
       error = `${reason} (the targets resolved to nothing; set allowEmptyTargets to allow it)`;
   }
-  timeline.emit({ type: 'experiment.end', experiment: name, status, deviated: false });
-  return {
-    experiment: name,
-    engine: 'fis',
-    status,
-    deviated: false,
-    startedAt: startedAt.toISOString(),
-    endedAt: clock.wall().toISOString(),
-    durationMs: Math.round(clock.now() - t0),
-    dryRun,
-    activities: [...activities.values()],
+  return journal.close(status, [...activities.values()], {
     fisExperimentId: experimentId,
     ...(resolvedTargets === undefined ? {} : { resolvedTargets }),
     ...(stoppedBy === undefined ? {} : { stoppedBy }),
     ...(error === undefined ? {} : { error }),
-  };
+  });
 }
 
 /**

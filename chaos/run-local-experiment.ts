@@ -5,6 +5,7 @@ import type { Experiment } from '../core/schema.ts';
 import type { Timeline } from '../core/timeline.ts';
 import type { Telemetry } from '../telemetry/port.ts';
 import { buildLocalPlan, formatLocalPlan, type LocalStep } from './build-local-plan.ts';
+import { openJournal } from './experiment-journal.ts';
 import type { FaultController } from './fault-controller.ts';
 import { type Fault, SEEN_PATHS_LIMIT } from './fault-gateway.ts';
 import { findFiringStopConditions, stopConditionAlarms, watchStopConditions } from './guard.ts';
@@ -58,27 +59,11 @@ export async function runLocalExperiment(
     experiment,
     options.defaultTarget ? { defaultTarget: options.defaultTarget } : {},
   );
-  const startedAt = clock.wall();
-  const t0 = clock.now();
   const activities: ActivityRecord[] = [];
   const where = options.faults?.where ?? '(no gateway)';
-  timeline.emit({ type: 'experiment.start', experiment: name, engine: 'local', dryRun });
-
-  const finish = (status: JournalStatus, extra: Partial<ExperimentJournal> = {}): ExperimentJournal => {
-    timeline.emit({ type: 'experiment.end', experiment: name, status, deviated: false });
-    return {
-      experiment: name,
-      engine: 'local',
-      status,
-      deviated: false,
-      startedAt: startedAt.toISOString(),
-      endedAt: clock.wall().toISOString(),
-      durationMs: Math.round(clock.now() - t0),
-      dryRun,
-      activities,
-      ...extra,
-    };
-  };
+  const journal = openJournal(name, 'local', { timeline, clock, dryRun });
+  const finish = (status: JournalStatus, extra: Partial<ExperimentJournal> = {}): ExperimentJournal =>
+    journal.close(status, activities, extra);
 
   if (dryRun) {
     const lines = formatLocalPlan(steps, where);

@@ -1,3 +1,8 @@
+// Starting and stopping the processes a run owns: the target (demo, `start` command, named targets
+// with readyPath or readyTcp), its process faults (kill, stop, pause, start again) and the guardian
+// that ends them if this process dies. One file because the guardian's protocol, the spawn options
+// and the process handle must change together for no target to outlive its run.
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';

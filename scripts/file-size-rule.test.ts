@@ -12,14 +12,6 @@ const SKIPPED_PATHS = [/^load\/k6\//, /(^|\/)fixtures\//, /^reports\/[^/]+\//];
 const SOURCE = /\.(ts|mts|js|mjs|cjs)$/;
 
 /**
- * Long files whose split or header sentence is their owner's, named here so the rule holds for
- * everything else meanwhile; an entry that no longer needs to be here fails the test.
- */
-const PENDING: Record<string, string> = {
-  'runner/local-target.ts': 'engineer B (local execution of process faults)',
-};
-
-/**
  * Whether a file opens with a header comment: a comment before anything else (a shebang aside)
  * that is not the doc comment of the first declaration, i.e. followed by a blank line, an import
  * or another comment.
@@ -87,12 +79,7 @@ test(`every product file over ${MAX_LINES} lines says in its header why it is on
   // The scan reaches the tree: some files are long, and the folders the rule is about are read.
   expect(long.length).toBeGreaterThan(5);
   const missing = long
-    .filter(({ file, text }) => !hasHeaderComment(text) && !(file in PENDING))
+    .filter(({ text }) => !hasHeaderComment(text))
     .map(({ file, text }) => `${file} (${lineCount(text)} lines)`);
   expect(missing, 'split the file, or open it with a header comment saying why it is one piece').toEqual([]);
-  const settled = Object.keys(PENDING).filter((file) => {
-    const entry = long.find((l) => l.file === file);
-    return entry === undefined || hasHeaderComment(entry.text);
-  });
-  expect(settled, 'these no longer need their PENDING entry: remove it').toEqual([]);
 });
