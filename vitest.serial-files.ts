@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 export const SERIAL_TEST_FILES = [
   'load/accuracy.test.ts',
   'load/engine-truth.test.ts',
+  'load/open-engine.test.ts',
   'chaos/fault-gateway.test.ts',
   'reliability/faults-never-outlive.test.ts',
   'reliability/under-load.test.ts',
