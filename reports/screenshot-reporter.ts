@@ -45,8 +45,8 @@ export interface RenderOptions {
 }
 
 /**
- * playwright-core is imported here, not at the top: it is ~13 MB of heap (its bundles' source text
- * alone), which every command importing the reporters would otherwise carry for its whole run.
+ * playwright-core is imported here, not at the top: its heap (reports/README.md) would otherwise
+ * weigh on every command that imports the reporters, for its whole run.
  */
 async function launchChromium(executablePath: string | undefined, timeout: number): Promise<Browser> {
   const { chromium } = await import('playwright-core');
