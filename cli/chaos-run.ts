@@ -121,7 +121,7 @@ async function checkLocalPlan(
   const { suite, env, dryRun, path } = run;
   const [
     { formatLocalPlan, planLocalExperiment, refusalDiagnostics },
-    { listTargets },
+    { defaultTargetName, listTargets },
     { validateProcessTargets },
   ] = await Promise.all([
     import('../chaos/build-local-plan.ts'),
@@ -129,7 +129,7 @@ async function checkLocalPlan(
     import('../runner/validate-run.ts'),
   ]);
   const targets = listTargets(env);
-  const defaultTarget = targets.find((t) => t.isDefault)?.name;
+  const defaultTarget = defaultTargetName(env);
   const plan = planLocalExperiment(name, experiment, {
     ...(defaultTarget ? { defaultTarget } : {}),
     ...(path ? { path } : {}),

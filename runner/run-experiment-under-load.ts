@@ -20,7 +20,7 @@ import { createProcessFaults } from './process-faults.ts';
 import type { RunContext } from './stage.ts';
 import { withRunbooks } from './stages/assertions-stage.ts';
 import { fisRunOptions } from './stages/fis-run-options.ts';
-import { listTargets, resolveStageTarget, type StageTarget } from './targets.ts';
+import { defaultTargetName, resolveStageTarget, type StageTarget } from './targets.ts';
 
 /** One experiment to run under load, as the gate's chaos stage and the drills ask for it. */
 export interface ExperimentUnderLoad<T = undefined> {
@@ -181,7 +181,7 @@ function runEngine(
     // Process faults act on the target each step names (a database, the default target …).
     processes: createProcessFaults(context),
     // The journal names the default target as the environment does (`api`), not as ''.
-    defaultTarget: listTargets(context.env).find((t) => t.isDefault)?.name,
+    defaultTarget: defaultTargetName(context.env),
     commandCwd: context.loaded.dir,
     telemetry: context.telemetry,
     timeline: context.timeline,

@@ -13,6 +13,11 @@ export interface EnvironmentTarget {
   isDefault: boolean;
 }
 
+/** The default target's name: the first named target with a url; undefined in the single `target` form. */
+export function defaultTargetName(env: Pick<ResolvedEnvironment, 'targets'>): string | undefined {
+  return Object.entries(env.targets ?? {}).find(([, t]) => t.url !== undefined)?.[0];
+}
+
 /** The environment's targets in config order; the default one (the first with a url) is marked. */
 export function listTargets(
   env: Pick<ResolvedEnvironment, 'target' | 'targets' | 'readyPath' | 'start'>,
@@ -29,7 +34,7 @@ export function listTargets(
       },
     ];
   }
-  const defaultName = Object.entries(env.targets).find(([, t]) => t.url !== undefined)?.[0];
+  const defaultName = defaultTargetName(env);
   return Object.entries(env.targets).map(([name, t]) => ({
     name,
     url: t.url,

@@ -10,6 +10,7 @@ import type { Environment, Experiment, SuiteAlarmDefinition } from '../core/sche
 import { isCompositeAlarm, isMathAlarm } from '../core/suite-alarms.ts';
 import { parseAlarmRule, ruleAlarmNames } from '../telemetry/composite-alarm.ts';
 import { compileMetricQueries } from '../telemetry/metric-math/compile-metric-queries.ts';
+import { defaultTargetName } from './targets.ts';
 
 /**
  * What a run will use of the suite. Problems in these parts are errors (exit 2 before anything
@@ -312,8 +313,7 @@ export function validateProcessTargets(
   );
   for (const [envKey, env] of envs) {
     const names = Object.keys(env.targets ?? {});
-    // The default target is the first with a url (runner/targets.ts, listTargets).
-    const defaultTarget = Object.entries(env.targets ?? {}).find(([, t]) => t.url !== undefined)?.[0];
+    const defaultTarget = defaultTargetName(env);
     const plan = planLocalExperiment(name, experiment, defaultTarget ? { defaultTarget } : {});
     for (const step of plan.steps) {
       if (step.effect.kind !== 'process') continue;
