@@ -125,6 +125,24 @@ export async function runLocalExperiment(
     }
   };
 
+  /**
+   * A fault this engine injects outside the gateway (a command, a process fault), announced on the
+   * timeline for as long as `inject` runs.
+   */
+  const announced = async <T>(step: LocalStep, spec: string, where: string, inject: () => Promise<T>) => {
+    const faultId = `${name}:${step.action}`;
+    timeline.emit({ type: 'fault.start', faultId, spec, experiment: name, action: step.action, where });
+    try {
+      return await inject();
+    } finally {
+      timeline.emit({
+        type: 'fault.end',
+        faultId,
+        reason: stop.signal.aborted ? reasonOf(stop.signal) : 'completed',
+      });
+    }
+  };
+
   const runStep = async (step: LocalStep): Promise<ActivityRecord> => {
     const stepStart = clock.now();
     const startedIso = clock.wall().toISOString();
@@ -185,29 +203,14 @@ export async function runLocalExperiment(
         }
         case 'command': {
           // Expectations anchor on fault.start whatever injects the fault, a command included.
-          const faultId = `${name}:${step.action}`;
-          timeline.emit({
-            type: 'fault.start',
-            faultId,
-            spec: `command:${step.effect.run.join(' ')}`,
-            experiment: name,
-            action: step.action,
-            where: 'local command',
-          });
-          let ran: Awaited<ReturnType<typeof runCommandStandIn>>;
-          try {
-            ran = await runCommandStandIn(step.effect, step.durationMs, {
+          const { effect } = step;
+          const ran = await announced(step, `command:${effect.run.join(' ')}`, 'local command', () =>
+            runCommandStandIn(effect, step.durationMs, {
               clock,
               stop: stop.signal,
               ...(options.commandCwd ? { cwd: options.commandCwd } : {}),
-            });
-          } finally {
-            timeline.emit({
-              type: 'fault.end',
-              faultId,
-              reason: stop.signal.aborted ? reasonOf(stop.signal) : 'completed',
-            });
-          }
+            }),
+          );
           commands = ran.commands;
           output = ran.output;
           if (ran.error !== undefined) {
@@ -217,42 +220,28 @@ export async function runLocalExperiment(
           break;
         }
         case 'process': {
-          const { op, target } = step.effect;
+          const { effect } = step;
+          const { op, target } = effect;
           const processes = options.processes;
           if (!processes?.targets().includes(target)) {
             throw new Error(
               `${formatTargetName(target)} was not started by opsproof, so it has no process to ${op}`,
             );
           }
-          const faultId = `${name}:${step.action}`;
-          timeline.emit({
-            type: 'fault.start',
-            faultId,
-            spec: `process:${op}`,
-            experiment: name,
-            action: step.action,
-            where: `target ${formatTargetName(target)}`,
-          });
-          try {
-            const ran = await runProcessFault(step.effect, step.durationMs, {
+          const ran = await announced(step, `process:${op}`, `target ${formatTargetName(target)}`, () =>
+            runProcessFault(effect, step.durationMs, {
               processes,
               timeline,
               clock,
               stop: stop.signal,
               interrupt: options.signal,
-            });
-            processRecord = ran.record;
-            output = ran.output;
-            if (ran.error !== undefined) {
-              status = 'failed';
-              error = ran.error;
-            }
-          } finally {
-            timeline.emit({
-              type: 'fault.end',
-              faultId,
-              reason: stop.signal.aborted ? reasonOf(stop.signal) : 'completed',
-            });
+            }),
+          );
+          processRecord = ran.record;
+          output = ran.output;
+          if (ran.error !== undefined) {
+            status = 'failed';
+            error = ran.error;
           }
           break;
         }
