@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, expect, test, vi } from 'vitest';
 import { repoPath } from '../core/tools.ts';
+import { describeTarget } from './chaos-run.ts';
 
 // Each case spawns the CLI (tsx start-up); on a busy machine that takes seconds.
 vi.setConfig({ testTimeout: 60_000 });
@@ -237,4 +238,15 @@ test('`chaos run --dry-run` prints the local plan action by action, refused ones
   expect(run.stderr).toMatch(/experiments\.x\.actions\.runbook\.actionId: /);
   expect(run.stderr).not.toMatch(/preflight|unreachable|experiment\.start|\n\s+at /);
   expect(existsSync(join(dir, 'reports'))).toBe(false);
+});
+
+test.each([
+  // [name, url, started by opsproof, what the dry run says]
+  [undefined, 'http://127.0.0.1:0', true, 'the target (started by opsproof on a free port)'],
+  ['api', 'http://127.0.0.1:0/', true, 'api (started by opsproof on a free port)'],
+  ['api', 'http://127.0.0.1:8080', true, 'api (http://127.0.0.1:8080)'],
+  [undefined, 'http://127.0.0.1:0', false, 'http://127.0.0.1:0'],
+  ['web', 'http://127.0.0.1:3000', false, 'web (http://127.0.0.1:3000)'],
+])('a dry run names target %s at %s (started: %s) as %s', (name, url, started, expected) => {
+  expect(describeTarget(name, url, started)).toBe(expected);
 });

@@ -136,8 +136,8 @@ async function checkLocalPlan(
   });
   if (dryRun) {
     const faultTarget = experiment.localTarget ?? defaultTarget;
-    const url = targets.find((t) => t.name === faultTarget)?.url ?? env.target;
-    const where = `the fault gateway in front of ${faultTarget ? `${faultTarget} (${url})` : url}`;
+    const target = targets.find((t) => t.name === faultTarget) ?? targets.find((t) => t.isDefault);
+    const where = `the fault gateway in front of ${describeTarget(faultTarget, target?.url ?? env.target, target?.start !== undefined || (target?.name === undefined && env.demo))}`;
     printHuman(`dry run of ${name} on the embedded provider, action by action:`);
     for (const line of formatLocalPlan(plan.entries, where)) printHuman(`  ${line}`);
   }
@@ -157,4 +157,10 @@ async function checkLocalPlan(
       hint: 'give an action a local stand-in (local: { fault: SPEC } | { process, target } | { run, undo }), or run the experiment on the aws provider',
     },
   );
+}
+
+/** A target as a dry run names it: a started one on port 0 gets its port only when the run starts. */
+export function describeTarget(name: string | undefined, url: string, started: boolean): string {
+  if (!(started && /:0(\/|$)/.test(url))) return name ? `${name} (${url})` : url;
+  return `${name ?? 'the target'} (started by opsproof on a free port)`;
 }
