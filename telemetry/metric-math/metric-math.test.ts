@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import type { MetricDataQuery } from '../../core/schema.ts';
 import { compileMetricQueries, evaluateMetricQueries, MetricQueriesError } from './compile-metric-queries.ts';
 import { buildMathDatapoints } from './evaluate-math-alarm.ts';
-import { MetricMathError } from './evaluate-metric-math.ts';
+import { evaluateMathNode, type MathMetricInput, MetricMathError } from './evaluate-metric-math.ts';
 import { parseMetricMath } from './parse-metric-math.ts';
 
 type Cell = number | '-';
@@ -30,6 +30,28 @@ function run(
   );
   const out = evaluateMetricQueries(compiled, { start: 0, periodMs: periodSeconds * 1000, length }, values);
   return [...out].map((v) => (Number.isNaN(v) ? '-' : Math.round(v * 1e9) / 1e9));
+}
+
+/**
+ * Evaluates any expression (a series, or an array of series as METRICS() gives) over metric queries
+ * given as value lists, without the one-series rule of an alarm's ReturnData query.
+ */
+function runAny(expression: string, metrics: Readonly<Record<string, readonly Cell[]>>): Cell[][] {
+  const length = Math.max(...Object.values(metrics).map((v) => v.length));
+  const inputs: MathMetricInput[] = Object.entries(metrics).map(([id, cells]) => ({
+    id,
+    period: 60,
+    values: Float64Array.from(cells, (c) => (c === '-' ? Number.NaN : c)),
+  }));
+  const value = evaluateMathNode(parseMetricMath(expression), {
+    window: { start: 0, periodMs: 60_000, length },
+    metrics: inputs,
+    resolve: (id) => ({ kind: 'series', series: { values: inputs.find((m) => m.id === id)!.values } }),
+    periodOf: (id) => inputs.find((m) => m.id === id)?.period,
+  });
+  if (value.kind === 'scalar') throw new Error(`${expression} gives a scalar`);
+  const list = value.kind === 'array' ? value.series : [value.series];
+  return list.map((s) => [...s.values].map((v) => (Number.isNaN(v) ? '-' : Math.round(v * 1e9) / 1e9)));
 }
 
 // The worked examples of the CloudWatch User Guide, "Metric math syntax and functions" (comparison
@@ -63,6 +85,147 @@ describe("AWS's documented examples", () => {
     ['IF(0, metric2)', ['-', '-', '-', '-', '-']],
   ] as const)('IF: %s', (expression, output) => {
     expect(run(expression, ifInputs)).toEqual(output);
+  });
+
+  // The function table of the same page lists example expressions without values: every one of
+  // them (and the IF use cases) runs here on inputs chosen for it, each output derived by hand from
+  // the page's rules — missing values count as 0 between series and in AVG/SUM/MIN/MAX/STDDEV of an
+  // array, division by zero drops the datapoint, RATE/DIFF_TIME use the gap to the previous datapoint.
+  test.each([
+    // Arithmetic and unary subtraction.
+    ['-5*m1', { m1: [1, '-', 3] }, [[-5, '-', -15]]],
+    [
+      'METRICS()*100',
+      { m1: [1, 2], m2: [3, '-'] },
+      [
+        [100, 200],
+        [300, '-'],
+      ],
+    ],
+    // ABS, AVG, CEIL, DATAPOINT_COUNT, DIFF_TIME.
+    [
+      'ABS(METRICS())',
+      { m1: [-1, 2], m2: [-3, '-'] },
+      [
+        [1, 2],
+        [3, '-'],
+      ],
+    ],
+    // SUM([m1,m2]) = 4, 2, 8; AVG(m2) = (3 + 5) / 2 = 4.
+    ['SUM([m1,m2])/AVG(m2)', { m1: [1, 2, 3], m2: [3, '-', 5] }, [[1, 0.5, 2]]],
+    [
+      'CEIL(METRICS())',
+      { m1: [1.2, -1.2], m2: [0.5, '-'] },
+      [
+        [2, -1],
+        [1, '-'],
+      ],
+    ],
+    // 2 + 1 and -1 + 0 (m2 missing).
+    ['SUM(CEIL(METRICS()))', { m1: [1.2, -1.2], m2: [0.5, '-'] }, [[3, -1]]],
+    ['DATAPOINT_COUNT(METRICS())', { m1: [1, '-'], m2: [2, 5] }, [[2, 1]]],
+    // m1: 3 is 120 s after 1; m2: 60 s between each.
+    [
+      'DIFF_TIME(METRICS())',
+      { m1: [1, '-', 3], m2: [1, 2, 3] },
+      [
+        ['-', '-', 120],
+        ['-', 60, 60],
+      ],
+    ],
+    // FILL over arrays: a value, another series (m1 fills m2's gap where m1 has a datapoint), LINEAR.
+    [
+      'FILL(METRICS(), 0)',
+      { m1: ['-', 1], m2: [2, '-'] },
+      [
+        [0, 1],
+        [2, 0],
+      ],
+    ],
+    [
+      'FILL(METRICS(), m1)',
+      { m1: ['-', 1, '-'], m2: [2, '-', '-'] },
+      [
+        ['-', 1, '-'],
+        [2, 1, '-'],
+      ],
+    ],
+    [
+      'FILL(METRICS(), LINEAR)',
+      { m1: [1, '-', 3, '-'], m2: [4, '-', '-', 10] },
+      [
+        [1, 2, 3, '-'],
+        [4, 6, 8, 10],
+      ],
+    ],
+    [
+      'FLOOR(METRICS())',
+      { m1: [1.8, -1.2], m2: [2, '-'] },
+      [
+        [1, -2],
+        [2, '-'],
+      ],
+    ],
+    // LOG(0) is -Infinity: dropped.
+    [
+      'LOG(METRICS())',
+      { m1: [1, 0], m2: ['-', 1] },
+      [
+        [0, '-'],
+        ['-', 0],
+      ],
+    ],
+    // MAX/MIN/STDDEV of an array, per period with m2's gap as 0: MIN(5, 0) = 0; STDDEV(1, 3) = 1,
+    // STDDEV(4, 0) = 2.
+    ['MAX(METRICS())', { m1: [1, 5], m2: [3, '-'] }, [[3, 5]]],
+    ['MIN(METRICS())', { m1: [1, 5], m2: [3, '-'] }, [[1, 0]]],
+    ['STDDEV(METRICS())', { m1: [1, 4], m2: [3, '-'] }, [[1, 2]]],
+    ['m1/PERIOD(m1)', { m1: [60, 120] }, [[1, 2]]],
+    // m1: 60 in 60 s; m2: 240 in the 120 s since its previous datapoint.
+    [
+      'RATE(METRICS())',
+      { m1: [0, 60, '-'], m2: [0, '-', 240] },
+      [
+        ['-', 1, '-'],
+        ['-', '-', 2],
+      ],
+    ],
+    [
+      'RUNNING_SUM([m1,m2])',
+      { m1: [1, 2, '-'], m2: [1, '-', 3] },
+      [
+        [1, 3, '-'],
+        [1, '-', 4],
+      ],
+    ],
+    ['SUM([m1,m2])', { m1: [1, '-'], m2: [2, 3] }, [[3, 3]]],
+    // errors: 1 + 1 = 2 and 2 + 0 = 2 over 100 and 50 requests.
+    [
+      'SUM(METRICS("errors"))/SUM(METRICS("requests"))*100',
+      { errors4xx: [1, 2], errors5xx: [1, '-'], requests: [100, 50] },
+      [[2, 4]],
+    ],
+    // MAX(m1) = 3; 5 * AVG(m1) = 5 * 2; every period filled, whatever m1 holds there.
+    ['TIME_SERIES(MAX(m1))', { m1: [1, '-', 3] }, [[3, 3, 3]]],
+    ['TIME_SERIES(5*AVG(m1))', { m1: [1, '-', 3] }, [[10, 10, 10]]],
+    ['TIME_SERIES(10)', { m1: ['-', '-'] }, [[10, 10]]],
+    // "Use case examples for IF expressions". A missing condition datapoint drops the period; in
+    // the last one, latency's gap counts as 0 against the threshold: 0 > 10 is FALSE → 0.
+    ['IF(metric1<400, metric1)', { metric1: [100, 500, '-'] }, [[100, '-', '-']]],
+    ['IF(metric1<400, 10, 2)', { metric1: [100, 500, '-'] }, [[10, 2, '-']]],
+    ['IF(latency>threshold, 1, 0)', { latency: [5, 20, '-'], threshold: [10, 10, 10] }, [[0, 1, 0]]],
+  ] as const)('function table example %s', (expression, metrics, output) => {
+    expect(runAny(expression, metrics)).toEqual(output);
+  });
+
+  test.each([
+    ['SORT(METRICS(), AVG, DESC, 10)', /SORT is not a metric math function opsproof evaluates/],
+    ['IF(FIRST(SORT(METRICS(), AVG, DESC))>100, 1, 0)', /FIRST is not a metric math function/],
+    ['SLICE(SORT(METRICS(), SUM, DESC), 0, 10)', /SLICE is not a metric math function/],
+    ['IF(DAY(m1)<6,m1)', /DAY is not a metric math function/],
+    ['ANOMALY_DETECTION_BAND(m1,4)', /ANOMALY_DETECTION_BAND needs the anomaly detection model/],
+  ])('function table example %s is refused by name', (expression, message) => {
+    expect(() => runAny(expression, { m1: [1, 2], m2: [3, 4] })).toThrow(message);
   });
 
   test.each([
@@ -117,8 +280,10 @@ describe("AWS's documented examples", () => {
 });
 
 describe('the error-rate alarm of the CloudWatch alarm guide', () => {
-  // "Create a CloudWatch alarm based on a metric math expression": errors / requests * 100 with
-  // guarded division, as CDK's MathExpression writes it.
+  // The guide's error rate ("divide the Errors metric by the Invocations metric", "Using metric
+  // math"; the alarm itself from "Create a CloudWatch alarm based on a metric math expression", which
+  // gives the steps but no values): errors / requests * 100, with the division guarded as CDK's
+  // MathExpression users write it and unguarded. Values derived by hand from the page's rules.
   test.each([
     [
       'IF(requests > 0, errors / requests * 100, 0)',
