@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -246,7 +247,34 @@ describe.each([
     const coverage = buildAlarmCoverage(loaded);
     expect(coverage.templateAlarms).toContain(`${alarmPrefix}ServiceDown`);
     expect(coverage.untested).toEqual([]);
-  });
+
+    // The same two files through the CLI, as CI runs them: `--require-coverage` passes (exit 0).
+    const out = join(dir, `${stack}.alarms-run`);
+    const run = spawnSync(
+      process.execPath,
+      [
+        join(root, 'bin/opsproof.js'),
+        'alarms',
+        'test',
+        ...loaded.map((f) => f.file),
+        '--require-coverage',
+        '--out',
+        out,
+      ],
+      { cwd: root, encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
+    const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as {
+      status: string;
+      checks: { id: string; status: string; measured: unknown }[];
+    };
+    expect(result.status).toBe('passed');
+    const total = coverage.templateAlarms.length;
+    expect(result.checks.find((c) => c.id === 'alarm-test:coverage')).toMatchObject({
+      status: 'passed',
+      measured: `${total}/${total}`,
+    });
+  }, 90_000);
 });
 
 test('the local gate evaluates the same alarm definitions the Staging template deploys', async () => {
