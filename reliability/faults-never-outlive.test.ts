@@ -18,7 +18,10 @@ import { type MotoServer, startMotoServer } from '../telemetry/aws/start-moto-se
 // killed-and-not-restarted, stopped (SIGSTOP) or orphaned (after kill -9 the target guardian resumes
 // and terminates it) — a named database target included — and no command stand-in left undone (after
 // kill -9 the undo guardian runs the undo).
-// Seeded: OPSPROOF_SEED=<n> replays a run.
+// Stratified: every run kills once in each stratum — each kind × signal × window (during start-up,
+// or while the fault is on) — at a point drawn at random inside it, so every kind of kill point is
+// covered every run and the points themselves vary from run to run. Seeded: OPSPROOF_SEED=<n>
+// replays a run.
 
 const bin = fileURLToPath(new URL('../bin/opsproof.js', import.meta.url));
 const controller = fileURLToPath(new URL('./fixtures/chaos-controller.ts', import.meta.url));
@@ -41,13 +44,21 @@ function createRandom(s: number): () => number {
   };
 }
 const random = createRandom(seed);
-const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 
 type Kind = 'gateway' | 'fis' | 'process' | 'named-process' | 'pause' | 'command';
 type KillSignal = 'SIGKILL' | 'SIGTERM' | 'SIGINT';
+/** Where the kill point is drawn: anywhere in start-up, or after the fault was seen injected. */
+type Window = 'start-up' | 'on';
+/** One kill point: its stratum (signal, window) and where in the window it falls, 0 ≤ at < 1. */
+interface KillPoint {
+  signal: KillSignal;
+  window: Window;
+  at: number;
+}
 interface Outcome {
   kind: Kind;
   signal: KillSignal;
+  window: Window;
   killAtMs: number;
   phase: string;
   exitCode: number | null;
@@ -179,7 +190,7 @@ const gatewayFaults = async (experiment: string) => {
 };
 
 /** Local experiment through the separate gateway process: 2 s of errors, gateway TTL 2 s + 5 s. */
-async function gatewayRun(i: number, signal: KillSignal): Promise<Outcome> {
+async function gatewayRun(i: number, { signal, window, at }: KillPoint): Promise<Outcome> {
   const dir = tempDir();
   const name = `gw-${i}`;
   writeFileSync(
@@ -221,9 +232,8 @@ async function gatewayRun(i: number, signal: KillSignal): Promise<Outcome> {
       await new Promise((r) => setTimeout(r, 25));
     }
   })();
-  // A quarter of the kill points fall anywhere in start-up, the rest while the fault is on.
-  const early = random() < 0.25;
-  const killAtMs = Math.round(early ? random() * 1500 : random() * 2200);
+  const early = window === 'start-up';
+  const killAtMs = Math.round(at * (early ? 1500 : 2200));
   if (!early)
     await until(async () => (await gatewayFaults(name)).length > 0 || run.child.exitCode !== null, 15_000);
   const injected = (await gatewayFaults(name)).length > 0;
@@ -243,6 +253,7 @@ async function gatewayRun(i: number, signal: KillSignal): Promise<Outcome> {
   return {
     kind: 'gateway',
     signal,
+    window,
     killAtMs,
     phase: early ? 'start-up' : injected ? 'injected' : 'ended',
     exitCode,
@@ -254,7 +265,7 @@ async function gatewayRun(i: number, signal: KillSignal): Promise<Outcome> {
  * Process fault: `aws:ecs:stop-task` kills -9 the started target and restarts it, then a wait. After
  * kill -9 of the controller the target guardian must end every target within 5 s.
  */
-async function processRun(i: number, signal: KillSignal): Promise<Outcome> {
+async function processRun(i: number, { signal, window, at }: KillPoint): Promise<Outcome> {
   const dir = tempDir();
   const name = `proc-${i}`;
   const pidFile = join(dir, 'pids');
@@ -288,8 +299,8 @@ async function processRun(i: number, signal: KillSignal): Promise<Outcome> {
   ]);
   const pids = () =>
     existsSync(pidFile) ? readFileSync(pidFile, 'utf8').split('\n').filter(Boolean).map(Number) : [];
-  const early = random() < 0.25;
-  const killAtMs = Math.round(early ? random() * 1500 : random() * 2500);
+  const early = window === 'start-up';
+  const killAtMs = Math.round(at * (early ? 1500 : 2500));
   if (!early) await until(() => pids().length > 0 || run.child.exitCode !== null, 15_000);
   await killAt(run.child, run.exited, killAtMs, signal);
   const exitCode = await run.exited;
@@ -309,7 +320,15 @@ async function processRun(i: number, signal: KillSignal): Promise<Outcome> {
   }
   if (signal !== 'SIGKILL' && !gracefulExit(exitCode))
     leftovers.push(`exit ${exitCode}: ${run.output().slice(-400)}`);
-  return { kind: 'process', signal, killAtMs, phase: early ? 'start-up' : 'target up', exitCode, leftovers };
+  return {
+    kind: 'process',
+    signal,
+    window,
+    killAtMs,
+    phase: early ? 'start-up' : 'target up',
+    exitCode,
+    leftovers,
+  };
 }
 
 /**
@@ -317,7 +336,7 @@ async function processRun(i: number, signal: KillSignal): Promise<Outcome> {
  * `readyTcp`); `aws:ecs:stop-task` with `localTarget: 'db'` kills -9 the database and starts it
  * again, then a wait. Neither process may outlive the run (after kill -9: the target guardian).
  */
-async function namedProcessRun(i: number, signal: KillSignal): Promise<Outcome> {
+async function namedProcessRun(i: number, { signal, window, at }: KillPoint): Promise<Outcome> {
   const dir = tempDir();
   const name = `db-${i}`;
   const webPids = join(dir, 'web-pids');
@@ -374,8 +393,8 @@ async function namedProcessRun(i: number, signal: KillSignal): Promise<Outcome> 
   const lines = (file: string) =>
     existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map(Number) : [];
   const pids = () => [...lines(webPids), ...lines(dbPids)];
-  const early = random() < 0.25;
-  const killAtMs = Math.round(early ? random() * 1500 : random() * 2500);
+  const early = window === 'start-up';
+  const killAtMs = Math.round(at * (early ? 1500 : 2500));
   // Not early: from the moment the database was killed and started again (its second pid).
   if (!early) await until(() => lines(dbPids).length >= 2 || run.child.exitCode !== null, 20_000);
   const restarted = lines(dbPids).length >= 2;
@@ -400,6 +419,7 @@ async function namedProcessRun(i: number, signal: KillSignal): Promise<Outcome> 
   return {
     kind: 'named-process',
     signal,
+    window,
     killAtMs,
     phase: early ? 'start-up' : restarted ? 'injected' : 'target up',
     exitCode,
@@ -413,7 +433,7 @@ async function namedProcessRun(i: number, signal: KillSignal): Promise<Outcome> 
  * a random point, the marker must be gone afterwards: undone by the controller on Ctrl-C / SIGTERM,
  * by the undo guardian within 5 s after kill -9.
  */
-async function commandRun(i: number, signal: KillSignal): Promise<Outcome> {
+async function commandRun(i: number, { signal, window, at }: KillPoint): Promise<Outcome> {
   const dir = tempDir();
   const name = `cmd-${i}`;
   const marker = join(dir, 'applied');
@@ -450,8 +470,8 @@ async function commandRun(i: number, signal: KillSignal): Promise<Outcome> {
     'local',
     join(dir, 'run'),
   ]);
-  const early = random() < 0.25;
-  const killAtMs = Math.round(random() * (early ? 1000 : 2500));
+  const early = window === 'start-up';
+  const killAtMs = Math.round(at * (early ? 1000 : 2500));
   if (!early) await until(() => existsSync(marker) || run.child.exitCode !== null, 15_000);
   const applied = existsSync(marker);
   await killAt(run.child, run.exited, killAtMs, signal);
@@ -464,6 +484,7 @@ async function commandRun(i: number, signal: KillSignal): Promise<Outcome> {
   return {
     kind: 'command',
     signal,
+    window,
     killAtMs,
     phase: early ? 'start-up' : applied ? 'injected' : 'ended',
     exitCode,
@@ -475,12 +496,12 @@ async function commandRun(i: number, signal: KillSignal): Promise<Outcome> {
  * A paused (SIGSTOP) target, its controller interrupted or killed -9: the target must not stay
  * stopped; after kill -9 the guardian resumes it (it handles SIGTERM: a marker file) and ends it.
  */
-async function pauseRun(signal: KillSignal): Promise<Outcome> {
+async function pauseRun({ signal, at }: KillPoint): Promise<Outcome> {
   const markerFile = join(tempDir(), 'sigterm');
   const run = spawnController([pauseController, tinyTarget], { ...process.env, MARKER_FILE: markerFile });
   await until(() => /^\d+$/m.test(run.output()) || run.child.exitCode !== null, 15_000);
   const pid = Number(/^(\d+)$/m.exec(run.output())?.[1]);
-  const killAtMs = Math.round(random() * 1000);
+  const killAtMs = Math.round(at * 1000);
   const leftovers: string[] = [];
   // SIGSTOP to the group takes effect when the kernel next schedules the target: on a busy machine
   // /proc can still read R for a moment after kill() returned.
@@ -499,14 +520,14 @@ async function pauseRun(signal: KillSignal): Promise<Outcome> {
   if (!existsSync(markerFile)) leftovers.push(`target ${pid} was not resumed and sent SIGTERM`);
   if (exitCode !== (signal === 'SIGKILL' ? -1 : 130))
     leftovers.push(`exit ${exitCode}: ${run.output().slice(-400)}`);
-  return { kind: 'pause', signal, killAtMs, phase: 'paused', exitCode, leftovers };
+  return { kind: 'pause', signal, window: 'on', killAtMs, phase: 'paused', exitCode, leftovers };
 }
 
 /**
  * FIS experiment against moto; Ctrl-C / SIGTERM must leave it stopped, never running. After kill -9
  * the FIS guardian (chaos/fis-guardian.js) must stop it within 10 s.
  */
-async function fisRun(i: number, signal: KillSignal): Promise<Outcome> {
+async function fisRun(i: number, { signal, window, at }: KillPoint): Promise<Outcome> {
   const dir = tempDir();
   const name = `fis-${i}`;
   writeFileSync(
@@ -569,8 +590,8 @@ async function fisRun(i: number, signal: KillSignal): Promise<Outcome> {
     [controller, name, join(dir, 'opsproof.config.json'), 'staging', join(dir, 'run')],
     awsEnv,
   );
-  const early = random() < 0.25;
-  const killAtMs = Math.round(early ? random() * 1500 : random() * 1500);
+  const early = window === 'start-up';
+  const killAtMs = Math.round(at * 1500);
   if (!early)
     await until(async () => (await statuses()).includes('running') || run.child.exitCode !== null, 20_000);
   const started = (await statuses()).includes('running');
@@ -592,6 +613,7 @@ async function fisRun(i: number, signal: KillSignal): Promise<Outcome> {
   return {
     kind: 'fis',
     signal,
+    window,
     killAtMs,
     phase: early ? 'start-up' : started ? 'running' : 'ended',
     exitCode,
@@ -599,38 +621,48 @@ async function fisRun(i: number, signal: KillSignal): Promise<Outcome> {
   };
 }
 
-test('kill -9, SIGTERM and Ctrl-C of the controller at 60 random points leave nothing injected', async () => {
+/** The strata of one run: each kind × signal × window it has (a paused target has only `on`). */
+function planKillPoints(withFis: boolean): { kind: Kind; point: KillPoint }[] {
   const signals: KillSignal[] = ['SIGKILL', 'SIGTERM', 'SIGINT'];
-  const runs: (() => Promise<Outcome>)[] = [];
-  // Deterministic kinds and signals per seed; kill points are drawn when each run starts.
-  for (let i = 0; i < 24; i++) {
-    const signal = signals[i % 3]!;
-    runs.push(() => gatewayRun(i, signal));
-  }
-  for (let i = 0; i < 10; i++) {
-    const signal = pick(signals);
-    runs.push(() => processRun(i, signal));
-  }
-  for (let i = 0; i < 4; i++) {
-    const signal = signals[i % 3]!;
-    runs.push(() => pauseRun(signal));
-  }
-  for (let i = 0; i < 4; i++) {
-    const signal = signals[i % 3]!;
-    runs.push(() => namedProcessRun(i, signal));
-  }
-  for (let i = 0; i < 6; i++) {
-    const signal = signals[i % 3]!;
-    runs.push(() => commandRun(i, signal));
-  }
-  if (motoServer) {
-    for (let i = 0; i < 12; i++) {
-      const signal = signals[i % 3]!;
-      runs.push(() => fisRun(i, signal));
-    }
-  }
+  const windows: Window[] = ['start-up', 'on'];
+  const kinds: Kind[] = [
+    'gateway',
+    'process',
+    'named-process',
+    'command',
+    'pause',
+    ...(withFis ? ['fis' as const] : []),
+  ];
+  const plan = kinds.flatMap((kind) =>
+    signals.flatMap((signal) =>
+      (kind === 'pause' ? ['on' as const] : windows).map((window) => ({
+        kind,
+        point: { signal, window, at: random() },
+      })),
+    ),
+  );
+  // kill -9 runs last longest (they wait out TTLs and guardians): started first, they do not trail.
+  return [
+    ...plan.filter((p) => p.point.signal === 'SIGKILL'),
+    ...plan.filter((p) => p.point.signal !== 'SIGKILL'),
+  ];
+}
+
+const runKind: Record<Kind, (i: number, point: KillPoint) => Promise<Outcome>> = {
+  gateway: gatewayRun,
+  process: processRun,
+  'named-process': namedProcessRun,
+  command: commandRun,
+  pause: (_i, point) => pauseRun(point),
+  fis: fisRun,
+};
+
+test('kill -9, SIGTERM and Ctrl-C of the controller at a random point of every stratum leave nothing injected', async () => {
+  const signals: KillSignal[] = ['SIGKILL', 'SIGTERM', 'SIGINT'];
+  // Every kill point is drawn here, before any run starts, so a seed replays the same points.
+  const plan = planKillPoints(motoServer !== undefined);
   const pool = limit(4);
-  const outcomes = await Promise.all(runs.map((run) => pool(run)));
+  const outcomes = await Promise.all(plan.map(({ kind, point }, i) => pool(() => runKind[kind](i, point))));
   const leftovers = outcomes.filter((o) => o.leftovers.length > 0);
   const byKind = (kind: Kind) => outcomes.filter((o) => o.kind === kind).length;
   const killedWhileOn = (kind: Kind) =>
@@ -645,9 +677,10 @@ test('kill -9, SIGTERM and Ctrl-C of the controller at 60 random points leave no
       `leftovers ${leftovers.length}`,
   );
   expect(leftovers, JSON.stringify(leftovers, null, 2)).toEqual([]);
-  expect(outcomes.length).toBe(moto.skip ? 48 : 60);
+  // One run in every stratum: 5 kinds × 3 signals × 2 windows, and the paused target × 3 signals.
+  const strata = new Set(outcomes.map((o) => `${o.kind} ${o.signal} ${o.window}`));
+  expect([strata.size, outcomes.length]).toEqual(moto.skip ? [27, 27] : [33, 33]);
   // The kill points did land while faults were on, not only before or after.
   expect(outcomes.filter((o) => o.phase === 'injected' || o.phase === 'running').length).toBeGreaterThan(5);
-  // 60 runs, 4 at a time, each with its own deadlines (timings: reliability/README.md); the named
-  // database and command runs added 10, so the budget grew from 240 s by a quarter.
+  // 33 runs, 4 at a time, each with its own deadlines (timings: reliability/README.md).
 }, 300_000);
