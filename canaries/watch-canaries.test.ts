@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { createManualClock } from '../core/clock.ts';
+import { type Clock, createManualClock } from '../core/clock.ts';
 import type { CanaryRunResult } from '../core/run-result.ts';
 import { scheduleIntervalMs, watchCanaries } from './watch-canaries.ts';
 
@@ -79,6 +79,31 @@ test('each canary runs on its own interval: due canaries run together, the loop 
     '5:fast',
     '6:fast+slow',
   ]);
+});
+
+test('a timer that fires early runs no empty round: each round holds the canary that is due, on its schedule', async () => {
+  // setTimeout drops the fraction of a millisecond, so the system clock can wake just before a canary is due.
+  let now = 0;
+  const early: Clock = {
+    now: () => now,
+    wall: () => new Date(now),
+    sleep: async (ms) => {
+      now += Math.max(0, ms - 0.7);
+    },
+  };
+  const rounds: string[] = [];
+  await watchCanaries({
+    everyMs: 2_000,
+    intervals: new Map([['items', 2_000]]),
+    clock: early,
+    signal: new AbortController().signal,
+    maxRuns: 4,
+    runOnce: async (iteration, due) => {
+      rounds.push(`${iteration}@${Math.floor(now / 1000)}s:${due?.join('+')}`);
+      return (due ?? []).map(result);
+    },
+  });
+  expect(rounds).toEqual(['1@0s:items', '2@2s:items', '3@4s:items', '4@6s:items']);
 });
 
 test.each([

@@ -39,6 +39,16 @@ export async function watchCanaries(options: WatchCanariesOptions): Promise<numb
     let due: string[] | undefined;
     if (intervals) {
       due = [...nextDue].filter(([, at]) => at <= started).map(([name]) => name);
+      if (due.length === 0) {
+        // Woken before the next canary is due (a timer may fire up to 1 ms early): no round, sleep on.
+        // An empty round would select every canary and push their schedules back.
+        try {
+          await clock.sleep(Math.max(1, Math.min(...nextDue.values()) - started), options.signal);
+        } catch {
+          break;
+        }
+        continue;
+      }
       for (const name of due) nextDue.set(name, started + (intervals.get(name) ?? options.everyMs));
     }
     const results = await options.runOnce(runs + 1, due);
