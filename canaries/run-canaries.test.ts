@@ -207,3 +207,72 @@ describe('bad input is a failed canary naming the canary and step, never a crash
     expect(canaries[0]?.error).toBe('the canary ran no steps; wrap each check in step(name, fn)');
   });
 });
+
+// `canary watch` retries a failed canary after a pause doubled per retry before the run counts as failed.
+describe('retries with backoff', () => {
+  let dir: string;
+  let server: Server;
+  let url: string;
+  const arrivals: number[] = [];
+  let failFirst = 0;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'opsproof-retry-canaries-'));
+    server = createServer((req, res) => {
+      req.resume();
+      arrivals.push(performance.now());
+      res.statusCode = arrivals.length <= failFirst ? 503 : 200;
+      res.end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await writeFile(
+      join(dir, 'flaky.canary.ts'),
+      `import { defineCanary } from 'opsproof';
+export default defineCanary({ name: 'flaky', type: 'api', retries: 2 }, async ({ http, step, baseUrl }) => {
+  await step('root', async () => {
+    const res = await http.get(baseUrl + '/');
+    if (res.status !== 200) throw new Error('root returned ' + res.status);
+  });
+});
+`,
+    );
+  });
+  afterAll(async () => {
+    server.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function runFlaky(failing: number, retryBackoffMs: number) {
+    arrivals.length = 0;
+    failFirst = failing;
+    const timeline = new Timeline();
+    const loaded = await loadCanaries(suiteWith(['flaky.canary.ts'], dir));
+    const { canaries } = await runCanaries({
+      ...loaded,
+      baseUrl: url,
+      env: 'local',
+      config,
+      timeline,
+      outDir,
+      retryBackoffMs,
+    });
+    const gaps = arrivals.slice(1).map((t, i) => t - (arrivals[i] ?? t));
+    return { result: canaries[0], gaps, starts: timeline.ofType('canary.start').map((e) => e.attempt) };
+  }
+
+  test.each([
+    ['two failed attempts, then a pass: the run passes on its third attempt', 2, 'passed', 3],
+    ['three failed attempts: the run fails after its two retries', 3, 'failed', 3],
+    ['a first attempt that passes is not retried', 0, 'passed', 1],
+  ] as const)('%s', async (_what, failing, status, attempts) => {
+    const { result, gaps, starts } = await runFlaky(failing, 150);
+    expect(result?.status).toBe(status);
+    expect(result?.attempts).toBe(attempts);
+    expect(starts).toEqual([1, 2, 3].slice(0, attempts));
+    // The pause before retry N is 150 ms × 2^(N-1): at least 150 ms, then at least 300 ms.
+    expect(gaps).toHaveLength(attempts - 1);
+    gaps.forEach((gap, i) => {
+      expect(gap).toBeGreaterThanOrEqual(150 * 2 ** i - 5);
+    });
+  });
+});
