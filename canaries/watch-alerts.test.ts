@@ -32,7 +32,7 @@ function alertsFor(
   [...statuses].forEach((s, i) => {
     const status = s === 'F' ? 'failed' : 'passed';
     const alert = tracker.observe({ name: 'home', status, error: 'boom' }, new Date(i * MIN));
-    if (alert) out.push(`${alert.kind}@${i + 1}:${alert.failedRuns}`);
+    if (alert) out.push(`${alert.kind}@${i + 1}:${alert.failedRuns}${alert.flapping ? ' flapping' : ''}`);
   });
   return out;
 }
@@ -61,10 +61,34 @@ describe('when a watched canary alerts', () => {
       ['failing@2:2', 'recovered@8:4'],
     ],
     [
-      'a second outage alerts again, counted from zero',
-      'FFPFFP',
+      'a second outage long after the recovery alerts again, counted from zero',
+      `FFP${'P'.repeat(10)}FFP`,
       {},
-      ['failing@2:2', 'recovered@3:2', 'failing@5:2', 'recovered@6:2'],
+      ['failing@2:2', 'recovered@3:2', 'failing@15:2', 'recovered@16:2'],
+    ],
+    [
+      'flapping: an outage soon after a recovery stays open until three passes in a row',
+      'FFPFFPFFPFFPPP',
+      {},
+      ['failing@2:2', 'recovered@3:2', 'failing@5:2 flapping', 'recovered@14:6 flapping'],
+    ],
+    [
+      'flapping window: an outage alerting 10 runs after the recovery is flapping',
+      `FFP${'P'.repeat(8)}FFPP`,
+      {},
+      ['failing@2:2', 'recovered@3:2', 'failing@13:2 flapping'],
+    ],
+    [
+      'flapping window: one alerting 11 runs after it is a new outage',
+      `FFP${'P'.repeat(9)}FFP`,
+      {},
+      ['failing@2:2', 'recovered@3:2', 'failing@14:2', 'recovered@15:2'],
+    ],
+    [
+      'flapping with passesBeforeRecovery above three keeps the higher number',
+      'FFPPPPFFPPPP',
+      { passesBeforeRecovery: 4 },
+      ['failing@2:2', 'recovered@6:2', 'failing@8:2 flapping', 'recovered@12:2 flapping'],
     ],
   ] as const)('%s', (_what, statuses, policy, expected) => {
     expect(alertsFor(statuses, policy)).toEqual(expected);
@@ -111,6 +135,14 @@ test('the texts say what failed and how long the outage lasted', () => {
     'canary home (staging) is failing: 2 runs in a row — step "open" failed: 503',
   );
   expect(alertText(recovered)).toBe('canary home (staging) recovered after 3 runs / 14 min');
+  expect(alertText({ ...failing, flapping: true })).toBe(
+    'canary home (staging) is failing again (flapping): 2 runs in a row — step "open" failed: 503',
+  );
+  expect(alertText({ ...recovered, flapping: true })).toBe(
+    'canary home (staging) recovered after 3 runs / 14 min (steady after flapping)',
+  );
+  expect(buildAlertPayload({ ...failing, flapping: true }, 'generic')).toMatchObject({ flapping: true });
+  expect(buildAlertPayload(failing, 'generic')).not.toHaveProperty('flapping');
 });
 
 test('PagerDuty: trigger and resolve share one dedup key; Slack and SNS carry the text', () => {

@@ -18,7 +18,17 @@ export interface CanaryAlert {
   error?: string;
   /** Run directory of the run that raised the alert. */
   runDir?: string;
+  /**
+   * The outage began soon after the canary's last recovery ({@link FLAP_WINDOW_RUNS}): its recovery
+   * waits for {@link FLAPPING_PASSES} passes in a row.
+   */
+  flapping?: boolean;
 }
+
+/** An outage alerting within this many runs of the canary's previous recovery is flapping. */
+export const FLAP_WINDOW_RUNS = 10;
+/** Passes in a row a flapping canary needs before its recovery is announced (at least). */
+export const FLAPPING_PASSES = 3;
 
 interface CanaryState {
   failuresInRow: number;
@@ -27,6 +37,11 @@ interface CanaryState {
   since?: Date;
   failedRuns: number;
   error?: string;
+  /** Runs of this canary observed so far. */
+  runs: number;
+  /** The run that announced its last recovery. */
+  recoveredAtRun?: number;
+  flapping: boolean;
 }
 
 export interface AlertPolicy {
@@ -39,8 +54,11 @@ export interface AlertPolicy {
 /**
  * Turns each canary's run results into alerts as a monitor does: one failure alert once it failed
  * `failuresBeforeAlert` runs in a row (a single failed run followed by a pass alerts no one), one
- * recovery once it passed `passesBeforeRecovery` runs in a row. While alerting, failed runs only
- * count and a pass between failures announces nothing (flapping is damped).
+ * recovery once it passed `passesBeforeRecovery` runs in a row; while alerting, failed runs only
+ * count. Flapping is damped: an outage that alerts within {@link FLAP_WINDOW_RUNS} runs of the
+ * canary's previous recovery is flapping, and its recovery waits for at least
+ * {@link FLAPPING_PASSES} passes in a row, so a canary going up and down stays one open alert
+ * instead of a failure and a recovery per swing.
  */
 export function createAlertTracker(policy: AlertPolicy = {}) {
   const failuresBeforeAlert = policy.failuresBeforeAlert ?? 2;
@@ -50,12 +68,22 @@ export function createAlertTracker(policy: AlertPolicy = {}) {
     observe(
       result: Pick<CanaryRunResult, 'name' | 'status' | 'error'>,
       at: Date,
-    ): Pick<CanaryAlert, 'kind' | 'canary' | 'at' | 'since' | 'failedRuns' | 'error'> | undefined {
+    ):
+      | Pick<CanaryAlert, 'kind' | 'canary' | 'at' | 'since' | 'failedRuns' | 'error' | 'flapping'>
+      | undefined {
       let state = states.get(result.name);
       if (!state) {
-        state = { failuresInRow: 0, passesInRow: 0, alerting: false, failedRuns: 0 };
+        state = {
+          failuresInRow: 0,
+          passesInRow: 0,
+          alerting: false,
+          failedRuns: 0,
+          runs: 0,
+          flapping: false,
+        };
         states.set(result.name, state);
       }
+      state.runs += 1;
       if (result.status === 'failed') {
         state.passesInRow = 0;
         state.failuresInRow += 1;
@@ -64,6 +92,8 @@ export function createAlertTracker(policy: AlertPolicy = {}) {
         if (result.error) state.error = result.error;
         if (state.alerting || state.failuresInRow < failuresBeforeAlert) return undefined;
         state.alerting = true;
+        state.flapping =
+          state.recoveredAtRun !== undefined && state.runs - state.recoveredAtRun <= FLAP_WINDOW_RUNS;
         return {
           kind: 'failing',
           canary: result.name,
@@ -71,6 +101,7 @@ export function createAlertTracker(policy: AlertPolicy = {}) {
           since: state.since,
           failedRuns: state.failedRuns,
           ...(state.error ? { error: state.error } : {}),
+          ...(state.flapping ? { flapping: true } : {}),
         };
       }
       state.failuresInRow = 0;
@@ -82,15 +113,27 @@ export function createAlertTracker(policy: AlertPolicy = {}) {
         return undefined;
       }
       state.passesInRow += 1;
-      if (state.passesInRow < passesBeforeRecovery) return undefined;
+      const needed = state.flapping ? Math.max(passesBeforeRecovery, FLAPPING_PASSES) : passesBeforeRecovery;
+      if (state.passesInRow < needed) return undefined;
       const recovered = {
         kind: 'recovered' as const,
         canary: result.name,
         at,
         since: state.since ?? at,
         failedRuns: state.failedRuns,
+        ...(state.flapping ? { flapping: true } : {}),
       };
-      states.delete(result.name);
+      // The run count and the recovery stay: the next outage is measured against this recovery.
+      Object.assign(state, {
+        failuresInRow: 0,
+        passesInRow: 0,
+        alerting: false,
+        failedRuns: 0,
+        flapping: false,
+      });
+      state.since = undefined;
+      state.error = undefined;
+      state.recoveredAtRun = state.runs;
       return recovered;
     },
   };
@@ -107,12 +150,12 @@ export function formatDowntime(ms: number): string {
 
 /** The one-line text every format carries. */
 export function alertText(alert: CanaryAlert): string {
-  if (alert.kind === 'failing') {
-    const runs = alert.failedRuns === 1 ? '1 run' : `${alert.failedRuns} runs`;
-    return `canary ${alert.canary} (${alert.env}) is failing: ${runs} in a row${alert.error ? ` — ${alert.error}` : ''}`;
-  }
   const runs = alert.failedRuns === 1 ? '1 run' : `${alert.failedRuns} runs`;
-  return `canary ${alert.canary} (${alert.env}) recovered after ${runs} / ${formatDowntime(alert.at.getTime() - alert.since.getTime())}`;
+  if (alert.kind === 'failing') {
+    const again = alert.flapping ? ' again (flapping)' : '';
+    return `canary ${alert.canary} (${alert.env}) is failing${again}: ${runs} in a row${alert.error ? ` — ${alert.error}` : ''}`;
+  }
+  return `canary ${alert.canary} (${alert.env}) recovered after ${runs} / ${formatDowntime(alert.at.getTime() - alert.since.getTime())}${alert.flapping ? ' (steady after flapping)' : ''}`;
 }
 
 export type AlertFormat = WatchConfig['alerts'][number]['format'];
@@ -150,6 +193,7 @@ export function buildAlertPayload(alert: CanaryAlert, format: AlertFormat, routi
           class: 'canary',
           custom_details: {
             failedRuns: alert.failedRuns,
+            ...(alert.flapping ? { flapping: true } : {}),
             since: alert.since.toISOString(),
             ...(alert.error ? { error: alert.error } : {}),
             ...(alert.runDir ? { runDir: alert.runDir } : {}),
@@ -177,6 +221,7 @@ export function buildAlertPayload(alert: CanaryAlert, format: AlertFormat, routi
         at: alert.at.toISOString(),
         since: alert.since.toISOString(),
         failedRuns: alert.failedRuns,
+        ...(alert.flapping ? { flapping: true } : {}),
         ...(alert.kind === 'recovered' ? { downForMs: alert.at.getTime() - alert.since.getTime() } : {}),
         ...(alert.error ? { error: alert.error } : {}),
         ...(alert.runDir ? { runDir: alert.runDir } : {}),
