@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, vi } from 'vitest';
 import type { RunResult } from '../core/run-result.ts';
 import { repoPath } from '../core/tools.ts';
+import { findMachinePaths, machineNeedles, readArtifacts } from '../test-support/scan-machine-paths.ts';
 
 // Each drill runs the real demo service, load and fault (alert ≈ 20 s, dr ≈ 10 s).
 vi.setConfig({ testTimeout: 90_000 });
@@ -94,4 +95,10 @@ test('drill alert fires the alarm, delivers its critical notification, and measu
   expect(result.checks.find((c) => c.id === 'drill:alert:recover')).toMatchObject({ status: 'passed' });
   expect(markdown).toMatch(/- Detection: \S+ \(\+[\d.]+s\) — alarm HighErrorRate entered ALARM/);
   expect(markdown).toContain('| HighErrorRate | ALARM | critical |');
+  // No machine path in any file of the run (reliability/no-machine-paths.test.ts scans the gate; this
+  // drill is scanned here rather than run a second time there): drill.md links its runbook relatively.
+  expect(markdown).toContain(`[${runbook}](${runbook})`);
+  expect(
+    findMachinePaths(await readArtifacts(run.out), machineNeedles(run.out, realpathSync(run.out))),
+  ).toEqual([]);
 });
