@@ -11,46 +11,67 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const WRITER = new URL('../test-support/history-writer.ts', import.meta.url).pathname;
 
-/** Runs a writer process; resolves with the run ids it reported committed. Killed after `killAfterMs`. */
-function runWriter(
+interface WriterEnd {
+  committed: string[];
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+}
+
+/**
+ * Writer processes, each recording `count` runs, released together once all have opened the file
+ * (tsx's start-up time varies too much for "at once" otherwise). A writer with `killAfterMs` gets
+ * SIGKILL that long after the release.
+ */
+async function runWriters(
   file: string,
-  prefix: string,
-  count: number,
-  killAfterMs?: number,
-): Promise<{ committed: string[]; code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', WRITER, file, prefix, String(count)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+  writers: readonly { prefix: string; count: number; killAfterMs?: number; pauseMs?: number }[],
+): Promise<WriterEnd[]> {
+  const started = writers.map(({ prefix, count, killAfterMs, pauseMs = 0 }) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', WRITER, file, prefix, String(count), String(pauseMs)],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    );
     let stdout = '';
     let stderr = '';
-    let started = false;
+    let markReady: () => void = () => {};
+    const ready = new Promise<void>((resolve) => {
+      markReady = resolve;
+    });
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
-      // The clock for the kill starts at the first commit: tsx's start-up time varies too much.
-      if (!started && killAfterMs !== undefined && stdout.includes('committed')) {
-        started = true;
-        setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-      }
+      if (stdout.startsWith('ready\n')) markReady();
     });
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
     });
-    // Bounded: a writer that hangs fails the test instead of holding it.
+    // Bounded: a writer that hangs (e.g. waiting forever on a lock a killed writer held) fails the test.
     const guard = setTimeout(() => child.kill('SIGKILL'), 40_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(guard);
-      const committed = [...stdout.matchAll(/^committed (\S+)$/gm)].map((m) => m[1] as string);
-      resolve({ committed, code, signal, stderr });
+    const end = new Promise<WriterEnd>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (code, signal) => {
+        clearTimeout(guard);
+        markReady();
+        const committed = [...stdout.matchAll(/^committed (\S+)$/gm)].map((m) => m[1] as string);
+        resolve({ committed, code, signal, stderr });
+      });
     });
+    const go = () => {
+      child.stdin.end('go\n');
+      if (killAfterMs !== undefined) setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    };
+    return { ready, end, go };
   });
+  await Promise.all(started.map((w) => w.ready));
+  for (const w of started) w.go();
+  return Promise.all(started.map((w) => w.end));
 }
 
-async function integrityOf(file: string): Promise<string> {
+async function query(file: string, sql: string): Promise<unknown[]> {
   const client = createClient({ url: `file:${file}` });
   try {
-    return String((await client.execute('PRAGMA integrity_check')).rows[0]?.integrity_check);
+    return (await client.execute(sql)).rows.map((row) => row[0]);
   } finally {
     client.close();
   }
@@ -58,19 +79,28 @@ async function integrityOf(file: string): Promise<string> {
 
 test('two writer processes at once: every run of both is recorded, none is lost', async () => {
   const file = join(dir, 'concurrent.db');
-  const [a, b] = await Promise.all([runWriter(file, 'a', 25), runWriter(file, 'b', 25)]);
-  expect([a.code, b.code, a.stderr + b.stderr]).toEqual([0, 0, '']);
+  const [a, b] = await runWriters(file, [
+    // A pause between runs, as between real runs: without it, one writer's back-off (SQLite's busy
+    // handler sleeps) outlasts all fifty of the other's commits, and nothing interleaves.
+    { prefix: 'a', count: 50, pauseMs: 2 },
+    { prefix: 'b', count: 50, pauseMs: 2 },
+  ]);
+  expect([a?.code, b?.code, `${a?.stderr}${b?.stderr}`]).toEqual([0, 0, '']);
   const store = await openHistoryStore(file);
   try {
     const ids = (await store.listRuns()).map((r) => r.runId).sort();
-    expect(ids).toEqual([...a.committed, ...b.committed].sort());
-    expect(ids).toHaveLength(50);
+    expect(ids).toEqual([...(a?.committed ?? []), ...(b?.committed ?? [])].sort());
+    expect(ids).toHaveLength(100);
   } finally {
     store.close();
   }
+  // The writers really overlapped: in commit order (rowid) the two prefixes alternate, not a's then b's.
+  const order = (await query(file, 'SELECT run_id FROM runs ORDER BY rowid')).map((id) => String(id)[0]);
+  const switches = order.filter((p, i) => i > 0 && p !== order[i - 1]).length;
+  expect(switches, `commit order ${order.join('')}`).toBeGreaterThanOrEqual(2);
 }, 60_000);
 
-test('writers killed (SIGKILL) at random points leave a readable history holding every committed run, whole', async () => {
+test('writers killed (SIGKILL) at random points, beside one that is not, leave a readable history holding every committed run, whole', async () => {
   const file = join(dir, 'killed.db');
   const committed: string[] = [];
   // Random kill points; the seed is printed so a failure can be replayed.
@@ -82,10 +112,18 @@ test('writers killed (SIGKILL) at random points leave a readable history holding
   };
   let killedMidway = 0;
   for (let round = 0; round < 6; round++) {
-    const run = await runWriter(file, `k${round}`, 400, Math.floor(random() * 300));
-    committed.push(...run.committed);
-    if (run.signal === 'SIGKILL' && run.committed.length < 400) killedMidway++;
-    expect(await integrityOf(file), `seed ${seed}, round ${round}`).toBe('ok');
+    const [killed, survivor] = await runWriters(file, [
+      { prefix: `k${round}`, count: 400, killAfterMs: Math.floor(random() * 300) },
+      { prefix: `s${round}`, count: 40 },
+    ]);
+    committed.push(...(killed?.committed ?? []), ...(survivor?.committed ?? []));
+    if (killed?.signal === 'SIGKILL' && killed.committed.length < 400) killedMidway++;
+    // A writer killed while it held the write lock does not stall or break the other one.
+    expect(
+      [survivor?.code, survivor?.committed.length, survivor?.stderr],
+      `seed ${seed}, round ${round}`,
+    ).toEqual([0, 40, '']);
+    expect((await query(file, 'PRAGMA integrity_check'))[0], `seed ${seed}, round ${round}`).toBe('ok');
     const store = await openHistoryStore(file);
     try {
       const runs = await store.listRuns();
@@ -100,4 +138,4 @@ test('writers killed (SIGKILL) at random points leave a readable history holding
     }
   }
   expect(killedMidway, 'no writer was killed before finishing: the test proved nothing').toBeGreaterThan(3);
-}, 60_000);
+}, 90_000);
