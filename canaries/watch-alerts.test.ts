@@ -161,6 +161,34 @@ test('PagerDuty: trigger and resolve share one dedup key; Slack and SNS carry th
   expect(buildAlertPayload(recovered, 'sns')).toMatchObject({ NewStateValue: 'OK', OldStateValue: 'ALARM' });
 });
 
+test("Slack: markup characters are escaped and the section stays within Slack's 3000 characters", () => {
+  const long = { ...failing, error: `<!channel> body <b>x</b> & ${'y'.repeat(5000)}` };
+  const message = buildAlertPayload(long, 'slack') as {
+    text: string;
+    blocks: { text: { text: string } }[];
+  };
+  const section = message.blocks[0]?.text.text ?? '';
+  expect(section).toHaveLength(3000);
+  expect(section).toContain('&lt;!channel&gt; body &lt;b&gt;x&lt;/b&gt; &amp; yyy');
+  expect(`${section}${message.text}`).not.toMatch(/[<>]/);
+  expect(buildAlertPayload(failing, 'slack')).toEqual({
+    text: alertText(failing),
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: alertText(failing) } }],
+  });
+});
+
+test("PagerDuty: a canary name near AWS's 255 characters still gets a dedup_key of at most 255, one per canary", () => {
+  const key = (canary: string, kind: 'failing' | 'recovered') =>
+    (buildAlertPayload({ ...failing, kind, canary }, 'pagerduty', 'k'.repeat(32)) as { dedup_key: string })
+      .dedup_key;
+  const a = 'a'.repeat(254);
+  const b = `${'a'.repeat(253)}b`;
+  expect(key(a, 'failing')).toHaveLength(255);
+  expect(key(a, 'recovered')).toBe(key(a, 'failing'));
+  expect(key(b, 'failing')).not.toBe(key(a, 'failing'));
+  expect(key('home', 'failing')).toBe('opsproof:staging:canary:home');
+});
+
 describe('sendAlert', () => {
   let server: Server;
   let url: string;

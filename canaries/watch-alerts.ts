@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
 import type { CanaryRunResult } from '../core/run-result.ts';
 import type { WatchConfig } from '../core/schema.ts';
@@ -171,10 +172,15 @@ export type AlertFormat = WatchConfig['alerts'][number]['format'];
  */
 export function buildAlertPayload(alert: CanaryAlert, format: AlertFormat, routingKey?: string): unknown {
   const text = alertText(alert);
-  const dedupKey = `opsproof:${alert.env}:canary:${alert.canary}`;
+  const dedupKey = pagerDutyDedupKey(`opsproof:${alert.env}:canary:${alert.canary}`);
   switch (format) {
-    case 'slack':
-      return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+    case 'slack': {
+      // Slack reads &, < and > as markup (`<!channel>` pings everyone) and refuses a section text
+      // over 3000 characters (the whole message would be lost), so the text is escaped and cut.
+      const slackText = text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+      const section = slackText.length > 3000 ? `${slackText.slice(0, 2999)}…` : slackText;
+      return { text: slackText, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: section } }] };
+    }
     case 'pagerduty':
       if (alert.kind === 'recovered')
         return { routing_key: routingKey, event_action: 'resolve', dedup_key: dedupKey };
@@ -227,6 +233,12 @@ export function buildAlertPayload(alert: CanaryAlert, format: AlertFormat, routi
         ...(alert.runDir ? { runDir: alert.runDir } : {}),
       };
   }
+}
+
+/** Events v2 refuses a `dedup_key` over 255 characters: a longer one keeps its start and a hash of the rest. */
+function pagerDutyDedupKey(key: string): string {
+  if (key.length <= 255) return key;
+  return `${key.slice(0, 238)}~${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
 }
 
 export interface AlertReceiver {

@@ -82,7 +82,12 @@ const watchAlertSchema = z
     /** PagerDuty Events v2 routing key (format pagerduty); may be `${secret:NAME}`. */
     routingKey: z.string().optional(),
   })
-  .strict();
+  .strict()
+  // Events v2 refuses an event without it: caught at load, not at the first outage.
+  .refine((a) => a.format !== 'pagerduty' || a.routingKey !== undefined, {
+    message: 'a pagerduty receiver needs its routingKey (the Events v2 integration key)',
+    path: ['routingKey'],
+  });
 
 /** `canary watch`: when a failing canary alerts and where. */
 export const watchSchema = z

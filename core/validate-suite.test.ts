@@ -53,6 +53,19 @@ describe('validateSuite', () => {
     ],
     [{ ...minimal, unknownKey: 1 }, '(root)', 'unknown key "unknownKey"'],
     [{ ...minimal, kpis: { thresholds: ['p95<3'] } }, 'kpis.thresholds[0]', 'k6-style threshold'],
+    [
+      {
+        ...minimal,
+        environments: {
+          local: {
+            target: 'http://127.0.0.1:8080',
+            watch: { alerts: [{ url: 'https://events.pagerduty.com/v2/enqueue', format: 'pagerduty' }] },
+          },
+        },
+      },
+      'environments.local.watch.alerts[0].routingKey',
+      'a pagerduty receiver needs its routingKey',
+    ],
   ])('reference and shape errors (%#)', (input, path, message) => {
     const { diagnostics } = validateSuite(input);
     expect(diagnostics).toContainEqual(
