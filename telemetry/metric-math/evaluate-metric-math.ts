@@ -334,6 +334,39 @@ const PER_SERIES: Record<string, (s: MathSeries, periodMs: number) => MathSeries
   RUNNING_SUM: (s) => runningSum(s),
 };
 
+/** An upper-case word argument (`AVG`, `DESC`) that must be one of `allowed`. */
+function keywordArg<T extends string>(node: MathNode, allowed: readonly T[], what: string): T {
+  if (node.kind === 'keyword' && (allowed as readonly string[]).includes(node.name)) return node.name as T;
+  throw new MetricMathError(what);
+}
+
+/** A scalar argument that must be a whole number ≥ 0 (a limit, an index). */
+function countArg(value: MathValue, what: string): number {
+  if (value.kind === 'scalar' && Number.isInteger(value.value) && value.value >= 0) return value.value;
+  throw new MetricMathError(what);
+}
+
+/**
+ * SORT: by the statistic of each series over the window (as AVG of a series), ties in the array's
+ * order; a series without any datapoint has no statistic and goes last whatever the order (AWS does
+ * not say where).
+ */
+function sortSeries(
+  arr: readonly MathSeries[],
+  by: 'AVG' | 'MIN' | 'MAX' | 'SUM',
+  order: 'ASC' | 'DESC',
+  limit: number,
+): MathSeries[] {
+  const keyed = arr.map((s, i) => ({ s, i, key: reduceSeries(by, s) }));
+  keyed.sort((a, b) => {
+    const aEmpty = Number.isNaN(a.key);
+    const bEmpty = Number.isNaN(b.key);
+    if (aEmpty || bEmpty) return aEmpty === bEmpty ? a.i - b.i : aEmpty ? 1 : -1;
+    return (order === 'ASC' ? a.key - b.key : b.key - a.key) || a.i - b.i;
+  });
+  return keyed.slice(0, limit).map((k) => k.s);
+}
+
 function arity(name: string, args: readonly MathNode[], min: number, max = min): void {
   if (args.length < min || args.length > max) {
     const want = min === max ? `${min}` : `${min} to ${max}`;
@@ -441,6 +474,40 @@ function evaluateCall(
       const chosen = ctx.metrics.filter((m) => !filter || m.id.includes(filter.value));
       return { kind: 'array', series: chosen.map((m) => ({ values: m.values })) };
     }
+    case 'SORT': {
+      arity(name, args, 3, 4);
+      const v = ev(args[0]!);
+      if (v.kind !== 'array') throw new MetricMathError('SORT takes an array of time series');
+      const by = keywordArg(
+        args[1]!,
+        ['AVG', 'MIN', 'MAX', 'SUM'] as const,
+        'SORT sorts by AVG, MIN, MAX or SUM',
+      );
+      const order = keywordArg(args[2]!, ['ASC', 'DESC'] as const, 'SORT takes ASC or DESC as its order');
+      const limit = args[3]
+        ? countArg(ev(args[3]), 'the limit of SORT is a whole number')
+        : Number.POSITIVE_INFINITY;
+      return { kind: 'array', series: sortSeries(v.series, by, order, limit) };
+    }
+    case 'SLICE': {
+      arity(name, args, 2, 3);
+      const v = ev(args[0]!);
+      if (v.kind !== 'array') throw new MetricMathError('SLICE takes an array of time series');
+      const from = countArg(ev(args[1]!), 'SLICE takes whole numbers ≥ 0 as its start and end');
+      const to = args[2]
+        ? countArg(ev(args[2]), 'SLICE takes whole numbers ≥ 0 as its start and end')
+        : v.series.length;
+      return { kind: 'array', series: v.series.slice(from, to) };
+    }
+    case 'FIRST':
+    case 'LAST': {
+      arity(name, args, 1);
+      const v = ev(args[0]!);
+      if (v.kind !== 'array') throw new MetricMathError(`${name} takes an array of time series`);
+      const picked = name === 'FIRST' ? v.series[0] : v.series.at(-1);
+      // Of an empty array: a series without datapoints.
+      return series(picked ? picked.values : new Float64Array(length).fill(missing));
+    }
     case 'REMOVE_EMPTY': {
       arity(name, args, 1);
       const v = ev(args[0]!);
@@ -500,8 +567,10 @@ export const SUPPORTED_FUNCTIONS = [
   'DIFF',
   'DIFF_TIME',
   'FILL',
+  'FIRST',
   'FLOOR',
   'IF',
+  'LAST',
   'LOG',
   'LOG10',
   'MAX',
@@ -512,6 +581,8 @@ export const SUPPORTED_FUNCTIONS = [
   'RATE',
   'REMOVE_EMPTY',
   'RUNNING_SUM',
+  'SLICE',
+  'SORT',
   'SQRT',
   'STDDEV',
   'SUM',

@@ -91,6 +91,7 @@ describe("AWS's documented examples", () => {
   // them (and the IF use cases) runs here on inputs chosen for it, each output derived by hand from
   // the page's rules — missing values count as 0 between series and in AVG/SUM/MIN/MAX/STDDEV of an
   // array, division by zero drops the datapoint, RATE/DIFF_TIME use the gap to the previous datapoint.
+  const sortInputs = { a: [1, 3], b: [150, '-'], c: [5, 7] } as const;
   test.each([
     // Arithmetic and unary subtraction.
     ['-5*m1', { m1: [1, '-', 3] }, [[-5, '-', -15]]],
@@ -214,16 +215,80 @@ describe("AWS's documented examples", () => {
     ['IF(metric1<400, metric1)', { metric1: [100, 500, '-'] }, [[100, '-', '-']]],
     ['IF(metric1<400, 10, 2)', { metric1: [100, 500, '-'] }, [[10, 2, '-']]],
     ['IF(latency>threshold, 1, 0)', { latency: [5, 20, '-'], threshold: [10, 10, 10] }, [[0, 1, 0]]],
+    // SORT, SLICE, FIRST over a = [1, 3] (AVG 2, MAX 3, SUM 4), b = [150, -] (150, 150, 150),
+    // c = [5, 7] (6, 7, 12).
+    [
+      'SORT(METRICS(), AVG, DESC, 10)',
+      sortInputs,
+      [
+        [150, '-'],
+        [5, 7],
+        [1, 3],
+      ],
+    ],
+    [
+      'SORT(METRICS(), MAX, ASC)',
+      sortInputs,
+      [
+        [1, 3],
+        [5, 7],
+        [150, '-'],
+      ],
+    ],
+    [
+      'SLICE(SORT(METRICS(), SUM, DESC), 0, 10)',
+      sortInputs,
+      [
+        [150, '-'],
+        [5, 7],
+        [1, 3],
+      ],
+    ],
+    // Every series but the 5 lowest: none of the 3; from index 1: all but a.
+    ['SLICE(SORT(METRICS(), AVG, ASC), 5)', sortInputs, []],
+    [
+      'SLICE(SORT(METRICS(), AVG, ASC), 1)',
+      sortInputs,
+      [
+        [5, 7],
+        [150, '-'],
+      ],
+    ],
+    // The top series by AVG is b: 150 > 100 → 1; its missing datapoint drops the second period.
+    ['IF(FIRST(SORT(METRICS(), AVG, DESC))>100, 1, 0)', sortInputs, [[1, '-']]],
+    ['LAST(SORT(METRICS(), AVG, DESC))', sortInputs, [[1, 3]]],
+    // Chosen where AWS is silent: ties keep the array's order, a series without datapoints goes last.
+    [
+      'SORT(METRICS(), AVG, ASC)',
+      { a: [2, 2], b: ['-', '-'], c: [1, 3] },
+      [
+        [2, 2],
+        [1, 3],
+        ['-', '-'],
+      ],
+    ],
+    [
+      'SORT(METRICS(), AVG, DESC)',
+      { a: [2, 2], b: ['-', '-'], c: [1, 3] },
+      [
+        [2, 2],
+        [1, 3],
+        ['-', '-'],
+      ],
+    ],
   ] as const)('function table example %s', (expression, metrics, output) => {
     expect(runAny(expression, metrics)).toEqual(output);
   });
 
   test.each([
-    ['SORT(METRICS(), AVG, DESC, 10)', /SORT is not a metric math function opsproof evaluates/],
-    ['IF(FIRST(SORT(METRICS(), AVG, DESC))>100, 1, 0)', /FIRST is not a metric math function/],
-    ['SLICE(SORT(METRICS(), SUM, DESC), 0, 10)', /SLICE is not a metric math function/],
-    ['IF(DAY(m1)<6,m1)', /DAY is not a metric math function/],
+    ['IF(DAY(m1)<6,m1)', /DAY is not a metric math function opsproof evaluates/],
+    ['IF(MONTH(m1) == 4,m1)', /MONTH is not a metric math function opsproof evaluates/],
     ['ANOMALY_DETECTION_BAND(m1,4)', /ANOMALY_DETECTION_BAND needs the anomaly detection model/],
+    ['LAST(ANOMALY_DETECTION_BAND(m1))', /ANOMALY_DETECTION_BAND needs the anomaly detection model/],
+    ['SORT(METRICS(), MEDIAN, ASC)', /SORT sorts by AVG, MIN, MAX or SUM/],
+    ['SORT(METRICS(), AVG, UP)', /SORT takes ASC or DESC as its order/],
+    ['SLICE(METRICS(), 0.5)', /SLICE takes whole numbers ≥ 0/],
+    ['FIRST(m1)', /FIRST takes an array of time series/],
   ])('function table example %s is refused by name', (expression, message) => {
     expect(() => runAny(expression, { m1: [1, 2], m2: [3, 4] })).toThrow(message);
   });
@@ -274,6 +339,8 @@ describe("AWS's documented examples", () => {
     ['TIME_SERIES(5)', { m1: ['-', '-'] }, [5, 5]],
     ['NOT (m1 > 1) || !m2', { m1: [0, 5, 5], m2: [1, 1, 0] }, [1, 0, 1]],
     ['m1 != 1 OR m1 == 3', { m1: [1, 2, 3] }, [0, 1, 1]],
+    // As an alarm's ReturnData: FIRST gives one series (m2, AVG 150, is first).
+    ['IF(FIRST(SORT(METRICS(), AVG, DESC))>100, 1, 0)', { m1: [1, 3], m2: [150, '-'] }, [1, '-']],
   ] as const)('%s', (expression, metrics, output) => {
     expect(run(expression, metrics)).toEqual(output);
   });
@@ -371,8 +438,8 @@ describe('queries as an alarm takes them', () => {
     ],
     [[metric('m1'), { Id: 'e1', Expression: 'M1 + 1' }], /M1 is not a query id/],
     [
-      [metric('m1'), { Id: 'e1', Expression: 'SORT(METRICS(), AVG, DESC)' }],
-      /SORT is not a metric math function opsproof evaluates/,
+      [metric('m1'), { Id: 'e1', Expression: 'MINUTE(m1)' }],
+      /MINUTE is not a metric math function opsproof evaluates/,
     ],
     [
       [
