@@ -1,13 +1,14 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, test, vi } from 'vitest';
 import { UsageError } from '../core/errors.ts';
 import type { LoadedSuite } from '../core/load-config.ts';
+import type { DrillReport } from '../core/run-result.ts';
 import { buildRunRecord } from '../history/build-run-record.ts';
 import { openHistoryStore } from '../history/history-store.ts';
 import { buildSampleRun } from '../test-support/sample-run.ts';
-import { resolveBaselineFlag, runHistory } from './history.ts';
+import { loadPreviousDrill, resolveBaselineFlag, runHistory } from './history.ts';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -119,4 +120,71 @@ test('--baseline: a run id from the history, a result.json file, or a usage erro
   await expect(resolveBaselineFlag('no-such-run', input)).rejects.toThrow(UsageError);
   const none = await resolveBaselineFlag('latest-passed', { ...input, history: join(dir, 'none.db') });
   expect(none).toMatchObject({ label: 'latest-passed', missing: expect.stringMatching(/no run history at/) });
+});
+
+test('the previous drill: the last of its name in the environment, its open items from drill.md while it exists, else those recorded', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'opsproof-previous-drill-'));
+  const file = join(dir, 'history.db');
+  const drill = (ttd: number, actionItems: string[]) =>
+    ({
+      name: 'dr-kill',
+      kind: 'dr',
+      timeToDetectMs: ttd,
+      timeToAlarmMs: null,
+      timeToMitigateMs: null,
+      timeToRecoverMs: ttd * 4,
+      impact: { requests: 100, failedRequests: 7, durationMs: ttd * 4 },
+      actionItems,
+    }) as unknown as DrillReport;
+  const recorded = ['Restart faster', 'Page the on-call sooner', 'Add a runbook'];
+  const store = await openHistoryStore(file);
+  for (const [runId, minute, env, ttd] of [
+    ['drill-old', 1, 'local', 9000],
+    ['drill-last', 2, 'local', 3000],
+    ['drill-staging', 3, 'staging', 1000],
+  ] as const) {
+    await store.record(
+      buildRunRecord(
+        buildSampleRun({ runId, command: 'drill dr-kill', minute, env, drill: drill(ttd, recorded) }),
+        { runDir: join(dir, runId) },
+      ),
+    );
+  }
+  store.close();
+  // The review of the last local drill ticked one item off.
+  mkdirSync(join(dir, 'drill-last'));
+  writeFileSync(
+    join(dir, 'drill-last', 'drill.md'),
+    '### Action Items\n\n- [x] Restart faster\n- [ ] Page the on-call sooner\n- [ ] Add a runbook\n\n### Timeline\n- [ ] not an action item\n',
+  );
+  const loaded = {
+    suite: {},
+    dir,
+    file: join(dir, 'opsproof.config.ts'),
+    warnings: [],
+  } as unknown as LoadedSuite;
+  const input = { env: 'local', history: file, loaded };
+
+  expect(await loadPreviousDrill('dr-kill', input)).toEqual({
+    runId: 'drill-last',
+    startedAt: '2026-01-01T00:02:00.000Z',
+    timeToDetectMs: 3000,
+    timeToAlarmMs: null,
+    timeToRecoverMs: 12_000,
+    impact: { requests: 100, failedRequests: 7, durationMs: 12_000 },
+    actionItems: ['Page the on-call sooner', 'Add a runbook'],
+  });
+  // Its run directory deleted by hand: the history still has the drill and the items it recorded.
+  rmSync(join(dir, 'drill-last'), { recursive: true });
+  expect(await loadPreviousDrill('dr-kill', input)).toMatchObject({
+    runId: 'drill-last',
+    timeToDetectMs: 3000,
+    actionItems: recorded,
+  });
+  expect(await loadPreviousDrill('dr-kill', { ...input, env: 'staging' })).toMatchObject({
+    runId: 'drill-staging',
+  });
+  expect(await loadPreviousDrill('other-drill', input)).toBeUndefined();
+  expect(await loadPreviousDrill('dr-kill', { ...input, history: join(dir, 'none.db') })).toBeUndefined();
+  rmSync(dir, { recursive: true, force: true });
 });
