@@ -1,10 +1,11 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, expect, test } from 'vitest';
 import { iamStatements, parseSuite, writeFixtureCanaryZip } from '../test-support/infra-fixtures.ts';
 import { createOpsproofApp } from './create-app.ts';
+import { synthSuite } from './synth-suite.ts';
 
 // One aws environment with header secrets (Secrets Manager with a customer key, SSM), a VPC, and a
 // canary with its own settings; synthesized with cdk-nag, which throws on an unacknowledged finding.
@@ -175,3 +176,43 @@ test('the artifacts bucket is versioned, logs its access to a bucket of its own 
   expect(logs?.[1].Properties).toMatchObject({ VersioningConfiguration: { Status: 'Enabled' } });
   template.resourceCountIs('AWS::Synthetics::Canary', 2);
 });
+
+// The user's path, from the canary file to the template: defineCanary's own settings survive packaging.
+test("a canary file's own schedule, retries, timeout, memory, tags and runtime reach the synthesized canary", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'opsproof-canary-settings-'));
+  writeFileSync(
+    join(dir, 'checkout.canary.ts'),
+    `import { defineCanary } from 'opsproof';
+export default defineCanary(
+  { name: 'checkout', type: 'api', schedule: 'rate(2 minutes)', retries: 1, timeout: '90s', memoryMb: 1536,
+    runtimeVersion: 'syn-nodejs-playwright-5.1', tags: { team: 'payments' } },
+  async ({ step }) => { await step('noop', async () => {}); },
+);
+`,
+  );
+  const suite = parseSuite({
+    service: 'orders',
+    environments: {
+      staging: { target: 'https://orders.example.com', provider: 'aws', region: 'eu-west-1' },
+    },
+    canaries: { files: ['*.canary.ts'], retries: 0, timeout: '60s' },
+  });
+  const { stacks } = await synthSuite({
+    loaded: { suite, file: join(dir, 'opsproof.config.ts'), dir, warnings: [] },
+    outdir: join(dir, 'cdk.out'),
+  });
+  const template = JSON.parse(readFileSync(stacks[0]?.templateFile ?? '', 'utf8')) as {
+    Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+  };
+  const props = Object.values(template.Resources).find(
+    (r) => r.Type === 'AWS::Synthetics::Canary',
+  )?.Properties;
+  expect(props).toMatchObject({
+    Name: 'checkout',
+    RuntimeVersion: 'syn-nodejs-playwright-5.1',
+    Schedule: { Expression: 'rate(2 minutes)' },
+    RunConfig: { TimeoutInSeconds: 90, MemoryInMB: 1536 },
+  });
+  expect(JSON.stringify(props)).toMatch(/"MaxRetries":1/);
+  expect(props?.Tags).toEqual(expect.arrayContaining([{ Key: 'team', Value: 'payments' }]));
+}, 120_000);
