@@ -199,6 +199,36 @@ test.each([
   expect(evaluateGeneratorKeptUp(summaryOf(over as Partial<LoadSummary>))).toBeUndefined();
 });
 
+test('k6 dropping iterations on a slow target: blamed on its VUs, not the target, with the VUs it needed', () => {
+  // 100 req/s for 8 s against a 1.5 s target, k6 starting with 20 VUs (its default for that rate).
+  const checks = evaluateKpis(
+    [],
+    summaryOf({
+      engine: 'k6',
+      requests: 672,
+      dropped: 128,
+      durationMs: 8000,
+      latencyMs: { ...summaryOf().latencyMs, p50: 1500.7 },
+    }),
+  );
+  const dropped = checks.find((c) => c.id === 'kpi:dropped');
+  expect(dropped).toMatchObject({ status: 'failed', measured: 128 });
+  expect(dropped?.message).toBe(
+    'k6 dropped 128 iterations for want of a free VU, so the target got fewer requests than the rate (generator kept up says how many VUs it needed)',
+  );
+  const keptUp = checks.find((c) => c.id === 'kpi:generator-kept-up');
+  expect(keptUp).toMatchObject({ status: 'failed', measured: 128, threshold: 'dropped_iterations==0' });
+  expect(keptUp?.message).toBe(
+    'k6 dropped 128 iterations for want of a free VU: insufficient VUs, so the target got fewer requests than the rate. ' +
+      'k6 starts with `connections` VUs (its preAllocatedVUs) and adds more, up to maxInFlight, only after dropping; ' +
+      "~100 req/s at a p50 of 1501 ms keeps about 151 VUs busy — set the profile's `connections` (or `--rate R --connections N`) to ~192",
+  );
+  // The open engine's drops are still the in-flight cap's.
+  expect(evaluateKpis([], summaryOf({ dropped: 3 })).find((c) => c.id === 'kpi:dropped')?.message).toBe(
+    '3 arrivals were dropped at the in-flight cap: the target could not keep up with the rate',
+  );
+});
+
 test('a material send lag fails the run with a sentence saying so', () => {
   const checks = evaluateKpis([], summaryOf({ sendLagMs: { p50: 3, p99: 180, max: 420 } }));
   const check = checks.find((c) => c.id === 'kpi:generator-kept-up');

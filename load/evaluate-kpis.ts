@@ -166,7 +166,9 @@ export function evaluateKpis(thresholds: readonly KpiThreshold[], summary: LoadS
       message:
         summary.dropped === 0
           ? 'every arrival was sent'
-          : `${summary.dropped} arrivals were dropped at the in-flight cap: the target could not keep up with the rate`,
+          : summary.engine === 'k6'
+            ? `k6 dropped ${iterations(summary.dropped)} for want of a free VU, so the target got fewer requests than the rate (generator kept up says how many VUs it needed)`
+            : `${summary.dropped} arrivals were dropped at the in-flight cap: the target could not keep up with the rate`,
       stage: 'load',
     });
   }
@@ -205,7 +207,7 @@ export function evaluateGeneratorKeptUp(summary: LoadSummary): Check | undefined
       unit: 'requests',
       message: ok
         ? 'k6 started every iteration when due (it does not measure send lag)'
-        : `k6 dropped ${summary.dropped} iterations for want of a free VU (maxVUs is maxInFlight): insufficient VUs, so the target got fewer requests than the rate`,
+        : describeK6Drops(summary),
     };
   }
   const lag = summary.sendLagMs;
@@ -222,6 +224,29 @@ export function evaluateGeneratorKeptUp(summary: LoadSummary): Check | undefined
       ? `requests went on the wire when due (send lag p99 ${lag.p99} ms, max ${lag.max} ms)`
       : `the generator fell behind: requests went on the wire up to ${lag.max} ms after they were due (send lag p99 ${lag.p99} ms, more than ${allowedMs} ms), so the target got a burstier load than the rate; latencies are measured from the wire and remain the target's`,
   };
+}
+
+/**
+ * Why k6 dropped iterations, and the VUs that would have carried the rate. k6 starts an
+ * arrival-rate run with `preAllocatedVUs` (the profile's `connections`) and starts more, up to
+ * `maxVUs` (`maxInFlight`), only when an iteration found none free — and drops that iteration. A
+ * slow target needs rate × latency VUs at once (Little's law); fewer cost dropped iterations even
+ * when the target answers every request in time.
+ */
+function describeK6Drops(summary: LoadSummary): string {
+  const rate = (summary.requests + summary.dropped) / (summary.durationMs / 1000);
+  const needed = Math.ceil((rate * summary.latencyMs.p50) / 1000);
+  // Exactly rate × p50 still drops an iteration now and then: the slower half needs room.
+  const advised = Math.ceil(needed * 1.2) + 10;
+  return (
+    `k6 dropped ${iterations(summary.dropped)} for want of a free VU: insufficient VUs, so the target got fewer requests than the rate. ` +
+    `k6 starts with \`connections\` VUs (its preAllocatedVUs) and adds more, up to maxInFlight, only after dropping; ` +
+    `~${Math.round(rate)} req/s at a p50 of ${Math.round(summary.latencyMs.p50)} ms keeps about ${needed} VUs busy — set the profile's \`connections\` (or \`--rate R --connections N\`) to ~${advised}`
+  );
+}
+
+function iterations(n: number): string {
+  return `${n} iteration${n === 1 ? '' : 's'}`;
 }
 
 function evaluateOne(

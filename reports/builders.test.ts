@@ -554,6 +554,52 @@ describe('the same canary before and after chaos, and rates, in every report', (
   });
 });
 
+describe("the generator's send lag in every report", () => {
+  const base = sampleResult();
+  const keptUp = (status: 'passed' | 'failed') => ({
+    id: 'kpi:generator-kept-up',
+    kind: 'kpi' as const,
+    name: 'generator kept up',
+    status,
+    measured: 180,
+    threshold: 'send lag p(99)<=50',
+    unit: 'ms',
+    message: 'the generator fell behind',
+    stage: 'load',
+  });
+  const reports = [
+    ['terminal summary', (r: RunResult) => formatSummary(r)],
+    ['summary.md', (r: RunResult) => buildMarkdown(r)],
+    ['report.html', (r: RunResult) => buildHtml(r)],
+  ] as const;
+
+  test.each(reports)(
+    '%s: the open engine figures, and a sentence when the generator fell behind',
+    (_, build) => {
+      const load = { ...base.load!, sendLagMs: { p50: 0.25, p99: 180, max: 412.5 } };
+      const kept = build(sampleResult({ load, checks: [keptUp('passed')] }));
+      expect(kept).toContain(
+        'send lag (intended send → on the wire): p50 0.3 ms · p99 180.0 ms · max 412.5 ms',
+      );
+      expect(kept).not.toContain('fell behind the rate');
+      expect(build(sampleResult({ load, checks: [keptUp('failed')] }))).toContain(
+        'max 412.5 ms — the generator fell behind the rate, so the target got a burstier load than asked',
+      );
+    },
+  );
+
+  test.each(reports)(
+    '%s: k6 says it measures no send lag; the closed model says nothing of it',
+    (_, build) => {
+      const k6 = { ...base.load!, engine: 'k6' as const, dropped: 4 };
+      expect(build(sampleResult({ load: k6 }))).toContain(
+        'send lag: not measured by k6, which counts the iterations it could not start when due instead (dropped_iterations: 4)',
+      );
+      expect(build(sampleResult({ load: { ...k6, model: 'closed' } }))).not.toContain('send lag');
+    },
+  );
+});
+
 describe('the evidence of alarm checks in every report', () => {
   const result = sampleResult();
   const seen = '2 datapoints · OK→ALARM at 10:00:13 UTC';
