@@ -17,8 +17,8 @@ import { createChaosStage } from './stages/chaos-stage.ts';
 // service family, chaos/fixtures/fis-templates/) runs on the local engine — each action by its own
 // local effect, or by a stand-in where it has none — against started processes: the service `api`
 // behind the fault gateway (gateway faults, process faults of the default target) and a database
-// `db` (process stand-ins). Durations are cut to a second so 13 experiments fit in a test; the plan's
-// mapping of the real durations is checked in chaos/local-plan-fixtures.test.ts.
+// `db` (process stand-ins). Durations are cut to half a second so 13 experiments fit in a test; the
+// plan's mapping of the real durations is checked in chaos/local-plan-fixtures.test.ts.
 
 const fixtureDir = fileURLToPath(new URL('../chaos/fixtures/fis-templates/', import.meta.url));
 const tinyTarget = fileURLToPath(new URL('../reliability/fixtures/tiny-target.cjs', import.meta.url));
@@ -39,7 +39,7 @@ function standIn(i: number): NonNullable<Experiment['actions'][string]['local']>
   ][i % 3]!;
 }
 
-/** Every ISO-8601 duration parameter cut to one second (FIS takes them as `PT…`). */
+/** Every ISO-8601 duration parameter cut to half a second (FIS takes them as `PT…`). */
 function shortened(experiment: Experiment): Experiment {
   const actions = Object.fromEntries(
     Object.entries(experiment.actions).map(([name, action]) => [
@@ -49,7 +49,7 @@ function shortened(experiment: Experiment): Experiment {
         parameters: Object.fromEntries(
           Object.entries(action.parameters).map(([key, value]) => [
             key,
-            /^PT[\d.]+[HMS]/.test(value) ? 'PT1S' : value,
+            /^PT[\d.]+[HMS]/.test(value) ? 'PT0.5S' : value,
           ]),
         ),
       },
@@ -121,8 +121,9 @@ test('every AWS-documented FIS template runs on the local engine, stand-ins wher
       },
     },
     alarms: [...alarmNames].map(quietAlarm),
-    // Bounded: 30 req/s for at most 30 s per experiment; the stage stops it when the experiment ends.
-    load: { profiles: { steady: { rate: 30, duration: '30s', requests: [{ path: '/orders' }] } } },
+    // Bounded: 60 req/s for at most 30 s per experiment; the stage stops it when the experiment ends.
+    // 60, not 30, so a half-second gateway fault still sees ~30 requests (a fault matching none fails).
+    load: { profiles: { steady: { rate: 60, duration: '30s', requests: [{ path: '/orders' }] } } },
     experiments,
   };
   const { suite, diagnostics } = validateSuite(input);
