@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@libsql/client';
@@ -116,6 +116,20 @@ test('a run id already taken is kept apart with a suffix: an earlier run is neve
   const figures = await store.loadFigures(['r', 'r~2', 'r~3']);
   expect([figures.get('r')?.[0]?.p99, figures.get('r~2')?.[0]?.p99, figures.get('r~3')?.[0]?.p99]).toEqual([
     10, 99, 7,
+  ]);
+});
+
+test('the database file alone holds every recorded run: what a CI cache or artifact of history.db keeps', async () => {
+  await store.record(buildRunRecord(buildSampleRun({ runId: 'r1' })));
+  await store.record(buildRunRecord(buildSampleRun({ runId: 'r2', minute: 1 })));
+  store.close();
+  // Only history.db, not its -wal and -shm files, as `actions/cache` on reports/history.db saves it.
+  mkdirSync(join(dir, 'restored'));
+  copyFileSync(join(dir, 'nested', 'history.db'), join(dir, 'restored', 'history.db'));
+  store = await openHistoryStore(join(dir, 'restored', 'history.db'));
+  expect((await store.listRuns()).map((r) => [r.runId, r.checksPassed])).toEqual([
+    ['r1', 1],
+    ['r2', 1],
   ]);
 });
 

@@ -374,6 +374,10 @@ function createStore(client: Client, file: string): HistoryStore {
       } finally {
         tx.close();
       }
+      // The commit is in the WAL, which libSQL's close does not fold back: without a checkpoint a CI
+      // cache of history.db alone keeps none of the runs. TRUNCATE also empties the -wal file. Best
+      // effort: the run is already committed, and a reader holding the WAL only postpones this.
+      await client.execute('PRAGMA wal_checkpoint(TRUNCATE)').catch(() => undefined);
     },
     listRuns,
     async findRun(runId) {
