@@ -63,6 +63,13 @@ test('the second of two alert drills shows its time to alarm and recover as delt
       `| ${row.measure} | ${formatDrillFigure(row.now, row.unit)} | ${formatDrillFigure(row.previous, row.unit)} | ${formatDrillDelta(row)} |`,
     );
   }
+  // Both drills measured each time, so every time row has a delta (a row of — would prove nothing).
+  for (const d of [d1, d2]) {
+    expect([d.timeToDetectMs, d.timeToAlarmMs, d.timeToRecoverMs]).not.toContain(null);
+  }
+  expect(buildDrillDeltas(d2).find((r) => r.measure === 'time to detect')?.delta).toBe(
+    d2.timeToDetectMs! - d1.timeToDetectMs!,
+  );
   const alarm = buildDrillDeltas(d2).find((r) => r.measure === 'time to alarm');
   expect(alarm).toMatchObject({ now: d2.timeToAlarmMs, previous: d1.timeToAlarmMs });
   expect(alarm?.delta).toBe(d2.timeToAlarmMs! - d1.timeToAlarmMs!);
