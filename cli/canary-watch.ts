@@ -94,6 +94,8 @@ export async function runCanaryWatch(names: string[], flags: CanaryWatchFlags): 
     configFile: loaded.suite.history?.file,
     configDir: loaded.dir,
   });
+  // Before anything starts: a misplaced snsSeverity is a usage error, not a target left running.
+  const topicArns = await alertTopicArns(watchSchema.parse(env.watch ?? {}), context);
   const outDir = prepareRunDir(createRunId(), flags.out);
   const interrupt = createInterruptSignal();
   const setupTimeline = new Timeline();
@@ -216,9 +218,10 @@ export async function runCanaryWatch(names: string[], flags: CanaryWatchFlags): 
           };
           printHuman(`${stamp} ${alert.kind === 'failing' ? 'ALERT' : 'RECOVERED'} ${alertText(alert)}`);
           const failures = await sendAlert(alert, receivers, redactor.text);
-          if (watch.snsTopicArn) {
+          if (topicArns.length > 0) {
             const safe = alert.error ? { ...alert, error: redactor.text(alert.error) } : alert;
-            failures.push(...(await publishAlertToSns(safe, watch.snsTopicArn, undefined, env.region)));
+            for (const arn of topicArns)
+              failures.push(...(await publishAlertToSns(safe, arn, undefined, env.region)));
           }
           for (const f of failures) printHuman(`warning: alert not delivered: ${f}`);
         }
@@ -243,6 +246,37 @@ function linkLatestRun(runDir: string): void {
   } catch {
     // A missing `latest` link never fails a watch.
   }
+}
+
+/**
+ * The SNS topics alerts are published to: `snsTopicArn`, and with `snsSeverity` the topic infra
+ * deploys for that severity (aws provider only; the account from `aws.accountId`, else STS).
+ */
+async function alertTopicArns(
+  watch: { snsTopicArn?: string | undefined; snsSeverity?: 'critical' | 'warning' | 'info' | undefined },
+  context: Parameters<typeof loadRunSecrets>[0],
+): Promise<string[]> {
+  const arns = watch.snsTopicArn ? [watch.snsTopicArn] : [];
+  if (!watch.snsSeverity) return arns;
+  const { env, loaded } = context;
+  if (env.provider !== 'aws' || !env.region)
+    throw new UsageError(
+      `environments.${env.name}.watch.snsSeverity needs the aws provider (its topics are deployed by opsproof infra)`,
+    );
+  const { buildAlertTopicName } = await import('../runner/check-alarm-routing.ts');
+  let accountId = env.aws?.accountId;
+  if (!accountId) {
+    const { STSClient, GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
+    accountId = (await new STSClient({ region: env.region }).send(new GetCallerIdentityCommand({}))).Account;
+  }
+  const partition = env.region.startsWith('cn-')
+    ? 'aws-cn'
+    : env.region.startsWith('us-gov-')
+      ? 'aws-us-gov'
+      : 'aws';
+  const name = buildAlertTopicName(loaded.suite.service, env.name, watch.snsSeverity);
+  const arn = `arn:${partition}:sns:${env.region}:${accountId}:${name}`;
+  return arns.includes(arn) ? arns : [...arns, arn];
 }
 
 /** The environment's alert receivers, a PagerDuty routing key given as `${secret:NAME}` resolved. */

@@ -105,6 +105,12 @@ export const watchSchema = z
       .string()
       .regex(/^arn:aws[a-z-]*:sns:/, 'expected an SNS topic ARN')
       .optional(),
+    /**
+     * aws provider: also publish to the alert topic `opsproof infra` deploys for this severity
+     * (`<service>-<env>-<severity>`), in the environment's region and `aws.accountId` (else the
+     * caller's account).
+     */
+    snsSeverity: z.enum(['critical', 'warning', 'info']).optional(),
   })
   .strict();
 
