@@ -270,7 +270,7 @@ test.each([
 test.each([
   [
     { spec: 'error:status=503,percent=100,path=/api/*', path: '/api/*', seenRequests: 0, seenPaths: [] },
-    'fault error:status=503,percent=100,path=/api/* matched no request; the gateway saw no request while it was on',
+    "fault error:status=503,percent=100,path=/api/* matched no request; the gateway saw no request while it was on: nothing sent traffic through it (in a gate or drill, the experiment's `load` profile does)",
   ],
   [
     { spec: 'reset:percent=100,method=POST', path: undefined, seenRequests: 1, seenPaths: ['/'] },

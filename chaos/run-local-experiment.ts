@@ -338,7 +338,7 @@ export function formatUnmatchedFault(
 ): string {
   const spec = fault.fault.path === undefined ? `${fault.spec} (every path)` : fault.spec;
   if (fault.seenRequests === 0)
-    return `fault ${spec} matched no request; the gateway saw no request while it was on`;
+    return `fault ${spec} matched no request; the gateway saw no request while it was on: nothing sent traffic through it (in a gate or drill, the experiment's \`load\` profile does)`;
   const more = fault.seenPaths.length >= sampleLimit ? ', …' : '';
   const requests = `${fault.seenRequests} request${fault.seenRequests === 1 ? '' : 's'}`;
   return `fault ${spec} matched no request; seen: ${fault.seenPaths.join(', ')}${more} (${requests})`;
