@@ -27,9 +27,9 @@ export interface CanaryAlert {
 }
 
 /** An outage alerting within this many runs of the canary's previous recovery is flapping. */
-export const FLAP_WINDOW_RUNS = 10;
+const FLAP_WINDOW_RUNS = 10;
 /** Passes in a row a flapping canary needs before its recovery is announced (at least). */
-export const FLAPPING_PASSES = 3;
+const FLAPPING_PASSES = 3;
 
 interface CanaryState {
   failuresInRow: number;
