@@ -1,3 +1,4 @@
+import { strictEqual } from 'node:assert';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { findThrowSite, formatStepError } from './format-step-error.ts';
@@ -8,6 +9,15 @@ const canary = '/home/u/service/canaries/checkout.canary.ts';
 function withStack(error: Error, frames: string[]): Error {
   error.stack = [`${error.name}: ${error.message}`, ...frames.map((f) => `    at ${f}`)].join('\n');
   return error;
+}
+
+function thrown(fn: () => void): Error {
+  try {
+    fn();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('did not throw');
 }
 
 describe('formatStepError', () => {
@@ -51,6 +61,28 @@ describe('formatStepError', () => {
         `async <anonymous> (${canary}:9:5)`,
       ]),
       expected: 'GET http://x/ failed: connection refused (ECONNREFUSED)',
+    },
+    {
+      what: "node:assert keeps what it expected and received, and the canary's line",
+      error: withStack(
+        thrown(() => strictEqual(500, 200)),
+        [`async <anonymous> (${canary}:9:5)`],
+      ),
+      expected:
+        'AssertionError: Expected values to be strictly equal: — 500 !== 200 (at canaries/checkout.canary.ts:9:5)',
+    },
+    {
+      what: "Playwright's expect keeps its locator, expected and received before the call log",
+      error: new Error(
+        'expect(locator).toHaveText(expected) failed\n\nLocator:  getByRole(\'heading\')\nExpected: "Welcome"\nReceived: "Hello"\nTimeout:  5000ms\n\nCall log:\n  - Expect "toHaveText" with timeout 5000ms\n  - waiting for getByRole(\'heading\')\n  - locator resolved to <h1>Hello</h1>\n  - unexpected value "Hello"\n',
+      ),
+      expected:
+        'expect(locator).toHaveText(expected) failed — Locator:  getByRole(\'heading\'); Expected: "Welcome"; Received: "Hello"; Timeout:  5000ms — Expect "toHaveText" with timeout 5000ms; locator resolved to <h1>Hello</h1>; unexpected value "Hello"',
+    },
+    {
+      what: 'a long detail is cut after six lines',
+      error: new Error(['head', ...Array.from({ length: 9 }, (_, i) => `line ${i + 1}`)].join('\n')),
+      expected: 'head — line 1; line 2; line 3; line 4; line 5; line 6; …',
     },
     { what: 'a thrown string', error: 'plain', expected: 'plain' },
     { what: 'an empty message', error: new Error(''), expected: 'failed' },

@@ -60,6 +60,22 @@ function parseFrames(stack: string | undefined): { file: string; line: string; c
 }
 
 /**
+ * The lines between a message's first line and its call log: what an assertion expected and
+ * received (`500 !== 200` of node:assert; `Expected:` / `Received:` of Playwright's expect), the
+ * elements of a strict-mode violation. At most a few, so the reason stays one line.
+ */
+function detailLines(message: string): string[] {
+  const end = message.indexOf('\nCall log:\n');
+  const lines = (end < 0 ? message : message.slice(0, end))
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+  return lines.length <= MAX_DETAIL_LINES ? lines : [...lines.slice(0, MAX_DETAIL_LINES), '…'];
+}
+const MAX_DETAIL_LINES = 6;
+
+/**
  * One line saying why a step failed. Playwright errors keep their first line and the call log's
  * locator and last state (`locator.waitFor: Timeout 2000ms exceeded. — waiting for
  * getByRole('button', { name: 'Save' }) to be visible`); an error the canary's own code threw gets
@@ -68,7 +84,9 @@ function parseFrames(stack: string | undefined): { file: string; line: string; c
 export function formatStepError(error: unknown, canaryFile?: string, cwd?: string): string {
   // Playwright colours some messages for terminals; reports are plain text.
   const text = stripVTControlCharacters(describeError(error));
-  const first = (text.split('\n')[0] ?? '').trim() || 'failed';
+  const detail = detailLines(text);
+  const headline = (text.split('\n')[0] ?? '').trim() || 'failed';
+  const first = detail.length > 0 ? `${headline} — ${detail.join('; ')}` : headline;
   const log = callLog(text);
   if (log.length > 0) return `${first} — ${log.join('; ')}`;
   if (!(error instanceof Error)) return first;
