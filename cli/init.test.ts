@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterAll, describe, type ExpectStatic, expect, test } from 'vitest';
 import type { RunResult } from '../core/run-result.ts';
 import { findFreePort } from '../runner/local-target.ts';
 
@@ -13,18 +13,24 @@ import { findFreePort } from '../runner/local-target.ts';
  * outside this repository, `opsproof init` against a third-party service, then `check`, then
  * `gate` against the running service, with no hand edits. The CLI runs as a child process (its
  * `opsproof` import resolution included). No skip: a missing json-server or Chromium fails here.
+ * The three services run concurrently, taking turns for what costs CPU or measures time (`inTurn`):
+ * each gate mostly waits for its alarms (scaffold/README.md has the file's times, 96 s one by one).
  */
 const require = createRequire(import.meta.url);
 const bin = fileURLToPath(new URL('../bin/opsproof.js', import.meta.url));
 const fixtures = fileURLToPath(new URL('../test-support/scaffold/', import.meta.url));
+// Every server a test started, ended after the file (tests run concurrently: none ends another's).
 const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of children.splice(0)) child.kill();
+afterAll(() => {
+  for (const child of children) child.kill();
 });
 
-function opsproof(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+type Outcome = { code: number; stdout: string; stderr: string };
+
+/** The CLI as a child process; `onStderr` sees its progress as it comes. */
+function opsproof(args: string[], cwd: string, onStderr?: (stderr: string) => void): Promise<Outcome> {
   return new Promise((done) => {
-    execFile(
+    const child = execFile(
       process.execPath,
       [bin, ...args],
       { cwd, timeout: 80_000, env: { ...process.env, FORCE_COLOR: '0' } },
@@ -33,11 +39,65 @@ function opsproof(args: string[], cwd: string): Promise<{ code: number; stdout: 
         done({ code, stdout, stderr });
       },
     );
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      onStderr?.(stderr);
+    });
   });
 }
 
-/** Starts a server process and waits until `path` answers. */
-async function serve(command: string[], url: string, cwd?: string): Promise<void> {
+/**
+ * One turn at a time for what costs CPU (a CLI starting, Chromium, synth) or measures time (a gate's
+ * load stage: its send lag is a check, and three gates at once lagged 139 ms at p99).
+ */
+let lastTurn = Promise.resolve();
+async function inTurn<T>(work: (handOn: () => void) => Promise<T>): Promise<T> {
+  const before = lastTurn;
+  let handOn!: () => void;
+  lastTurn = new Promise<void>((resolve) => {
+    handOn = resolve;
+  });
+  await before;
+  try {
+    return await work(handOn);
+  } finally {
+    handOn();
+  }
+}
+
+let previousGateCleared = Promise.resolve();
+
+/**
+ * In one turn, `before` (init and check) then `opsproof gate --json`: it starts once the previous
+ * gate has cleared its first fault (~14 s in; a gate lasts ~27 s, its load stage 1.5–8 s in) and
+ * hands the turn on when its own chaos stage starts. So each gate's load stage runs while the one
+ * before waits for its alarms, and after the one before that has ended (canaries, reports).
+ * `cleared` resolves at this gate's first cleared fault, or when it ends early.
+ */
+function gateInTurn(
+  dir: string,
+  before: () => Promise<void>,
+): { cleared: Promise<void>; outcome: Promise<Outcome> } {
+  let cleared!: () => void;
+  const thisCleared = new Promise<void>((resolve) => {
+    cleared = resolve;
+  });
+  const previous = previousGateCleared;
+  previousGateCleared = thisCleared;
+  const outcome = inTurn(async (handOn) => {
+    await before();
+    await previous;
+    return opsproof(['gate', '--json'], dir, (stderr) => {
+      if (stderr.includes('stage chaos started')) handOn();
+      if (/\bfault \S+ cleared \(/.test(stderr)) cleared();
+    });
+  }).finally(cleared);
+  return { cleared: thisCleared, outcome };
+}
+
+/** Starts a server process and waits until `url` answers. */
+async function serve(command: string[], url: string, cwd?: string): Promise<ChildProcess> {
   const child = spawn(command[0]!, command.slice(1), { stdio: 'ignore', ...(cwd ? { cwd } : {}) });
   children.push(child);
   const deadline = Date.now() + 15_000;
@@ -48,7 +108,7 @@ async function serve(command: string[], url: string, cwd?: string): Promise<void
         () => false,
       )
     )
-      return;
+      return child;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${command.join(' ')} did not answer ${url} within 15 s`);
@@ -58,23 +118,31 @@ function freshFolder(name: string): string {
   return mkdtempSync(join(tmpdir(), `opsproof-init-${name}-`));
 }
 
-/** init → check → gate, each expected to pass; returns the gate's RunResult. */
-async function initCheckGate(dir: string, initArgs: string[]): Promise<RunResult> {
-  const init = await opsproof(['init', ...initArgs], dir);
-  expect(init.stderr).toContain('wrote opsproof.config.ts');
-  expect(init.code).toBe(0);
-  const check = await opsproof(['check'], dir);
-  expect(check.stderr).toMatch(/\nok\n$/);
-  expect(check.code).toBe(0);
-  const gate = await opsproof(['gate', '--json'], dir);
+/** init → check, each expected to pass. */
+function initCheck(expect: ExpectStatic, dir: string, initArgs: string[]): () => Promise<void> {
+  return async () => {
+    const init = await opsproof(['init', ...initArgs], dir);
+    expect(init.stderr).toContain('wrote opsproof.config.ts');
+    expect(init.code).toBe(0);
+    const check = await opsproof(['check'], dir);
+    expect(check.stderr).toMatch(/\nok\n$/);
+    expect(check.code).toBe(0);
+  };
+}
+
+/** The gate's RunResult, every check of it passed. */
+function passedGate(expect: ExpectStatic, gate: Outcome): RunResult {
   const result = JSON.parse(gate.stdout) as RunResult;
   expect(result.checks.filter((c) => c.status !== 'passed').map((c) => `${c.id}: ${c.message}`)).toEqual([]);
   expect(gate.code).toBe(0);
   return result;
 }
 
-describe('init, check and gate against third-party services', () => {
-  test('json-server (a REST API): an API canary on its resource, a browser canary on its home page', async () => {
+// Concurrent tests assert with their own `expect`, so a failure is reported against its test.
+describe.concurrent('init, check and gate against third-party services', () => {
+  test('json-server (a REST API): an API canary on its resource, a browser canary on its home page', async ({
+    expect,
+  }) => {
     const data = freshFolder('json-server-data');
     writeFileSync(
       join(data, 'db.json'),
@@ -91,7 +159,18 @@ describe('init, check and gate against third-party services', () => {
 
     const dir = freshFolder('json-server');
     const staging = 'https://posts.staging.example.com';
-    const result = await initCheckGate(dir, ['--url', `${url}/posts`, '--staging', staging]);
+    // --staging: the same folder synthesizes the stack of its aws environment, with no hand edit.
+    // Its turn is queued once the gate clears its first fault: after the other gates, beside their
+    // chaos stages.
+    const gated = gateInTurn(dir, initCheck(expect, dir, ['--url', `${url}/posts`, '--staging', staging]));
+    await gated.cleared;
+    const [check, synth] = await inTurn(
+      async (): Promise<[Outcome, Outcome]> => [
+        await opsproof(['check', '--env', 'staging'], dir),
+        await opsproof(['synth', '--env', 'staging'], dir),
+      ],
+    );
+    const result = passedGate(expect, await gated.outcome);
     expect(readFileSync(join(dir, 'opsproof/canaries/api.canary.ts'), 'utf8')).toContain('/posts');
     expect(existsSync(join(dir, 'opsproof/canaries/web.canary.ts'))).toBe(true);
     expect(result.target).toBe(url);
@@ -104,10 +183,7 @@ describe('init, check and gate against third-party services', () => {
       expect.objectContaining({ type: 'alarm.state', alarm: 'HighErrorRate', to: 'ALARM' }),
     );
 
-    // --staging: the same folder synthesizes the stack of its aws environment, with no hand edit.
-    const check = await opsproof(['check', '--env', 'staging'], dir);
     expect(check.code, check.stderr).toBe(0);
-    const synth = await opsproof(['synth', '--env', 'staging'], dir);
     expect(synth.code, synth.stderr).toBe(0);
     const [templateFile] = readdirSync(join(dir, 'cdk.out')).filter((f) =>
       f.endsWith('-Staging.template.json'),
@@ -121,27 +197,26 @@ describe('init, check and gate against third-party services', () => {
     expect(types).toContain('AWS::CloudWatch::Alarm');
   }, 180_000);
 
-  test("a third-party web UI (Playwright's trace viewer, built HTML) that opsproof starts itself with --start", async () => {
+  test("a third-party web UI (Playwright's trace viewer, built HTML) that opsproof starts itself with --start", async ({
+    expect,
+  }) => {
     const ui = join(dirname(require.resolve('playwright-core/package.json')), 'lib/vite/traceViewer');
     const port = await findFreePort();
     const server = join(fixtures, 'static-server.mjs');
-    await serve([process.execPath, server, String(port), ui], `http://127.0.0.1:${port}/`);
+    const probed = await serve([process.execPath, server, String(port), ui], `http://127.0.0.1:${port}/`);
 
     const dir = freshFolder('web-ui');
     writeFileSync(join(dir, 'README.md'), '# My web UI\n');
     const start = `"${process.execPath}" "${server}" {port} "${ui}"`;
-    const init = await opsproof(['init', '--url', `http://127.0.0.1:${port}/`, '--start', start], dir);
-    expect(init.code).toBe(0);
-    // The probed instance goes away: the gate starts its own on a free port.
-    for (const child of children.splice(0)) child.kill();
-    const check = await opsproof(['check'], dir);
-    expect(check.code).toBe(0);
-    const gate = await opsproof(['gate', '--json'], dir);
-    const result = JSON.parse(gate.stdout) as RunResult;
-    expect(result.checks.filter((c) => c.status !== 'passed').map((c) => `${c.id}: ${c.message}`)).toEqual(
-      [],
-    );
-    expect(gate.code).toBe(0);
+    const gated = gateInTurn(dir, async () => {
+      const init = await opsproof(['init', '--url', `http://127.0.0.1:${port}/`, '--start', start], dir);
+      expect(init.code).toBe(0);
+      // The probed instance goes away: the gate starts its own on a free port.
+      probed.kill();
+      const check = await opsproof(['check'], dir);
+      expect(check.code).toBe(0);
+    });
+    const result = passedGate(expect, await gated.outcome);
     expect(result.target).not.toBe(`http://127.0.0.1:${port}`);
     expect(readFileSync(join(dir, 'opsproof/canaries/web.canary.ts'), 'utf8')).toContain(
       "title.includes('Playwright Trace Viewer')",
@@ -152,7 +227,9 @@ describe('init, check and gate against third-party services', () => {
     );
   }, 90_000);
 
-  test('the Swagger Petstore OpenAPI document against a server implementing its safe operations', async () => {
+  test('the Swagger Petstore OpenAPI document against a server implementing its safe operations', async ({
+    expect,
+  }) => {
     const port = await findFreePort();
     const url = `http://127.0.0.1:${port}`;
     await serve(
@@ -162,7 +239,8 @@ describe('init, check and gate against third-party services', () => {
     const dir = freshFolder('petstore');
     mkdirSync(join(dir, 'api'));
     writeFileSync(join(dir, 'api/openapi.yaml'), readFileSync(join(fixtures, 'petstore-openapi.yaml')));
-    const result = await initCheckGate(dir, ['--openapi', 'api/openapi.yaml', '--url', url]);
+    const gated = gateInTurn(dir, initCheck(expect, dir, ['--openapi', 'api/openapi.yaml', '--url', url]));
+    const result = passedGate(expect, await gated.outcome);
     expect(result.load?.requests).toBeGreaterThan(0);
     const names = result.checks.map((c) => c.name);
     expect(names).toContain('getInventory: error rate < 1 %');
