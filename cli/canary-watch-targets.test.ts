@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -76,4 +76,60 @@ test('each canary of one watch round runs against the target it names', async ()
     ['web-check', 'passed', ''],
   ]);
   expect(code).toBe(0);
+}, 60_000);
+
+test("an alert names the URL of the canary's own target, not the default one", async () => {
+  const alertDir = join(dir, 'alerting');
+  mkdirSync(alertDir);
+  const bodies: { canary: string; target: string }[] = [];
+  const receiver = await startServer(async (req, res) => {
+    let text = '';
+    for await (const chunk of req) text += chunk;
+    bodies.push(JSON.parse(text));
+    res.end();
+  });
+  try {
+    writeFileSync(
+      join(alertDir, 'opsproof.config.json'),
+      JSON.stringify({
+        service: 'two-targets',
+        environments: {
+          local: {
+            targets: { api: servers[0]!.url, web: servers[1]!.url },
+            watch: { failuresBeforeAlert: 1, alerts: [{ url: `${receiver.url}/hook`, format: 'generic' }] },
+          },
+        },
+        canaries: { files: ['*.canary.ts'] },
+      }),
+    );
+    // Runs against web, expects api's answer: fails on the first run and alerts at once.
+    writeFileSync(join(alertDir, 'web.canary.ts'), canary('web-wrong', 'web', 'api'));
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        [
+          repoPath('bin', 'opsproof.js'),
+          'canary',
+          'watch',
+          '--every',
+          '1s',
+          '--runs',
+          '1',
+          '--history',
+          'off',
+        ],
+        { cwd: alertDir, env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'ignore', 'ignore'] },
+      );
+      const guard = setTimeout(() => child.kill('SIGKILL'), 40_000);
+      child.on('error', reject);
+      child.on('close', (exit) => {
+        clearTimeout(guard);
+        resolve(exit);
+      });
+    });
+    expect(code).toBe(1);
+    expect(bodies.map((b) => [b.canary, b.target])).toEqual([['web-wrong', servers[1]!.url]]);
+  } finally {
+    await receiver.close();
+  }
 }, 60_000);

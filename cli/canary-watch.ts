@@ -142,7 +142,9 @@ export async function runCanaryWatch(names: string[], flags: CanaryWatchFlags): 
     intervals.set(definition.options.name, ms ?? fallbackMs);
   }
   // A canary naming a target watch cannot reach is a usage error now, not at its first run.
-  for (const { definition } of initial.canaries) urlOf(definition.options.target);
+  const targetUrls = new Map(
+    initial.canaries.map(({ definition }) => [definition.options.name, urlOf(definition.options.target)]),
+  );
   const tracker = createAlertTracker(watch);
   const receivers = await alertReceivers(watch.alerts, context);
   const retryBackoffMs = parseDuration(watch.retryBackoff) ?? 2_000;
@@ -213,7 +215,8 @@ export async function runCanaryWatch(names: string[], flags: CanaryWatchFlags): 
           const alert = {
             ...raised,
             env: envName,
-            target: baseUrl,
+            // The URL this canary ran against (its named target's), as PagerDuty's source and SNS's description.
+            target: targetUrls.get(r.name) ?? baseUrl,
             ...(lastRunDir ? { runDir: lastRunDir } : {}),
           };
           printHuman(`${stamp} ${alert.kind === 'failing' ? 'ALERT' : 'RECOVERED'} ${alertText(alert)}`);
