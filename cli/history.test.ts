@@ -142,10 +142,15 @@ test('the previous drill: the last of its name in the environment, its open item
     ['drill-old', 1, 'local', 9000],
     ['drill-last', 2, 'local', 3000],
     ['drill-staging', 3, 'staging', 1000],
+    // Another suite run from the same folder files its drills in the same reports/history.db.
+    ['drill-other-service', 4, 'local', 500],
   ] as const) {
     await store.record(
       buildRunRecord(
-        buildSampleRun({ runId, command: 'drill dr-kill', minute, env, drill: drill(ttd, recorded) }),
+        {
+          ...buildSampleRun({ runId, command: 'drill dr-kill', minute, env, drill: drill(ttd, recorded) }),
+          service: runId === 'drill-other-service' ? 'other' : 'demo',
+        },
         { runDir: join(dir, runId) },
       ),
     );
@@ -158,7 +163,7 @@ test('the previous drill: the last of its name in the environment, its open item
     '### Action Items\n\n- [x] Restart faster\n- [ ] Page the on-call sooner\n- [ ] Add a runbook\n\n### Timeline\n- [ ] not an action item\n',
   );
   const loaded = {
-    suite: {},
+    suite: { service: 'demo' },
     dir,
     file: join(dir, 'opsproof.config.ts'),
     warnings: [],
@@ -186,5 +191,37 @@ test('the previous drill: the last of its name in the environment, its open item
   });
   expect(await loadPreviousDrill('other-drill', input)).toBeUndefined();
   expect(await loadPreviousDrill('dr-kill', { ...input, history: join(dir, 'none.db') })).toBeUndefined();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('--baseline latest-passed and its spread come from the same service: another suite sharing the history is no baseline', async () => {
+  const file = await seededHistory();
+  const store = await openHistoryStore(file);
+  await store.record(
+    buildRunRecord({
+      ...buildSampleRun({
+        runId: 'other-service',
+        minute: (Date.now() - Date.parse('2026-01-01')) / 60_000,
+        p99: 999,
+      }),
+      service: 'other',
+    }),
+  );
+  store.close();
+  const dir = mkdtempSync(join(tmpdir(), 'opsproof-baseline-service-'));
+  const loaded = (service: string) =>
+    ({
+      suite: { service },
+      dir,
+      file: join(dir, 'opsproof.config.ts'),
+      warnings: [],
+    }) as unknown as LoadedSuite;
+  const input = { profile: 'steady', env: 'local', history: file };
+  const demo = await resolveBaselineFlag('latest-passed', { ...input, loaded: loaded('demo') });
+  expect(demo).toMatchObject({ label: 'run gate-1, latest passed', summary: { latencyMs: { p99: 40 } } });
+  expect(demo.spread?.values['*']?.p99).toEqual([40, 40]);
+  const other = await resolveBaselineFlag('latest-passed', { ...input, loaded: loaded('other') });
+  expect(other).toMatchObject({ label: 'run other-service, latest passed' });
+  expect(other.spread?.values['*']?.p99).toEqual([999]);
   rmSync(dir, { recursive: true, force: true });
 });

@@ -149,6 +149,8 @@ export async function resolveBaselineFlag(
         spec: isFile ? LATEST_PASSED : spec,
         profile: input.profile,
         env: input.env,
+        // Suites run from one folder share reports/history.db: another service's runs are no baseline.
+        ...(input.loaded.suite.service ? { service: input.loaded.suite.service } : {}),
         runs: config.runs,
       });
     } finally {
@@ -204,7 +206,11 @@ export async function loadPreviousDrill(
   try {
     const store = await openHistoryStore(file);
     const last = await store
-      .loadDrills({ name, env: input.env })
+      .loadDrills({
+        name,
+        env: input.env,
+        ...(input.loaded.suite.service ? { service: input.loaded.suite.service } : {}),
+      })
       .then((drills) => drills.at(-1))
       .finally(() => store.close());
     if (!last) return undefined;

@@ -99,16 +99,20 @@ export interface HistoryStore {
   listRuns(filter?: RunFilter): Promise<RunRow[]>;
   findRun(runId: string): Promise<RunRow | undefined>;
   loadFigures(runIds: readonly string[]): Promise<Map<string, LoadFigures[]>>;
-  /** Passed runs of one load profile in one environment, newest first, with their figures. */
+  /**
+   * Passed runs of one load profile in one environment (of one service, when given: several suites may
+   * share a history file), newest first, with their figures.
+   */
   loadPassedLoadRuns(query: {
     profile: string;
     env: string;
+    service?: string;
     limit: number;
     excludeRunId?: string;
   }): Promise<{ run: RunRow; figures: LoadFigures[] }[]>;
   loadChecks(runIds: readonly string[]): Promise<CheckRow[]>;
   loadCanaries(runIds: readonly string[]): Promise<CanaryRow[]>;
-  loadDrills(filter?: { name?: string; env?: string; since?: string }): Promise<DrillRow[]>;
+  loadDrills(filter?: { name?: string; env?: string; service?: string; since?: string }): Promise<DrillRow[]>;
   close(): void;
 }
 
@@ -388,12 +392,13 @@ function createStore(client: Client, file: string): HistoryStore {
       return rows.rows[0] ? toRunRow(rows.rows[0]) : undefined;
     },
     loadFigures,
-    async loadPassedLoadRuns({ profile, env, limit, excludeRunId }) {
+    async loadPassedLoadRuns({ profile, env, service, limit, excludeRunId }) {
       const rows = await client.execute({
         sql: `SELECT ${RUN_COLUMNS} FROM runs r WHERE r.profile = ? AND r.env = ? AND r.status = 'passed'
-          AND r.run_id != ? AND EXISTS (SELECT 1 FROM load_figures f WHERE f.run_id = r.run_id)
+          AND r.run_id != ? AND (? IS NULL OR r.service = ?)
+          AND EXISTS (SELECT 1 FROM load_figures f WHERE f.run_id = r.run_id)
           ORDER BY r.started_at DESC, r.run_id DESC LIMIT ?`,
-        args: [profile, env, excludeRunId ?? '', limit],
+        args: [profile, env, excludeRunId ?? '', service ?? null, service ?? null, limit],
       });
       const runs = rows.rows.map(toRunRow);
       const figures = await loadFigures(runs.map((r) => r.runId));
@@ -439,6 +444,10 @@ function createStore(client: Client, file: string): HistoryStore {
       if (filter.env !== undefined) {
         where.push('r.env = ?');
         args.push(filter.env);
+      }
+      if (filter.service !== undefined) {
+        where.push('r.service = ?');
+        args.push(filter.service);
       }
       if (filter.since !== undefined) {
         where.push('r.started_at >= ?');

@@ -17,15 +17,16 @@ export interface HistoryBaseline {
 
 /**
  * The baseline run (`latest-passed` or a run id) and the spread of the last `runs` passed runs of
- * the same load profile in the same environment, newest first.
+ * the same load profile in the same environment (and service, when given), newest first.
  */
 export async function resolveHistoryBaseline(
   store: HistoryStore,
-  query: { spec: string; profile: string; env: string; runs: number },
+  query: { spec: string; profile: string; env: string; service?: string; runs: number },
 ): Promise<HistoryBaseline> {
   const passed = await store.loadPassedLoadRuns({
     profile: query.profile,
     env: query.env,
+    ...(query.service !== undefined ? { service: query.service } : {}),
     limit: query.runs,
   });
   const spread = buildSpread(passed.map((p) => p.figures));
