@@ -194,8 +194,9 @@ export default defineCanary({ name: 'ping', type: 'api' }, async ({ http, step, 
   expect(JSON.parse(stdout).canaries[0]).toMatchObject({ name: 'ping', status: 'passed' });
 });
 
-test('without --url, a missing config is still a config error (exit 2)', async () => {
+test('without --url, a missing config is still a config error (exit 2), its hint naming init', async () => {
   const { code, stderr } = await run(['load', 'run', '--rate', '5', '--duration', '1s']);
   expect(code).toBe(2);
   expect(stderr).toMatch(/no opsproof config/);
+  expect(stderr).toContain('hint: write one for your service with opsproof init --url URL');
 });

@@ -38,7 +38,7 @@ export function findConfigFile(cwd: string, explicit?: string): string {
     if (existsSync(file)) return file;
   }
   throw new ConfigError(`no opsproof config in ${cwd}`, [], {
-    hint: `create ${CONFIG_FILE_NAMES[0]} (export default defineSuite({...})) or pass --config FILE`,
+    hint: `write one for your service with opsproof init --url URL (or --openapi FILE), create ${CONFIG_FILE_NAMES[0]} (export default defineSuite({...})), or pass --config FILE`,
   });
 }
 
