@@ -1,4 +1,4 @@
-import type { RunResult } from '../core/run-result.ts';
+import type { ExperimentJournal, RunResult } from '../core/run-result.ts';
 
 /** What a run was, as history files it: the first word(s) of its command. */
 export type RunKind = 'gate' | 'drill' | 'load' | 'chaos' | 'canary' | 'assert' | 'other';
@@ -68,6 +68,8 @@ export interface RunRecord extends RunFields {
     status: string;
     deviated: boolean;
     durationMs: number;
+    /** The whole journal, kept as it was (history/README.md). */
+    journal: ExperimentJournal;
   }[];
   drill: {
     name: string;
@@ -190,6 +192,7 @@ export function buildRunRecord(
       status: e.status,
       deviated: e.deviated,
       durationMs: e.durationMs,
+      journal: e,
     })),
     drill: drill
       ? {

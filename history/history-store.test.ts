@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@libsql/client';
 import { afterEach, beforeEach, expect, test } from 'vitest';
+import type { ExperimentJournal, RunResult } from '../core/run-result.ts';
 import { buildSampleRun } from '../test-support/sample-run.ts';
 import { buildRunRecord, parseRunCommand } from './build-run-record.ts';
 import { HISTORY_SCHEMA_VERSION, type HistoryStore, openHistoryStore } from './history-store.ts';
@@ -32,8 +33,31 @@ test.each([
   expect(parseRunCommand(command, 'demo')).toEqual({ kind, name });
 });
 
-test('records a run with its checks, load figures, canaries and drill, and lists it', async () => {
-  const result = buildSampleRun({
+const journal: ExperimentJournal = {
+  experiment: 'api-errors',
+  engine: 'local',
+  status: 'completed',
+  deviated: true,
+  startedAt: '2026-01-01T00:00:01.000Z',
+  endedAt: '2026-01-01T00:00:06.000Z',
+  durationMs: 5000,
+  dryRun: false,
+  stoppedBy: 'error-rate',
+  activities: [
+    {
+      name: 'fault',
+      actionId: 'aws:lambda:invocation-error',
+      status: 'succeeded',
+      startedAt: '2026-01-01T00:00:01.000Z',
+      endedAt: '2026-01-01T00:00:06.000Z',
+      durationMs: 5000,
+      output: 'matched 100 of 100 requests, injected into 46',
+    },
+  ],
+};
+
+test('records a run with its checks, load figures, canaries, journals and drill, and lists it', async () => {
+  const sample = buildSampleRun({
     runId: 'r1',
     command: 'drill alert-errors',
     p99: 42,
@@ -49,6 +73,7 @@ test('records a run with its checks, load figures, canaries and drill, and lists
       actionItems: ['page the right team'],
     },
   });
+  const result: RunResult = { ...sample, experiments: [journal] };
   await store.record(buildRunRecord(result, { commit: 'abc1234', runDir: '/gone/r1' }));
   const [row] = await store.listRuns();
   expect(row).toMatchObject({
@@ -73,6 +98,16 @@ test('records a run with its checks, load figures, canaries and drill, and lists
   const [drill] = await store.loadDrills({ name: 'alert-errors' });
   expect(drill).toMatchObject({ runId: 'r1', timeToDetectMs: 1000, timeToMitigateMs: null });
   expect(drill?.actionItems).toEqual(['page the right team']);
+  // The journal whole, readable once the run directory is gone.
+  const client = createClient({ url: `file:${join(dir, 'nested', 'history.db')}` });
+  try {
+    const rows = (await client.execute('SELECT experiment, deviated, journal FROM experiment_runs')).rows;
+    expect(rows.map((r) => [r.experiment, r.deviated, JSON.parse(String(r.journal))])).toEqual([
+      ['api-errors', 1, journal],
+    ]);
+  } finally {
+    client.close();
+  }
 });
 
 test('filters by kind, name, env, status and time; keeps the newest N oldest first', async () => {
@@ -139,11 +174,40 @@ test('the schema is versioned in history_migrations and reopening applies nothin
   const client = createClient({ url: `file:${join(dir, 'nested', 'history.db')}` });
   try {
     const rows = (await client.execute('SELECT version FROM history_migrations')).rows;
-    expect(rows.map((r) => Number(r.version))).toEqual([HISTORY_SCHEMA_VERSION]);
+    expect(rows.map((r) => Number(r.version))).toEqual(
+      Array.from({ length: HISTORY_SCHEMA_VERSION }, (_, i) => i + 1),
+    );
     const mode = (await client.execute('PRAGMA journal_mode')).rows[0]?.journal_mode;
     expect(mode).toBe('wal');
   } finally {
     client.close();
+  }
+});
+
+test('a database of schema version 1 is migrated in place, its runs kept', async () => {
+  const file = join(dir, 'nested', 'history.db');
+  await store.record(buildRunRecord(buildSampleRun({ runId: 'v1-run' })));
+  store.close();
+  // Back to version 1: the journal column did not exist yet.
+  const client = createClient({ url: `file:${file}` });
+  await client.execute('ALTER TABLE experiment_runs DROP COLUMN journal');
+  await client.execute('DELETE FROM history_migrations WHERE version > 1');
+  client.close();
+  store = await openHistoryStore(file);
+  expect((await store.listRuns()).map((r) => r.runId)).toEqual(['v1-run']);
+  await store.record(
+    buildRunRecord({ ...buildSampleRun({ runId: 'v2-run', minute: 1 }), experiments: [journal] }),
+  );
+  const after = createClient({ url: `file:${file}` });
+  try {
+    const versions = (await after.execute('SELECT version FROM history_migrations ORDER BY version')).rows;
+    expect(versions.map((r) => Number(r.version))).toEqual([1, HISTORY_SCHEMA_VERSION]);
+    const journals = (await after.execute('SELECT run_id, journal FROM experiment_runs')).rows;
+    expect(journals.map((r) => [r.run_id, JSON.parse(String(r.journal)).stoppedBy])).toEqual([
+      ['v2-run', 'error-rate'],
+    ]);
+  } finally {
+    after.close();
   }
 });
 

@@ -48,6 +48,9 @@ const MIGRATIONS: readonly (readonly string[])[] = [
       impact_requests REAL NOT NULL, impact_failed REAL NOT NULL, impact_duration_ms REAL NOT NULL,
       action_items TEXT NOT NULL)`,
   ],
+  // 2: each experiment's whole journal (activities, what was injected, stop conditions) as JSON, so it
+  // outlives the run directory; runs filed by version 1 keep NULL.
+  ['ALTER TABLE experiment_runs ADD COLUMN journal TEXT'],
 ];
 
 export const HISTORY_SCHEMA_VERSION = MIGRATIONS.length;
@@ -285,9 +288,18 @@ function buildRecordStatements(record: RunRecord, recordedAt: string): InStateme
   });
   record.experiments.forEach((e, seq) => {
     statements.push({
-      sql: `INSERT INTO experiment_runs (run_id, seq, experiment, engine, status, deviated, duration_ms)
-        VALUES (${placeholders(7)})`,
-      args: [id, seq, e.experiment, e.engine, e.status, e.deviated ? 1 : 0, e.durationMs],
+      sql: `INSERT INTO experiment_runs (run_id, seq, experiment, engine, status, deviated, duration_ms,
+        journal) VALUES (${placeholders(8)})`,
+      args: [
+        id,
+        seq,
+        e.experiment,
+        e.engine,
+        e.status,
+        e.deviated ? 1 : 0,
+        e.durationMs,
+        JSON.stringify(e.journal),
+      ],
     });
   });
   const d = record.drill;
