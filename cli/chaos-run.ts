@@ -48,7 +48,10 @@ export async function runChaosRun(experimentArg: string, flags: ChaosRunFlags): 
   const dryRun = flags.dryRun ?? false;
   const { checkRun } = await import('../runner/validate-run.ts');
   const { loaded, env } = await loadCommandContext(flags, {
-    check: checkRun({ experiments: [experimentArg] }, flags.env, { dryRun }),
+    check: checkRun({ experiments: [experimentArg] }, flags.env, {
+      dryRun,
+      gatewayControl: flags.gatewayControl !== undefined,
+    }),
   });
   const [{ guardChaos, isInteractive }, { loadFisTemplate }, { createChaosStage }] = await Promise.all([
     import('../chaos/guard.ts'),

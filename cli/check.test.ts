@@ -28,6 +28,8 @@ const errorsExperiment = (actionId: string) => ({
     },
   },
   localPath: '/api/*',
+  // Only opsproof's own requests pass the gateway its faults go to: without a load they match none.
+  load: 'background',
   expect: [{ kind: 'alarm-fires', alarm: 'HighErrorRate', within: '10s', after: 'fault.start' }],
 });
 const alarm = {
@@ -62,6 +64,7 @@ function suiteFolder(options: {
       environments: { local: { target: options.target } },
       canaries: { files: ['canaries/*.canary.ts'] },
       alarms: [alarm],
+      load: { profiles: { background: { rate: 5, duration: '1m' } } },
       experiments: { errors: errorsExperiment(options.actionId) },
       drills: {
         dr: {

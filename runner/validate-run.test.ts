@@ -401,3 +401,26 @@ test('a dry run leaves the refused actions of the experiments it runs to the com
   // An experiment the dry run does not use keeps its warning.
   expect(await refusals(true)).toEqual(['warning experiments.other.actions.cpu.actionId']);
 });
+
+test('gateway faults with no load to match: an error of the gate and chaos run on the embedded provider only', async () => {
+  const errors = {
+    targets: { fns: fn },
+    actions: {
+      fail: {
+        actionId: 'aws:lambda:invocation-error',
+        parameters: { duration: 'PT1S', invocationPercentage: '50', preventExecution: 'true' },
+        targets: { Functions: 'fns' },
+      },
+    },
+  };
+  const loaded = loadedWith({ experiments: { errors } });
+  const found = async (input: Partial<Parameters<typeof validateRun>[0]>) =>
+    (await validateRun({ loaded, provider: 'embedded', scope: runScopeOfGate({}), ...input }))
+      .filter((d) => d.path.endsWith('.load'))
+      .map((d) => `${d.severity} ${d.path}`);
+  expect(await found({})).toEqual(['error experiments.errors.load']);
+  expect(await found({ scope: runScopeOfGate({ skip: ['chaos'] }) })).toEqual([]);
+  expect(await found({ provider: 'aws' })).toEqual([]);
+  expect(await found({ dryRun: true })).toEqual([]);
+  expect(await found({ scope: { experiments: ['errors'] }, gatewayControl: true })).toEqual([]);
+});

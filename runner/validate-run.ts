@@ -11,6 +11,7 @@ import { isCompositeAlarm, isMathAlarm } from '../core/suite-alarms.ts';
 import { parseAlarmRule, ruleAlarmNames } from '../telemetry/composite-alarm.ts';
 import { compileMetricQueries } from '../telemetry/metric-math/compile-metric-queries.ts';
 import { defaultTargetName } from './targets.ts';
+import { validateTrafficDuringFaults } from './validate-traffic-during-faults.ts';
 
 /**
  * What a run will use of the suite. Problems in these parts are errors (exit 2 before anything
@@ -55,6 +56,11 @@ export interface ValidateRunInput {
    * provider cannot run and exits 2 naming them, so they are not errors here. @defaultValue false
    */
   dryRun?: boolean;
+  /**
+   * `chaos run --gateway-control`: the faults go to a gateway the user runs and sends their own
+   * traffic through, so an experiment needs no load of its own. @defaultValue false
+   */
+  gatewayControl?: boolean;
 }
 
 /**
@@ -94,6 +100,18 @@ export async function validateRun(input: ValidateRunInput): Promise<Diagnostic[]
     ];
     out.push(...inScope(dedupeDiagnostics(found), used));
   }
+  if (provider === 'embedded' && !input.dryRun)
+    out.push(
+      ...validateTrafficDuringFaults(
+        suite,
+        {
+          experiments:
+            scope.experiments === 'all' ? Object.keys(suite.experiments) : (scope.experiments ?? []),
+          drills,
+        },
+        input.gatewayControl ?? false,
+      ),
+    );
 
   const canaryDetectors = Object.entries(suite.drills).flatMap(([name, drill]) =>
     drill.kind === 'dr' && drill.detectBy && 'canary' in drill.detectBy
@@ -151,7 +169,11 @@ export async function validateRun(input: ValidateRunInput): Promise<Diagnostic[]
  * which preflight prints. An unknown `--env` is reported by the caller; the check then assumes the
  * embedded provider.
  */
-export function checkRun(scope: RunScope, envName: string, options: { dryRun?: boolean } = {}): SuiteCheck {
+export function checkRun(
+  scope: RunScope,
+  envName: string,
+  options: { dryRun?: boolean; gatewayControl?: boolean } = {},
+): SuiteCheck {
   return (loaded) =>
     validateRun({
       loaded,
@@ -159,6 +181,7 @@ export function checkRun(scope: RunScope, envName: string, options: { dryRun?: b
       scope,
       ...(loaded.suite.environments[envName] ? { env: envName } : {}),
       ...(options.dryRun ? { dryRun: true } : {}),
+      ...(options.gatewayControl ? { gatewayControl: true } : {}),
     });
 }
 
