@@ -138,7 +138,8 @@ function passedGate(expect: ExpectStatic, gate: Outcome): RunResult {
   return result;
 }
 
-// Concurrent tests assert with their own `expect`, so a failure is reported against its test.
+// Concurrent tests assert with their own `expect`, so a failure is reported against its test; each
+// may wait for the others' turns, hence the same long timeout for all three.
 describe.concurrent('init, check and gate against third-party services', () => {
   test('json-server (a REST API): an API canary on its resource, a browser canary on its home page', async ({
     expect,
@@ -225,7 +226,7 @@ describe.concurrent('init, check and gate against third-party services', () => {
     expect(readFileSync(join(dir, 'README.md'), 'utf8')).toMatch(
       /^# My web UI\n\n## Operations checks \(opsproof\)/,
     );
-  }, 90_000);
+  }, 180_000);
 
   test('the Swagger Petstore OpenAPI document against a server implementing its safe operations', async ({
     expect,
@@ -245,7 +246,7 @@ describe.concurrent('init, check and gate against third-party services', () => {
     const names = result.checks.map((c) => c.name);
     expect(names).toContain('getInventory: error rate < 1 %');
     expect(readFileSync(join(dir, 'OPSPROOF.md'), 'utf8')).toContain('npx opsproof gate');
-  }, 90_000);
+  }, 180_000);
 });
 
 describe('bad input', () => {
