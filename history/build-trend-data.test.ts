@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
 import { buildSampleRun } from '../test-support/sample-run.ts';
-import { buildRunRecord } from './build-run-record.ts';
+import { buildRunRecord, type LoadFigures } from './build-run-record.ts';
 import { buildTrendData } from './build-trend-data.ts';
 import type { CanaryRow, CheckRow, RunRow } from './history-store.ts';
 
@@ -83,4 +83,44 @@ test('canaries: success percent per canary, the after-chaos runs kept apart', ()
     ['home', 4, 75],
     ['home (after chaos)', 4, 100],
   ]);
+});
+
+test('two services sharing the history: same-named series stay apart, each named with its service', () => {
+  const runs: RunRow[] = [];
+  const canaries: CanaryRow[] = [];
+  const figures = new Map<string, LoadFigures[]>();
+  ['api', 'web', 'api', 'web'].forEach((service, i) => {
+    const record = buildRunRecord({
+      ...buildSampleRun({ runId: `r${i}`, minute: i, p99: service === 'api' ? 40 : 400 }),
+      service,
+    });
+    runs.push({ ...record, checksPassed: 0, checksFailed: 0 });
+    figures.set(record.runId, record.load);
+    canaries.push({
+      runId: record.runId,
+      name: 'home',
+      stage: 'canaries',
+      status: 'passed',
+      durationMs: 100,
+    });
+  });
+  const data = buildTrendData({ runs, figures, canaries, drills: [], checks: [] });
+  const overall = data.scenarios.filter((t) => t.scenario === '*');
+  expect(overall.map((t) => [t.key, t.points.map((p) => p.p99)])).toEqual([
+    ['steady · all scenarios · api · local', [40, 40]],
+    ['steady · all scenarios · web · local', [400, 400]],
+  ]);
+  expect(data.canaries.map((c) => [c.name, c.env, c.runs])).toEqual([
+    ['home', 'api · local', 2],
+    ['home', 'web · local', 2],
+  ]);
+  // One service: the environment alone, as before.
+  const one = buildTrendData({
+    runs: runs.filter((r) => r.service === 'api'),
+    figures,
+    canaries,
+    drills: [],
+    checks: [],
+  });
+  expect(one.canaries.map((c) => c.env)).toEqual(['local']);
 });

@@ -8,6 +8,7 @@ export interface TrendRun {
   status: string;
   kind: string;
   name: string;
+  /** The environment; `service · env` when the runs come from several services (one shared history). */
   env: string;
   /** Link to the run's report.html, relative to the trend page; absent when the directory is gone. */
   href?: string;
@@ -83,6 +84,10 @@ export function buildTrendData(input: {
   const runs = [...input.runs].sort(
     (a, b) => a.startedAt.localeCompare(b.startedAt) || a.runId.localeCompare(b.runId),
   );
+  // Suites run from one folder share reports/history.db: two services' same-named profiles, canaries,
+  // drills and checks are separate series, told apart by the service beside the environment.
+  const several = new Set(runs.map((r) => r.service)).size > 1;
+  const scopeOf = (r: RunRow) => (several ? `${r.service} · ${r.env}` : r.env);
   const trendRuns = new Map<string, TrendRun>();
   for (const r of runs) {
     const href = input.links?.get(r.runId);
@@ -92,7 +97,7 @@ export function buildTrendData(input: {
       status: r.status,
       kind: r.kind,
       name: r.name,
-      env: r.env,
+      env: scopeOf(r),
       ...(href ? { href } : {}),
     });
   }
@@ -102,8 +107,9 @@ export function buildTrendData(input: {
   for (const r of runs) {
     for (const f of input.figures.get(r.runId) ?? []) {
       const profile = r.profile ?? r.name;
-      const key = `${profile} · ${f.scenario === '*' ? 'all scenarios' : f.scenario} · ${r.env}`;
-      const trend = scenarios.get(key) ?? { key, profile, scenario: f.scenario, env: r.env, points: [] };
+      const env = scopeOf(r);
+      const key = `${profile} · ${f.scenario === '*' ? 'all scenarios' : f.scenario} · ${env}`;
+      const trend = scenarios.get(key) ?? { key, profile, scenario: f.scenario, env, points: [] };
       trend.points.push({
         run: trendRuns.get(r.runId) as TrendRun,
         p50: f.p50,
@@ -142,10 +148,11 @@ export function buildTrendData(input: {
 
   const drills = new Map<string, DrillTrend>();
   for (const d of byRunOrder(input.drills)) {
-    const key = `${d.name}\u0000${d.env}`;
-    const trend = drills.get(key) ?? { name: d.name, env: d.env, points: [] };
+    const run = trendRuns.get(d.runId) as TrendRun;
+    const key = `${d.name}\u0000${run.env}`;
+    const trend = drills.get(key) ?? { name: d.name, env: run.env, points: [] };
     trend.points.push({
-      run: trendRuns.get(d.runId) as TrendRun,
+      run,
       timeToDetectMs: d.timeToDetectMs,
       timeToAlarmMs: d.timeToAlarmMs,
       timeToRecoverMs: d.timeToRecoverMs,
