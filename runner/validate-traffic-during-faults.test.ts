@@ -80,6 +80,13 @@ test.each([
   { what: 'an alert drill with its own load', drills: ['busy'], expected: [] },
   { what: 'an alert drill whose experiment names a load', drills: ['viaExperiment'], expected: [] },
   { what: 'a DR drill probes its target meanwhile', drills: ['outage'], expected: [] },
+  // Names from the command line or a broken reference: never Object.prototype's members.
+  {
+    what: 'names that are no experiment or drill',
+    experiments: ['toString'],
+    drills: ['constructor'],
+    expected: [],
+  },
 ])('$what', ({ experiments = [], drills = [], gatewayControl = false, expected }) => {
   expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   expect(validateTrafficDuringFaults(suite!, { experiments, drills }, gatewayControl)).toEqual(expected);

@@ -31,13 +31,17 @@ export function validateTrafficDuringFaults(
   const out: Diagnostic[] = [];
   if (!gatewayControl)
     for (const name of used.experiments) {
-      const experiment = suite.experiments[name];
+      const experiment = Object.hasOwn(suite.experiments, name) ? suite.experiments[name] : undefined;
       if (experiment && !experiment.load)
         out.push(...problem(`experiments.${name}.load`, name, experiment, `experiment ${name}`));
     }
   for (const drillName of used.drills) {
-    const drill = suite.drills[drillName];
-    const experiment = drill ? suite.experiments[drill.experiment] : undefined;
+    // Names come from the config and the command line: `toString` is no experiment of theirs.
+    const drill = Object.hasOwn(suite.drills, drillName) ? suite.drills[drillName] : undefined;
+    const experiment =
+      drill && Object.hasOwn(suite.experiments, drill.experiment)
+        ? suite.experiments[drill.experiment]
+        : undefined;
     if (drill?.kind !== 'alert' || !experiment || drill.load || experiment.load) continue;
     out.push(
       ...problem(
