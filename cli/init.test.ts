@@ -290,6 +290,21 @@ describe('bad input', () => {
     expect(readFileSync(join(dir, 'opsproof.config.ts'), 'utf8')).toBe('// mine\n');
   });
 
+  test('--dir writes into that folder and says to go there first', async () => {
+    const dir = freshFolder('dir');
+    const args = [
+      'init',
+      '--openapi',
+      join(fixtures, 'petstore-openapi.yaml'),
+      '--start',
+      'node s.js {port}',
+    ];
+    const { code, stderr } = await opsproof([...args, '--dir', 'ops'], dir);
+    expect(code).toBe(0);
+    expect(existsSync(join(dir, 'ops/opsproof.config.ts'))).toBe(true);
+    expect(stderr).toContain('\nnext: cd ops, then opsproof check, then opsproof gate');
+  });
+
   test('--force overwrites the files init writes; without it a clash with a canary is refused too', async () => {
     const dir = freshFolder('force');
     const petstore = join(fixtures, 'petstore-openapi.yaml');
@@ -301,6 +316,7 @@ describe('bad input', () => {
     expect(refused.stderr).toContain('already has opsproof/canaries/api.canary.ts; nothing was written');
     const forced = await opsproof([...args, '--force'], dir);
     expect(forced.code).toBe(0);
+    expect(forced.stderr).toContain('\nnext: opsproof check, then opsproof gate');
     expect(readFileSync(join(dir, 'opsproof/canaries/api.canary.ts'), 'utf8')).toContain('defineCanary');
     expect(readFileSync(join(dir, 'opsproof.config.ts'), 'utf8')).toContain(
       "command: ['node', 'server.js', '{port}']",

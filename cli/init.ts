@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { EXIT, type ExitCode, UsageError } from '../core/errors.ts';
 import { parseUrlFlag, printHuman, validateUsage } from './command-kit.ts';
@@ -61,7 +62,7 @@ export async function runInit(flags: InitFlags): Promise<ExitCode> {
     ...outcome.written.map((f) => `  wrote ${f}`),
     `  ${input.requests.length} API request(s), ${input.pages.length} web page(s), ready on ${input.readyPath}`,
     ...outcome.skipped.map((s) => `  left out ${s.operation}: ${s.reason}`),
-    'next: opsproof check, then opsproof gate',
+    `next: ${resolve(flags.dir) === process.cwd() ? '' : `cd ${flags.dir}, then `}opsproof check, then opsproof gate`,
   ];
   printHuman(lines.join('\n'));
   return EXIT.passed;
