@@ -82,11 +82,14 @@ describe('production guardrails through the CLI', () => {
             ComparisonOperator: 'GreaterThanThreshold',
           },
         ],
+        load: { profiles: { background: { rate: 5, duration: '1m' } } },
         experiments: {
           guarded: {
             targets: functions,
             actions: errors,
             stopConditions: [{ source: 'aws:cloudwatch:alarm', value: 'HighErrorRate' }],
+            // Gateway faults need a load to match requests, else the config is refused before the guard.
+            load: 'background',
           },
           unguarded: { actions: wait },
         },
