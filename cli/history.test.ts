@@ -225,3 +225,40 @@ test('--baseline latest-passed and its spread come from the same service: anothe
   expect(other.spread?.values['*']?.p99).toEqual([999]);
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('ad hoc loads (--url) are held to earlier ad hoc loads of the same URL only', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'opsproof-baseline-adhoc-'));
+  const file = join(dir, 'history.db');
+  const store = await openHistoryStore(file);
+  for (const [runId, target, p99] of [
+    ['adhoc-a', 'http://127.0.0.1:1/a', 40],
+    ['adhoc-b', 'http://127.0.0.1:1/b', 900],
+  ] as const) {
+    const run = buildSampleRun({ runId, command: 'load run', profile: 'adhoc', p99 });
+    await store.record(buildRunRecord({ ...run, target, load: { ...run.load!, target } }));
+  }
+  expect((await store.listRuns()).map((r) => [r.name, r.profile])).toEqual([
+    ['adhoc', 'adhoc http://127.0.0.1:1/a'],
+    ['adhoc', 'adhoc http://127.0.0.1:1/b'],
+  ]);
+  store.close();
+  const loaded = {
+    suite: { service: 'demo' },
+    dir,
+    file: join(dir, 'opsproof.config.ts'),
+    warnings: [],
+  } as unknown as LoadedSuite;
+  const input = { profile: 'adhoc', env: 'local', history: file, loaded };
+  expect(
+    await resolveBaselineFlag('latest-passed', { ...input, target: 'http://127.0.0.1:1/a' }),
+  ).toMatchObject({
+    label: 'run adhoc-a, latest passed',
+    summary: { latencyMs: { p99: 40 } },
+  });
+  expect(
+    await resolveBaselineFlag('latest-passed', { ...input, target: 'http://127.0.0.1:1/c' }),
+  ).toMatchObject({
+    missing: expect.stringMatching(/no passed run of load profile "adhoc http:\/\/127.0.0.1:1\/c"/),
+  });
+  rmSync(dir, { recursive: true, force: true });
+});

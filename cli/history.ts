@@ -105,18 +105,27 @@ export async function runHistory(flags: HistoryFlags): Promise<ExitCode> {
  */
 export async function resolveBaselineFlag(
   spec: string,
-  input: { profile: string; env: string; history?: string; loaded: LoadedSuite },
+  input: {
+    profile: string;
+    env: string;
+    /** The run's target: an ad hoc load's history is kept per target (history/build-run-record.ts). */
+    target?: string;
+    history?: string;
+    loaded: LoadedSuite;
+  },
 ): Promise<BaselineReference> {
   const [
     { resolveHistoryFile },
     { openHistoryStore },
     { LATEST_PASSED, resolveHistoryBaseline },
     { loadBaseline },
+    { buildProfileKey },
   ] = await Promise.all([
     import('../history/resolve-history-file.ts'),
     import('../history/history-store.ts'),
     import('../history/resolve-baseline.ts'),
     import('../load/evaluate-baseline.ts'),
+    import('../history/build-run-record.ts'),
   ]);
   const config = input.loaded.suite.history?.baseline ?? {
     runs: 10,
@@ -147,7 +156,7 @@ export async function resolveBaselineFlag(
     try {
       return await resolveHistoryBaseline(store, {
         spec: isFile ? LATEST_PASSED : spec,
-        profile: input.profile,
+        profile: buildProfileKey(input.profile, input.target ?? ''),
         env: input.env,
         // Suites run from one folder share reports/history.db: another service's runs are no baseline.
         ...(input.loaded.suite.service ? { service: input.loaded.suite.service } : {}),

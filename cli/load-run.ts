@@ -109,6 +109,7 @@ export async function runLoadRun(name: string | undefined, flags: LoadRunFlags):
     ? await resolveBaselineFlag(flags.baseline, {
         profile: profileName,
         env: context.env.name,
+        target: context.env.target,
         ...(flags.history ? { history: flags.history } : {}),
         loaded,
       })

@@ -86,6 +86,15 @@ export interface RunRecord extends RunFields {
   } | null;
 }
 
+/**
+ * The load profile a run is filed under, the key of its trend series and of its baselines: an ad hoc
+ * load (`load run --url … --rate …`, profile `adhoc`) with its target too, so two URLs loaded ad hoc
+ * are two series and never each other's baseline.
+ */
+export function buildProfileKey(profile: string, target: string): string {
+  return profile === 'adhoc' && target ? `adhoc ${target}` : profile;
+}
+
 /** The kind and name of a run from its command (`drill dr-kill` → drill, dr-kill). */
 export function parseRunCommand(command: string, service: string): { kind: RunKind; name: string } {
   const words = command.trim().split(/\s+/);
@@ -165,7 +174,7 @@ export function buildRunRecord(
     durationMs: result.durationMs,
     commit: meta.commit ?? null,
     runDir: meta.runDir ?? null,
-    profile: load?.profile ?? null,
+    profile: load ? buildProfileKey(load.profile, load.target) : null,
     checks: result.checks.map((c) => ({
       id: c.id,
       kind: c.kind,

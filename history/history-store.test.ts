@@ -5,7 +5,7 @@ import { createClient } from '@libsql/client';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import type { ExperimentJournal, RunResult } from '../core/run-result.ts';
 import { buildSampleRun } from '../test-support/sample-run.ts';
-import { buildRunRecord, parseRunCommand } from './build-run-record.ts';
+import { buildProfileKey, buildRunRecord, parseRunCommand } from './build-run-record.ts';
 import { HISTORY_SCHEMA_VERSION, type HistoryStore, openHistoryStore } from './history-store.ts';
 
 let dir: string;
@@ -31,6 +31,14 @@ test.each([
   { command: 'alarms test', kind: 'other', name: 'alarms test' },
 ])('$command → $kind $name', ({ command, kind, name }) => {
   expect(parseRunCommand(command, 'demo')).toEqual({ kind, name });
+});
+
+test.each([
+  { profile: 'steady', target: 'http://a:1', key: 'steady' },
+  { profile: 'adhoc', target: 'http://a:1/posts', key: 'adhoc http://a:1/posts' },
+  { profile: 'adhoc', target: '', key: 'adhoc' },
+])('profile $profile on $target is filed as $key', ({ profile, target, key }) => {
+  expect(buildProfileKey(profile, target)).toBe(key);
 });
 
 const journal: ExperimentJournal = {
