@@ -1,10 +1,12 @@
-import { execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { requireTool } from '../core/tools.ts';
+import { findFreePort } from '../runner/local-target.ts';
 import { type MotoServer, startMotoServer } from '../telemetry/aws/start-moto-server.ts';
 import { formatDiffCount } from './cdk.ts';
 
@@ -61,10 +63,11 @@ let server: MotoServer | undefined;
 async function opsproof(
   args: string[],
   env: NodeJS.ProcessEnv = {},
+  cwd: string = dir,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await exec(process.execPath, [join(repo, 'bin/opsproof.js'), ...args], {
-      cwd: dir,
+      cwd,
       timeout: 120_000,
       env: { ...process.env, CI: 'true', ...env },
     });
@@ -163,6 +166,48 @@ describe('opsproof synth | diff from a user repository', () => {
     420_000,
   );
 });
+
+test.skipIf(moto.skip)(
+  'the folder opsproof init writes for a third-party API (json-server) diffs against moto as a new stack',
+  async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'opsproof-init-diff-'));
+    await writeFile(join(folder, 'db.json'), JSON.stringify({ posts: [{ id: 1, title: 'hello' }] }));
+    const port = await findFreePort();
+    const url = `http://127.0.0.1:${port}`;
+    const jsonServer = createRequire(import.meta.url).resolve('json-server/lib/cli/bin.js');
+    const service: ChildProcess = spawn(
+      process.execPath,
+      [jsonServer, '--host', '127.0.0.1', '--port', String(port), '--quiet', 'db.json'],
+      { cwd: folder, stdio: 'ignore' },
+    );
+    try {
+      for (let i = 0; i < 100; i++) {
+        const up = await fetch(`${url}/posts`).then(
+          (r) => r.ok,
+          () => false,
+        );
+        if (up) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const init = await opsproof(
+        ['init', '--url', `${url}/posts`, '--staging', 'https://posts.staging.example.com'],
+        {},
+        folder,
+      );
+      expect(init.code, init.stderr).toBe(0);
+      server ??= await startMotoServer(moto.path!);
+      const diff = await opsproof(['diff', '--env', 'staging'], aws(server.endpoint), folder);
+      expect(diff.code, diff.stderr).toBe(0);
+      expect(diff.stdout).toContain('[+] AWS::Synthetics::Canary');
+      expect(diff.stdout).toContain('[+] AWS::CloudWatch::Alarm');
+      expect(diff.stderr).toMatch(/-Staging \(new stack\): \d+ to add, 0 to update, 0 to remove/);
+    } finally {
+      service.kill();
+      await rm(folder, { recursive: true, force: true });
+    }
+  },
+  240_000,
+);
 
 describe('opsproof deploy refuses before synthesizing', () => {
   test.each([
