@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { ExitCode } from '../core/errors.ts';
+import { type ExitCode, UsageError } from '../core/errors.ts';
 import type { Stage } from '../runner/stage.ts';
 import {
   addCommonFlags,
@@ -66,6 +66,14 @@ export async function runGate(flags: GateFlags): Promise<ExitCode> {
     },
   ]);
   const profile = context.loaded.suite.load.default;
+  validateUsage([
+    () =>
+      checkBaselineUsage(
+        flags.baseline,
+        profile,
+        stages.map((s) => s.name),
+      ),
+  ]);
   const baselineReference =
     flags.baseline && profile
       ? await resolveBaselineFlag(flags.baseline, {
@@ -86,4 +94,26 @@ export async function runGate(flags: GateFlags): Promise<ExitCode> {
       ...(baselineReference ? { baselineReference } : {}),
     },
   });
+}
+
+/**
+ * `--baseline` compares the load stage's figures: without a default load profile, or with the load
+ * stage left out, it would compare nothing, so it is a usage error rather than silently ignored.
+ */
+export function checkBaselineUsage(
+  baseline: string | undefined,
+  profile: string | undefined,
+  stages: readonly string[],
+): void {
+  if (baseline === undefined) return;
+  if (!profile) {
+    throw new UsageError('--baseline compares the load stage, but the suite has no default load profile', {
+      hint: 'set load.default in the config to the profile the gate runs',
+    });
+  }
+  if (!stages.includes('load')) {
+    throw new UsageError('--baseline compares the load stage, which --only/--skip leaves out', {
+      hint: 'run the load stage, or drop --baseline',
+    });
+  }
 }
