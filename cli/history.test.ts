@@ -14,6 +14,16 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
+/** What these look-ups read of a loaded suite: its folder and, when given, its service's name. */
+function loadedSuite(dir: string, service?: string): LoadedSuite {
+  return {
+    suite: service === undefined ? {} : { service },
+    dir,
+    file: join(dir, 'opsproof.config.ts'),
+    warnings: [],
+  } as unknown as LoadedSuite;
+}
+
 function capture(): { stdout: () => string; stderr: () => string } {
   let out = '';
   let err = '';
@@ -100,13 +110,7 @@ test('no history yet is not an error; bad flags are usage errors', async () => {
 test('--baseline: a run id from the history, a result.json file, or a usage error for neither', async () => {
   const file = await seededHistory();
   const dir = mkdtempSync(join(tmpdir(), 'opsproof-baseline-flag-'));
-  const loaded = {
-    suite: {},
-    dir,
-    file: join(dir, 'opsproof.config.ts'),
-    warnings: [],
-  } as unknown as LoadedSuite;
-  const input = { profile: 'steady', env: 'local', history: file, loaded };
+  const input = { profile: 'steady', env: 'local', history: file, loaded: loadedSuite(dir) };
   const byRun = await resolveBaselineFlag('gate-1', input);
   expect(byRun).toMatchObject({ label: 'run gate-1', summary: { latencyMs: { p99: 40 } } });
   // The spread: every passed run of the profile in the environment (old-gate and gate-1; drill-1 is staging).
@@ -162,13 +166,7 @@ test('the previous drill: the last of its name in the environment, its open item
     join(dir, 'drill-last', 'drill.md'),
     '### Action Items\n\n- [x] Restart faster\n- [ ] Page the on-call sooner\n- [ ] Add a runbook\n\n### Timeline\n- [ ] not an action item\n',
   );
-  const loaded = {
-    suite: { service: 'demo' },
-    dir,
-    file: join(dir, 'opsproof.config.ts'),
-    warnings: [],
-  } as unknown as LoadedSuite;
-  const input = { env: 'local', history: file, loaded };
+  const input = { env: 'local', history: file, loaded: loadedSuite(dir, 'demo') };
 
   expect(await loadPreviousDrill('dr-kill', input)).toEqual({
     runId: 'drill-last',
@@ -209,18 +207,11 @@ test('--baseline latest-passed and its spread come from the same service: anothe
   );
   store.close();
   const dir = mkdtempSync(join(tmpdir(), 'opsproof-baseline-service-'));
-  const loaded = (service: string) =>
-    ({
-      suite: { service },
-      dir,
-      file: join(dir, 'opsproof.config.ts'),
-      warnings: [],
-    }) as unknown as LoadedSuite;
   const input = { profile: 'steady', env: 'local', history: file };
-  const demo = await resolveBaselineFlag('latest-passed', { ...input, loaded: loaded('demo') });
+  const demo = await resolveBaselineFlag('latest-passed', { ...input, loaded: loadedSuite(dir, 'demo') });
   expect(demo).toMatchObject({ label: 'run gate-1, latest passed', summary: { latencyMs: { p99: 40 } } });
   expect(demo.spread?.values['*']?.p99).toEqual([40, 40]);
-  const other = await resolveBaselineFlag('latest-passed', { ...input, loaded: loaded('other') });
+  const other = await resolveBaselineFlag('latest-passed', { ...input, loaded: loadedSuite(dir, 'other') });
   expect(other).toMatchObject({ label: 'run other-service, latest passed' });
   expect(other.spread?.values['*']?.p99).toEqual([999]);
   rmSync(dir, { recursive: true, force: true });
@@ -242,13 +233,7 @@ test('ad hoc loads (--url) are held to earlier ad hoc loads of the same URL only
     ['adhoc', 'adhoc http://127.0.0.1:1/b'],
   ]);
   store.close();
-  const loaded = {
-    suite: { service: 'demo' },
-    dir,
-    file: join(dir, 'opsproof.config.ts'),
-    warnings: [],
-  } as unknown as LoadedSuite;
-  const input = { profile: 'adhoc', env: 'local', history: file, loaded };
+  const input = { profile: 'adhoc', env: 'local', history: file, loaded: loadedSuite(dir, 'demo') };
   expect(
     await resolveBaselineFlag('latest-passed', { ...input, target: 'http://127.0.0.1:1/a' }),
   ).toMatchObject({
