@@ -1,15 +1,9 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { requireTool } from '../core/tools.ts';
 import { type MotoServer, startMotoServer } from '../telemetry/aws/start-moto-server.ts';
+import { subscribeQueueToTopic } from '../test-support/moto-sns.ts';
+import { type JsonReceiver, startJsonReceiver } from '../test-support/test-servers.ts';
 import {
   alertText,
   buildAlertPayload,
@@ -190,36 +184,26 @@ test("PagerDuty: a canary name near AWS's 255 characters still gets a dedup_key 
 });
 
 describe('sendAlert', () => {
-  let server: Server;
-  let url: string;
-  const bodies: { path: string; body: unknown }[] = [];
+  let receiver: JsonReceiver;
   beforeAll(async () => {
-    server = createServer(async (req: IncomingMessage, res) => {
-      let text = '';
-      for await (const chunk of req) text += chunk;
-      bodies.push({ path: req.url ?? '', body: JSON.parse(text) });
-      res.statusCode = req.url === '/down' ? 500 : 200;
-      res.end();
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    receiver = await startJsonReceiver((path) => (path === '/down' ? 500 : 200));
   });
-  afterAll(() => server.close());
+  afterAll(() => receiver.close());
 
   test('POSTs each format; a receiver answering 500 and one that is down are reported, not thrown', async () => {
     const failures = await sendAlert(
       { ...failing, error: 'token s3cr3t-value leaked' },
       [
-        { url: `${url}/generic`, format: 'generic' },
-        { url: `${url}/down`, format: 'slack' },
+        { url: `${receiver.url}/generic`, format: 'generic' },
+        { url: `${receiver.url}/down`, format: 'slack' },
         { url: 'http://127.0.0.1:1/nothing', format: 'sns' },
       ],
       (t) => t.replaceAll('s3cr3t-value', '[REDACTED]'),
     );
     expect(failures).toHaveLength(2);
     expect(failures[0] ?? failures[1]).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/…/);
-    expect(bodies.map((b) => b.path).sort()).toEqual(['/down', '/generic']);
-    expect(JSON.stringify(bodies)).not.toContain('s3cr3t-value');
+    expect(receiver.received.map((b) => b.path).sort()).toEqual(['/down', '/generic']);
+    expect(JSON.stringify(receiver.received)).not.toContain('s3cr3t-value');
   });
 });
 
@@ -232,28 +216,21 @@ describe.skipIf(moto.skip)('publishAlertToSns against moto', () => {
 
   test('the alarm-shaped message and an ASCII subject of at most 100 characters reach a subscribed queue', async () => {
     server = await startMotoServer(moto.path ?? 'moto_server');
-    const config = {
-      region: 'eu-west-1',
-      endpoint: server.endpoint,
-      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    };
-    const sns = new SNSClient(config);
-    const sqs = new SQSClient(config);
-    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'orders-staging-critical' }));
-    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'alerts' }));
-    const { Attributes } = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
-    );
-    await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: Attributes?.QueueArn }));
+    const { sns, sqs, topicArn, queueUrl } = await subscribeQueueToTopic(server.endpoint, {
+      topic: 'orders-staging-critical',
+      queue: 'alerts',
+    });
     const long = { ...failing, error: `x${'y'.repeat(200)}` };
-    expect(await publishAlertToSns(long, TopicArn ?? '', sns)).toEqual([]);
-    const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 2 }));
+    expect(await publishAlertToSns(long, topicArn, sns)).toEqual([]);
+    const { Messages } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 2 }),
+    );
     const envelope = JSON.parse(Messages?.[0]?.Body ?? '{}') as { Subject: string; Message: string };
     expect(envelope.Subject).toHaveLength(100);
     expect(envelope.Subject).toMatch(/^canary home \(staging\) is failing: 2 runs in a row - x/);
     expect(JSON.parse(envelope.Message)).toMatchObject({ AlarmName: 'canary:home', NewStateValue: 'ALARM' });
     // A topic that does not exist is a returned failure, not a throw.
-    expect(await publishAlertToSns(failing, `${TopicArn}-missing`, sns)).toEqual([
+    expect(await publishAlertToSns(failing, `${topicArn}-missing`, sns)).toEqual([
       expect.stringMatching(/^SNS topic .*-missing: /),
     ]);
   }, 60_000);

@@ -1,12 +1,16 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { z } from 'zod';
-import { repoPath } from '../core/tools.ts';
+import { writePingProject } from '../test-support/ping-canary.ts';
+import { runOpsproof } from '../test-support/run-opsproof.ts';
+import {
+  type JsonReceiver,
+  startJsonReceiver,
+  startServer,
+  type TestServer,
+} from '../test-support/test-servers.ts';
 
 // `opsproof canary watch` against a target that goes down and comes back: one failure alert after
 // two failed runs in a row, one recovery, in every receiver format; a lone failed run alerts no one.
@@ -14,16 +18,10 @@ const dir = mkdtempSync(join(tmpdir(), 'opsproof-canary-watch-alerts-'));
 // Status of the target per run: a lone failure (run 2), then an outage of three runs (4–6).
 const STATUSES = [200, 503, 200, 503, 503, 503, 200, 200];
 const ROUTING_KEY = 'R0uting0Key0For0PagerDuty0000000';
-let target: Server;
-let receiver: Server;
+let target: TestServer;
+let receiver: JsonReceiver;
 let targetRequests = 0;
 const headerSeen: (string | undefined)[] = [];
-const received: { path: string; body: unknown }[] = [];
-
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
 
 // The documented shapes of each service's message, as far as these alerts use them.
 const slackMessage = z
@@ -78,87 +76,60 @@ const snsAlarm = z
   .strict();
 
 beforeAll(async () => {
-  target = createServer((req, res) => {
+  target = await startServer((req, res) => {
     req.resume();
     headerSeen.push(req.headers['x-watch-token'] as string | undefined);
     res.statusCode = STATUSES[targetRequests] ?? 200;
     targetRequests++;
     res.end();
   });
-  receiver = createServer(async (req, res) => {
-    let text = '';
-    for await (const chunk of req) text += chunk;
-    received.push({ path: req.url ?? '', body: JSON.parse(text) });
-    res.end('ok');
-  });
-  const targetUrl = await listen(target);
-  const receiverUrl = await listen(receiver);
-  writeFileSync(
-    join(dir, 'opsproof.config.json'),
-    JSON.stringify({
+  receiver = await startJsonReceiver();
+  writePingProject(
+    dir,
+    {
       service: 'watched',
       environments: {
         local: {
-          target: targetUrl,
+          target: target.url,
           headers: { 'x-watch-token': '${secret:TOKEN}' },
           secrets: { TOKEN: { env: 'WATCH_TOKEN' } },
           watch: {
             failuresBeforeAlert: 2,
             alerts: [
-              { url: `${receiverUrl}/generic`, format: 'generic' },
-              { url: `${receiverUrl}/slack`, format: 'slack' },
-              { url: `${receiverUrl}/pagerduty`, format: 'pagerduty', routingKey: ROUTING_KEY },
-              { url: `${receiverUrl}/sns`, format: 'sns' },
+              { url: `${receiver.url}/generic`, format: 'generic' },
+              { url: `${receiver.url}/slack`, format: 'slack' },
+              { url: `${receiver.url}/pagerduty`, format: 'pagerduty', routingKey: ROUTING_KEY },
+              { url: `${receiver.url}/sns`, format: 'sns' },
             ],
           },
         },
       },
       canaries: { files: ['ping.canary.ts'] },
-    }),
-  );
-  writeFileSync(
-    join(dir, 'ping.canary.ts'),
-    `import { defineCanary } from 'opsproof';
-export default defineCanary({ name: 'ping', type: 'api', retries: 0 }, async ({ http, step, baseUrl }) => {
-  await step('root', async () => {
-    const res = await http.get(baseUrl + '/');
-    if (res.status !== 200) throw new Error('root returned ' + res.status);
-  });
-});
-`,
+    },
+    { retries: 0 },
   );
 });
-afterAll(() => {
-  target.close();
-  receiver.close();
+afterAll(async () => {
+  await Promise.all([target.close(), receiver.close()]);
   rmSync(dir, { recursive: true, force: true });
 });
 
 test('down for three runs and back: one failure alert and one recovery per format; the lone failure alerts no one', async () => {
-  const code = await new Promise<number | null>((done, reject) => {
-    const child = spawn(
-      process.execPath,
-      [repoPath('bin', 'opsproof.js'), 'canary', 'watch', '--every', '1s', '--runs', String(STATUSES.length)],
-      {
-        cwd: dir,
-        env: { ...process.env, CI: 'true', WATCH_TOKEN: 'watch-t0ken-9f8e' },
-        stdio: ['ignore', 'ignore', 'ignore'],
-      },
-    );
-    const guard = setTimeout(() => child.kill('SIGKILL'), 50_000);
-    child.on('error', reject);
-    child.on('close', (exit) => {
-      clearTimeout(guard);
-      done(exit);
-    });
-  });
+  const { code } = await runOpsproof(
+    ['canary', 'watch', '--every', '1s', '--runs', String(STATUSES.length)],
+    {
+      cwd: dir,
+      timeoutMs: 50_000,
+      env: { WATCH_TOKEN: 'watch-t0ken-9f8e' },
+    },
+  );
   expect(code).toBe(0);
   expect(targetRequests).toBe(STATUSES.length);
   // The environment's header, its secret expanded, on every request.
   expect(headerSeen).toEqual(STATUSES.map(() => 'watch-t0ken-9f8e'));
 
-  const by = (path: string) => received.filter((r) => r.path === path).map((r) => r.body);
-  expect(received).toHaveLength(8);
+  const by = (path: string) => receiver.received.filter((r) => r.path === path).map((r) => r.body);
+  expect(receiver.received).toHaveLength(8);
   const [genericFailing, genericRecovered] = by('/generic') as Record<string, unknown>[];
   expect(genericFailing).toMatchObject({
     event: 'canary.failing',

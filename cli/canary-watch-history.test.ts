@@ -1,11 +1,12 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, test, vi } from 'vitest';
-import { repoPath } from '../core/tools.ts';
+import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { TrendData } from '../history/build-trend-data.ts';
 import { openHistoryStore } from '../history/history-store.ts';
+import { captureStdout } from '../test-support/capture-stdout.ts';
+import { writePingProject } from '../test-support/ping-canary.ts';
+import { runOpsproof } from '../test-support/run-opsproof.ts';
 import { startServer, type TestServer } from '../test-support/test-servers.ts';
 import { runTrendReport } from './report.ts';
 
@@ -23,21 +24,7 @@ beforeAll(async () => {
     res.statusCode = requests % 5 === 0 ? 503 : 200;
     res.end();
   });
-  writeFileSync(
-    join(dir, 'opsproof.config.json'),
-    JSON.stringify({ service: 'watched', environments: { local: { target: server.url } } }),
-  );
-  writeFileSync(
-    join(dir, 'ping.canary.ts'),
-    `import { defineCanary } from 'opsproof';
-export default defineCanary({ name: 'ping', type: 'api' }, async ({ http, step, baseUrl }) => {
-  await step('root', async () => {
-    const res = await http.get(baseUrl + '/');
-    if (res.status !== 200) throw new Error('root returned ' + res.status);
-  });
-});
-`,
-  );
+  writePingProject(dir, { service: 'watched', environments: { local: { target: server.url } } });
 });
 afterAll(async () => {
   await server.close();
@@ -45,47 +32,32 @@ afterAll(async () => {
 });
 
 test('ten rounds of canary watch are ten runs in the history; the canary that fails one in five is the flakiest', async () => {
-  const code = await new Promise<number | null>((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        repoPath('bin', 'opsproof.js'),
-        'canary',
-        'watch',
-        '--url',
-        server.url,
-        '--file',
-        'ping.canary.ts',
-        '--every',
-        '1s',
-        '--runs',
-        '10',
-        '--history',
-        history,
-        '--out',
-        join(dir, 'watch'),
-      ],
-      { cwd: dir, env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'ignore', 'ignore'] },
-    );
-    const guard = setTimeout(() => child.kill('SIGKILL'), 50_000);
-    child.on('error', reject);
-    child.on('close', (exit) => {
-      clearTimeout(guard);
-      resolve(exit);
-    });
-  });
+  const { code } = await runOpsproof(
+    [
+      'canary',
+      'watch',
+      '--url',
+      server.url,
+      '--file',
+      'ping.canary.ts',
+      '--every',
+      '1s',
+      '--runs',
+      '10',
+      '--history',
+      history,
+      '--out',
+      join(dir, 'watch'),
+    ],
+    { cwd: dir, timeoutMs: 50_000 },
+  );
   expect([0, 1]).toContain(code);
   const store = await openHistoryStore(history);
   const runs = await store.listRuns({ kind: 'canary' }).finally(() => store.close());
   expect(runs).toHaveLength(10);
   expect(runs.map((r) => r.status).filter((s) => s === 'failed')).toHaveLength(2);
 
-  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    await runTrendReport({ history, out: join(dir, 'trend'), since: '1d' });
-  } finally {
-    vi.restoreAllMocks();
-  }
+  await captureStdout(() => runTrendReport({ history, out: join(dir, 'trend'), since: '1d' }));
   const html = readFileSync(join(dir, 'trend', 'trend.html'), 'utf8');
   const data = JSON.parse(
     /<script type="application\/json" id="opsproof-trend">(.*?)<\/script>/s.exec(html)?.[1] ?? '{}',

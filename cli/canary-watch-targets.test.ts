@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { repoPath } from '../core/tools.ts';
-import { startServer, type TestServer } from '../test-support/test-servers.ts';
+import { runOpsproof } from '../test-support/run-opsproof.ts';
+import { startJsonReceiver, startServer, type TestServer } from '../test-support/test-servers.ts';
 
 // `opsproof canary watch` in an environment with several targets: each canary runs against the
 // target it names (`defineCanary({ target })`), as in the gate.
@@ -41,31 +40,10 @@ afterAll(async () => {
 
 test('each canary of one watch round runs against the target it names', async () => {
   const out = join(dir, 'watch');
-  const code = await new Promise<number | null>((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        repoPath('bin', 'opsproof.js'),
-        'canary',
-        'watch',
-        '--every',
-        '1s',
-        '--runs',
-        '1',
-        '--history',
-        'off',
-        '--out',
-        out,
-      ],
-      { cwd: dir, env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'ignore', 'ignore'] },
-    );
-    const guard = setTimeout(() => child.kill('SIGKILL'), 40_000);
-    child.on('error', reject);
-    child.on('close', (exit) => {
-      clearTimeout(guard);
-      resolve(exit);
-    });
-  });
+  const { code } = await runOpsproof(
+    ['canary', 'watch', '--every', '1s', '--runs', '1', '--history', 'off', '--out', out],
+    { cwd: dir, timeoutMs: 40_000 },
+  );
   const results = JSON.parse(readFileSync(join(out, 'run-1', 'canaries.json'), 'utf8')) as {
     name: string;
     status: string;
@@ -81,13 +59,7 @@ test('each canary of one watch round runs against the target it names', async ()
 test("an alert names the URL of the canary's own target, not the default one", async () => {
   const alertDir = join(dir, 'alerting');
   mkdirSync(alertDir);
-  const bodies: { canary: string; target: string }[] = [];
-  const receiver = await startServer(async (req, res) => {
-    let text = '';
-    for await (const chunk of req) text += chunk;
-    bodies.push(JSON.parse(text));
-    res.end();
-  });
+  const receiver = await startJsonReceiver();
   try {
     writeFileSync(
       join(alertDir, 'opsproof.config.json'),
@@ -104,30 +76,15 @@ test("an alert names the URL of the canary's own target, not the default one", a
     );
     // Runs against web, expects api's answer: fails on the first run and alerts at once.
     writeFileSync(join(alertDir, 'web.canary.ts'), canary('web-wrong', 'web', 'api'));
-    const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(
-        process.execPath,
-        [
-          repoPath('bin', 'opsproof.js'),
-          'canary',
-          'watch',
-          '--every',
-          '1s',
-          '--runs',
-          '1',
-          '--history',
-          'off',
-        ],
-        { cwd: alertDir, env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'ignore', 'ignore'] },
-      );
-      const guard = setTimeout(() => child.kill('SIGKILL'), 40_000);
-      child.on('error', reject);
-      child.on('close', (exit) => {
-        clearTimeout(guard);
-        resolve(exit);
-      });
-    });
+    const { code } = await runOpsproof(
+      ['canary', 'watch', '--every', '1s', '--runs', '1', '--history', 'off'],
+      {
+        cwd: alertDir,
+        timeoutMs: 40_000,
+      },
+    );
     expect(code).toBe(1);
+    const bodies = receiver.received.map((r) => r.body as { canary: string; target: string });
     expect(bodies.map((b) => [b.canary, b.target])).toEqual([['web-wrong', servers[1]!.url]]);
   } finally {
     await receiver.close();

@@ -36,6 +36,29 @@ export function startServer(
   });
 }
 
+export interface JsonReceiver extends TestServer {
+  /** Each request's path and JSON body, in the order they arrived. */
+  received: { path: string; body: unknown }[];
+}
+
+/**
+ * A webhook receiver on port 0 in this thread: records the path and JSON body of every request and
+ * answers `statusOf(path)` (200 unless told), e.g. 500 for a path that stands for a broken receiver.
+ */
+export async function startJsonReceiver(
+  statusOf: (path: string) => number = () => 200,
+): Promise<JsonReceiver> {
+  const received: JsonReceiver['received'] = [];
+  const server = await startServer(async (req, res) => {
+    let text = '';
+    for await (const chunk of req) text += chunk;
+    received.push({ path: req.url ?? '', body: JSON.parse(text) });
+    res.statusCode = statusOf(req.url ?? '');
+    res.end();
+  });
+  return { ...server, received };
+}
+
 /**
  * Behaviours, run in a worker thread. `stall`: for `stallMs` once every `periodMs` (from the server's
  * start) every request is held until the window ends, otherwise it answers at once — what a
