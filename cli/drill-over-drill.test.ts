@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, expect, test, vi } from 'vitest';
 import { buildDrillDeltas, formatDrillDelta, formatDrillFigure } from '../core/drill-delta.ts';
 import type { RunResult } from '../core/run-result.ts';
+import { captureStdout } from '../test-support/capture-stdout.ts';
 import { runDrill } from './drill.ts';
 
 // Two alert drills of the demo suite in a row (each ≈ 20 s: the real demo service, load and fault),
@@ -15,20 +16,15 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function alertDrill(out: string): Promise<RunResult> {
   vi.stubEnv('OPSPROOF_SCREENSHOT', '0');
   vi.stubEnv('CI', 'true');
-  let stdout = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
   try {
-    const code = await runDrill('alert', { env: 'local', out, history, json: true });
+    const { value: code, stdout } = await captureStdout(() =>
+      runDrill('alert', { env: 'local', out, history, json: true }),
+    );
     expect(code).toBe(0);
+    return JSON.parse(stdout) as RunResult;
   } finally {
-    vi.restoreAllMocks();
     vi.unstubAllEnvs();
   }
-  return JSON.parse(stdout) as RunResult;
 }
 
 test('the second of two alert drills shows its time to alarm and recover as deltas to the first, and carries its open action items', async () => {

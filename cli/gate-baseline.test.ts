@@ -1,36 +1,20 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, test, vi } from 'vitest';
+import { expect, test } from 'vitest';
 import type { RunResult } from '../core/run-result.ts';
 import type { TrendData } from '../history/build-trend-data.ts';
-import { startBehaviourServer, type TestServer } from '../test-support/test-servers.ts';
+import { captureStdout } from '../test-support/capture-stdout.ts';
+import { useLatencyStep } from '../test-support/latency-step.ts';
 import { runGate } from './gate.ts';
 import { runHistory } from './history.ts';
 import { runTrendReport } from './report.ts';
 
 // Ten gates (load stage only) against a service whose latency this test sets: 20 ms for six runs,
 // then 1500 ms. Each gate holds its load to `--baseline latest-passed` with the history's spread.
-// Servers in worker threads: in this thread their timers would delay the generator's.
-let fast: TestServer;
-let slow: TestServer;
-const dir = mkdtempSync(join(tmpdir(), 'opsproof-regression-gate-'));
+const servers = useLatencyStep('opsproof-regression-gate-');
+const { dir } = servers;
 const historyFile = join(dir, 'history.db');
 const config = join(dir, 'opsproof.config.json');
-
-beforeAll(async () => {
-  [fast, slow] = await Promise.all([
-    startBehaviourServer({ kind: 'fixed', ms: 20 }),
-    startBehaviourServer({ kind: 'fixed', ms: 1500 }),
-  ]);
-  vi.stubEnv('OPSPROOF_SCREENSHOT', '0');
-  vi.stubEnv('CI', 'true');
-});
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  await Promise.all([fast.close(), slow.close()]);
-  rmSync(dir, { recursive: true, force: true });
-});
 
 /** The service's latency steps up when its target moves to the slow server; nothing else changes. */
 function writeConfig(target: string): void {
@@ -51,26 +35,11 @@ function writeConfig(target: string): void {
   );
 }
 
-function quiet<T>(fn: () => Promise<T>): Promise<{ value: T; stdout: string }> {
-  let stdout = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  return fn()
-    .then((value) => ({ value, stdout }))
-    .finally(() => {
-      out.mockRestore();
-      err.mockRestore();
-    });
-}
-
 test('ten gates: history lists ten, the run after the latency step fails its baseline, runs within the spread pass', async () => {
   const results: RunResult[] = [];
   for (let i = 0; i < 10; i++) {
-    writeConfig(i < 6 ? fast.url : slow.url);
-    const { value: code, stdout } = await quiet(() =>
+    writeConfig(i < 6 ? servers.fast.url : servers.slow.url);
+    const { value: code, stdout } = await captureStdout(() =>
       runGate({
         env: 'local',
         config,
@@ -111,14 +80,16 @@ test('ten gates: history lists ten, the run after the latency step fails its bas
   for (const r of results.slice(7))
     expect(baselineOf(r).find((c) => c.id === 'baseline:p99')?.status).toBe('failed');
 
-  const { stdout } = await quiet(() => runHistory({ history: historyFile, kind: 'gate', json: true }));
+  const { stdout } = await captureStdout(() =>
+    runHistory({ history: historyFile, kind: 'gate', json: true }),
+  );
   const rows = JSON.parse(stdout) as { runId: string; status: string }[];
   expect(rows.map((r) => r.runId)).toEqual(results.map((r) => r.runId));
   expect(rows.map((r) => r.status)).toEqual(results.map((r) => r.status));
   expect(rows.slice(6).every((r) => r.status === 'failed')).toBe(true);
 
   // The trend page shows the step: every p99 before it under the first slow one, each run linked.
-  await quiet(() => runTrendReport({ history: historyFile, out: join(dir, 'trend'), since: '1d' }));
+  await captureStdout(() => runTrendReport({ history: historyFile, out: join(dir, 'trend'), since: '1d' }));
   const html = readFileSync(join(dir, 'trend', 'trend.html'), 'utf8');
   const data = JSON.parse(
     /<script type="application\/json" id="opsproof-trend">(.*?)<\/script>/s.exec(html)?.[1] ?? '{}',

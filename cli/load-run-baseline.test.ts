@@ -1,33 +1,18 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, test, vi } from 'vitest';
+import { expect, test } from 'vitest';
 import { UsageError } from '../core/errors.ts';
 import type { RunResult } from '../core/run-result.ts';
-import { startBehaviourServer, type TestServer } from '../test-support/test-servers.ts';
+import { captureStdout } from '../test-support/capture-stdout.ts';
+import { useLatencyStep } from '../test-support/latency-step.ts';
 import { runLoadRun } from './load-run.ts';
 
 // `load run --baseline` takes what `gate --baseline` takes (cli/gate-baseline.test.ts): latest-passed,
 // a run id from the history, or a result.json; per scenario of a profile with two requests.
-let fast: TestServer;
-let slow: TestServer;
-const dir = mkdtempSync(join(tmpdir(), 'opsproof-load-baseline-'));
+const servers = useLatencyStep('opsproof-load-baseline-');
+const { dir } = servers;
 const history = join(dir, 'history.db');
 const config = join(dir, 'opsproof.config.json');
-
-beforeAll(async () => {
-  [fast, slow] = await Promise.all([
-    startBehaviourServer({ kind: 'fixed', ms: 20 }),
-    startBehaviourServer({ kind: 'fixed', ms: 1500 }),
-  ]);
-  vi.stubEnv('OPSPROOF_SCREENSHOT', '0');
-  vi.stubEnv('CI', 'true');
-});
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  await Promise.all([fast.close(), slow.close()]);
-  rmSync(dir, { recursive: true, force: true });
-});
 
 function writeConfig(target: string): void {
   writeFileSync(
@@ -60,31 +45,23 @@ async function loadRun(
   out: string,
 ): Promise<{ code: number; result: RunResult }> {
   writeConfig(target);
-  let stdout = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    const code = await runLoadRun('steady', {
+  const { value: code, stdout } = await captureStdout(() =>
+    runLoadRun('steady', {
       config,
       env: 'local',
       out: join(dir, out),
       json: true,
       history,
       baseline,
-    });
-    return { code, result: JSON.parse(stdout) as RunResult };
-  } finally {
-    vi.restoreAllMocks();
-  }
+    }),
+  );
+  return { code, result: JSON.parse(stdout) as RunResult };
 }
 
 const baselineChecks = (r: RunResult) => r.checks.filter((c) => c.kind === 'baseline');
 
 test('load run --baseline: latest-passed, a run id and a result.json, overall and per scenario', async () => {
-  const first = await loadRun(fast.url, 'latest-passed', 'first');
+  const first = await loadRun(servers.fast.url, 'latest-passed', 'first');
   expect(baselineChecks(first.result)).toEqual([
     expect.objectContaining({
       id: 'baseline',
@@ -94,7 +71,7 @@ test('load run --baseline: latest-passed, a run id and a result.json, overall an
   ]);
   expect(first.result.status, JSON.stringify(first.result.checks)).toBe('passed');
 
-  const second = await loadRun(fast.url, 'latest-passed', 'second');
+  const second = await loadRun(servers.fast.url, 'latest-passed', 'second');
   const ids = baselineChecks(second.result).map((c) => c.id);
   for (const scope of ['', 'home:', 'api:']) {
     for (const metric of ['p50', 'p95', 'p99', 'p999', 'errorRate', 'rps'])
@@ -104,7 +81,7 @@ test('load run --baseline: latest-passed, a run id and a result.json, overall an
   expect(baselineChecks(second.result)[0]?.message).toContain(`run ${first.result.runId}, latest passed`);
 
   // The service slows down: held to the first run by its id, then by its result.json, it regresses.
-  const byId = await loadRun(slow.url, first.result.runId, 'by-id');
+  const byId = await loadRun(servers.slow.url, first.result.runId, 'by-id');
   expect(byId.code).toBe(1);
   const p99 = baselineChecks(byId.result).find((c) => c.id === 'baseline:api:p99');
   expect(p99).toMatchObject({
@@ -114,12 +91,12 @@ test('load run --baseline: latest-passed, a run id and a result.json, overall an
   expect(p99?.message).toMatch(/^api:p99 \d+(\.\d+)? ms vs baseline \d+(\.\d+)? ms .*: regression$/);
 
   const file = join(dir, 'first', 'result.json');
-  const byFile = await loadRun(slow.url, file, 'by-file');
+  const byFile = await loadRun(servers.slow.url, file, 'by-file');
   expect(byFile.code).toBe(1);
   expect(baselineChecks(byFile.result).find((c) => c.id === 'baseline:home:p99')).toMatchObject({
     status: 'failed',
     message: expect.stringContaining(`(${file})`),
   });
 
-  await expect(loadRun(fast.url, 'no-such-run', 'unknown')).rejects.toThrow(UsageError);
+  await expect(loadRun(servers.fast.url, 'no-such-run', 'unknown')).rejects.toThrow(UsageError);
 }, 90_000);
