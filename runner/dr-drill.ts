@@ -15,11 +15,11 @@ import {
   type ProbeRecord,
 } from './build-drill-report.ts';
 import { buildAlarmExpectations, type DrillRun, drillRunFrom } from './drill-run.ts';
-import { resolveReadyPath } from './local-target.ts';
 import { createProcessFaults } from './process-faults.ts';
 import { resolveRunbook } from './resolve-runbook.ts';
 import { type ExperimentGateways, runExperimentUnderLoad } from './run-experiment-under-load.ts';
 import type { RunContext } from './stage.ts';
+import { listTargets, readyPathOf, resolveStageTarget } from './targets.ts';
 
 export interface DrDrillOptions {
   /** Pause between two detection probes (canary runs, health probes). @defaultValue 200 */
@@ -64,8 +64,8 @@ export async function runDrDrill(
       );
     }
   }
-  const readyPath = resolveReadyPath(context.env);
-  const healthUrl = `${context.targetUrl.replace(/\/$/, '')}${readyPath}`;
+  const { url: probedUrl, readyPath } = probedTarget(context, experiment.localTarget);
+  const healthUrl = `${probedUrl.replace(/\/$/, '')}${readyPath}`;
 
   // Detection: the drill's canary run back to back, or its alarm, or the health probe.
   const canaryName = drill.detectBy && 'canary' in drill.detectBy ? drill.detectBy.canary : undefined;
@@ -208,4 +208,20 @@ async function probeHealth(url: string): Promise<{ ok: boolean; detail: string }
   } catch (error) {
     return { ok: false, detail: describeError(error) };
   }
+}
+
+/**
+ * What the health probe watches: the target the experiment faults when it answers http (its own URL
+ * and readiness path), else the default target (a database's failover shows on the service in front).
+ */
+function probedTarget(
+  context: Pick<RunContext, 'env' | 'targetUrl' | 'target' | 'targets'>,
+  faulted: string | undefined,
+): { url: string; readyPath: string } {
+  const all = listTargets(context.env);
+  const entry =
+    (context.env.targets === undefined
+      ? undefined
+      : all.find((t) => t.name === faulted && t.url !== undefined)) ?? all.find((t) => t.isDefault)!;
+  return { url: resolveStageTarget(context, entry.name).url, readyPath: readyPathOf(context.env, entry) };
 }

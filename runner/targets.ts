@@ -1,5 +1,6 @@
 import type { ResolvedEnvironment } from '../core/load-config.ts';
 import type { NamedTarget } from '../core/schema.ts';
+import { resolveReadyPath } from './local-target.ts';
 import type { RunContext, StartedTarget } from './stage.ts';
 
 /** One target of an environment as the runner uses it: the single `target` form is one unnamed target. */
@@ -43,6 +44,16 @@ export function listTargets(
     start: t.start,
     isDefault: name === defaultName,
   }));
+}
+
+/** One target's readiness path (DESIGN.md, Targets): a named target's own, else the environment's. */
+export function readyPathOf(
+  env: Pick<ResolvedEnvironment, 'readyPath' | 'start' | 'demo'>,
+  entry: EnvironmentTarget,
+): string {
+  return resolveReadyPath(
+    entry.name === undefined ? env : { readyPath: entry.readyPath, start: entry.start, demo: false },
+  );
 }
 
 /** The target a canary, profile or experiment names, as the run reaches it. */

@@ -5,9 +5,8 @@ import { guardExperiments, isInteractive } from '../../chaos/guard.ts';
 import { describeError, EnvironmentError } from '../../core/errors.ts';
 import type { Check, StageName } from '../../core/run-result.ts';
 import { findToolOrThrow, type ToolName } from '../../core/tools.ts';
-import { resolveReadyPath } from '../local-target.ts';
 import type { RunContext, Stage, StageOutcome } from '../stage.ts';
-import { type EnvironmentTarget, listTargets, resolveStageTarget } from '../targets.ts';
+import { type EnvironmentTarget, listTargets, readyPathOf, resolveStageTarget } from '../targets.ts';
 
 /** Why a connection failed, in words, from undici's error codes. */
 function describeConnectError(error: unknown): string {
@@ -143,9 +142,7 @@ async function checkHttpTarget(context: RunContext, entry: EnvironmentTarget): P
   // The target itself, not the fault gateway in front of it: a gateway would answer 502 for a target
   // that is down, and readiness is the target's own.
   const base = (reached.target?.directUrl ?? reached.url).replace(/\/$/, '');
-  const path = resolveReadyPath(
-    entry.name === undefined ? context.env : { readyPath: entry.readyPath, start: entry.start, demo: false },
-  );
+  const path = readyPathOf(context.env, entry);
   const label = entry.name === undefined ? '' : ` "${entry.name}"`;
   let status: number;
   try {
