@@ -123,7 +123,11 @@ test('every AWS-documented FIS template runs on the local engine, stand-ins wher
     alarms: [...alarmNames].map(quietAlarm),
     // Bounded: 60 req/s for at most 30 s per experiment; the stage stops it when the experiment ends.
     // 60, not 30, so a half-second gateway fault still sees ~30 requests (a fault matching none fails).
-    load: { profiles: { steady: { rate: 60, duration: '30s', requests: [{ path: '/orders' }] } } },
+    // A warm-up, so requests already flow when the first half-second fault starts (without it, a CI
+    // run's load began after a fault at t=0 had ended, and that fault matched no request).
+    load: {
+      profiles: { steady: { rate: 60, duration: '30s', warmup: '500ms', requests: [{ path: '/orders' }] } },
+    },
     experiments,
   };
   const { suite, diagnostics } = validateSuite(input);
