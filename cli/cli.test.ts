@@ -12,35 +12,14 @@ vi.setConfig({ testTimeout: 90_000 });
 
 import type { RunResult } from '../core/run-result.ts';
 import { findTool, repoPath } from '../core/tools.ts';
+import { type OpsproofRun, runOpsproof } from '../test-support/run-opsproof.ts';
 import { buildProgram } from './main.ts';
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [repoPath('bin', 'opsproof.js'), ...args], {
-      cwd: options.cwd,
-      env: { ...process.env, CI: 'true', OPSPROOF_DEBUG: '', ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+function runCli(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<OpsproofRun> {
+  return runOpsproof(args, {
+    cwd: options.cwd,
+    timeoutMs: 60_000,
+    env: { OPSPROOF_DEBUG: '', ...options.env },
   });
 }
 

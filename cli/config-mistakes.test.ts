@@ -1,43 +1,16 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
-import { repoPath } from '../core/tools.ts';
+import { type OpsproofRun, runOpsproof } from '../test-support/run-opsproof.ts';
 
 // Each case spawns the CLI (tsx start-up); on a busy machine that takes seconds.
 vi.setConfig({ testTimeout: 90_000 });
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[], cwd: string): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [repoPath('bin', 'opsproof.js'), ...args], {
-      cwd,
-      env: { ...process.env, CI: 'true', OPSPROOF_DEBUG: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function runCli(args: string[], cwd: string): Promise<OpsproofRun> {
+  return runOpsproof(args, { cwd, timeoutMs: 60_000, env: { OPSPROOF_DEBUG: '' } });
 }
 
 let server: Server;

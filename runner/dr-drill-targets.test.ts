@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import type { RunResult } from '../core/run-result.ts';
-import { repoPath } from '../core/tools.ts';
+import { runOpsproof } from '../test-support/run-opsproof.ts';
 import { startServer } from '../test-support/test-servers.ts';
 
 // The killed target answers 404 on `/` and 200 on its readyPath; the default target (first) always
@@ -52,19 +51,7 @@ test("a DR drill probes the target its experiment kills, on that target's own re
       }),
     );
     const out = join(dir, 'out');
-    const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(process.execPath, [repoPath('bin', 'opsproof.js'), 'drill', 'dr', '--out', out], {
-        cwd: dir,
-        env: { ...process.env, CI: 'true' },
-        stdio: 'ignore',
-      });
-      const timer = setTimeout(() => child.kill('SIGINT'), 80_000);
-      child.on('error', reject);
-      child.on('close', (c) => {
-        clearTimeout(timer);
-        resolve(c);
-      });
-    });
+    const { code } = await runOpsproof(['drill', 'dr', '--out', out], { cwd: dir, timeoutMs: 80_000 });
     const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as RunResult;
     expect(
       result.checks.map((c) => [c.id, c.status]),
