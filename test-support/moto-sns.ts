@@ -1,5 +1,6 @@
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { subscribeTopicQueue } from '../runner/subscribe-topic-queue.ts';
 
 export interface SubscribedQueue {
   sns: SNSClient;
@@ -9,9 +10,10 @@ export interface SubscribedQueue {
 }
 
 /**
- * Creates SNS topic `topic` and SQS queue `queue` on the moto server at `endpoint` (eu-west-1, the
- * `testing` credentials) and subscribes the queue to the topic, raw message delivery off: what the
- * topic receives arrives in the queue as the SNS envelope with the message inside.
+ * Creates SNS topic `topic` on the moto server at `endpoint` (eu-west-1, the `testing` credentials)
+ * and subscribes queue `queue` to it the way a drill does (`subscribeTopicQueue`), raw message
+ * delivery off: what the topic receives arrives in the queue as the SNS envelope with the message
+ * inside.
  */
 export async function subscribeQueueToTopic(
   endpoint: string,
@@ -25,11 +27,7 @@ export async function subscribeQueueToTopic(
   const sns = new SNSClient(config);
   const sqs = new SQSClient(config);
   const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: names.topic }));
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: names.queue }));
-  const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
-  );
-  await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: Attributes?.QueueArn }));
-  if (!TopicArn || !QueueUrl) throw new Error(`moto created no topic ${names.topic} or queue ${names.queue}`);
-  return { sns, sqs, topicArn: TopicArn, queueUrl: QueueUrl };
+  if (!TopicArn) throw new Error(`moto created no topic ${names.topic}`);
+  const { queueUrl } = await subscribeTopicQueue(TopicArn, { sns, sqs, name: names.queue });
+  return { sns, sqs, topicArn: TopicArn, queueUrl };
 }
