@@ -45,6 +45,11 @@ interface CanaryState {
   flapping: boolean;
 }
 
+/** A canary with no outage open, `runs` runs observed. */
+function freshState(runs: number): CanaryState {
+  return { failuresInRow: 0, passesInRow: 0, alerting: false, failedRuns: 0, runs, flapping: false };
+}
+
 export interface AlertPolicy {
   /** Failed runs in a row before the failure alert. @defaultValue 2 */
   failuresBeforeAlert?: number;
@@ -74,14 +79,7 @@ export function createAlertTracker(policy: AlertPolicy = {}) {
       | undefined {
       let state = states.get(result.name);
       if (!state) {
-        state = {
-          failuresInRow: 0,
-          passesInRow: 0,
-          alerting: false,
-          failedRuns: 0,
-          runs: 0,
-          flapping: false,
-        };
+        state = freshState(0);
         states.set(result.name, state);
       }
       state.runs += 1;
@@ -125,16 +123,7 @@ export function createAlertTracker(policy: AlertPolicy = {}) {
         ...(state.flapping ? { flapping: true } : {}),
       };
       // The run count and the recovery stay: the next outage is measured against this recovery.
-      Object.assign(state, {
-        failuresInRow: 0,
-        passesInRow: 0,
-        alerting: false,
-        failedRuns: 0,
-        flapping: false,
-      });
-      state.since = undefined;
-      state.error = undefined;
-      state.recoveredAtRun = state.runs;
+      states.set(result.name, { ...freshState(state.runs), recoveredAtRun: state.runs });
       return recovered;
     },
   };
