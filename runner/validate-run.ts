@@ -76,9 +76,9 @@ export async function validateRun(input: ValidateRunInput): Promise<Diagnostic[]
   const suite = loaded.suite;
   const out: Diagnostic[] = [];
   const drills = scope.drills ?? [];
-  const usedExperiments = new Set(
-    scope.experiments === 'all' ? Object.keys(suite.experiments) : (scope.experiments ?? []),
-  );
+  // The experiments the run injects itself (gate, `chaos run`); drills add theirs below.
+  const injected = scope.experiments === 'all' ? Object.keys(suite.experiments) : (scope.experiments ?? []);
+  const usedExperiments = new Set(injected);
   for (const drill of drills) {
     const experiment = suite.drills[drill]?.experiment;
     if (experiment) usedExperiments.add(experiment);
@@ -102,15 +102,7 @@ export async function validateRun(input: ValidateRunInput): Promise<Diagnostic[]
   }
   if (provider === 'embedded' && !input.dryRun)
     out.push(
-      ...validateTrafficDuringFaults(
-        suite,
-        {
-          experiments:
-            scope.experiments === 'all' ? Object.keys(suite.experiments) : (scope.experiments ?? []),
-          drills,
-        },
-        input.gatewayControl ?? false,
-      ),
+      ...validateTrafficDuringFaults(suite, { experiments: injected, drills }, input.gatewayControl ?? false),
     );
 
   const canaryDetectors = Object.entries(suite.drills).flatMap(([name, drill]) =>
